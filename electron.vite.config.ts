@@ -1,0 +1,44 @@
+import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version as string
+const define = { __APP_VERSION__: JSON.stringify(version) }
+const shared = { '@shared': resolve('src/shared') }
+
+export default defineConfig({
+  main: {
+    define,
+    resolve: { alias: shared },
+    build: {
+      // Node builtins and npm dependencies stay external; the CLI and the sphere worker share this build.
+      rollupOptions: {
+        input: {
+          index: resolve('src/main/index.ts'),
+          cli: resolve('src/cli/index.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    resolve: { alias: shared },
+    build: {
+      // A sandboxed preload cannot require node_modules or be an ES module: bundle everything as CommonJS.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    define,
+    root: resolve('src/renderer'),
+    resolve: { alias: { ...shared, '@renderer': resolve('src/renderer/src') } },
+    plugins: [vue()],
+    build: {
+      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+    },
+  },
+})

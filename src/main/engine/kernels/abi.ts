@@ -1,0 +1,80 @@
+/**
+ * The kernel ABI: what the model asks of its compute kernels. Every pointer is a byte offset into
+ * the run's one shared WebAssembly.Memory, pointing at f32 data (tokens and targets: i32), 16-byte
+ * aligned. Matrices are row-major. Kernels allocate nothing; the TypeScript side lays out memory.
+ *
+ * Two implementations share this interface: the WebAssembly SIMD kernels (what training runs) and a
+ * plain-TypeScript reference (tests only).
+ *
+ * Weights of linear layers are stored [in, out] like Hugging Face GPT-2's Conv1D, so export is a
+ * renaming. The tied LM head reads wte [V, C] transposed (matmulNT).
+ */
+export interface Kernels {
+  /** out[M,N] = a[M,K] · b[K,N] (+ bias[N] when bias ≠ 0) (+ out when accumulate ≠ 0). */
+  matmulNN(out: number, a: number, b: number, bias: number, M: number, K: number, N: number, accumulate: number): void
+  /** out[M,N] = a[M,K] · b[N,K]ᵀ (+ out when accumulate ≠ 0). */
+  matmulNT(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number): void
+  /** out[M,N] = a[K,M]ᵀ · b[K,N] (+ out when accumulate ≠ 0). */
+  matmulTN(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number): void
+  /** dbias[N] += Σ_m dout[m,N]. */
+  biasBackward(dbias: number, dout: number, M: number, N: number): void
+
+  /** out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]. tokens: i32[B*T]. */
+  encoderForward(out: number, tokens: number, wte: number, wpe: number, B: number, T: number, C: number): void
+  /** dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]. */
+  encoderBackward(dwte: number, dwpe: number, dout: number, tokens: number, B: number, T: number, C: number): void
+
+  /** Row-wise LayerNorm over C (eps 1e-5); saves mean[N] and rstd[N] for backward. */
+  layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void
+  /** dinp += …; dweight += …; dbias += …. */
+  layernormBackward(
+    dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number,
+    mean: number, rstd: number, N: number, C: number,
+  ): void
+
+  /** GELU, tanh approximation (Hugging Face "gelu_new"). */
+  geluForward(out: number, inp: number, n: number): void
+  /** dinp += gelu'(inp) · dout. */
+  geluBackward(dinp: number, inp: number, dout: number, n: number): void
+
+  /**
+   * Causal multi-head self-attention. qkv[B,T,3C] (q | k | v, heads of size C/NH inside each),
+   * att[B,NH,T,T] keeps the softmax probabilities for backward, out[B,T,C] the heads concatenated.
+   */
+  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void
+  /** dqkv += …; datt is scratch of the size of att (overwritten). */
+  attentionBackward(
+    dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number,
+  ): void
+
+  /**
+   * Softmax + cross-entropy fused. logits[N,V] → probs[N,V] (may alias logits); losses[N] = −log p(target).
+   * Rows whose target is negative are ignored (loss 0). Returns Σ losses (f64 precision).
+   */
+  crossEntropyForward(losses: number, probs: number, logits: number, targets: number, N: number, V: number): number
+  /** dlogits[N,V] = (probs − onehot(target)) · scale (overwrites; may alias probs). Ignored rows get 0. */
+  crossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void
+
+  /** out[i] = a[i] + b[i] (out may alias a or b). */
+  add(out: number, a: number, b: number, n: number): void
+  /** out[i] += a[i]. */
+  accumulate(out: number, a: number, n: number): void
+  /** x[i] *= s. */
+  scale(x: number, n: number, s: number): void
+  /** Σ x[i]², accumulated in f64. */
+  sumSquares(x: number, n: number): number
+  /** x[i] = 0. */
+  zero(x: number, n: number): void
+
+  /**
+   * One AdamW update of n parameters. lr already includes the schedule; weightDecay is 0 for biases
+   * and LayerNorm. biasCorrection1 = 1 − β1^t, biasCorrection2 = 1 − β2^t. gradScale multiplies the
+   * gradient first (clipping and averaging over spheres).
+   */
+  adamw(
+    params: number, grads: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number, gradScale: number,
+  ): void
+}
+
+export type KernelName = keyof Kernels
