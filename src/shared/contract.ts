@@ -24,6 +24,8 @@ export type AppInfo = z.infer<typeof AppInfo>
 export const ScanRequest = z.object({
   folder: z.string().min(1, 'Choose a folder first.'),
   maxFileBytes: z.number().int().positive().optional(),
+  /** Chosen by the caller so it can match progress events and cancel before the scan returns. */
+  scanId: z.string().min(1).max(100).optional(),
 })
 
 export const methods = {
