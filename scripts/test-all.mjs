@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every check the project has, in order, each counted — typecheck (node and web, and
+ * the proof that each typecheck fails on a planted error), lint, build, unit tests (Vitest),
+ * end-to-end tests (Playwright). Ends with one line `N passed, N failed` summing all suites.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const totals = { passed: 0, failed: 0 }
+const failures = []
+
+function run(command, args, options = {}) {
+  const started = Date.now()
+  const result = spawnSync(command, args, { stdio: options.quiet ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+  return { status: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, seconds: (Date.now() - started) / 1000 }
+}
+
+function check(name, passed, seconds) {
+  totals[passed ? 'passed' : 'failed'] += 1
+  if (!passed) failures.push(name)
+  console.log(`${passed ? '✓' : '✗'} ${name}${seconds === undefined ? '' : ` (${seconds.toFixed(1)} s)`}`)
+}
+
+function step(name, command, args) {
+  console.log(`\n── ${name}`)
+  const { status, seconds } = run(command, args)
+  check(name, status === 0, seconds)
+  return status === 0
+}
+
+/** A typecheck must report the planted error in `file`, or it checks nothing. */
+function plantedStep(name, command, args, file) {
+  const { status, output, seconds } = run(command, args, { quiet: true })
+  check(name, status !== 0 && output.includes(file), seconds)
+}
+
+const npx = (bin, ...args) => ['npx', ['--no-install', bin, ...args]]
+
+step('typecheck: node', ...npx('tsc', '--noEmit', '-p', 'tsconfig.node.json'))
+step('typecheck: web', ...npx('vue-tsc', '--noEmit', '-p', 'tsconfig.web.json'))
+plantedStep('typecheck: node fails on a planted error', ...npx('tsc', '--noEmit', '-p', 'tests/typecheck/tsconfig.planted-node.json'), 'planted-node.ts')
+plantedStep('typecheck: web fails on a planted error', ...npx('vue-tsc', '--noEmit', '-p', 'tests/typecheck/tsconfig.planted-web.json'), 'Planted.vue')
+step('lint', ...npx('eslint', '.', '--max-warnings', '0'))
+const built = step('build', 'npm', ['run', 'build', '--silent'])
+
+function countedSuite(name, command, args, reportFile, count) {
+  console.log(`\n── ${name}`)
+  rmSync(reportFile, { force: true })
+  const { status, seconds } = run(command, args)
+  if (!existsSync(reportFile)) {
+    check(`${name} (no report written)`, false, seconds)
+    return
+  }
+  const { passed, failed } = count(JSON.parse(readFileSync(reportFile, 'utf8')))
+  totals.passed += passed
+  totals.failed += failed
+  if (failed > 0 || status !== 0) failures.push(name)
+  if (status !== 0 && failed === 0) check(`${name} exited with ${status}`, false)
+  console.log(`${name}: ${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)`)
+}
+
+const reports = mkdtempSync(join(tmpdir(), 'cllm-test-'))
+countedSuite('unit (vitest)', ...npx('vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(reports, 'vitest.json')}`), join(reports, 'vitest.json'), (report) => ({
+  passed: report.numPassedTests,
+  failed: report.numFailedTests + (report.numFailedTestSuites ?? 0),
+}))
+
+if (built) {
+  countedSuite('e2e (playwright)', ...npx('playwright', 'test'), join(reports, 'playwright.json'), (report) => ({
+    passed: report.stats.expected + (report.stats.flaky ?? 0),
+    failed: report.stats.unexpected,
+  }))
+} else {
+  check('e2e (playwright) — skipped: the build failed', false)
+}
+rmSync(reports, { recursive: true, force: true })
+
+if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`)
+console.log(`\n${totals.passed} passed, ${totals.failed} failed`)
+process.exitCode = totals.failed === 0 ? 0 : 1
