@@ -44,6 +44,8 @@ export const methods = {
 
 export const events = {
   'corpus.progress': ScanProgress,
+  /** The user chose a folder outside the UI (File → Open Folder… in Electron's menu). */
+  'app.folderPicked': z.object({ folder: z.string() }),
 } as const
 
 export type Methods = typeof methods
