@@ -1,0 +1,423 @@
+/**
+ * The run configuration and the training events. One zod schema gives both the TypeScript type and
+ * the runtime validation used by the CLI, the UI and the session, so a config is refused the same
+ * way (naming the field) wherever it comes from.
+ *
+ * This module is pure: what depends on the machine (cores, total memory) is passed in by the caller
+ * (see `resolveRunConfig`), so the renderer can validate a form with the same rules.
+ */
+import { z } from 'zod'
+import { UserError } from './errors'
+import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
+
+// ─── run config ──────────────────────────────────────────────────────────────────────────────────
+
+export { TokenizerKind }
+const MIN_VOCAB = Math.min(VOCAB_LIMITS.bpe.min, VOCAB_LIMITS.word.min)
+const MAX_VOCAB = Math.max(VOCAB_LIMITS.bpe.max, VOCAB_LIMITS.word.max)
+/** A WebAssembly (wasm32) memory addresses at most 4 GiB; the run's parameters, moments, gradients and activations all live in one. */
+export const WASM32_MAX_BYTES = 4 * 1024 ** 3
+/** AdamW constants (GPT-2 practice); not exposed as flags but recorded with every checkpoint. */
+export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const
+
+const size = (max: number) =>
+  z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+
+const count = (max: number) =>
+  z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max}`)
+
+const positiveReal = z
+  .number({ error: 'must be a finite number' })
+  .refine((x) => Number.isFinite(x) && x > 0, 'must be a finite number greater than 0')
+
+const nonNegativeReal = z
+  .number({ error: 'must be a finite number' })
+  .refine((x) => Number.isFinite(x) && x >= 0, 'must be a finite number, 0 or more')
+
+export const ModelSection = z.object({
+  vocabSize: z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(MIN_VOCAB, `must be at least ${MIN_VOCAB}`)
+    .max(MAX_VOCAB, `must be at most ${MAX_VOCAB}`)
+    .default(500),
+  embedDim: size(16384).default(64),
+  numLayers: size(512).default(2),
+  numHeads: size(1024).default(4),
+  /** Context length: the model's positions and the training window. */
+  seqLen: size(65536).default(32),
+})
+export type ModelSection = z.infer<typeof ModelSection>
+
+export const TrainingSection = z.object({
+  batchSize: size(65536).default(4),
+  learningRate: positiveReal.default(0.001),
+  epochs: size(1_000_000).default(1),
+  /** The run's total number of steps (a resumed run counts the steps already taken); overrides epochs. */
+  maxSteps: size(1e12).optional(),
+  /** Linear warmup steps. Absent: 5% of the run's steps, at most 100. */
+  warmup: count(1e12).optional(),
+  weightDecay: nonNegativeReal.default(0.01),
+  /** Global-norm gradient clipping threshold; 0 disables clipping. */
+  gradClip: nonNegativeReal.default(1),
+  seed: count(2 ** 32 - 1).default(42),
+  /** Steps between validation losses (and CLI progress lines). */
+  evalInterval: size(1e12).default(100),
+  /** Steps between periodic checkpoints; 0: only on stop and at the end. */
+  checkpointInterval: count(1e12).default(500),
+  /** Periodic checkpoints kept (the best by validation loss is kept as well). */
+  keep: size(1_000_000).default(3),
+  /** Spheres (worker threads). Absent: every core of the machine. */
+  threads: size(1024).optional(),
+  tokenizer: TokenizerKind.default('bpe'),
+  /** Share of the token stream held out for validation. */
+  valFraction: z
+    .number({ error: 'must be a number' })
+    .refine((x) => Number.isFinite(x) && x > 0 && x < 0.5, 'must be between 0 and 0.5 (exclusive)')
+    .default(0.1),
+  beta1: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta1),
+  beta2: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta2),
+  eps: positiveReal.default(ADAMW_DEFAULTS.eps),
+})
+export type TrainingSection = z.infer<typeof TrainingSection>
+
+export const PathsSection = z.object({
+  checkpointDir: z.string().min(1, 'must not be empty').default('./checkpoints'),
+  /** Folder name of the run inside checkpointDir. Absent: derived from the corpus folder and the time. */
+  runName: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(120, 'must be at most 120 characters')
+    .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
+    .refine((name) => name !== '.' && name !== '..', 'must be a folder name')
+    .optional(),
+})
+export type PathsSection = z.infer<typeof PathsSection>
+
+const RunConfigShape = z.object({
+  model: ModelSection.prefault({}),
+  training: TrainingSection.prefault({}),
+  paths: PathsSection.prefault({}),
+})
+
+/** The whole run configuration. Parsing fills in the defaults of the original CLLM example. */
+export const RunConfig = RunConfigShape.superRefine((config, ctx) => {
+    const { model, training } = config
+    if (model.embedDim % model.numHeads !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'numHeads'],
+        message: `must divide embedDim (${model.embedDim} is not a multiple of ${model.numHeads})`,
+      })
+    }
+    const limits = VOCAB_LIMITS[training.tokenizer]
+    if (model.vocabSize < limits.min || model.vocabSize > limits.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'vocabSize'],
+        message: `must be between ${limits.min} and ${limits.max} for the ${training.tokenizer} tokenizer`,
+      })
+    }
+  })
+/** A parsed config: every default filled in (threads may still be "all cores"). */
+export type RunConfig = z.infer<typeof RunConfig>
+/** What a caller may pass: any field may be left out. */
+export type RunConfigInput = z.input<typeof RunConfig>
+/** A config ready to run: the thread count is known. */
+export type ResolvedRunConfig = RunConfig & { training: TrainingSection & { threads: number } }
+
+/** What the machine offers; the engine fills it from `node:os`, the UI from `app.info`. */
+export interface MachineInfo {
+  cores: number
+  totalMemoryBytes: number
+}
+
+/** Learnable parameters of the GPT-2 style model (tied LM head, 4× MLP, biases everywhere as in GPT-2). */
+export function countParameters(model: ModelSection): number {
+  const { vocabSize: V, embedDim: C, numLayers: L, seqLen: T } = model
+  const perLayer =
+    2 * C + // ln_1
+    C * 3 * C + 3 * C + // attn.c_attn
+    C * C + C + // attn.c_proj
+    2 * C + // ln_2
+    C * 4 * C + 4 * C + // mlp.c_fc
+    4 * C * C + C // mlp.c_proj
+  return V * C + T * C + L * perLayer + 2 * C
+}
+
+export interface MemoryEstimate {
+  parameters: number
+  /** Parameters, AdamW moments and one gradient buffer per sphere: params × 4 bytes × (3 + threads). */
+  stateBytes: number
+  /** Forward activations and their gradients, for every sphere's shard of the batch. */
+  activationBytes: number
+  totalBytes: number
+}
+
+/**
+ * A deliberately generous estimate of the run's shared memory. Activations per sphere follow the
+ * GPT-2 forward (≈ 16·T·C per layer plus NH·T² for attention, logits T·V), doubled for backward.
+ */
+export function estimateMemory(model: ModelSection, batchSize: number, threads: number): MemoryEstimate {
+  const { vocabSize: V, embedDim: C, numLayers: L, numHeads: NH, seqLen: T } = model
+  const parameters = countParameters(model)
+  const rowsPerSphere = Math.ceil(batchSize / Math.max(1, Math.min(threads, batchSize)))
+  const perRow = L * (16 * T * C + 2 * NH * T * T + 6 * T) + 3 * T * C + 2 * T * V + 4 * T
+  const activationBytes = 2 * perRow * rowsPerSphere * 4 * threads
+  const stateBytes = parameters * 4 * (3 + threads)
+  return { parameters, stateBytes, activationBytes, totalBytes: stateBytes + activationBytes }
+}
+
+const GIB = 1024 ** 3
+const formatGb = (bytes: number) => `${(bytes / GIB).toFixed(bytes < 10 * GIB ? 2 : 1)} GiB`
+
+/**
+ * Parse a config and check it against the machine: every field valid, the thread count resolved,
+ * and the model small enough for one WebAssembly memory and for this machine's RAM. Throws a
+ * UserError naming the field before any work starts.
+ */
+export function resolveRunConfig(input: unknown, machine: MachineInfo): ResolvedRunConfig {
+  const parsed = RunConfig.safeParse(input ?? {})
+  if (!parsed.success) throw new UserError('invalid-config', describeConfigIssues(parsed.error))
+  const config = parsed.data
+  const threads = config.training.threads ?? Math.max(1, machine.cores)
+  const resolved: ResolvedRunConfig = { ...config, training: { ...config.training, threads } }
+  const estimate = estimateMemory(config.model, config.training.batchSize, threads)
+  const limit = Math.min(WASM32_MAX_BYTES, machine.totalMemoryBytes)
+  if (estimate.totalBytes > limit) {
+    const where =
+      limit === WASM32_MAX_BYTES && machine.totalMemoryBytes > WASM32_MAX_BYTES
+        ? 'a WebAssembly memory can hold'
+        : 'this machine has'
+    throw new UserError(
+      'invalid-config',
+      `model: with ${estimate.parameters.toLocaleString('en-US')} parameters, batchSize ${config.training.batchSize}` +
+        ` and ${threads} thread${threads === 1 ? '' : 's'} the run needs ${formatGb(estimate.totalBytes)},` +
+        ` more than the ${formatGb(limit)} ${where}. Make the model (embedDim, numLayers, vocabSize, seqLen)` +
+        ' or the batch smaller, or use fewer threads.',
+    )
+  }
+  return resolved
+}
+
+/** "model.numHeads: must divide embedDim (…)" — field paths first, joined for one line. */
+export function describeConfigIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ')
+}
+
+// ─── schedule helpers shared with the UI ─────────────────────────────────────────────────────────
+
+/** Warmup steps actually used: the configured value, or 5% of the run (at most 100). */
+export function warmupSteps(training: Pick<TrainingSection, 'warmup'>, totalSteps: number): number {
+  return training.warmup ?? Math.min(100, Math.floor(totalSteps / 20))
+}
+
+// ─── training events ─────────────────────────────────────────────────────────────────────────────
+
+export const RunState = z.enum(['preparing', 'training', 'paused', 'stopping', 'done', 'failed'])
+export type RunState = z.infer<typeof RunState>
+
+export const SphereStateName = z.enum(['idle', 'working', 'reducing', 'waiting'])
+
+/** One sphere (worker thread) as the pool reports it. */
+export const SphereStatsSchema = z.object({
+  id: z.number().int(),
+  /** id mod 12: the symmetry group in the kissing-sphere arrangement. */
+  group: z.number().int(),
+  /** Parent in the tree; -1 for spheres around the coordinator. */
+  parent: z.number().int(),
+  state: SphereStateName,
+  busyNs: z.number(),
+  waitNs: z.number(),
+  /** busy / wall, 0..1. */
+  utilisation: z.number(),
+  tokens: z.number(),
+  batches: z.number(),
+  /** Loss of the sphere's shard in the last step (null when it had no rows). */
+  loss: z.number().nullable(),
+})
+export type SphereStatsPayload = z.infer<typeof SphereStatsSchema>
+
+const runId = z.string()
+
+/** The lifecycle: preparing → training ⇄ paused → stopping → done | failed. */
+export const RunStateChange = z.object({
+  runId,
+  state: RunState,
+  /** Why the run ended: it finished its steps, was stopped, or failed (message says why). */
+  reason: z.enum(['completed', 'stopped', 'failed']).optional(),
+  message: z.string().optional(),
+  step: z.number().int().nonnegative(),
+  /** ISO time of the change. */
+  at: z.string(),
+})
+export type RunStateChange = z.infer<typeof RunStateChange>
+
+export const PreparePhase = z.enum(['corpus', 'tokenizer', 'dataset', 'model', 'checkpoint'])
+export const PrepareProgress = z.object({
+  runId,
+  phase: PreparePhase,
+  /** A sentence for the user: what is being done, with counts where known. */
+  detail: z.string(),
+  /** 0..1 within the phase when known. */
+  fraction: z.number().min(0).max(1).optional(),
+})
+export type PrepareProgress = z.infer<typeof PrepareProgress>
+
+/** Sent once, when preparation is over and the first step is about to run. */
+export const RunStarted = z.object({
+  runId,
+  runDir: z.string(),
+  config: RunConfigShape.extend({
+    training: TrainingSection.extend({ threads: z.number().int().positive() }),
+  }),
+  parameters: z.number().int(),
+  startStep: z.number().int().nonnegative(),
+  totalSteps: z.number().int().positive(),
+  stepsPerEpoch: z.number().int().positive(),
+  trainTokens: z.number().int().nonnegative(),
+  valTokens: z.number().int().nonnegative(),
+  tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
+  corpusFingerprint: z.string(),
+  resumedFrom: z.string().nullable(),
+  /** Set when resuming on a corpus that changed since the checkpoint (and --force allowed it). */
+  warnings: z.array(z.string()),
+})
+export type RunStarted = z.infer<typeof RunStarted>
+
+/** One step's numbers, as kept in metrics.jsonl and drawn in the charts. */
+export const MetricPoint = z.object({
+  step: z.number().int().positive(),
+  epoch: z.number().int().nonnegative(),
+  loss: z.number(),
+  lr: z.number(),
+  gradNorm: z.number(),
+  tokens: z.number().int(),
+  /** Present on steps where the validation loss was measured. */
+  valLoss: z.number().optional(),
+})
+export type MetricPoint = z.infer<typeof MetricPoint>
+
+/**
+ * Progress, at most ~10 per second: every step since the previous event (so charts lose nothing),
+ * the latest figures, and the spheres' statistics over the period.
+ */
+export const TrainingProgress = z.object({
+  runId,
+  step: z.number().int().nonnegative(),
+  totalSteps: z.number().int().positive(),
+  epoch: z.number().int().nonnegative(),
+  epochs: z.number().int().positive(),
+  loss: z.number(),
+  /** Last measured validation loss (null before the first evaluation). */
+  valLoss: z.number().nullable(),
+  lr: z.number(),
+  tokensPerSec: z.number(),
+  etaSec: z.number(),
+  elapsedSec: z.number(),
+  points: z.array(MetricPoint),
+  spheres: z.array(SphereStatsSchema),
+})
+export type TrainingProgress = z.infer<typeof TrainingProgress>
+
+/** End of an epoch: mean training loss, validation loss and each sphere's totals for the epoch. */
+export const EpochSummary = z.object({
+  runId,
+  epoch: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  meanLoss: z.number(),
+  valLoss: z.number().nullable(),
+  durationSec: z.number(),
+  tokensPerSec: z.number(),
+  spheres: z.array(SphereStatsSchema),
+})
+export type EpochSummary = z.infer<typeof EpochSummary>
+
+export const CheckpointSaved = z.object({
+  runId,
+  path: z.string(),
+  step: z.number().int().nonnegative(),
+  kind: z.enum(['periodic', 'stop', 'final']),
+  valLoss: z.number().nullable(),
+  /** Checkpoints deleted by retention (--keep N plus the best). */
+  removed: z.array(z.string()),
+})
+export type CheckpointSaved = z.infer<typeof CheckpointSaved>
+
+/** The run is over; sent after the final state change. */
+export const RunFinished = z.object({
+  runId,
+  state: z.enum(['done', 'failed']),
+  reason: z.enum(['completed', 'stopped', 'failed']),
+  message: z.string().optional(),
+  step: z.number().int().nonnegative(),
+  /** The newest checkpoint written by this run (final_model on completion), or null. */
+  checkpoint: z.string().nullable(),
+  trainLoss: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  /** Text generated by the trained model at the end of a completed run. */
+  sample: z.string().nullable(),
+  durationSec: z.number(),
+})
+export type RunFinished = z.infer<typeof RunFinished>
+
+/** Every event a training session emits, by name: spread into the contract's events. */
+export const trainingEvents = {
+  'training.state': RunStateChange,
+  'training.prepare': PrepareProgress,
+  'training.started': RunStarted,
+  'training.progress': TrainingProgress,
+  'training.epoch': EpochSummary,
+  'training.checkpoint': CheckpointSaved,
+  'training.finished': RunFinished,
+} as const
+export type TrainingEventName = keyof typeof trainingEvents
+export type TrainingEventPayload<E extends TrainingEventName> = z.output<(typeof trainingEvents)[E]>
+/** An event as a session emits it (same shape as the contract's EngineEvent). */
+export type TrainingEvent = { [E in TrainingEventName]: { event: E; payload: TrainingEventPayload<E> } }[TrainingEventName]
+
+// ─── requests (for the contract) ─────────────────────────────────────────────────────────────────
+
+/** Start a run on a folder, optionally resuming a checkpoint file. */
+export const TrainRequest = z.object({
+  folder: z.string().min(1, 'Choose a folder first.'),
+  config: z.unknown().optional(),
+  resume: z.string().min(1).optional(),
+  /** Resume even though the corpus changed since the checkpoint. */
+  force: z.boolean().optional(),
+})
+export type TrainRequest = z.infer<typeof TrainRequest>
+
+export const GenerateOptions = z.object({
+  prompt: z.string().default(''),
+  maxTokens: size(1_000_000).default(100),
+  /** 0: greedy (always the most likely token). */
+  temperature: nonNegativeReal.default(0.8),
+  /** Keep the k most likely tokens; 0 keeps all. */
+  topK: count(MAX_VOCAB).default(0),
+  /** Keep the smallest set of tokens whose probabilities sum to p; 1 keeps all. */
+  topP: z
+    .number({ error: 'must be a number' })
+    .refine((x) => Number.isFinite(x) && x > 0 && x <= 1, 'must be greater than 0 and at most 1')
+    .default(1),
+  seed: count(2 ** 32 - 1).default(42),
+})
+export type GenerateOptions = z.infer<typeof GenerateOptions>
+export type GenerateOptionsInput = z.input<typeof GenerateOptions>
+
+export const EvaluationResult = z.object({
+  loss: z.number(),
+  perplexity: z.number(),
+  tokens: z.number().int().nonnegative(),
+})
+export type EvaluationResult = z.infer<typeof EvaluationResult>
