@@ -12,6 +12,7 @@ export const SkipReason = z.enum([
   'checkpoint-dir',
   'not-a-file',
   'empty',
+  'duplicate',
 ])
 export type SkipReason = z.infer<typeof SkipReason>
 
@@ -26,13 +27,19 @@ export const skipReasonLabels: Record<SkipReason, string> = {
   'checkpoint-dir': 'the checkpoint folder itself',
   'not-a-file': 'not a regular file',
   empty: 'empty file',
+  duplicate: 'same file or folder already loaded through another path',
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 
 export const ScanOptions = z.object({
   folder: z.string().min(1, 'folder is required'),
-  maxFileBytes: z.number().int().positive().max(2 ** 31).default(DEFAULT_MAX_FILE_BYTES),
+  maxFileBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31)
+    .default(DEFAULT_MAX_FILE_BYTES),
   /** Folder that must never be read as training data (the checkpoint directory). */
   excludeDir: z.string().optional(),
 })
@@ -77,5 +84,9 @@ export const ScanProgress = z.object({
   filesAccepted: z.number().int().nonnegative(),
   bytesRead: z.number().int().nonnegative(),
   currentPath: z.string(),
+  /** Files read so far, accepted or not (the reading phase starts once the folder walk is done). */
+  filesRead: z.number().int().nonnegative().optional(),
+  /** Files the reading phase will read; known once the walk is done. filesRead / filesToRead is a progress bar. */
+  filesToRead: z.number().int().nonnegative().optional(),
 })
 export type ScanProgress = z.infer<typeof ScanProgress>

@@ -1,0 +1,19 @@
+/**
+ * The corpus loader: turns a folder into training text. Scans it recursively in a fixed order,
+ * leaves out what is not usable text (each with a reason), and reads every accepted file once.
+ *
+ * Counts per file: bytes as on disk; chars are Unicode code points of the decoded text (a leading
+ * byte-order mark excluded); lines are the '\n' count, plus one when the last line has none.
+ */
+import type { ScanOptions } from '../../../shared/corpus'
+import { loadCorpusWith, type LoadedCorpus, type LoadHooks } from './load'
+
+export type { LoadedCorpus, LoadedDocument, LoadHooks } from './load'
+
+/**
+ * Throws UserError: 'not-found', 'not-a-folder', 'unreadable' (the folder), 'no-usable-text',
+ * 'cancelled' (through hooks.signal), 'invalid-input' (bad options).
+ */
+export function loadCorpus(options: ScanOptions, hooks?: LoadHooks): Promise<LoadedCorpus> {
+  return loadCorpusWith(options, hooks)
+}
