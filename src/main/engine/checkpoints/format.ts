@@ -1,0 +1,332 @@
+/**
+ * The CLLM checkpoint file: a safetensors file holding the GPT-2 parameters under Hugging Face names,
+ * the AdamW moments under `optimizer.m.<name>` / `optimizer.v.<name>`, and in `__metadata__`
+ * everything else needed to resume or generate (config, tokenizer, step, epoch, sampler and RNG state,
+ * losses). Two SHA-256 checksums guard it: `checksum` over the tensor bytes (as specified) and
+ * `header_checksum` over the rest of the header, so a flipped byte anywhere is refused on load.
+ */
+import { createHash } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import type { ZodError } from 'zod'
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  CheckpointMetadata,
+  type CheckpointMetadataInput,
+} from '../../../shared/checkpoint'
+import { UserError } from '../../../shared/errors'
+import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
+import { writeFileAtomic, type ChunkWriter } from './atomic-write'
+import { corruptCheckpoint } from './errors'
+import { ADAM_M_PREFIX, ADAM_V_PREFIX, checkpointTensorLayout, type TensorShape } from './gpt2-layout'
+import {
+  assertTensorSizes,
+  decodeTensor,
+  encodeHeader,
+  headerObject,
+  METADATA_KEY,
+  parseFile,
+  readHeader,
+  tensorBytes,
+  type ParsedHeader,
+  type Tensor,
+} from './safetensors'
+
+export interface Checkpoint {
+  metadata: CheckpointMetadata
+  state: TrainerState
+}
+
+/** What the session hands to saveCheckpoint (defaults such as empty recent-loss lists may be left out). */
+export interface CheckpointInput {
+  metadata: CheckpointMetadataInput
+  state: TrainerState
+}
+
+/** A checkpoint's header, read without its tensor data (the tensor checksum is not verified). */
+export interface CheckpointInfo {
+  path: string
+  sizeBytes: number
+  formatVersion: number
+  /** SHA-256 (hex) of the tensor bytes, as recorded. */
+  checksum: string
+  metadata: CheckpointMetadata
+  tensors: TensorShape[]
+}
+
+export interface LoadOptions {
+  /** Refuse the checkpoint unless its model has these values (e.g. the flags of a resumed run). */
+  expectConfig?: Partial<ModelConfig>
+}
+
+export interface SaveOptions {
+  /** Replaces the chunk writer; for tests that make a write fail half-way. */
+  writeChunk?: ChunkWriter
+}
+
+/** Metadata keys as stored, mapped from the typed fields. */
+const STORED_KEY: Record<keyof CheckpointMetadata, string> = {
+  config: 'config',
+  tokenizerKind: 'tokenizer_kind',
+  tokenizer: 'tokenizer',
+  step: 'step',
+  epoch: 'epoch',
+  sampler: 'sampler',
+  rng: 'rng',
+  losses: 'losses',
+  created: 'created',
+  corpusFingerprint: 'corpus_fingerprint',
+}
+const JSON_FIELDS = new Set<keyof CheckpointMetadata>(['config', 'sampler', 'rng', 'losses'])
+const NUMBER_FIELDS = new Set<keyof CheckpointMetadata>(['step', 'epoch'])
+const OPTIMIZER_STEP_KEY = 'optimizer_step'
+const CHECKSUM_KEY = 'checksum'
+const HEADER_CHECKSUM_KEY = 'header_checksum'
+
+/** How each model field is called for the user, with the `cllm train` flag that sets it. */
+const MODEL_FIELD_LABEL: Record<keyof ModelConfig, string> = {
+  vocabSize: 'vocabulary size (--vocab-size)',
+  seqLen: 'sequence length (--seq-len)',
+  dModel: 'embedding dimension (--embed-dim)',
+  nLayers: 'number of layers (--num-layers)',
+  nHeads: 'number of heads (--num-heads)',
+}
+
+function sha256(chunks: Iterable<Uint8Array>): string {
+  const hash = createHash('sha256')
+  for (const chunk of chunks) hash.update(chunk)
+  return hash.digest('hex')
+}
+
+/**
+ * SHA-256 of the header as written before `header_checksum` was added: the header object in its own
+ * key order with that one metadata key left out, serialised by JSON.stringify.
+ */
+export function headerChecksum(header: Record<string, unknown>): string {
+  const canonical: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(header)) {
+    if (key !== METADATA_KEY) {
+      canonical[key] = value
+      continue
+    }
+    const { [HEADER_CHECKSUM_KEY]: _omitted, ...rest } = value as Record<string, string>
+    canonical[key] = rest
+  }
+  return sha256([Buffer.from(JSON.stringify(canonical), 'utf8')])
+}
+
+function encodeField(field: keyof CheckpointMetadata, value: unknown): string {
+  if (JSON_FIELDS.has(field)) return JSON.stringify(value ?? null)
+  return String(value)
+}
+
+/** Metadata strings in a fixed order; NaN/Infinity losses become null through JSON. */
+function encodeMetadata(metadata: CheckpointMetadataInput, optimizerStep: number): Record<string, string> {
+  const out: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    format_version: String(CHECKPOINT_FORMAT_VERSION),
+  }
+  for (const field of Object.keys(STORED_KEY) as Array<keyof CheckpointMetadata>) {
+    out[STORED_KEY[field]] = encodeField(field, metadata[field])
+  }
+  out[OPTIMIZER_STEP_KEY] = String(optimizerStep)
+  return out
+}
+
+function describeIssue(error: ZodError): string {
+  const issue = error.issues[0]
+  const [field, ...rest] = issue.path.map(String)
+  const stored = STORED_KEY[field as keyof CheckpointMetadata] ?? field
+  const where = [stored, ...rest].join('.')
+  return `metadata field "${where}" is invalid: ${issue.message}`
+}
+
+/** Returns the typed metadata, or the sentence saying which field is wrong. */
+function decodeFields(raw: Record<string, string>): { metadata: CheckpointMetadata } | { problem: string } {
+  const fields: Record<string, unknown> = {}
+  for (const field of Object.keys(STORED_KEY) as Array<keyof CheckpointMetadata>) {
+    const key = STORED_KEY[field]
+    const text = raw[key]
+    if (text === undefined) return { problem: `metadata field "${key}" is missing` }
+    if (JSON_FIELDS.has(field)) {
+      try {
+        fields[field] = JSON.parse(text)
+      } catch {
+        return { problem: `metadata field "${key}" is not valid JSON` }
+      }
+    } else if (NUMBER_FIELDS.has(field)) {
+      fields[field] = text.trim() === '' ? NaN : Number(text)
+    } else {
+      fields[field] = text
+    }
+  }
+  const parsed = CheckpointMetadata.safeParse(fields)
+  return parsed.success ? { metadata: parsed.data } : { problem: describeIssue(parsed.error) }
+}
+
+function parseOptimizerStep(raw: Record<string, string>): number | undefined {
+  const text = raw[OPTIMIZER_STEP_KEY]
+  return text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined
+}
+
+/** Compares tensor names and shapes with what the config needs; returns the first problem, if any. */
+function tensorProblem(tensors: readonly TensorShape[], model: ModelConfig): string | undefined {
+  const expected = checkpointTensorLayout(model)
+  const present = new Map(tensors.map((t) => [t.name, t.shape]))
+  const missing = expected.filter((t) => !present.has(t.name)).map((t) => t.name)
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 3).map((name) => `"${name}"`).join(', ')
+    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : ''
+    return `it lacks ${missing.length} tensor(s) the model config needs: ${shown}${more}`
+  }
+  const expectedNames = new Set(expected.map((t) => t.name))
+  const extra = tensors.find((t) => !expectedNames.has(t.name))
+  if (extra) return `it holds a tensor "${extra.name}" that a model with this config does not have`
+  for (const want of expected) {
+    const shape = present.get(want.name)!
+    if (shape.length !== want.shape.length || shape.some((dim, i) => dim !== want.shape[i])) {
+      const { vocabSize, seqLen, dModel, nLayers, nHeads } = model
+      return (
+        `tensor "${want.name}" has shape [${shape.join(', ')}] but the config in its metadata ` +
+        `(vocabSize ${vocabSize}, seqLen ${seqLen}, dModel ${dModel}, nLayers ${nLayers}, nHeads ${nHeads}) ` +
+        `needs [${want.shape.join(', ')}] (the weights do not match the config)`
+      )
+    }
+  }
+  return undefined
+}
+
+interface DecodedHeader {
+  metadata: CheckpointMetadata
+  formatVersion: number
+  optimizerStep: number
+  checksum: string
+}
+
+/** Format, version, header checksum, fields, then tensors against the config: the order a reader needs. */
+function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
+  const raw = parsed.metadata
+  if (raw.format !== CHECKPOINT_FORMAT) {
+    const found = raw.format === undefined ? 'has no "format" metadata' : `has format "${raw.format}"`
+    throw corruptCheckpoint(file, `it is not a CLLM checkpoint (it ${found}, expected "${CHECKPOINT_FORMAT}")`)
+  }
+  if (raw.format_version !== String(CHECKPOINT_FORMAT_VERSION)) {
+    const newer = /^\d+$/.test(raw.format_version ?? '') && Number(raw.format_version) > CHECKPOINT_FORMAT_VERSION
+    throw corruptCheckpoint(
+      file,
+      `it has format version ${JSON.stringify(raw.format_version ?? null)}; this version of CLLM Studio reads ` +
+        `format version ${CHECKPOINT_FORMAT_VERSION} only${newer ? ' (the file was written by a newer version)' : ''}`,
+    )
+  }
+  if (raw[HEADER_CHECKSUM_KEY] !== headerChecksum(parsed.json)) {
+    throw corruptCheckpoint(file, 'its header does not match its header checksum (the file was damaged or edited)')
+  }
+  const decoded = decodeFields(raw)
+  if ('problem' in decoded) throw corruptCheckpoint(file, decoded.problem)
+  const optimizerStep = parseOptimizerStep(raw)
+  if (optimizerStep === undefined) throw corruptCheckpoint(file, `metadata field "${OPTIMIZER_STEP_KEY}" is invalid`)
+  const checksum = raw[CHECKSUM_KEY]
+  if (typeof checksum !== 'string' || !/^[0-9a-f]{64}$/.test(checksum)) {
+    throw corruptCheckpoint(file, `metadata field "${CHECKSUM_KEY}" is not a SHA-256 hex digest`)
+  }
+  const problem = tensorProblem(parsed.tensors, decoded.metadata.config.model)
+  if (problem) throw corruptCheckpoint(file, problem)
+  return { metadata: decoded.metadata, formatVersion: CHECKPOINT_FORMAT_VERSION, optimizerStep, checksum }
+}
+
+function checkExpectedConfig(file: string, model: ModelConfig, expect: Partial<ModelConfig> | undefined): void {
+  if (!expect) return
+  for (const field of Object.keys(MODEL_FIELD_LABEL) as Array<keyof ModelConfig>) {
+    const wanted = expect[field]
+    if (wanted !== undefined && wanted !== model[field]) {
+      throw new UserError(
+        'invalid-config',
+        `Checkpoint ${file} was trained with ${MODEL_FIELD_LABEL[field]} ${model[field]}, but ${wanted} was asked for. ` +
+          `Leave that setting at the checkpoint's value to resume, or start a new run.`,
+      )
+    }
+  }
+}
+
+function stateTensors(state: TrainerState): Tensor[] {
+  const prefixed = (prefix: string, tensors: NamedTensor[]) =>
+    tensors.map((t) => ({ name: prefix + t.name, shape: t.shape, data: t.data }))
+  return [...prefixed('', state.params), ...prefixed(ADAM_M_PREFIX, state.adamM), ...prefixed(ADAM_V_PREFIX, state.adamV)]
+}
+
+/** Writes `checkpoint` to `path` atomically: the old file, if any, stays intact until the new one is complete. */
+export async function saveCheckpoint(path: string, checkpoint: CheckpointInput, options: SaveOptions = {}): Promise<void> {
+  const { state } = checkpoint
+  if (!Number.isSafeInteger(state.step) || state.step < 0) throw new Error(`Cannot save checkpoint ${path}: state.step ${state.step} is not a step count.`)
+  const metadata = encodeMetadata(checkpoint.metadata, state.step)
+  // Decoding what was encoded guarantees that whatever is saved can be loaded.
+  const decoded = decodeFields(metadata)
+  if ('problem' in decoded) throw new Error(`Cannot save checkpoint ${path}: ${decoded.problem}.`)
+  const tensors = stateTensors(state)
+  assertTensorSizes(tensors)
+  const problem = tensorProblem(tensors, decoded.metadata.config.model)
+  if (problem) throw new Error(`Cannot save checkpoint ${path}: ${problem.replace(/^it /, 'the state ')}.`)
+
+  const data = tensors.map((t) => tensorBytes(t.data))
+  metadata[CHECKSUM_KEY] = sha256(data)
+  const header = headerObject(tensors, metadata)
+  metadata[HEADER_CHECKSUM_KEY] = headerChecksum(header)
+  await writeFileAtomic(path, [encodeHeader(header), ...data], { writeChunk: options.writeChunk })
+}
+
+async function readWholeFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    throw fileError(path, error)
+  }
+}
+
+function fileError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return new UserError('not-found', `Checkpoint ${path} does not exist.`)
+  if (code === 'EISDIR') return new UserError('invalid-input', `Checkpoint ${path} is a folder, not a checkpoint file.`)
+  return new UserError('unreadable', `Checkpoint ${path} could not be read (${code ?? (error as Error).message}).`)
+}
+
+/** Reads and verifies a whole checkpoint; anything damaged, foreign or inconsistent is refused with a UserError. */
+export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<Checkpoint> {
+  const bytes = await readWholeFile(path)
+  const parsed = parseFile(bytes, path)
+  const header = decodeHeader(parsed, path)
+  const data = bytes.subarray(parsed.dataStart)
+  if (sha256([data]) !== header.checksum) {
+    throw corruptCheckpoint(path, 'its tensor data does not match its checksum (the file was damaged or changed after it was written)')
+  }
+  checkExpectedConfig(path, header.metadata.config.model, options.expectConfig)
+
+  const state: TrainerState = { step: header.optimizerStep, params: [], adamM: [], adamV: [] }
+  for (const entry of parsed.tensors) {
+    const tensor = { shape: entry.shape, data: decodeTensor(data.subarray(entry.begin, entry.end)) }
+    if (entry.name.startsWith(ADAM_M_PREFIX)) state.adamM.push({ name: entry.name.slice(ADAM_M_PREFIX.length), ...tensor })
+    else if (entry.name.startsWith(ADAM_V_PREFIX)) state.adamV.push({ name: entry.name.slice(ADAM_V_PREFIX.length), ...tensor })
+    else state.params.push({ name: entry.name, ...tensor })
+  }
+  return { metadata: header.metadata, state }
+}
+
+/** Reads only the header: fast enough to list many checkpoints. Structural damage is refused; the tensor checksum is not checked. */
+export async function readCheckpointInfo(path: string): Promise<CheckpointInfo> {
+  let parsed: ParsedHeader
+  let sizeBytes: number
+  try {
+    sizeBytes = (await stat(path)).size
+    parsed = await readHeader(path)
+  } catch (error) {
+    throw error instanceof UserError ? error : fileError(path, error)
+  }
+  const header = decodeHeader(parsed, path)
+  return {
+    path,
+    sizeBytes,
+    formatVersion: header.formatVersion,
+    checksum: header.checksum,
+    metadata: header.metadata,
+    tensors: parsed.tensors.map(({ name, shape }) => ({ name, shape })),
+  }
+}

@@ -1,0 +1,32 @@
+/** Checkpoints: the file format, the run folder store, and the Hugging Face export. */
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpointInfo,
+  type Checkpoint,
+  type CheckpointInput,
+  type CheckpointInfo,
+  type LoadOptions,
+  type SaveOptions,
+} from './format'
+export {
+  createRunDir,
+  writeRunJson,
+  readRunJson,
+  appendMetrics,
+  readMetrics,
+  checkpointPath,
+  finalModelPath,
+  applyRetention,
+  deleteCheckpoint,
+  describeRun,
+  listRuns,
+  classifyCheckpointFile,
+  RUN_JSON,
+  METRICS_JSONL,
+  FINAL_MODEL_FILE,
+  type RetentionResult,
+} from './store'
+export { exportHuggingFace, gpt2Config, type ExportResult, type ExportedFile } from './export-hf'
+export { gpt2ParamLayout, checkpointTensorLayout } from './gpt2-layout'
+export { CorruptCheckpointError } from './errors'
