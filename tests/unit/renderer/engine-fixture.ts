@@ -1,0 +1,55 @@
+/** A real server with the real engine on temp folders, and the renderer's client connected to it from Node. */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { createEngineApi } from '../../../src/main/engine/api/engine-api'
+import { createFolderPolicy } from '../../../src/main/server/folder-policy'
+import { startServer, type RunningServer } from '../../../src/main/server/ws-server'
+import { WebSocketApi, type WebSocketLike } from '../../../src/renderer/src/api'
+
+export interface EngineFixture {
+  dir: string
+  corpus: string
+  server: RunningServer
+  client(token?: string | null): WebSocketApi
+  close(): Promise<void>
+}
+
+export async function startEngineFixture(options: { port?: number; token?: string } = {}): Promise<EngineFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'cllm-renderer-'))
+  const rendererDir = join(dir, 'renderer')
+  await mkdir(rendererDir)
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html>')
+  const corpus = join(dir, 'corpus')
+  await mkdir(join(corpus, 'notes'), { recursive: true })
+  await writeFile(join(corpus, 'one.txt'), 'first line\nsecond line\n')
+  await writeFile(join(corpus, 'notes', 'two.md'), '# Notes\nmore text')
+  await writeFile(join(corpus, 'blob.bin'), Buffer.from([0, 0, 1, 2, 3]))
+  await mkdir(join(corpus, 'node_modules'))
+  await writeFile(join(corpus, 'node_modules', 'x.js'), 'x')
+
+  const api = createEngineApi({ transport: 'websocket', version: 'test', sampleCorpus: corpus, mayRead: createFolderPolicy([dir]) })
+  const server = await startServer({ rendererDir, api, port: options.port, token: options.token })
+  const clients: WebSocketApi[] = []
+  return {
+    dir,
+    corpus,
+    server,
+    client(token = server.token) {
+      const client = new WebSocketApi({
+        url: `ws://127.0.0.1:${server.port}/api`,
+        token,
+        createSocket: (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike,
+        backoffMs: { first: 20, max: 100 },
+      })
+      clients.push(client)
+      return client
+    },
+    async close() {
+      for (const client of clients) client.close()
+      await server.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
