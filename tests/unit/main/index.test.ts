@@ -1,0 +1,170 @@
+/**
+ * The app's lifecycle, with a fake `electron` and the real glue and engine behind it. Each test
+ * loads src/main/index.ts afresh (it starts the app on import, as Electron runs it).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+vi.mock('electron', () => import('./fake-electron'))
+
+type Fake = typeof import('./fake-electron')
+type Window = InstanceType<Fake['BrowserWindow']>
+type CallResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: { code: string } }
+
+let repo: string
+let picked: string
+beforeAll(async () => {
+  repo = await mkdtemp(join(tmpdir(), 'cllm-app-'))
+  await mkdir(join(repo, 'resources', 'sample-corpus'), { recursive: true })
+  await writeFile(join(repo, 'resources', 'sample-corpus', 'tale.txt'), 'A short tale.\n')
+  picked = join(repo, 'picked')
+  await mkdir(picked)
+  await writeFile(join(picked, 'notes.txt'), 'Notes.\n')
+})
+afterAll(() => rm(repo, { recursive: true, force: true }))
+
+beforeEach(() => {
+  vi.resetModules()
+  delete process.env.ELECTRON_RENDERER_URL
+})
+
+/** Loads a fresh fake electron, lets the test set it up, then runs the app's entry module. */
+async function launch(prepare: (fake: Fake) => void = () => {}): Promise<Fake> {
+  const fake = (await import('electron')) as unknown as Fake
+  fake.resetFakeElectron()
+  fake.app.appPath = repo
+  prepare(fake)
+  await import('../../../src/main/index')
+  return fake
+}
+
+async function ready(fake: Fake): Promise<Window> {
+  fake.app.becomeReady()
+  await vi.waitFor(() => expect(fake.BrowserWindow.instances.length).toBeGreaterThan(0))
+  return fake.BrowserWindow.instances.at(-1)!
+}
+
+function callFrom(fake: Fake, window: Window, method: string, input: unknown): Promise<CallResult> {
+  const event = { sender: window.webContents, senderFrame: window.webContents.mainFrame }
+  return fake.ipcMain.invoke('cllm:call', event, method, input) as Promise<CallResult>
+}
+
+describe('app lifecycle', () => {
+  it('quits at once when another instance already runs', async () => {
+    const fake = await launch((f) => (f.app.lockGranted = false))
+    expect(fake.app.quitCalls).toBe(1)
+    expect(fake.app.listenerCount('window-all-closed')).toBe(0)
+    fake.app.becomeReady()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(fake.BrowserWindow.instances).toHaveLength(0)
+  })
+
+  it('when ready: secures the session, binds IPC, installs the menu, opens one sandboxed window on the built page', async () => {
+    const fake = await launch()
+    expect(fake.BrowserWindow.instances).toHaveLength(0)
+    const window = await ready(fake)
+    expect(fake.BrowserWindow.instances).toHaveLength(1)
+    expect(window.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false })
+    expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(/preload[/\\]index\.cjs$/)
+    expect(window.loaded.file).toMatch(/renderer[/\\]index\.html$/)
+    expect(fake.session.defaultSession.headersListener).toBeTypeOf('function')
+    expect([...fake.ipcMain.handlers.keys()]).toEqual(['cllm:call'])
+    expect(fake.Menu.setApplicationMenu).toHaveBeenCalledTimes(1)
+    expect(fake.app.aboutOptions).toMatchObject({ applicationName: 'CLLM Studio', applicationVersion: '9.9.9-test' })
+  })
+
+  it('loads the dev server when electron-vite provides one', async () => {
+    const fake = await launch(() => (process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'))
+    const window = await ready(fake)
+    expect(window.loaded).toEqual({ url: 'http://localhost:5173/' })
+  })
+
+  it('serves the engine to its window, with the sample corpus readable and nothing else', async () => {
+    const fake = await launch()
+    const window = await ready(fake)
+    const info = await callFrom(fake, window, 'app.info', {})
+    const sampleCorpus = join(repo, 'resources', 'sample-corpus')
+    expect(info).toMatchObject({ ok: true, value: { sampleCorpus, transport: 'ipc', canPickFolder: true, version: '9.9.9-test' } })
+    const scan = await callFrom(fake, window, 'corpus.scan', { folder: sampleCorpus })
+    expect(scan).toMatchObject({ ok: true, value: { totals: { files: 1 } } })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+  })
+
+  it('File → Open Folder… shows the dialog, tells the window, and makes that folder readable', async () => {
+    const fake = await launch()
+    const window = await ready(fake)
+    fake.dialogAnswers.push({ canceled: false, filePaths: [picked] })
+    const menu = fake.Menu.current as { template: Array<{ label?: string; submenu: Array<{ id?: string; click?: () => void }> }> }
+    const openFolder = menu.template.find((item) => item.label === 'File')!.submenu.find((item) => item.id === 'open-folder')!
+    openFolder.click!()
+    await vi.waitFor(() => expect(window.webContents.sent).toHaveLength(1))
+    expect(window.webContents.sent[0]).toEqual({ channel: 'cllm:event', args: [{ event: 'app.folderPicked', payload: { folder: picked } }] })
+    expect(fake.dialog.showOpenDialog.mock.calls[0][0]).toBe(window)
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: true, value: { totals: { files: 1 } } })
+  })
+
+  it('the dialog behind corpus.pickFolder also grants access, and a cancel grants nothing', async () => {
+    const fake = await launch()
+    const window = await ready(fake)
+    fake.dialogAnswers.push({ canceled: true, filePaths: [] })
+    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({ ok: true, value: { folder: null } })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    fake.dialogAnswers.push({ canceled: false, filePaths: [picked] })
+    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({ ok: true, value: { folder: picked } })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: true })
+  })
+
+  it('quits when the last window closes (not on macOS), and reopens a window on activate', async () => {
+    const fake = await launch()
+    const first = await ready(fake)
+    first.close()
+    fake.app.emit('window-all-closed')
+    expect(fake.app.quitCalls).toBe(1)
+    // A call from the closed window is refused: it is no longer ours.
+    expect(await callFrom(fake, first, 'app.info', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+
+    fake.app.emit('activate')
+    expect(fake.BrowserWindow.getAllWindows()).toHaveLength(1)
+    const second = fake.BrowserWindow.getAllWindows()[0]
+    second.webContents.mainFrame.url = first.webContents.mainFrame.url
+    expect(await callFrom(fake, second, 'app.info', {})).toMatchObject({ ok: true })
+    fake.app.emit('activate')
+    expect(fake.BrowserWindow.getAllWindows()).toHaveLength(1)
+  })
+
+  it('stays running on macOS when the last window closes', async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!
+    Object.defineProperty(process, 'platform', { value: 'darwin' })
+    try {
+      const fake = await launch()
+      ;(await ready(fake)).close()
+      fake.app.emit('window-all-closed')
+      expect(fake.app.quitCalls).toBe(0)
+    } finally {
+      Object.defineProperty(process, 'platform', platform)
+    }
+  })
+
+  it('a second launch brings the existing window back', async () => {
+    const fake = await launch()
+    const window = await ready(fake)
+    window.minimized = true
+    fake.app.emit('second-instance')
+    expect(window.minimized).toBe(false)
+    expect(window.focused).toBe(true)
+  })
+
+  it('reports a start-up failure in a message box and exits non-zero', async () => {
+    const fake = await launch((f) => {
+      f.app.getAppPath = () => {
+        throw new Error('no app path')
+      }
+    })
+    fake.app.becomeReady()
+    await vi.waitFor(() => expect(fake.app.exitCodes).toEqual([1]))
+    expect(fake.dialog.showErrorBox).toHaveBeenCalledWith('CLLM Studio could not start', 'no app path')
+    expect(fake.BrowserWindow.instances).toHaveLength(0)
+  })
+})
