@@ -1,0 +1,92 @@
+// Element-wise helpers: residual adds, gradient accumulation, scaling, norms, clearing.
+
+export function add(out: usize, a: usize, b: usize, n: i32): void {
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)))
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o))
+  }
+}
+
+export function accumulate(out: usize, a: usize, n: i32): void {
+  add(out, out, a, n)
+}
+
+export function scale(x: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2
+    v128.store(x + o, f32x4.mul(v128.load(x + o), sv))
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2
+    store<f32>(x + o, load<f32>(x + o) * s)
+  }
+}
+
+/** Σ x², each square and the sum in f64, two f64x2 accumulators. */
+export function sumSquares(x: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2))
+    const lo = f64x2.promote_low_f32x4(v)
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))
+    s0 = f64x2.add(s0, f64x2.mul(lo, lo))
+    s1 = f64x2.add(s1, f64x2.mul(hi, hi))
+  }
+  const s = f64x2.add(s0, s1)
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1)
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2))
+    total += v * v
+  }
+  return total
+}
+
+export function zero(x: usize, n: i32): void {
+  if (n > 0) memory.fill(x, 0, <usize>n << 2)
+}
+
+/** dbias[N] += Σ_m dout[m, N]; 16 columns at a time so four accumulators run down all rows. */
+export function biasBackward(dbias: usize, dout: usize, M: i32, N: i32): void {
+  const ld = <usize>N << 2
+  let j = 0
+  for (; j + 16 <= N; j += 16) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0)
+    let p = dout + (<usize>j << 2)
+    for (let m = 0; m < M; m++) {
+      c0 = f32x4.add(c0, v128.load(p)); c1 = f32x4.add(c1, v128.load(p, 16))
+      c2 = f32x4.add(c2, v128.load(p, 32)); c3 = f32x4.add(c3, v128.load(p, 48))
+      p += ld
+    }
+    const o = dbias + (<usize>j << 2)
+    v128.store(o, f32x4.add(v128.load(o), c0)); v128.store(o, f32x4.add(v128.load(o, 16), c1), 16)
+    v128.store(o, f32x4.add(v128.load(o, 32), c2), 32); v128.store(o, f32x4.add(v128.load(o, 48), c3), 48)
+  }
+  for (; j + 4 <= N; j += 4) {
+    let c0 = f32x4.splat(0)
+    let p = dout + (<usize>j << 2)
+    for (let m = 0; m < M; m++) {
+      c0 = f32x4.add(c0, v128.load(p))
+      p += ld
+    }
+    const o = dbias + (<usize>j << 2)
+    v128.store(o, f32x4.add(v128.load(o), c0))
+  }
+  for (; j < N; j++) {
+    let c: f32 = 0
+    let p = dout + (<usize>j << 2)
+    for (let m = 0; m < M; m++) {
+      c += load<f32>(p)
+      p += ld
+    }
+    const o = dbias + (<usize>j << 2)
+    store<f32>(o, load<f32>(o) + c)
+  }
+}

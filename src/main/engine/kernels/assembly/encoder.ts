@@ -1,0 +1,26 @@
+// Token + position embedding.
+import { add, accumulate } from './elementwise'
+
+export function encoderForward(out: usize, tokens: usize, wte: usize, wpe: usize, B: i32, T: i32, C: i32): void {
+  const row = <usize>C << 2
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const bt = <usize>(b * T + t)
+      const token = <usize>load<i32>(tokens + (bt << 2))
+      add(out + bt * row, wte + token * row, wpe + <usize>t * row, C)
+    }
+  }
+}
+
+export function encoderBackward(dwte: usize, dwpe: usize, dout: usize, tokens: usize, B: i32, T: i32, C: i32): void {
+  const row = <usize>C << 2
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const bt = <usize>(b * T + t)
+      const token = <usize>load<i32>(tokens + (bt << 2))
+      const g = dout + bt * row
+      accumulate(dwte + token * row, g, C)
+      accumulate(dwpe + <usize>t * row, g, C)
+    }
+  }
+}
