@@ -1,0 +1,221 @@
+/**
+ * Corpus → what training consumes: a tokenizer (trained here, or given), the token stream in shared
+ * memory, the train/validation split, all saved in the run folder. A second preparation of the
+ * same corpus with the same settings reuses the saved tokenizer and stream instead of encoding again.
+ */
+import { createHash } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { UserError } from '../../../shared/errors'
+import {
+  DEFAULT_VALIDATION_FRACTION,
+  type DatasetSummary,
+  type TokenizeProgress,
+  type TokenizerKind,
+} from '../../../shared/tokenizer'
+import {
+  checkVocabSize,
+  parseTokenizer,
+  tokenizerHash,
+  trainTokenizer,
+  type Tokenizer,
+} from '../tokenizer'
+import {
+  DATASET_FORMAT,
+  readCachedDataset,
+  tokensHash,
+  writeAtomic,
+  writeDataset,
+  type DatasetManifest,
+} from './cache'
+import { encodeDocuments, type TokenArray } from './encode'
+import { corpusFingerprint, datasetFingerprint, type CorpusDocument } from './fingerprint'
+import { checkFraction, chooseValidation, splitRanges, type SplitRanges } from './split'
+
+export interface PrepareOptions {
+  documents: readonly CorpusDocument[]
+  /** A tokenizer to use as is, or what to train. */
+  tokenizer: Tokenizer | { kind: TokenizerKind; vocabSize: number }
+  /** The run folder: the tokenizer file, tokens.bin and dataset.json go here. */
+  runDir: string
+  /** Window length the data must hold at least one of (training uses seqLen + 1 tokens per window). */
+  seqLen: number
+  validationFraction?: number
+  seed?: number
+  threads?: number
+  onProgress?: (progress: TokenizeProgress) => void
+  signal?: AbortSignal
+}
+
+export interface PreparedDataset {
+  tokenizer: Tokenizer
+  /** The whole stream (training documents, then validation documents), over a SharedArrayBuffer. */
+  tokens: TokenArray
+  split: SplitRanges
+  manifest: DatasetManifest
+  summary: DatasetSummary
+  /** True when the saved dataset was reused and nothing was trained or encoded. */
+  reused: boolean
+  files: { tokenizer: string; tokens: string; manifest: string }
+}
+
+export async function prepareDataset(options: PrepareOptions): Promise<PreparedDataset> {
+  const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION
+  const seed = options.seed ?? 0
+  checkFraction(fraction)
+  if (!Number.isSafeInteger(seed))
+    throw new UserError('invalid-config', `--seed ${seed} is not an integer.`)
+  if (!Number.isInteger(options.seqLen) || options.seqLen < 1) {
+    throw new UserError('invalid-config', `--seq-len ${options.seqLen} must be a positive integer.`)
+  }
+  const given = isTokenizer(options.tokenizer) ? options.tokenizer : undefined
+  if (!given) checkVocabSize(options.tokenizer.kind, options.tokenizer.vocabSize)
+  const documents = options.documents.filter((document) => document.text.length > 0)
+  if (documents.length === 0) {
+    throw new UserError(
+      'no-usable-text',
+      'The corpus has no text to tokenize: every document is empty.',
+    )
+  }
+
+  const corpusHash = corpusFingerprint(documents)
+  const request = given
+    ? { tokenizer: tokenizerHash(given) }
+    : { kind: options.tokenizer.kind, vocabSize: options.tokenizer.vocabSize }
+  const key = createHash('sha256')
+    .update(JSON.stringify({ format: DATASET_FORMAT, corpus: corpusHash, request, fraction, seed }))
+    .digest('hex')
+  await mkdir(options.runDir, { recursive: true })
+
+  const cached = await readCachedDataset(options.runDir, key)
+  if (cached) {
+    const tokenizer = given ?? (await readSavedTokenizer(options.runDir, cached.manifest))
+    if (tokenizer) {
+      return finish(options, tokenizer, cached.tokens, cached.manifest, true)
+    }
+  }
+
+  const tokenizer =
+    given ??
+    (await trainTokenizer(
+      documents.map((document) => document.text),
+      { ...options.tokenizer, onProgress: options.onProgress, signal: options.signal },
+    ))
+  const tokenizerFile = join(options.runDir, tokenizer.fileName)
+  const tokenizerText = tokenizer.serialize()
+  await writeAtomic(tokenizerFile, tokenizerText)
+
+  // Training documents first, then validation documents, each group in corpus order.
+  const bytes = documents.map((document) => Buffer.byteLength(document.text, 'utf8'))
+  const isValidation = chooseValidation(bytes, fraction, seed)
+  const order = [...documents.keys()].sort(
+    (a, b) => Number(isValidation[a]) - Number(isValidation[b]),
+  )
+  const stream = await encodeDocuments(
+    order.map((i) => documents[i].text),
+    tokenizer,
+    { threads: options.threads, onProgress: options.onProgress, signal: options.signal },
+  )
+  const validationDocuments = order.filter((i) => isValidation[i]).length
+  const firstValidation = order.length - validationDocuments
+  const identity = {
+    kind: tokenizer.kind,
+    vocabSize: tokenizer.vocabSize,
+    hash: tokenizerHash(tokenizer),
+  }
+  const manifest: DatasetManifest = {
+    format: DATASET_FORMAT,
+    key,
+    fingerprint: datasetFingerprint(corpusHash, identity),
+    corpus: {
+      hash: corpusHash,
+      documents: documents.length,
+      bytes: bytes.reduce((sum, n) => sum + n, 0),
+    },
+    tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
+    tokens: {
+      file: 'tokens.bin',
+      dtype: stream.tokens instanceof Uint16Array ? 'uint16' : 'uint32',
+      count: stream.tokens.length,
+      sha256: tokensHash(stream.tokens),
+    },
+    split: {
+      seed,
+      fraction,
+      validationStart:
+        firstValidation < order.length ? stream.starts[firstValidation] : stream.tokens.length,
+      validationDocuments,
+    },
+    documents: order.map((i, position) => ({
+      path: documents[i].path,
+      bytes: bytes[i],
+      start: stream.starts[position],
+      tokens: stream.lengths[position],
+      split: isValidation[i] ? ('validation' as const) : ('train' as const),
+    })),
+    created: new Date().toISOString(),
+  }
+  // Check the window before writing, so a too-small corpus leaves no dataset behind to reuse.
+  splitRanges(layoutOf(manifest), options.seqLen)
+  await writeDataset(options.runDir, manifest, stream.tokens)
+  return finish(options, tokenizer, stream.tokens, manifest, false)
+}
+
+function finish(
+  options: PrepareOptions,
+  tokenizer: Tokenizer,
+  tokens: TokenArray,
+  manifest: DatasetManifest,
+  reused: boolean,
+): PreparedDataset {
+  const split = splitRanges(layoutOf(manifest), options.seqLen)
+  const textTokens = manifest.documents.reduce((sum, document) => sum + document.tokens, 0)
+  return {
+    tokenizer,
+    tokens,
+    split,
+    manifest,
+    reused,
+    summary: {
+      tokenizer: tokenizer.kind,
+      vocabSize: tokenizer.vocabSize,
+      totalTokens: tokens.length,
+      trainTokens: split.train.end - split.train.start,
+      valTokens: split.validation.end - split.validation.start,
+      bytesPerToken: textTokens > 0 ? manifest.corpus.bytes / textTokens : 0,
+      documents: manifest.corpus.documents,
+    },
+    files: {
+      tokenizer: join(options.runDir, manifest.tokenizer.file),
+      tokens: join(options.runDir, manifest.tokens.file),
+      manifest: join(options.runDir, 'dataset.json'),
+    },
+  }
+}
+
+export function layoutOf(manifest: DatasetManifest): Parameters<typeof splitRanges>[0] {
+  return {
+    totalTokens: manifest.tokens.count,
+    validationStart: manifest.split.validationStart,
+    validationDocuments: manifest.split.validationDocuments,
+    fraction: manifest.split.fraction,
+  }
+}
+
+/** The tokenizer saved beside a cached dataset, if it is still the one the dataset was built with. */
+async function readSavedTokenizer(
+  runDir: string,
+  manifest: DatasetManifest,
+): Promise<Tokenizer | undefined> {
+  const path = join(runDir, manifest.tokenizer.file)
+  try {
+    const tokenizer = parseTokenizer(await readFile(path, 'utf8'), path)
+    return tokenizerHash(tokenizer) === manifest.tokenizer.hash ? tokenizer : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isTokenizer(value: PrepareOptions['tokenizer']): value is Tokenizer {
+  return typeof (value as Tokenizer).encode === 'function'
+}

@@ -1,0 +1,38 @@
+/** A growable Uint32 array: where encoders append ids without building a JS array per document. */
+export class TokenBuffer {
+  private data: Uint32Array
+  length = 0
+
+  constructor(capacity = 1024) {
+    this.data = new Uint32Array(Math.max(16, capacity))
+  }
+
+  push(id: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1)
+    this.data[this.length++] = id
+  }
+
+  pushAll(ids: ArrayLike<number>): void {
+    const n = ids.length
+    if (this.length + n > this.data.length) this.grow(this.length + n)
+    const data = this.data
+    let at = this.length
+    for (let i = 0; i < n; i++) data[at++] = ids[i]
+    this.length = at
+  }
+
+  /** The ids so far (a view: later pushes may or may not show through it). */
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length)
+  }
+
+  toArray(): number[] {
+    return Array.from(this.view())
+  }
+
+  private grow(needed: number): void {
+    const next = new Uint32Array(Math.max(needed, this.data.length * 2))
+    next.set(this.data.subarray(0, this.length))
+    this.data = next
+  }
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+
+/** `bpe`: byte-level BPE trained on the corpus (the default). `word`: the original CLLM word vocabulary. */
+export const TokenizerKind = z.enum(['bpe', 'word'])
+export type TokenizerKind = z.infer<typeof TokenizerKind>
+
+/**
+ * Vocabulary sizes the engine accepts. BPE needs its 256 byte tokens and `<|endoftext|>`; the word
+ * tokenizer its five specials and one word. Above 65,536 the token stream switches from Uint16 to
+ * Uint32; 262,144 is the engine's ceiling (an embedding that large no longer fits a small model).
+ */
+export const VOCAB_LIMITS = {
+  bpe: { min: 257, max: 262_144 },
+  word: { min: 6, max: 262_144 },
+} as const satisfies Record<TokenizerKind, { min: number; max: number }>
+
+export const DEFAULT_VOCAB_SIZE = 8192
+export const DEFAULT_VALIDATION_FRACTION = 0.1
+
+/** Tokenizer training (merges done of total) or corpus encoding (characters done of total). */
+export const TokenizeProgress = z.object({
+  phase: z.enum(['train', 'encode']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+})
+export type TokenizeProgress = z.infer<typeof TokenizeProgress>
+
+/** What a prepared dataset looks like, for the Data view. */
+export const DatasetSummary = z.object({
+  tokenizer: TokenizerKind,
+  vocabSize: z.number().int().positive(),
+  totalTokens: z.number().int().nonnegative(),
+  trainTokens: z.number().int().nonnegative(),
+  valTokens: z.number().int().nonnegative(),
+  /** UTF-8 bytes of the corpus per token: the compression the tokenizer achieves. */
+  bytesPerToken: z.number().nonnegative(),
+  documents: z.number().int().nonnegative(),
+})
+export type DatasetSummary = z.infer<typeof DatasetSummary>
+
+/**
+ * A text as tokens. `pieces[i]` is the text token `ids[i]` completes; the pieces concatenate to the
+ * decoded text (a token holding only part of a multi-byte character has an empty piece, and the
+ * character goes to the token that completes it).
+ */
+export const TokenPreview = z.object({
+  ids: z.array(z.number().int().nonnegative()),
+  pieces: z.array(z.string()),
+})
+export type TokenPreview = z.infer<typeof TokenPreview>
