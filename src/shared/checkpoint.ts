@@ -36,7 +36,10 @@ export const CheckpointRunConfig = z.looseObject({ model: CheckpointModelConfig 
 export type CheckpointRunConfig = z.infer<typeof CheckpointRunConfig>
 
 /** A loss at a step; null when it was not a finite number (a diverged run still checkpoints). */
-export const StepLoss = z.object({ step: z.number().int().nonnegative(), loss: z.number().nullable() })
+export const StepLoss = z.object({
+  step: z.number().int().nonnegative(),
+  loss: z.number().nullable(),
+})
 export type StepLoss = z.infer<typeof StepLoss>
 
 export const CheckpointLosses = z.object({

@@ -1,5 +1,11 @@
 import type { Command } from 'commander'
 import { register as registerServe } from './serve'
+import { register as registerCheckpoints } from './checkpoints'
+import { register as registerExport } from './export'
 
 /** Every `cllm` subcommand. Add one line per command module. */
-export const commands: Array<(program: Command) => void> = [registerServe]
+export const commands: Array<(program: Command) => void> = [
+  registerServe,
+  registerCheckpoints,
+  registerExport,
+]

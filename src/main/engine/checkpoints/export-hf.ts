@@ -37,7 +37,10 @@ export interface ExportResult {
 }
 
 /** The GPT2Config Hugging Face needs to rebuild exactly this network. */
-export function gpt2Config(model: ModelConfig, endOfTextId: number | null): Record<string, unknown> {
+export function gpt2Config(
+  model: ModelConfig,
+  endOfTextId: number | null,
+): Record<string, unknown> {
   return {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',
@@ -71,7 +74,11 @@ interface TokenizerJson {
 }
 
 /** `<|endoftext|>`'s id; refuses a tokenizer whose ids do not fit the model's vocabulary. */
-function inspectTokenizer(text: string, file: string, vocabSize: number): { endOfTextId: number | null } {
+function inspectTokenizer(
+  text: string,
+  file: string,
+  vocabSize: number,
+): { endOfTextId: number | null } {
   let json: TokenizerJson
   try {
     json = JSON.parse(text) as TokenizerJson
@@ -80,10 +87,15 @@ function inspectTokenizer(text: string, file: string, vocabSize: number): { endO
   }
   const vocab = json.model?.vocab ?? {}
   const added = Array.isArray(json.added_tokens) ? json.added_tokens : []
-  const ids = [...Object.values(vocab), ...added.map((t) => t.id)].filter((id): id is number => typeof id === 'number')
+  const ids = [...Object.values(vocab), ...added.map((t) => t.id)].filter(
+    (id): id is number => typeof id === 'number',
+  )
   const maxId = ids.reduce((max, id) => Math.max(max, id), -1)
   if (maxId >= vocabSize) {
-    throw corruptCheckpoint(file, `its tokenizer has token id ${maxId}, beyond the model's vocabulary of ${vocabSize}`)
+    throw corruptCheckpoint(
+      file,
+      `its tokenizer has token id ${maxId}, beyond the model's vocabulary of ${vocabSize}`,
+    )
   }
   const special = added.find((t) => t.content === END_OF_TEXT)
   const id = typeof special?.id === 'number' ? special.id : vocab[END_OF_TEXT]
@@ -92,7 +104,8 @@ function inspectTokenizer(text: string, file: string, vocabSize: number): { endO
 
 async function ensureFolder(outDir: string): Promise<void> {
   const existing = await stat(outDir).catch(() => undefined)
-  if (existing && !existing.isDirectory()) throw new UserError('not-a-folder', `${outDir} exists and is not a folder.`)
+  if (existing && !existing.isDirectory())
+    throw new UserError('not-a-folder', `${outDir} exists and is not a folder.`)
   await mkdir(outDir, { recursive: true })
 }
 
@@ -105,7 +118,10 @@ function jsonText(value: unknown): string {
  * `tokenizer_config.json` into `outDir` (created if needed; each file replaced atomically).
  * Refuses word-tokenizer checkpoints: GPT-2 on Hugging Face needs the byte-level BPE tokenizer.
  */
-export async function exportHuggingFace(checkpointPath: string, outDir: string): Promise<ExportResult> {
+export async function exportHuggingFace(
+  checkpointPath: string,
+  outDir: string,
+): Promise<ExportResult> {
   const { metadata, state } = await loadCheckpoint(checkpointPath)
   if (metadata.tokenizerKind !== 'bpe') {
     throw new UserError(
@@ -132,7 +148,13 @@ export async function exportHuggingFace(checkpointPath: string, outDir: string):
     { name: 'config.json', chunks: [jsonText(gpt2Config(model, endOfTextId))] },
     {
       name: 'generation_config.json',
-      chunks: [jsonText({ bos_token_id: endOfTextId, eos_token_id: endOfTextId, max_length: model.seqLen })],
+      chunks: [
+        jsonText({
+          bos_token_id: endOfTextId,
+          eos_token_id: endOfTextId,
+          max_length: model.seqLen,
+        }),
+      ],
     },
     { name: 'tokenizer.json', chunks: [metadata.tokenizer] },
     {

@@ -18,7 +18,12 @@ import { UserError } from '../../../shared/errors'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { writeFileAtomic, type ChunkWriter } from './atomic-write'
 import { corruptCheckpoint } from './errors'
-import { ADAM_M_PREFIX, ADAM_V_PREFIX, checkpointTensorLayout, type TensorShape } from './gpt2-layout'
+import {
+  ADAM_M_PREFIX,
+  ADAM_V_PREFIX,
+  checkpointTensorLayout,
+  type TensorShape,
+} from './gpt2-layout'
 import {
   assertTensorSizes,
   decodeTensor,
@@ -121,7 +126,10 @@ function encodeField(field: keyof CheckpointMetadata, value: unknown): string {
 }
 
 /** Metadata strings in a fixed order; NaN/Infinity losses become null through JSON. */
-function encodeMetadata(metadata: CheckpointMetadataInput, optimizerStep: number): Record<string, string> {
+function encodeMetadata(
+  metadata: CheckpointMetadataInput,
+  optimizerStep: number,
+): Record<string, string> {
   const out: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     format_version: String(CHECKPOINT_FORMAT_VERSION),
@@ -142,7 +150,9 @@ function describeIssue(error: ZodError): string {
 }
 
 /** Returns the typed metadata, or the sentence saying which field is wrong. */
-function decodeFields(raw: Record<string, string>): { metadata: CheckpointMetadata } | { problem: string } {
+function decodeFields(
+  raw: Record<string, string>,
+): { metadata: CheckpointMetadata } | { problem: string } {
   const fields: Record<string, unknown> = {}
   for (const field of Object.keys(STORED_KEY) as Array<keyof CheckpointMetadata>) {
     const key = STORED_KEY[field]
@@ -166,7 +176,9 @@ function decodeFields(raw: Record<string, string>): { metadata: CheckpointMetada
 
 function parseOptimizerStep(raw: Record<string, string>): number | undefined {
   const text = raw[OPTIMIZER_STEP_KEY]
-  return text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined
+  return text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))
+    ? Number(text)
+    : undefined
 }
 
 /** Compares tensor names and shapes with what the config needs; returns the first problem, if any. */
@@ -175,7 +187,10 @@ function tensorProblem(tensors: readonly TensorShape[], model: ModelConfig): str
   const present = new Map(tensors.map((t) => [t.name, t.shape]))
   const missing = expected.filter((t) => !present.has(t.name)).map((t) => t.name)
   if (missing.length > 0) {
-    const shown = missing.slice(0, 3).map((name) => `"${name}"`).join(', ')
+    const shown = missing
+      .slice(0, 3)
+      .map((name) => `"${name}"`)
+      .join(', ')
     const more = missing.length > 3 ? ` and ${missing.length - 3} more` : ''
     return `it lacks ${missing.length} tensor(s) the model config needs: ${shown}${more}`
   }
@@ -207,11 +222,17 @@ interface DecodedHeader {
 function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
   const raw = parsed.metadata
   if (raw.format !== CHECKPOINT_FORMAT) {
-    const found = raw.format === undefined ? 'has no "format" metadata' : `has format "${raw.format}"`
-    throw corruptCheckpoint(file, `it is not a CLLM checkpoint (it ${found}, expected "${CHECKPOINT_FORMAT}")`)
+    const found =
+      raw.format === undefined ? 'has no "format" metadata' : `has format "${raw.format}"`
+    throw corruptCheckpoint(
+      file,
+      `it is not a CLLM checkpoint (it ${found}, expected "${CHECKPOINT_FORMAT}")`,
+    )
   }
   if (raw.format_version !== String(CHECKPOINT_FORMAT_VERSION)) {
-    const newer = /^\d+$/.test(raw.format_version ?? '') && Number(raw.format_version) > CHECKPOINT_FORMAT_VERSION
+    const newer =
+      /^\d+$/.test(raw.format_version ?? '') &&
+      Number(raw.format_version) > CHECKPOINT_FORMAT_VERSION
     throw corruptCheckpoint(
       file,
       `it has format version ${JSON.stringify(raw.format_version ?? null)}; this version of CLLM Studio reads ` +
@@ -219,22 +240,35 @@ function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
     )
   }
   if (raw[HEADER_CHECKSUM_KEY] !== headerChecksum(parsed.json)) {
-    throw corruptCheckpoint(file, 'its header does not match its header checksum (the file was damaged or edited)')
+    throw corruptCheckpoint(
+      file,
+      'its header does not match its header checksum (the file was damaged or edited)',
+    )
   }
   const decoded = decodeFields(raw)
   if ('problem' in decoded) throw corruptCheckpoint(file, decoded.problem)
   const optimizerStep = parseOptimizerStep(raw)
-  if (optimizerStep === undefined) throw corruptCheckpoint(file, `metadata field "${OPTIMIZER_STEP_KEY}" is invalid`)
+  if (optimizerStep === undefined)
+    throw corruptCheckpoint(file, `metadata field "${OPTIMIZER_STEP_KEY}" is invalid`)
   const checksum = raw[CHECKSUM_KEY]
   if (typeof checksum !== 'string' || !/^[0-9a-f]{64}$/.test(checksum)) {
     throw corruptCheckpoint(file, `metadata field "${CHECKSUM_KEY}" is not a SHA-256 hex digest`)
   }
   const problem = tensorProblem(parsed.tensors, decoded.metadata.config.model)
   if (problem) throw corruptCheckpoint(file, problem)
-  return { metadata: decoded.metadata, formatVersion: CHECKPOINT_FORMAT_VERSION, optimizerStep, checksum }
+  return {
+    metadata: decoded.metadata,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    optimizerStep,
+    checksum,
+  }
 }
 
-function checkExpectedConfig(file: string, model: ModelConfig, expect: Partial<ModelConfig> | undefined): void {
+function checkExpectedConfig(
+  file: string,
+  model: ModelConfig,
+  expect: Partial<ModelConfig> | undefined,
+): void {
   if (!expect) return
   for (const field of Object.keys(MODEL_FIELD_LABEL) as Array<keyof ModelConfig>) {
     const wanted = expect[field]
@@ -251,13 +285,22 @@ function checkExpectedConfig(file: string, model: ModelConfig, expect: Partial<M
 function stateTensors(state: TrainerState): Tensor[] {
   const prefixed = (prefix: string, tensors: NamedTensor[]) =>
     tensors.map((t) => ({ name: prefix + t.name, shape: t.shape, data: t.data }))
-  return [...prefixed('', state.params), ...prefixed(ADAM_M_PREFIX, state.adamM), ...prefixed(ADAM_V_PREFIX, state.adamV)]
+  return [
+    ...prefixed('', state.params),
+    ...prefixed(ADAM_M_PREFIX, state.adamM),
+    ...prefixed(ADAM_V_PREFIX, state.adamV),
+  ]
 }
 
 /** Writes `checkpoint` to `path` atomically: the old file, if any, stays intact until the new one is complete. */
-export async function saveCheckpoint(path: string, checkpoint: CheckpointInput, options: SaveOptions = {}): Promise<void> {
+export async function saveCheckpoint(
+  path: string,
+  checkpoint: CheckpointInput,
+  options: SaveOptions = {},
+): Promise<void> {
   const { state } = checkpoint
-  if (!Number.isSafeInteger(state.step) || state.step < 0) throw new Error(`Cannot save checkpoint ${path}: state.step ${state.step} is not a step count.`)
+  if (!Number.isSafeInteger(state.step) || state.step < 0)
+    throw new Error(`Cannot save checkpoint ${path}: state.step ${state.step} is not a step count.`)
   const metadata = encodeMetadata(checkpoint.metadata, state.step)
   // Decoding what was encoded guarantees that whatever is saved can be loaded.
   const decoded = decodeFields(metadata)
@@ -265,7 +308,8 @@ export async function saveCheckpoint(path: string, checkpoint: CheckpointInput, 
   const tensors = stateTensors(state)
   assertTensorSizes(tensors)
   const problem = tensorProblem(tensors, decoded.metadata.config.model)
-  if (problem) throw new Error(`Cannot save checkpoint ${path}: ${problem.replace(/^it /, 'the state ')}.`)
+  if (problem)
+    throw new Error(`Cannot save checkpoint ${path}: ${problem.replace(/^it /, 'the state ')}.`)
 
   const data = tensors.map((t) => tensorBytes(t.data))
   metadata[CHECKSUM_KEY] = sha256(data)
@@ -285,8 +329,12 @@ async function readWholeFile(path: string): Promise<Buffer> {
 function fileError(path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') return new UserError('not-found', `Checkpoint ${path} does not exist.`)
-  if (code === 'EISDIR') return new UserError('invalid-input', `Checkpoint ${path} is a folder, not a checkpoint file.`)
-  return new UserError('unreadable', `Checkpoint ${path} could not be read (${code ?? (error as Error).message}).`)
+  if (code === 'EISDIR')
+    return new UserError('invalid-input', `Checkpoint ${path} is a folder, not a checkpoint file.`)
+  return new UserError(
+    'unreadable',
+    `Checkpoint ${path} could not be read (${code ?? (error as Error).message}).`,
+  )
 }
 
 /** Reads and verifies a whole checkpoint; anything damaged, foreign or inconsistent is refused with a UserError. */
@@ -296,15 +344,20 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
   const header = decodeHeader(parsed, path)
   const data = bytes.subarray(parsed.dataStart)
   if (sha256([data]) !== header.checksum) {
-    throw corruptCheckpoint(path, 'its tensor data does not match its checksum (the file was damaged or changed after it was written)')
+    throw corruptCheckpoint(
+      path,
+      'its tensor data does not match its checksum (the file was damaged or changed after it was written)',
+    )
   }
   checkExpectedConfig(path, header.metadata.config.model, options.expectConfig)
 
   const state: TrainerState = { step: header.optimizerStep, params: [], adamM: [], adamV: [] }
   for (const entry of parsed.tensors) {
     const tensor = { shape: entry.shape, data: decodeTensor(data.subarray(entry.begin, entry.end)) }
-    if (entry.name.startsWith(ADAM_M_PREFIX)) state.adamM.push({ name: entry.name.slice(ADAM_M_PREFIX.length), ...tensor })
-    else if (entry.name.startsWith(ADAM_V_PREFIX)) state.adamV.push({ name: entry.name.slice(ADAM_V_PREFIX.length), ...tensor })
+    if (entry.name.startsWith(ADAM_M_PREFIX))
+      state.adamM.push({ name: entry.name.slice(ADAM_M_PREFIX.length), ...tensor })
+    else if (entry.name.startsWith(ADAM_V_PREFIX))
+      state.adamV.push({ name: entry.name.slice(ADAM_V_PREFIX.length), ...tensor })
     else state.params.push({ name: entry.name, ...tensor })
   }
   return { metadata: header.metadata, state }

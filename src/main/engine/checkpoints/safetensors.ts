@@ -52,7 +52,11 @@ export function headerObject(
   let offset = 0
   for (const tensor of tensors) {
     const bytes = elementCount(tensor.shape) * F32_BYTES
-    header[tensor.name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + bytes] }
+    header[tensor.name] = {
+      dtype: 'F32',
+      shape: [...tensor.shape],
+      data_offsets: [offset, offset + bytes],
+    }
     offset += bytes
   }
   return header
@@ -106,7 +110,10 @@ export function assertTensorSizes(tensors: readonly Tensor[]): void {
 }
 
 /** The whole file as chunks: header, then each tensor's bytes. */
-export function* safetensorsChunks(tensors: readonly Tensor[], metadata: Record<string, string>): Generator<Uint8Array> {
+export function* safetensorsChunks(
+  tensors: readonly Tensor[],
+  metadata: Record<string, string>,
+): Generator<Uint8Array> {
   assertTensorSizes(tensors)
   yield encodeHeader(headerObject(tensors, metadata))
   for (const tensor of tensors) yield tensorBytes(tensor.data)
@@ -125,7 +132,8 @@ export async function readHeader(path: string): Promise<ParsedHeader> {
     const headerLength = headerLengthOf(prefix, size, path)
     const header = Buffer.alloc(headerLength)
     const { bytesRead } = await handle.read(header, 0, headerLength, 8)
-    if (bytesRead !== headerLength) throw corruptCheckpoint(path, 'the file changed while it was being read')
+    if (bytesRead !== headerLength)
+      throw corruptCheckpoint(path, 'the file changed while it was being read')
     return parseHeader(header, size, path)
   } finally {
     await handle.close()
@@ -159,7 +167,11 @@ function headerLengthOf(prefix: Uint8Array, fileSize: number, file: string): num
       `the header length field says ${headerLength} bytes but the file is only ${fileSize} bytes long (truncated, or not a safetensors file)`,
     )
   }
-  if (headerLength < 2) throw corruptCheckpoint(file, `the header length field says ${headerLength} bytes, too short for a header`)
+  if (headerLength < 2)
+    throw corruptCheckpoint(
+      file,
+      `the header length field says ${headerLength} bytes, too short for a header`,
+    )
   return headerLength
 }
 
@@ -197,7 +209,8 @@ function parseMetadata(value: unknown, file: string): Record<string, string> {
     throw corruptCheckpoint(file, `the header's ${METADATA_KEY} is not an object`)
   }
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') throw corruptCheckpoint(file, `metadata field "${key}" is not a string`)
+    if (typeof item !== 'string')
+      throw corruptCheckpoint(file, `metadata field "${key}" is not a string`)
   }
   return value as Record<string, string>
 }
@@ -212,13 +225,24 @@ function parseEntry(name: string, entry: unknown, file: string): TensorEntry {
   }
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>
   if (dtype !== 'F32') {
-    throw corruptCheckpoint(file, `tensor "${name}" has dtype ${JSON.stringify(dtype)}; CLLM checkpoints hold F32 tensors only`)
+    throw corruptCheckpoint(
+      file,
+      `tensor "${name}" has dtype ${JSON.stringify(dtype)}; CLLM checkpoints hold F32 tensors only`,
+    )
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) {
     throw corruptCheckpoint(file, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`)
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInt) || offsets[0] > offsets[1]) {
-    throw corruptCheckpoint(file, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`)
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every(isNonNegativeInt) ||
+    offsets[0] > offsets[1]
+  ) {
+    throw corruptCheckpoint(
+      file,
+      `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`,
+    )
   }
   const [begin, end] = offsets as [number, number]
   const needed = elementCount(shape) * F32_BYTES
@@ -237,10 +261,16 @@ function checkLayout(tensors: readonly TensorEntry[], dataLength: number, file: 
   let previous: TensorEntry | undefined
   for (const tensor of tensors) {
     if (tensor.begin < cursor && previous) {
-      throw corruptCheckpoint(file, `tensors "${previous.name}" and "${tensor.name}" overlap in the data region`)
+      throw corruptCheckpoint(
+        file,
+        `tensors "${previous.name}" and "${tensor.name}" overlap in the data region`,
+      )
     }
     if (tensor.begin > cursor) {
-      throw corruptCheckpoint(file, `there are ${tensor.begin - cursor} unaccounted bytes before tensor "${tensor.name}"`)
+      throw corruptCheckpoint(
+        file,
+        `there are ${tensor.begin - cursor} unaccounted bytes before tensor "${tensor.name}"`,
+      )
     }
     if (tensor.end > dataLength) {
       throw corruptCheckpoint(

@@ -27,7 +27,8 @@ const STEP_FILE = /^checkpoint_step_(\d+)\.safetensors$/
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 export function checkpointPath(runDir: string, step: number): string {
-  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`A checkpoint step must be a whole number ≥ 0, not ${step}.`)
+  if (!Number.isSafeInteger(step) || step < 0)
+    throw new Error(`A checkpoint step must be a whole number ≥ 0, not ${step}.`)
   return join(runDir, `checkpoint_step_${step}${CHECKPOINT_EXTENSION}`)
 }
 
@@ -36,7 +37,9 @@ export function finalModelPath(runDir: string): string {
 }
 
 /** What a checkpoint file is, from its name alone. */
-export function classifyCheckpointFile(file: string): { kind: CheckpointKind; step: number | null } | null {
+export function classifyCheckpointFile(
+  file: string,
+): { kind: CheckpointKind; step: number | null } | null {
   if (!file.endsWith(CHECKPOINT_EXTENSION)) return null
   const match = STEP_FILE.exec(file)
   if (match) return { kind: 'step', step: Number(match[1]) }
@@ -56,7 +59,11 @@ function isErrno(error: unknown, code: string): boolean {
  * Creates the run folder and returns its absolute path. Without a name it is `run-YYYY-MM-DD-HHMM`
  * (local time), suffixed `-2`, `-3`… when that exists; a given name must not exist yet.
  */
-export async function createRunDir(checkpointDir: string, name?: string, now: Date = new Date()): Promise<string> {
+export async function createRunDir(
+  checkpointDir: string,
+  name?: string,
+  now: Date = new Date(),
+): Promise<string> {
   if (name !== undefined && (!RUN_NAME.test(name) || name.length > 100)) {
     throw new UserError(
       'invalid-input',
@@ -81,7 +88,10 @@ export async function createRunDir(checkpointDir: string, name?: string, now: Da
     } catch (error) {
       if (!isErrno(error, 'EEXIST')) throw error
       if (name !== undefined) {
-        throw new UserError('invalid-input', `Run folder ${runDir} already exists; choose another run name.`)
+        throw new UserError(
+          'invalid-input',
+          `Run folder ${runDir} already exists; choose another run name.`,
+        )
       }
     }
   }
@@ -111,13 +121,19 @@ export async function readRunJson(runDir: string): Promise<RunInfo> {
   const parsed = RunInfo.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new UserError('invalid-input', `${path}: field "${issue.path.join('.')}" is invalid: ${issue.message}.`)
+    throw new UserError(
+      'invalid-input',
+      `${path}: field "${issue.path.join('.')}" is invalid: ${issue.message}.`,
+    )
   }
   return parsed.data
 }
 
 /** Appends records to metrics.jsonl, one JSON object a line (non-finite numbers become null). */
-export async function appendMetrics(runDir: string, records: MetricsRecord | readonly MetricsRecord[]): Promise<void> {
+export async function appendMetrics(
+  runDir: string,
+  records: MetricsRecord | readonly MetricsRecord[],
+): Promise<void> {
   const list = Array.isArray(records) ? records : [records as MetricsRecord]
   if (list.length === 0) return
   const lines = list.map((record) => {
@@ -129,7 +145,9 @@ export async function appendMetrics(runDir: string, records: MetricsRecord | rea
 }
 
 /** metrics.jsonl; lines that do not parse (a line torn by a crash) are skipped and counted. */
-export async function readMetrics(runDir: string): Promise<{ records: MetricsRecord[]; skippedLines: number }> {
+export async function readMetrics(
+  runDir: string,
+): Promise<{ records: MetricsRecord[]; skippedLines: number }> {
   let text: string
   try {
     text = await readFile(join(runDir, METRICS_JSONL), 'utf8')
@@ -161,8 +179,12 @@ export interface RetentionResult {
  * Deletes step checkpoints except the `keep` newest readable ones and the one with the lowest
  * validation loss. final_model and files that cannot be read are never deleted.
  */
-export async function applyRetention(runDir: string, options: { keep: number }): Promise<RetentionResult> {
-  if (!Number.isSafeInteger(options.keep) || options.keep < 0) throw new Error(`keep must be a whole number ≥ 0, not ${options.keep}.`)
+export async function applyRetention(
+  runDir: string,
+  options: { keep: number },
+): Promise<RetentionResult> {
+  if (!Number.isSafeInteger(options.keep) || options.keep < 0)
+    throw new Error(`keep must be a whole number ≥ 0, not ${options.keep}.`)
   const steps: Array<{ path: string; step: number; valLoss: number | null }> = []
   const kept: string[] = []
   for (const file of (await readdir(runDir)).sort()) {
@@ -209,27 +231,53 @@ function bestByValLoss<T extends { valLoss: number | null }>(items: readonly T[]
 /** Removes one checkpoint file. Only `.safetensors` files can be removed this way. */
 export async function deleteCheckpoint(path: string): Promise<void> {
   if (!path.endsWith(CHECKPOINT_EXTENSION)) {
-    throw new UserError('invalid-input', `${path} is not a checkpoint file (.safetensors); nothing was deleted.`)
+    throw new UserError(
+      'invalid-input',
+      `${path} is not a checkpoint file (.safetensors); nothing was deleted.`,
+    )
   }
   try {
     await rm(path)
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new UserError('not-found', `Checkpoint ${path} does not exist.`)
+    if (isErrno(error, 'ENOENT'))
+      throw new UserError('not-found', `Checkpoint ${path} does not exist.`)
     throw error
   }
 }
 
-async function describeCheckpoint(runDir: string, file: string, kind: CheckpointKind, step: number | null): Promise<CheckpointEntry> {
+async function describeCheckpoint(
+  runDir: string,
+  file: string,
+  kind: CheckpointKind,
+  step: number | null,
+): Promise<CheckpointEntry> {
   const path = join(runDir, file)
   const base = { file, path, kind, best: false }
   let info: CheckpointInfo
   try {
     info = await readCheckpointInfo(path)
   } catch (error) {
-    const sizeBytes = await stat(path).then((s) => s.size, () => 0)
+    const sizeBytes = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    )
     const problem =
-      error instanceof CorruptCheckpointError ? error.problem : error instanceof Error ? error.message : String(error)
-    return { ...base, sizeBytes, status: 'corrupt', problem, step, epoch: null, trainLoss: null, valLoss: null, created: null }
+      error instanceof CorruptCheckpointError
+        ? error.problem
+        : error instanceof Error
+          ? error.message
+          : String(error)
+    return {
+      ...base,
+      sizeBytes,
+      status: 'corrupt',
+      problem,
+      step,
+      epoch: null,
+      trainLoss: null,
+      valLoss: null,
+      created: null,
+    }
   }
   const { metadata } = info
   return {
@@ -263,16 +311,29 @@ export async function describeRun(runDir: string): Promise<RunEntry> {
   for (const file of files) {
     const kind = classifyCheckpointFile(file)
     if (!kind) continue
-    const isFile = await stat(join(path, file)).then((s) => s.isFile(), () => false)
+    const isFile = await stat(join(path, file)).then(
+      (s) => s.isFile(),
+      () => false,
+    )
     if (isFile) checkpoints.push(await describeCheckpoint(path, file, kind.kind, kind.step))
   }
   checkpoints.sort(
-    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.step ?? 0) - (b.step ?? 0) || a.file.localeCompare(b.file),
+    (a, b) =>
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      (a.step ?? 0) - (b.step ?? 0) ||
+      a.file.localeCompare(b.file),
   )
   const best = bestByValLoss(checkpoints.filter((c) => c.status === 'ok').reverse())
   if (best) best.best = true
   const created = info?.created ?? checkpoints.map((c) => c.created).find((c) => c !== null) ?? null
-  return { name: info?.name ?? basename(path), path, info, ...(problem ? { problem } : {}), created, checkpoints }
+  return {
+    name: info?.name ?? basename(path),
+    path,
+    info,
+    ...(problem ? { problem } : {}),
+    created,
+    checkpoints,
+  }
 }
 
 async function isRunFolder(path: string): Promise<boolean> {
@@ -290,7 +351,8 @@ export async function listRuns(checkpointDir: string): Promise<RunListing> {
   try {
     isDirectory = (await stat(dir)).isDirectory()
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new UserError('not-found', `Checkpoint folder ${dir} does not exist.`)
+    if (isErrno(error, 'ENOENT'))
+      throw new UserError('not-found', `Checkpoint folder ${dir} does not exist.`)
     throw new UserError('unreadable', `Checkpoint folder ${dir} could not be read.`)
   }
   if (!isDirectory) throw new UserError('not-a-folder', `${dir} is not a folder.`)
@@ -302,6 +364,8 @@ export async function listRuns(checkpointDir: string): Promise<RunListing> {
   for (const candidate of candidates) {
     if (await isRunFolder(candidate)) runs.push(await describeRun(candidate))
   }
-  runs.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? '') || a.name.localeCompare(b.name))
+  runs.sort(
+    (a, b) => (a.created ?? '').localeCompare(b.created ?? '') || a.name.localeCompare(b.name),
+  )
   return { dir, runs }
 }

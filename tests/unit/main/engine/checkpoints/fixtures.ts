@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CheckpointInput } from '../../../../../src/main/engine/checkpoints'
 import { headerChecksum } from '../../../../../src/main/engine/checkpoints/format'
-import type { ModelConfig, NamedTensor, TrainerState } from '../../../../../src/main/engine/model/trainer'
+import type {
+  ModelConfig,
+  NamedTensor,
+  TrainerState,
+} from '../../../../../src/main/engine/model/trainer'
 
 export const TINY: ModelConfig = { vocabSize: 300, seqLen: 8, dModel: 16, nLayers: 2, nHeads: 4 }
 
@@ -47,7 +51,12 @@ export function gpt2Shapes(c: ModelConfig): Array<[string, number[]]> {
   return shapes
 }
 
-function randomTensors(config: ModelConfig, next: () => number, scale: number, offset = 0): NamedTensor[] {
+function randomTensors(
+  config: ModelConfig,
+  next: () => number,
+  scale: number,
+  offset = 0,
+): NamedTensor[] {
   return gpt2Shapes(config).map(([name, shape]) => {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1))
     for (let i = 0; i < data.length; i++) data[i] = (next() - 0.5) * scale + offset
@@ -78,13 +87,22 @@ export function tokenizerJson(): string {
 
 export function makeCheckpoint(
   config: ModelConfig = TINY,
-  options: { seed?: number; step?: number; valLoss?: number | null; tokenizerKind?: 'bpe' | 'word' } = {},
+  options: {
+    seed?: number
+    step?: number
+    valLoss?: number | null
+    tokenizerKind?: 'bpe' | 'word'
+  } = {},
 ): CheckpointInput {
   const step = options.step ?? 7
   const valLoss = options.valLoss === undefined ? 4.25 : options.valLoss
   return {
     metadata: {
-      config: { model: config, training: { batchSize: 4, learningRate: 0.001 }, adamw: { beta1: 0.9, beta2: 0.999 } },
+      config: {
+        model: config,
+        training: { batchSize: 4, learningRate: 0.001 },
+        adamw: { beta1: 0.9, beta2: 0.999 },
+      },
       tokenizerKind: options.tokenizerKind ?? 'bpe',
       tokenizer: options.tokenizerKind === 'word' ? '{"words":["<PAD>","<UNK>"]}' : tokenizerJson(),
       step,
@@ -120,7 +138,10 @@ export async function rewriteHeader(
 ): Promise<void> {
   const bytes = await readFile(path)
   const length = Number(bytes.readBigUInt64LE(0))
-  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<
+    string,
+    unknown
+  >
   const metadata = header.__metadata__ as Record<string, string>
   mutate(header, metadata)
   if (options.resign) metadata.header_checksum = headerChecksum(header)

@@ -20,7 +20,10 @@ afterEach(() => cleanup())
 async function rawParts(path: string) {
   const bytes = await readFile(path)
   const length = Number(bytes.readBigUInt64LE(0))
-  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<
+    string,
+    unknown
+  >
   return { bytes, length, header, data: bytes.subarray(8 + length) }
 }
 
@@ -92,7 +95,11 @@ describe('checkpoint round trip', () => {
       ...expected.map(([n]) => `optimizer.m.${n}`),
       ...expected.map(([n]) => `optimizer.v.${n}`),
     ])
-    const entry = header['h.1.attn.c_attn.weight'] as { dtype: string; shape: number[]; data_offsets: number[] }
+    const entry = header['h.1.attn.c_attn.weight'] as {
+      dtype: string
+      shape: number[]
+      data_offsets: number[]
+    }
     expect(entry.dtype).toBe('F32')
     expect(entry.shape).toEqual([16, 48])
     expect(entry.data_offsets[1] - entry.data_offsets[0]).toBe(16 * 48 * 4)
@@ -104,14 +111,23 @@ describe('checkpoint round trip', () => {
     input.metadata.losses = { train: NaN, val: Infinity, recentTrain: [{ step: 7, loss: NaN }] }
     await saveCheckpoint(path, input)
     const { losses } = (await loadCheckpoint(path)).metadata
-    expect(losses).toEqual({ train: null, val: null, recentTrain: [{ step: 7, loss: null }], recentVal: [] })
+    expect(losses).toEqual({
+      train: null,
+      val: null,
+      recentTrain: [{ step: 7, loss: null }],
+      recentVal: [],
+    })
   })
 
   it('saves tensors that are views on shared memory (the trainer’s WebAssembly memory)', async () => {
     const path = join(dir, 'shared.safetensors')
     const input = makeCheckpoint()
     input.state.params = input.state.params.map((t) => {
-      const shared = new Float32Array(new SharedArrayBuffer((t.data.length + 3) * 4), 12, t.data.length)
+      const shared = new Float32Array(
+        new SharedArrayBuffer((t.data.length + 3) * 4),
+        12,
+        t.data.length,
+      )
       shared.set(t.data)
       return { ...t, data: shared }
     })
@@ -145,7 +161,8 @@ describe('atomic save', () => {
   function failingAfterFirstChunk() {
     let chunks = 0
     return async (handle: import('node:fs/promises').FileHandle, chunk: Uint8Array) => {
-      if (chunks++ >= 1) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+      if (chunks++ >= 1)
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
       await handle.write(chunk)
     }
   }
@@ -156,9 +173,11 @@ describe('atomic save', () => {
     await saveCheckpoint(path, old)
     const before = await readFile(path)
 
-    await expect(saveCheckpoint(path, makeCheckpoint(TINY, { seed: 2 }), { writeChunk: failingAfterFirstChunk() })).rejects.toThrow(
-      /ENOSPC/,
-    )
+    await expect(
+      saveCheckpoint(path, makeCheckpoint(TINY, { seed: 2 }), {
+        writeChunk: failingAfterFirstChunk(),
+      }),
+    ).rejects.toThrow(/ENOSPC/)
     expect((await readFile(path)).equals(before)).toBe(true)
     await expect(loadCheckpoint(path)).resolves.toBeDefined()
     expect(await readdir(dir)).toEqual(['checkpoint_step_10.safetensors'])
@@ -166,7 +185,9 @@ describe('atomic save', () => {
 
   it('leaves no file at all at a new path when the write fails', async () => {
     const path = join(dir, 'fresh.safetensors')
-    await expect(saveCheckpoint(path, makeCheckpoint(), { writeChunk: failingAfterFirstChunk() })).rejects.toThrow()
+    await expect(
+      saveCheckpoint(path, makeCheckpoint(), { writeChunk: failingAfterFirstChunk() }),
+    ).rejects.toThrow()
     expect(await readdir(dir)).toEqual([])
   })
 
@@ -194,7 +215,10 @@ describe('corrupt checkpoints are refused with a message naming the file and the
 
   it('truncated inside the header', async () => {
     await truncate(path, 100)
-    await expectCorrupt(path, /header length field says \d+ bytes but the file is only 100 bytes long \(truncated/)
+    await expectCorrupt(
+      path,
+      /header length field says \d+ bytes but the file is only 100 bytes long \(truncated/,
+    )
   })
 
   it('truncated to less than the length field', async () => {
@@ -236,7 +260,10 @@ describe('corrupt checkpoints are refused with a message naming the file and the
     const bytes = await readFile(path)
     bytes.writeBigUInt64LE(BigInt(bytes.length), 0)
     await writeFile(path, bytes)
-    await expectCorrupt(path, new RegExp(`header length field says ${bytes.length} bytes but the file is only`))
+    await expectCorrupt(
+      path,
+      new RegExp(`header length field says ${bytes.length} bytes but the file is only`),
+    )
   })
 
   it('an absurd header length', async () => {
@@ -248,7 +275,10 @@ describe('corrupt checkpoints are refused with a message naming the file and the
 
   it('format version 999, saying which version is supported', async () => {
     await rewriteHeader(path, (_header, metadata) => (metadata.format_version = '999'))
-    await expectCorrupt(path, /format version "999"; this version of CLLM Studio reads format version 1 only \(the file was written by a newer version\)/)
+    await expectCorrupt(
+      path,
+      /format version "999"; this version of CLLM Studio reads format version 1 only \(the file was written by a newer version\)/,
+    )
   })
 
   it('a safetensors file that is not a CLLM checkpoint', async () => {
@@ -259,17 +289,28 @@ describe('corrupt checkpoints are refused with a message naming the file and the
   it('weights whose shapes do not match the config in the metadata', async () => {
     await rewriteHeader(
       path,
-      (_header, metadata) => (metadata.config = JSON.stringify({ model: { ...TINY, dModel: 32, nHeads: 4 } })),
+      (_header, metadata) =>
+        (metadata.config = JSON.stringify({ model: { ...TINY, dModel: 32, nHeads: 4 } })),
       { resign: true },
     )
-    await expectCorrupt(path, /tensor "wte\.weight" has shape \[300, 16\] but the config .*dModel 32.* needs \[300, 32\]/)
+    await expectCorrupt(
+      path,
+      /tensor "wte\.weight" has shape \[300, 16\] but the config .*dModel 32.* needs \[300, 32\]/,
+    )
   })
 
   it('tensors missing for the config', async () => {
-    await rewriteHeader(path, (_header, metadata) => (metadata.config = JSON.stringify({ model: { ...TINY, nLayers: 3 } })), {
-      resign: true,
-    })
-    await expectCorrupt(path, /lacks 36 tensor\(s\) the model config needs: "h\.2\.ln_1\.weight", "h\.2\.ln_1\.bias", "h\.2\.attn\.c_attn\.weight" and 33 more/)
+    await rewriteHeader(
+      path,
+      (_header, metadata) => (metadata.config = JSON.stringify({ model: { ...TINY, nLayers: 3 } })),
+      {
+        resign: true,
+      },
+    )
+    await expectCorrupt(
+      path,
+      /lacks 36 tensor\(s\) the model config needs: "h\.2\.ln_1\.weight", "h\.2\.ln_1\.bias", "h\.2\.attn\.c_attn\.weight" and 33 more/,
+    )
   })
 
   it('a renamed tensor', async () => {
@@ -277,7 +318,8 @@ describe('corrupt checkpoints are refused with a message naming the file and the
       path,
       (header) => {
         const renamed: Record<string, unknown> = {}
-        for (const [key, value] of Object.entries(header)) renamed[key === 'ln_f.bias' ? 'ln_f.bias2' : key] = value
+        for (const [key, value] of Object.entries(header))
+          renamed[key === 'ln_f.bias' ? 'ln_f.bias2' : key] = value
         for (const key of Object.keys(header)) delete header[key]
         Object.assign(header, renamed)
       },
@@ -311,7 +353,11 @@ describe('corrupt checkpoints are refused with a message naming the file and the
   })
 
   it('a tensor of another dtype', async () => {
-    await rewriteHeader(path, (header) => ((header['wte.weight'] as { dtype: string }).dtype = 'F16'), { resign: true })
+    await rewriteHeader(
+      path,
+      (header) => ((header['wte.weight'] as { dtype: string }).dtype = 'F16'),
+      { resign: true },
+    )
     await expectCorrupt(path, /tensor "wte\.weight" has dtype "F16"/)
   })
 

@@ -1,0 +1,130 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { formatBytes, listCheckpoints, register } from '../../../../src/cli/commands/checkpoints'
+import {
+  checkpointPath,
+  createRunDir,
+  finalModelPath,
+  listRuns,
+  saveCheckpoint,
+  writeRunJson,
+} from '../../../../src/main/engine/checkpoints'
+import type { ModelConfig } from '../../../../src/main/engine/model/trainer'
+import { UserError } from '../../../../src/shared/errors'
+import { makeCheckpoint, tempDir } from '../../main/engine/checkpoints/fixtures'
+
+const SMALL: ModelConfig = { vocabSize: 64, seqLen: 4, dModel: 8, nLayers: 1, nHeads: 2 }
+
+let dir: string
+let cleanup: () => Promise<void>
+beforeEach(async () => ({ dir, cleanup } = await tempDir()))
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await cleanup()
+})
+
+async function makeRun(): Promise<string> {
+  const runDir = await createRunDir(dir, 'run-a')
+  await writeRunJson(runDir, {
+    name: 'run-a',
+    created: '2026-11-27T11:07:00.000Z',
+    config: { model: SMALL },
+    corpusFingerprint: 'sha256:abc',
+  })
+  await saveCheckpoint(
+    checkpointPath(runDir, 10),
+    makeCheckpoint(SMALL, { step: 10, valLoss: 3.25 }),
+  )
+  await saveCheckpoint(
+    checkpointPath(runDir, 20),
+    makeCheckpoint(SMALL, { step: 20, valLoss: 2.75 }),
+  )
+  await saveCheckpoint(finalModelPath(runDir), makeCheckpoint(SMALL, { step: 25, valLoss: 2.875 }))
+  await writeFile(checkpointPath(runDir, 30), 'torn')
+  return runDir
+}
+
+describe('cllm checkpoints', () => {
+  it('prints a table of each run’s checkpoints with the best marked and unusable files explained', async () => {
+    await makeRun()
+    const lines: string[] = []
+    await listCheckpoints(dir, {}, (line) => lines.push(line))
+    const text = lines.join('\n')
+
+    expect(lines[0]).toBe(`Checkpoints in ${dir}`)
+    expect(text).toMatch(
+      /^run-a {2}\(created \d{4}-\d\d-\d\d \d\d:\d\d; vocab 64, embed 8, 1 layer, 2 heads, seq 4\)$/m,
+    )
+    const header = lines.find((l) => l.includes('checkpoint ') && l.includes('val loss'))!
+    expect(header.trim().split(/\s{2,}/)).toEqual([
+      'checkpoint',
+      'step',
+      'epoch',
+      'val loss',
+      'train loss',
+      'size',
+      'created',
+    ])
+    const row = (file: string) => lines.find((l) => l.includes(file) && !l.includes('!'))!
+    expect(
+      row('checkpoint_step_10.')
+        .trim()
+        .split(/\s{2,}/)
+        .slice(0, 5),
+    ).toEqual(['checkpoint_step_10.safetensors', '10', '1.50', '3.2500', '4.5000'])
+    expect(row('checkpoint_step_20.').startsWith(' *')).toBe(true)
+    expect(row('checkpoint_step_10.').startsWith(' *')).toBe(false)
+    expect(row('final_model').startsWith(' *')).toBe(false)
+    expect(row('final_model')).toMatch(/\d+(\.\d)? KiB {2}\d{4}-\d\d-\d\d \d\d:\d\d$/)
+    expect(text).toMatch(
+      /! checkpoint_step_30\.safetensors \(4 B\) cannot be used: the file is 4 bytes long, too short/,
+    )
+    expect(lines.at(-1)).toBe(
+      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run.',
+    )
+  })
+
+  it('--json prints the listing the engine returns', async () => {
+    await makeRun()
+    const lines: string[] = []
+    await listCheckpoints(dir, { json: true }, (line) => lines.push(line))
+    expect(JSON.parse(lines.join('\n'))).toEqual(await listRuns(dir))
+  })
+
+  it('says so when there are no runs, and refuses a missing folder', async () => {
+    const lines: string[] = []
+    await listCheckpoints(dir, {}, (line) => lines.push(line))
+    expect(lines).toEqual([`No training runs in ${dir}.`])
+    await expect(listCheckpoints(join(dir, 'nope'), {}, () => undefined)).rejects.toBeInstanceOf(
+      UserError,
+    )
+  })
+
+  it('is wired to the command line: `cllm checkpoints <dir> --json`', async () => {
+    await makeRun()
+    const written: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk))
+      return true
+    })
+    const program = new Command('cllm').exitOverride()
+    register(program)
+    await program.parseAsync(['checkpoints', dir, '--json'], { from: 'user' })
+    vi.restoreAllMocks()
+    const listing = JSON.parse(written.join(''))
+    expect(listing.runs[0].checkpoints.map((c: { file: string }) => c.file)).toEqual([
+      'checkpoint_step_10.safetensors',
+      'checkpoint_step_20.safetensors',
+      'checkpoint_step_30.safetensors',
+      'final_model.safetensors',
+    ])
+  })
+
+  it('formats sizes in binary units', () => {
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(200 * 1024 * 1024)).toBe('200 MiB')
+  })
+})

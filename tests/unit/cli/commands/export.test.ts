@@ -1,0 +1,71 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { exportCheckpoint, register } from '../../../../src/cli/commands/export'
+import { saveCheckpoint } from '../../../../src/main/engine/checkpoints'
+import { UserError } from '../../../../src/shared/errors'
+import { makeCheckpoint, tempDir, TINY } from '../../main/engine/checkpoints/fixtures'
+
+let dir: string
+let cleanup: () => Promise<void>
+beforeEach(async () => ({ dir, cleanup } = await tempDir()))
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await cleanup()
+})
+
+describe('cllm export', () => {
+  it('writes the Hugging Face folder and prints each file with its size', async () => {
+    const checkpoint = join(dir, 'final_model.safetensors')
+    await saveCheckpoint(checkpoint, makeCheckpoint())
+    const out = join(dir, 'hf')
+    const lines: string[] = []
+    await exportCheckpoint({ checkpoint, out }, (line) => lines.push(line))
+
+    expect(lines[0]).toBe(`Exported ${checkpoint} as a Hugging Face GPT-2 model to ${out}:`)
+    const files = (await readdir(out)).sort()
+    for (const file of files)
+      expect(lines.some((l) => new RegExp(`^  ${file.replace('.', '\\.')} +\\d`).test(l))).toBe(
+        true,
+      )
+    expect(lines.join('\n')).toMatch(/lm_head\.weight is not stored/)
+  })
+
+  it('refuses a word-tokenizer checkpoint with a sentence, writing nothing', async () => {
+    const checkpoint = join(dir, 'w.safetensors')
+    await saveCheckpoint(checkpoint, makeCheckpoint(TINY, { tokenizerKind: 'word' }))
+    await expect(
+      exportCheckpoint({ checkpoint, out: join(dir, 'hf') }, () => undefined),
+    ).rejects.toBeInstanceOf(UserError)
+    expect(await readdir(dir)).toEqual(['w.safetensors'])
+  })
+
+  it('is wired to the command line and requires --checkpoint and --out', async () => {
+    const checkpoint = join(dir, 'c.safetensors')
+    await saveCheckpoint(checkpoint, makeCheckpoint())
+    const written: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk))
+      return true
+    })
+    const program = new Command('cllm').exitOverride()
+    register(program)
+    await program.parseAsync(
+      ['export', '--checkpoint', checkpoint, '--out', join(dir, 'hf'), '--json'],
+      { from: 'user' },
+    )
+    vi.restoreAllMocks()
+    expect(JSON.parse(written.join('')).files.map((f: { name: string }) => f.name)).toContain(
+      'model.safetensors',
+    )
+
+    const missing = new Command('cllm')
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined })
+    register(missing)
+    await expect(
+      missing.parseAsync(['export', '--checkpoint', checkpoint], { from: 'user' }),
+    ).rejects.toThrow(/--out/)
+  })
+})
