@@ -1,0 +1,184 @@
+import { UserError } from '../../../shared/errors'
+import { alignUp, type ParamLayout } from './layout'
+
+/** Byte offsets of one layer's saved activations (what backward needs). */
+export interface LayerActs {
+  ln1: number
+  ln1Mean: number
+  ln1Rstd: number
+  qkv: number
+  atty: number
+  att: number
+  residual2: number
+  ln2: number
+  ln2Mean: number
+  ln2Rstd: number
+  fch: number
+  fchGelu: number
+  residual3: number
+}
+
+/**
+ * One sphere's private area: its input tokens and targets, the activations of its shard and the
+ * gradient scratch of backward, sized for `rows` windows of seqLen tokens. Byte offsets.
+ */
+export interface ShardArea {
+  rows: number
+  tokens: number
+  targets: number
+  encoded: number
+  layers: LayerActs[]
+  lnf: number
+  lnfMean: number
+  lnfRstd: number
+  /** Logits [rows·T, V]; cross-entropy turns them into probabilities and backward into their gradient, in place. */
+  logits: number
+  losses: number
+  dresidual: number
+  dln: number
+  dfch: number
+  dfchGelu: number
+  dqkv: number
+  datty: number
+  datt: number
+  start: number
+  bytes: number
+}
+
+export interface MemoryPlan {
+  layout: ParamLayout
+  batchSize: number
+  threads: number
+  /** Windows each sphere is sized for: ceil(batch / threads). */
+  rowsPerSphere: number
+  /** Bytes at the start of memory left to the kernels module (its static data). */
+  reservedBytes: number
+  params: number
+  adamM: number
+  adamV: number
+  /** One gradient buffer per sphere, laid out like the parameters; sphere 0's receives the reduced sum. */
+  grads: number[]
+  shards: ShardArea[]
+  totalBytes: number
+  /** WebAssembly pages (64 KiB) for totalBytes. */
+  pages: number
+}
+
+export const WASM_PAGE_BYTES = 65536
+/** wasm32 addresses 4 GiB at most. */
+export const WASM32_MAX_BYTES = 65536 * WASM_PAGE_BYTES
+export const DEFAULT_RESERVED_BYTES = 65536
+const F32 = 4
+const REGION_ALIGN = 64
+
+/** A bump allocator over byte offsets; every block starts on a 64-byte line. */
+class Bump {
+  constructor(public cursor: number) {}
+  take(floats: number): number {
+    const at = this.cursor
+    this.cursor = alignUp(at + floats * F32, REGION_ALIGN)
+    return at
+  }
+}
+
+/** Lays out one sphere's area for `rows` windows starting at byte `start`. */
+export function planShard(layout: ParamLayout, rows: number, start: number): ShardArea {
+  const { vocabSize: V, seqLen: T, dModel: C, nHeads: NH, nLayers: L } = layout.config
+  const N = rows * T
+  const bump = new Bump(start)
+  const tokens = bump.take(N)
+  const targets = bump.take(N)
+  const encoded = bump.take(N * C)
+  const layers: LayerActs[] = []
+  for (let l = 0; l < L; l++) {
+    layers.push({
+      ln1: bump.take(N * C),
+      ln1Mean: bump.take(N),
+      ln1Rstd: bump.take(N),
+      qkv: bump.take(N * 3 * C),
+      atty: bump.take(N * C),
+      att: bump.take(rows * NH * T * T),
+      residual2: bump.take(N * C),
+      ln2: bump.take(N * C),
+      ln2Mean: bump.take(N),
+      ln2Rstd: bump.take(N),
+      fch: bump.take(N * 4 * C),
+      fchGelu: bump.take(N * 4 * C),
+      residual3: bump.take(N * C),
+    })
+  }
+  const lnf = bump.take(N * C)
+  const lnfMean = bump.take(N)
+  const lnfRstd = bump.take(N)
+  const logits = bump.take(N * V)
+  const losses = bump.take(N)
+  const dresidual = bump.take(N * C)
+  const dln = bump.take(N * C)
+  const dfch = bump.take(N * 4 * C)
+  const dfchGelu = bump.take(N * 4 * C)
+  const dqkv = bump.take(N * 3 * C)
+  const datty = bump.take(N * C)
+  const datt = bump.take(rows * NH * T * T)
+  return {
+    rows, tokens, targets, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
+    dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, start, bytes: bump.cursor - start,
+  }
+}
+
+/**
+ * The whole run's memory: reserved kernel area, parameters, AdamW m and v, one gradient buffer per
+ * sphere, then each sphere's shard area. Nothing else is allocated during training.
+ */
+export function planMemory(
+  layout: ParamLayout,
+  batchSize: number,
+  threads: number,
+  reservedBytes = DEFAULT_RESERVED_BYTES,
+): MemoryPlan {
+  const rowsPerSphere = Math.ceil(batchSize / threads)
+  const bump = new Bump(alignUp(reservedBytes, REGION_ALIGN))
+  const P = layout.totalFloats
+  const params = bump.take(P)
+  const adamM = bump.take(P)
+  const adamV = bump.take(P)
+  const grads: number[] = []
+  for (let s = 0; s < threads; s++) grads.push(bump.take(P))
+  const shards: ShardArea[] = []
+  for (let s = 0; s < threads; s++) {
+    const shard = planShard(layout, rowsPerSphere, bump.cursor)
+    bump.cursor += shard.bytes
+    shards.push(shard)
+  }
+  const totalBytes = bump.cursor
+  return {
+    layout, batchSize, threads, rowsPerSphere, reservedBytes, params, adamM, adamV, grads, shards,
+    totalBytes, pages: Math.ceil(totalBytes / WASM_PAGE_BYTES),
+  }
+}
+
+/**
+ * Refuses a plan that cannot be allocated: beyond the 4 GiB a wasm32 memory addresses, or beyond the
+ * share of the machine's memory training may take. The message names the flags that shrink it.
+ */
+export function assertPlanFits(plan: MemoryPlan, machineBytes: number, machineShare = 0.8): void {
+  const limit = Math.min(WASM32_MAX_BYTES, Math.floor(machineBytes * machineShare))
+  if (plan.pages * WASM_PAGE_BYTES <= limit) return
+  const { seqLen } = plan.layout.config
+  const weights = plan.shards.length ? plan.shards[0].start - plan.params : plan.totalBytes
+  const activations = plan.totalBytes - weights - plan.reservedBytes
+  const what =
+    limit === WASM32_MAX_BYTES
+      ? `the ${gb(WASM32_MAX_BYTES)} a WebAssembly memory can address`
+      : `${Math.round(machineShare * 100)}% of this machine's ${gb(machineBytes)}`
+  throw new UserError(
+    'invalid-config',
+    `The model needs ${gb(plan.totalBytes)} of memory for --batch-size ${plan.batchSize} × --seq-len ${seqLen} ` +
+      `on ${plan.threads} thread${plan.threads === 1 ? '' : 's'} (weights, optimizer and gradients ${gb(weights)}, ` +
+      `activations ${gb(activations)}), more than ${what}; lower --batch-size or --seq-len ` +
+      `(or --embed-dim, --num-layers, --vocab-size, --threads).`,
+  )
+}
+
+function gb(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(bytes < 1e8 ? 2 : 1)} GB`
+}

@@ -1,0 +1,528 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { UserError } from '../../../shared/errors'
+import { validateAdamW, validateModelConfig, validateRun } from '../model/config'
+import { initParams } from '../model/init'
+import { createParamLayout, type ParamLayout } from '../model/layout'
+import { assertPlanFits, planMemory, type MemoryPlan } from '../model/memory-plan'
+import type {
+  AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepResult, Trainer, TrainerState,
+} from '../model/trainer'
+import {
+  Command, F, Fault, I, S, SPHERE_STATES, createControlBuffers, openControl, stateIndex, statsIndex,
+  type CommandKind, type ControlBlock, type ControlBuffers,
+} from './control'
+import { loadKernelSource, type KernelSource } from './kernel-source'
+import type { DatasetMessage, SphereInit } from './sphere'
+import { DEFAULT_SPINS } from './sync'
+import { sphereParent } from './topology'
+import { wasm, waitAsync, type WasmMemory } from './wasm'
+
+export interface FaultInjection {
+  /** The sphere that misbehaves. */
+  sphere: number
+  /** The step (1-based, counted by this trainer) at which it does, after its forward and backward. */
+  step: number
+  /** throw an Error, exit the thread, or stall for `ms` milliseconds. */
+  kind: 'throw' | 'exit' | 'delay'
+  ms?: number
+}
+
+export interface CreateTrainerOptions {
+  model: ModelConfig
+  adamw: AdamWConfig
+  /** Windows per step. Threads beyond it get no rows and stay idle in forward/backward (they still reduce and update their slice). */
+  batchSize: number
+  threads: number
+  /** Seeds the GPT-2 initialisation. */
+  seed: number
+  /** 'wasm' (default): the SIMD kernels; 'reference': the plain-TS kernels, for tests. */
+  kernels?: 'wasm' | 'reference'
+  /** Test hook: make one sphere fail at a given step. */
+  fault?: FaultInjection
+  /** Polls before a sphere sleeps in a wait (default 4096; fewer when threads outnumber cores). */
+  spins?: number
+  /** The machine memory the plan is checked against (default: os.totalmem()). */
+  machineMemoryBytes?: number
+}
+
+/** A sphere failed: thrown from the pending step (and every later call) with the sphere's id. */
+export class SphereFault extends UserError {
+  constructor(
+    readonly sphereId: number,
+    readonly reason: string,
+  ) {
+    super('internal', `Sphere ${sphereId} failed: ${reason}`)
+    this.name = 'SphereFault'
+  }
+}
+
+/** Datasets the spheres keep registered at once; older ones are forgotten. */
+const MAX_DATASETS = 4
+
+interface Registered {
+  id: number
+  view: Uint16Array | Uint32Array
+}
+
+type TokenArray = Uint16Array | Uint32Array
+
+/**
+ * Builds the model and its sphere pool: validates the config, plans and checks the memory, creates the
+ * one shared WebAssembly.Memory, initialises the weights (GPT-2 init from `seed`), compiles the kernels
+ * once and starts `threads` sphere workers on that memory. Resolves when every sphere is ready.
+ */
+export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer & SpherePoolExtras> {
+  validateModelConfig(options.model)
+  validateAdamW(options.adamw)
+  validateRun(options.batchSize, options.threads)
+  if (!Number.isSafeInteger(options.seed)) {
+    throw new UserError('invalid-config', `--seed must be a whole number, got ${options.seed}.`)
+  }
+  const layout = createParamLayout(options.model)
+  const plan = planMemory(layout, options.batchSize, options.threads)
+  assertPlanFits(plan, options.machineMemoryBytes ?? totalmem())
+  let memory: WasmMemory
+  try {
+    memory = new wasm.Memory({ initial: plan.pages, maximum: plan.pages, shared: true })
+  } catch (error) {
+    throw new UserError(
+      'invalid-config',
+      `Could not reserve ${(plan.totalBytes / 1e9).toFixed(2)} GB for the model (${(error as Error).message}); ` +
+        'lower --batch-size, --seq-len or the model size.',
+    )
+  }
+  initParams(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, options.seed)
+  const source = await loadKernelSource(options.kernels ?? 'wasm')
+  const pool = new SpherePool(options, layout, plan, memory, source)
+  await pool.start()
+  return pool
+}
+
+/** What the pool offers beyond the Trainer interface. */
+export interface SpherePoolExtras {
+  /** Cumulative statistics since creation, with each sphere's live state. */
+  sphereTotals(): SphereStats[]
+  /** Worker threads not yet exited (0 after close or a fault). */
+  readonly liveThreads: number
+  readonly plan: MemoryPlan
+}
+
+class SpherePool implements Trainer, SpherePoolExtras {
+  readonly config: ModelConfig
+  readonly threads: number
+  readonly paramCount: number
+  private readonly control: ControlBlock
+  private readonly buffers: ControlBuffers
+  private readonly workers: Worker[] = []
+  private readonly ports: MessagePort[] = []
+  private readonly exited: boolean[] = []
+  private readonly registry = new Map<object, Registered>()
+  private nextDatasetId = 1
+  private seq = 0
+  private stepCount = 0
+  private busy = false
+  private closed = false
+  private failure: Error | null = null
+  private terminating: Promise<void> | null = null
+  private readonly f32: Float32Array
+  private totalWallNs = 0
+
+  constructor(
+    private readonly options: CreateTrainerOptions,
+    private readonly layout: ParamLayout,
+    readonly plan: MemoryPlan,
+    private readonly memory: WasmMemory,
+    private readonly source: KernelSource,
+  ) {
+    this.config = { ...options.model }
+    this.threads = options.threads
+    this.paramCount = layout.paramCount
+    this.buffers = createControlBuffers(options.threads, plan.rowsPerSphere * options.threads)
+    this.control = openControl(this.buffers)
+    this.f32 = new Float32Array(memory.buffer)
+    const { ints } = this.control
+    ints[I.faultSphere] = -1
+    if (options.fault) {
+      ints[I.faultSphere] = options.fault.sphere
+      ints[I.faultStep] = options.fault.step
+      ints[I.faultKind] = Fault[options.fault.kind]
+      ints[I.faultArg] = options.fault.ms ?? 0
+    }
+  }
+
+  get liveThreads(): number {
+    return this.exited.filter((gone) => !gone).length
+  }
+
+  async start(): Promise<void> {
+    const entry = await sphereWorkerEntry()
+    const cores = availableParallelism()
+    const spins = this.options.spins ?? (this.threads >= cores ? 256 : DEFAULT_SPINS)
+    const ready: Promise<void>[] = []
+    for (let id = 0; id < this.threads; id++) {
+      const channel = new MessageChannel()
+      const init: SphereInit & { memory: WasmMemory; kernels: KernelSource } = {
+        id, threads: this.threads, plan: this.plan, adamw: { ...this.options.adamw }, control: this.buffers,
+        datasets: channel.port2, spins, memory: this.memory, kernels: this.source,
+      }
+      const worker = new Worker(entry, { workerData: init, transferList: [channel.port2] })
+      this.workers.push(worker)
+      this.ports.push(channel.port1)
+      this.exited.push(false)
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.once('message', () => resolve())
+          worker.once('error', reject)
+          worker.once('exit', (code) => reject(new Error(`exited with code ${code} while starting`)))
+        }).catch((error: Error) => {
+          throw new SphereFault(id, error.message)
+        }),
+      )
+      worker.on('error', (error) => this.fail(id, error.message))
+      worker.on('exit', (code) => {
+        this.exited[id] = true
+        if (!this.closed) this.fail(id, `its thread exited with code ${code}`)
+      })
+    }
+    try {
+      await Promise.all(ready)
+    } catch (error) {
+      this.fail((error as SphereFault).sphereId ?? 0, (error as SphereFault).reason ?? String(error))
+      await this.terminating
+      throw this.failure
+    }
+  }
+
+  async step(tokens: TokenArray, starts: ArrayLike<number>, lr: number): Promise<StepResult> {
+    this.enter()
+    try {
+      const T = this.config.seqLen
+      const rows = starts.length
+      if (rows < 1 || rows > this.options.batchSize) {
+        throw new UserError('invalid-input', `A step takes 1 to ${this.options.batchSize} windows (--batch-size), got ${rows}.`)
+      }
+      if (!Number.isFinite(lr) || lr < 0) {
+        throw new UserError('invalid-input', `The learning rate must be a finite number ≥ 0, got ${lr}.`)
+      }
+      const { floats, ints } = this.control
+      this.loadStarts(tokens, starts, 0, rows)
+      floats[F.lr] = lr
+      floats[F.adamT] = this.stepCount + 1
+      ints[I.cmdStep] = this.stepCount + 1
+      const wallNs = await this.run(Command.step, rows, T)
+      this.stepCount++
+      let lossSum = 0
+      let sumSquares = 0
+      for (let s = 0; s < this.threads; s++) {
+        lossSum += floats[statsIndex(this.control, s) + S.lossSum]
+        sumSquares += floats[statsIndex(this.control, s) + S.sumSquares]
+      }
+      return {
+        loss: lossSum / (rows * T),
+        gradNorm: Math.sqrt(sumSquares),
+        tokens: rows * T,
+        wallMs: wallNs / 1e6,
+        spheres: this.stepStats(wallNs),
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
+  async evaluate(tokens: TokenArray, starts: ArrayLike<number>): Promise<number> {
+    this.enter()
+    try {
+      if (starts.length < 1) throw new UserError('invalid-input', 'There are no windows to evaluate.')
+      const T = this.config.seqLen
+      const capacity = this.control.capacity
+      let lossSum = 0
+      for (let from = 0; from < starts.length; from += capacity) {
+        const rows = Math.min(capacity, starts.length - from)
+        this.loadStarts(tokens, starts, from, rows)
+        await this.run(Command.evaluate, rows, T)
+        for (let s = 0; s < this.threads; s++) lossSum += this.control.floats[statsIndex(this.control, s) + S.lossSum]
+      }
+      return lossSum / (starts.length * T)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  async logits(context: ArrayLike<number>): Promise<Float32Array> {
+    this.enter()
+    try {
+      const { seqLen: T, vocabSize: V } = this.config
+      if (context.length < 1) throw new UserError('invalid-input', 'The context must hold at least one token.')
+      const length = Math.min(T, context.length)
+      const shard = this.plan.shards[0]
+      const tokens = new Int32Array(this.memory.buffer, shard.tokens, length)
+      for (let j = 0; j < length; j++) {
+        const token = context[context.length - length + j]
+        if (!Number.isInteger(token) || token < 0 || token >= V) {
+          throw new UserError('invalid-input', `Token id ${token} is outside the vocabulary (0 to ${V - 1}).`)
+        }
+        tokens[j] = token
+      }
+      await this.run(Command.logits, 1, length)
+      const row = shard.logits / 4 + (length - 1) * V
+      return this.f32.slice(row, row + V)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  getState(): TrainerState {
+    this.assertIdle('read the trainer state')
+    const copy = (base: number): NamedTensor[] =>
+      this.layout.tensors.map((t) => {
+        const from = base / 4 + t.offset
+        return { name: t.name, shape: [...t.shape], data: this.f32.slice(from, from + t.size) }
+      })
+    return {
+      step: this.stepCount,
+      params: copy(this.plan.params),
+      adamM: copy(this.plan.adamM),
+      adamV: copy(this.plan.adamV),
+    }
+  }
+
+  setState(state: TrainerState): void {
+    this.assertIdle('load a trainer state')
+    if (!Number.isSafeInteger(state.step) || state.step < 0) {
+      throw new UserError('invalid-config', `The state's step must be a whole number ≥ 0, got ${state.step}.`)
+    }
+    const groups: [string, NamedTensor[], number][] = [
+      ['weights', state.params, this.plan.params],
+      ['AdamW first moments', state.adamM, this.plan.adamM],
+      ['AdamW second moments', state.adamV, this.plan.adamV],
+    ]
+    // Check everything before writing anything, so a refused state leaves the model as it was.
+    for (const [what, tensors] of groups) checkTensors(this.layout, what, tensors)
+    for (const [, tensors, base] of groups) {
+      const byName = new Map(tensors.map((t) => [t.name, t]))
+      for (const t of this.layout.tensors) this.f32.set(byName.get(t.name)!.data, base / 4 + t.offset)
+    }
+    this.stepCount = state.step
+  }
+
+  sphereTotals(): SphereStats[] {
+    const { floats, ints } = this.control
+    const stats: SphereStats[] = []
+    for (let id = 0; id < this.threads; id++) {
+      const base = statsIndex(this.control, id)
+      const tokens = floats[base + S.stepTokens]
+      stats.push({
+        id,
+        group: id % 12,
+        parent: sphereParent(id),
+        state: SPHERE_STATES[Atomics.load(ints, stateIndex(this.control, id))] ?? 'idle',
+        busyNs: floats[base + S.totalBusyNs],
+        waitNs: floats[base + S.totalWaitNs],
+        utilisation: this.totalWallNs > 0 ? Math.min(1, floats[base + S.totalBusyNs] / this.totalWallNs) : 0,
+        tokens: floats[base + S.totalTokens],
+        batches: floats[base + S.totalBatches],
+        loss: tokens > 0 ? floats[base + S.lossSum] / tokens : NaN,
+      })
+    }
+    return stats
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true
+      this.failure ??= new UserError('cancelled', 'The trainer was closed.')
+      this.terminateAll()
+    }
+    return this.terminating ?? Promise.resolve()
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────
+
+  private enter(): void {
+    if (this.failure) throw this.failure
+    if (this.busy) throw new UserError('busy', 'The trainer is already running a step; wait for it to finish.')
+    this.busy = true
+  }
+
+  private assertIdle(what: string): void {
+    if (this.busy) throw new UserError('busy', `Cannot ${what} while a step is running.`)
+  }
+
+  /** Posts a command, wakes the spheres and waits (without blocking the event loop) until sphere 0 reports it done. */
+  private async run(kind: CommandKind, rows: number, T: number): Promise<number> {
+    const { ints } = this.control
+    ints[I.cmdKind] = kind
+    ints[I.cmdRows] = rows
+    ints[I.cmdT] = T
+    const seq = (this.seq = (this.seq + 1) | 0)
+    const t0 = performance.now()
+    Atomics.store(ints, I.cmdSeq, seq)
+    Atomics.notify(ints, I.cmdSeq)
+    for (;;) {
+      if (this.failure) {
+        await this.terminating
+        throw this.failure
+      }
+      const seen = Atomics.load(ints, I.done)
+      if (seen === seq) break
+      const wait = waitAsync(ints, I.done, seen)
+      if (wait.async) await wait.value
+    }
+    const wallNs = (performance.now() - t0) * 1e6
+    this.totalWallNs += wallNs
+    return wallNs
+  }
+
+  /** Registers `tokens` with the spheres if new, checks the windows and writes their starts. */
+  private loadStarts(tokens: TokenArray, starts: ArrayLike<number>, from: number, rows: number): void {
+    const T = this.config.seqLen
+    const { id, offset } = this.register(tokens)
+    const { floats, ints } = this.control
+    const last = tokens.length - (T + 1)
+    for (let r = 0; r < rows; r++) {
+      const start = starts[from + r]
+      if (!Number.isSafeInteger(start) || start < 0 || start > last) {
+        throw new UserError(
+          'invalid-input',
+          `Window start ${start} is outside the token data (a window needs ${T + 1} tokens from 0 to ${tokens.length}).`,
+        )
+      }
+      floats[F.starts + r] = start
+    }
+    floats[F.dataOffset] = offset
+    ints[I.cmdDataset] = id
+  }
+
+  /**
+   * A shared token array is posted to the spheres once (a handle, not a copy); a non-shared one is
+   * copied once into a SharedArrayBuffer. The spheres read their windows from it directly.
+   */
+  private register(tokens: TokenArray): { id: number; offset: number } {
+    const shared = tokens.buffer instanceof SharedArrayBuffer
+    const key: object = shared ? tokens.buffer : tokens
+    let entry = this.registry.get(key)
+    if (entry && entry.view.constructor !== tokens.constructor) entry = undefined
+    if (!entry) {
+      const wide = tokens instanceof Uint32Array
+      const buffer = shared ? (tokens.buffer as SharedArrayBuffer) : new SharedArrayBuffer(tokens.byteLength)
+      const length = Math.floor(buffer.byteLength / tokens.BYTES_PER_ELEMENT)
+      const view: TokenArray = wide ? new Uint32Array(buffer, 0, length) : new Uint16Array(buffer, 0, length)
+      if (!shared) view.set(tokens)
+      checkTokenIds(view, this.config.vocabSize)
+      entry = { id: this.nextDatasetId++, view }
+      const forget: number[] = []
+      while (this.registry.size >= MAX_DATASETS) {
+        const [oldKey, old] = this.registry.entries().next().value as [object, Registered]
+        this.registry.delete(oldKey)
+        forget.push(old.id)
+      }
+      const message: DatasetMessage = { id: entry.id, tokens: view, forget }
+      for (const port of this.ports) port.postMessage(message)
+      this.registry.set(key, entry)
+    } else {
+      // Most recently used last.
+      this.registry.delete(key)
+      this.registry.set(key, entry)
+    }
+    return { id: entry.id, offset: shared ? tokens.byteOffset / tokens.BYTES_PER_ELEMENT : 0 }
+  }
+
+  private stepStats(wallNs: number): SphereStats[] {
+    const { floats } = this.control
+    const stats: SphereStats[] = []
+    for (let id = 0; id < this.threads; id++) {
+      const base = statsIndex(this.control, id)
+      const tokens = floats[base + S.stepTokens]
+      const busyNs = floats[base + S.stepBusyNs]
+      stats.push({
+        id,
+        group: id % 12,
+        parent: sphereParent(id),
+        state: 'idle',
+        busyNs,
+        waitNs: floats[base + S.stepWaitNs],
+        utilisation: wallNs > 0 ? Math.min(1, busyNs / wallNs) : 0,
+        tokens,
+        batches: tokens > 0 ? 1 : 0,
+        loss: tokens > 0 ? floats[base + S.lossSum] / tokens : NaN,
+      })
+    }
+    return stats
+  }
+
+  private fail(id: number, reason: string): void {
+    if (this.failure) return
+    this.failure = new SphereFault(id, reason)
+    this.terminateAll()
+  }
+
+  private terminateAll(): void {
+    if (this.terminating) return
+    this.terminating = Promise.all(this.workers.map((w) => w.terminate())).then(() => {
+      for (const port of this.ports) port.close()
+    })
+    // Wake a coordinator waiting for DONE so it sees the failure.
+    Atomics.notify(this.control.ints, I.done)
+  }
+}
+
+function checkTensors(layout: ParamLayout, what: string, tensors: NamedTensor[]): void {
+  const byName = new Map(tensors.map((t) => [t.name, t]))
+  for (const expected of layout.tensors) {
+    const got = byName.get(expected.name)
+    if (!got) throw new UserError('invalid-config', `The state's ${what} lack the tensor ${expected.name}.`)
+    const shapeOk = got.shape.length === expected.shape.length && got.shape.every((d, i) => d === expected.shape[i])
+    if (!shapeOk || got.data.length !== expected.size) {
+      throw new UserError(
+        'invalid-config',
+        `The state's ${what} tensor ${expected.name} has shape [${got.shape.join(', ')}] (${got.data.length} values); ` +
+          `this model needs [${expected.shape.join(', ')}].`,
+      )
+    }
+  }
+  if (tensors.length !== layout.tensors.length) {
+    const extra = tensors.find((t) => !layout.tensors.some((e) => e.name === t.name))
+    throw new UserError('invalid-config', `The state's ${what} hold a tensor this model does not have: ${extra?.name ?? '(duplicate)'}.`)
+  }
+}
+
+function checkTokenIds(tokens: TokenArray, vocabSize: number): void {
+  let max = 0
+  for (let i = 0; i < tokens.length; i++) if (tokens[i] > max) max = tokens[i]
+  if (max >= vocabSize) {
+    throw new UserError('invalid-input', `The token data holds id ${max}, outside the model's vocabulary of ${vocabSize} (--vocab-size).`)
+  }
+}
+
+/**
+ * The worker entry: the built bundle next to this module (or one folder up from a shared chunk). From
+ * the TypeScript sources (tests, `tsx` scripts) the worker is bundled once per process with esbuild
+ * (what tsx itself uses) into a temporary file: loading tsx's hooks in every worker costs seconds.
+ */
+let sourceBundle: Promise<URL> | undefined
+
+async function sphereWorkerEntry(): Promise<URL> {
+  for (const candidate of ['./sphere-worker.js', '../sphere-worker.js']) {
+    const url = new URL(candidate, import.meta.url)
+    if (existsSync(fileURLToPath(url))) return url
+  }
+  sourceBundle ??= bundleWorkerSource()
+  return sourceBundle
+}
+
+async function bundleWorkerSource(): Promise<URL> {
+  const { build } = await import('esbuild')
+  const dir = join(tmpdir(), 'cllm-sphere-worker')
+  mkdirSync(dir, { recursive: true })
+  const outfile = join(dir, `sphere-worker-${process.pid}-${Date.now()}.mjs`)
+  await build({
+    entryPoints: [fileURLToPath(new URL('./sphere-worker.ts', import.meta.url))],
+    outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent',
+  })
+  process.once('exit', () => rmSync(outfile, { force: true }))
+  return pathToFileURL(outfile)
+}

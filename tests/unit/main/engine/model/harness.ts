@@ -1,0 +1,92 @@
+/**
+ * An in-process model for tests: one shard on its own shared memory, with the reference or the
+ * WebAssembly kernels, no worker threads. What a sphere does, minus the pool.
+ */
+import { execFileSync } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Kernels } from '../../../../../src/main/engine/kernels/abi'
+import { loadKernels } from '../../../../../src/main/engine/kernels/index'
+import { createReferenceKernels } from '../../../../../src/main/engine/kernels/reference'
+import { GptShard } from '../../../../../src/main/engine/model/gpt'
+import { initParams } from '../../../../../src/main/engine/model/init'
+import { createParamLayout, type ParamLayout } from '../../../../../src/main/engine/model/layout'
+import { planMemory, type MemoryPlan } from '../../../../../src/main/engine/model/memory-plan'
+import type { ModelConfig } from '../../../../../src/main/engine/model/trainer'
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
+
+/** Builds build/kernels/*.wasm when missing or stale (the real build script). */
+export function ensureKernelsBuilt(): void {
+  execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--if-stale'], { cwd: repoRoot, stdio: 'pipe' })
+}
+
+export interface Harness {
+  layout: ParamLayout
+  plan: MemoryPlan
+  kernels: Kernels
+  shard: GptShard
+  f32: Float32Array
+  i32: Int32Array
+  /** Parameters (a view into memory, padding included). */
+  params: Float32Array
+  grads: Float32Array
+  setWindows(tokens: number[][]): void
+  /** Mean cross-entropy over the loaded windows. */
+  loss(): number
+  /** Gradient of the mean loss into `grads` (zeroed first); returns the loss. */
+  lossAndGrad(): number
+}
+
+export async function createHarness(
+  config: ModelConfig, rows: number, kernels: 'reference' | 'wasm', seed = 1,
+): Promise<Harness> {
+  const layout = createParamLayout(config)
+  const plan = planMemory(layout, rows, 1)
+  const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true })
+  const k = kernels === 'wasm' ? (await loadKernels(memory)).kernels : createReferenceKernels(memory)
+  const f32 = new Float32Array(memory.buffer)
+  const i32 = new Int32Array(memory.buffer)
+  const params = f32.subarray(plan.params / 4, plan.params / 4 + layout.totalFloats)
+  const grads = f32.subarray(plan.grads[0] / 4, plan.grads[0] / 4 + layout.totalFloats)
+  initParams(params, layout, seed)
+  const shard = new GptShard(k, layout, plan.shards[0], plan.params, plan.grads[0])
+  const area = plan.shards[0]
+  const T = config.seqLen
+  let B = 0
+  return {
+    layout, plan, kernels: k, shard, f32, i32, params, grads,
+    setWindows(windows) {
+      B = windows.length
+      windows.forEach((w, r) => {
+        for (let j = 0; j < T; j++) {
+          i32[area.tokens / 4 + r * T + j] = w[j]
+          i32[area.targets / 4 + r * T + j] = w[j + 1]
+        }
+      })
+    },
+    loss() {
+      return shard.forward(B, T, true) / (B * T)
+    },
+    lossAndGrad() {
+      grads.fill(0)
+      const loss = shard.forward(B, T, true) / (B * T)
+      shard.backward(B, T, 1 / (B * T))
+      return loss
+    },
+  }
+}
+
+/** Seeded uniform integers (mulberry32) for token data. */
+export function randomTokens(count: number, vocab: number, seed: number): number[] {
+  let a = seed >>> 0
+  const out: number[] = []
+  for (let i = 0; i < count; i++) {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    out.push(Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * vocab))
+  }
+  return out
+}
