@@ -7,7 +7,7 @@
  * (see `resolveRunConfig`), so the renderer can validate a form with the same rules.
  */
 import { z } from 'zod'
-import { UserError } from './errors'
+import { ErrorCode, UserError } from './errors'
 import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
@@ -157,21 +157,25 @@ export interface MemoryEstimate {
   parameters: number
   /** Parameters, AdamW moments and one gradient buffer per sphere: params × 4 bytes × (3 + threads). */
   stateBytes: number
-  /** Forward activations and their gradients, for every sphere's shard of the batch. */
+  /** Every sphere's activations and backward scratch for its shard of the batch. */
   activationBytes: number
   totalBytes: number
 }
 
+/** Share of the machine's memory a run may take (the rest is for the OS, the app and the dataset). */
+export const MACHINE_MEMORY_SHARE = 0.8
+
 /**
- * A deliberately generous estimate of the run's shared memory. Activations per sphere follow the
- * GPT-2 forward (≈ 16·T·C per layer plus NH·T² for attention, logits T·V), doubled for backward.
+ * The run's shared memory, laid out as the trainer does (model/memory-plan.ts): per layer ≈ 17·T·C
+ * floats plus NH·T² for attention, per window the logits T·V and the backward scratch.
  */
 export function estimateMemory(model: ModelSection, batchSize: number, threads: number): MemoryEstimate {
   const { vocabSize: V, embedDim: C, numLayers: L, numHeads: NH, seqLen: T } = model
   const parameters = countParameters(model)
-  const rowsPerSphere = Math.ceil(batchSize / Math.max(1, Math.min(threads, batchSize)))
-  const perRow = L * (16 * T * C + 2 * NH * T * T + 6 * T) + 3 * T * C + 2 * T * V + 4 * T
-  const activationBytes = 2 * perRow * rowsPerSphere * 4 * threads
+  const rowsPerSphere = Math.ceil(batchSize / Math.max(1, threads))
+  const perLayer = 17 * T * C + NH * T * T + 4 * T
+  const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T
+  const activationBytes = perRow * rowsPerSphere * 4 * threads
   const stateBytes = parameters * 4 * (3 + threads)
   return { parameters, stateBytes, activationBytes, totalBytes: stateBytes + activationBytes }
 }
@@ -191,12 +195,13 @@ export function resolveRunConfig(input: unknown, machine: MachineInfo): Resolved
   const threads = config.training.threads ?? Math.max(1, machine.cores)
   const resolved: ResolvedRunConfig = { ...config, training: { ...config.training, threads } }
   const estimate = estimateMemory(config.model, config.training.batchSize, threads)
-  const limit = Math.min(WASM32_MAX_BYTES, machine.totalMemoryBytes)
+  const machineLimit = Math.floor(machine.totalMemoryBytes * MACHINE_MEMORY_SHARE)
+  const limit = Math.min(WASM32_MAX_BYTES, machineLimit)
   if (estimate.totalBytes > limit) {
     const where =
-      limit === WASM32_MAX_BYTES && machine.totalMemoryBytes > WASM32_MAX_BYTES
+      limit === WASM32_MAX_BYTES
         ? 'a WebAssembly memory can hold'
-        : 'this machine has'
+        : `training may use on this machine (${Math.round(MACHINE_MEMORY_SHARE * 100)}% of its memory)`
     throw new UserError(
       'invalid-config',
       `model: with ${estimate.parameters.toLocaleString('en-US')} parameters, batchSize ${config.training.batchSize}` +
@@ -264,6 +269,7 @@ export const RunStateChange = z.object({
 export type RunStateChange = z.infer<typeof RunStateChange>
 
 export const PreparePhase = z.enum(['corpus', 'tokenizer', 'dataset', 'model', 'checkpoint'])
+export type PreparePhase = z.infer<typeof PreparePhase>
 export const PrepareProgress = z.object({
   runId,
   phase: PreparePhase,
@@ -290,6 +296,8 @@ export const RunStarted = z.object({
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),
+  /** Validation loss of the untrained model (≈ ln(vocab)); null on a resumed run. */
+  initialValLoss: z.number().nullable(),
   /** Set when resuming on a corpus that changed since the checkpoint (and --force allowed it). */
   warnings: z.array(z.string()),
 })
@@ -360,6 +368,8 @@ export const RunFinished = z.object({
   state: z.enum(['done', 'failed']),
   reason: z.enum(['completed', 'stopped', 'failed']),
   message: z.string().optional(),
+  /** The error's code when it failed ('internal' for anything that is not the user's to fix). */
+  code: ErrorCode.optional(),
   step: z.number().int().nonnegative(),
   /** The newest checkpoint written by this run (final_model on completion), or null. */
   checkpoint: z.string().nullable(),

@@ -1,0 +1,686 @@
+/**
+ * One training run: preparing → training ⇄ paused → stopping → done | failed.
+ *
+ * Preparation loads the corpus (once), trains or restores the tokenizer, encodes the dataset
+ * (cached in the run folder), creates the run folder and the trainer (the sphere pool). The loop
+ * draws window starts from the seeded sampler, follows the LR schedule, measures the validation
+ * loss on a fixed set of windows, appends metrics.jsonl, reports progress at most ~10 times a
+ * second, and writes checkpoints (periodic, on stop, final_model) with retention.
+ *
+ * Everything training depends on is in the checkpoint (weights, AdamW moments, step, sampler state,
+ * tokenizer), so a resumed run continues exactly as the uninterrupted one would have.
+ */
+import { randomUUID } from 'node:crypto'
+import { dirname, resolve } from 'node:path'
+import { setImmediate as nextTask } from 'node:timers/promises'
+import type { CheckpointMetadata, MetricsRecord, StepLoss } from '../../shared/checkpoint'
+import { UserError, type ErrorCode } from '../../shared/errors'
+import {
+  GenerateOptions,
+  resolveRunConfig,
+  warmupSteps,
+  type GenerateOptionsInput,
+  type MachineInfo,
+  type MetricPoint,
+  type PreparePhase,
+  type ResolvedRunConfig,
+  type RunConfigInput,
+  type RunFinished,
+  type RunState,
+  type RunStateChange,
+} from '../../shared/training'
+import {
+  appendMetrics,
+  applyRetention,
+  checkpointPath,
+  createRunDir,
+  finalModelPath,
+  loadCheckpoint,
+  saveCheckpoint,
+  writeRunJson,
+  type Checkpoint,
+} from './checkpoints'
+import { loadCorpus, type LoadedCorpus } from './corpus'
+import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
+import type { Trainer } from './model/trainer'
+import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
+import { TrainingEmitter, type TrainingListener } from './session/events'
+import { generateText } from './session/generate'
+import { learningRate, type Schedule } from './session/schedule'
+import { SphereTotals } from './session/sphere-totals'
+import { createTrainer, type FaultInjection } from './spheres/pool'
+import { parseTokenizer, type Tokenizer } from './tokenizer'
+
+export type { TrainingListener } from './session/events'
+type PreparePhaseName = PreparePhase
+
+/** Validation windows measured at every evaluation: a fixed, evenly spaced set. */
+export const VALIDATION_WINDOWS = 64
+/** Progress events are batched to at most one per this many milliseconds (≤ 10 Hz). */
+export const PROGRESS_INTERVAL_MS = 100
+/** The loop lets the event loop run (stop, pause, IPC) at least this often. */
+const YIELD_INTERVAL_MS = 20
+/** Losses kept in each checkpoint's metadata. */
+const RECENT_LOSSES = 50
+
+export interface SessionOptions {
+  /** The corpus folder. */
+  folder: string
+  /** What the caller set; everything else comes from the defaults (or from the resumed checkpoint). */
+  config?: RunConfigInput
+  /** A checkpoint file to resume from; the run continues in that checkpoint's folder. */
+  resume?: string
+  /** Resume even though the corpus changed since the checkpoint (the change is reported as a warning). */
+  force?: boolean
+  /** The corpus, when the caller has already loaded this folder (files are read once). */
+  corpus?: LoadedCorpus
+  /** Text generated at the end of a completed run; false for none. */
+  sample?: GenerateOptionsInput | false
+  /** Stop (with a checkpoint) once this step is done, as if stop() had been called then. */
+  stopAtStep?: number
+  machine?: MachineInfo
+  /** Test hooks passed to the trainer. */
+  kernels?: 'wasm' | 'reference'
+  fault?: FaultInjection
+}
+
+interface Prepared {
+  runDir: string
+  dataset: PreparedDataset
+  tokenizer: Tokenizer
+  tokenizerText: string
+  trainer: Trainer
+  sampler: Sampler
+  valStarts: number[]
+  fingerprint: string
+  startStep: number
+  totalSteps: number
+  stepsPerEpoch: number
+  schedule: Schedule
+  warnings: string[]
+}
+
+/**
+ * Checks the config (and the checkpoint to resume) before any work starts: an impossible config or
+ * a damaged checkpoint is refused here with a UserError naming the field or the file.
+ */
+export async function createSession(options: SessionOptions): Promise<TrainingSession> {
+  const machine = options.machine ?? thisMachine()
+  if (options.resume === undefined) {
+    return new TrainingSession(options, resolveRunConfig(options.config ?? {}, machine), null)
+  }
+  const path = resolve(options.resume)
+  const checkpoint = await loadCheckpoint(path)
+  const { metadata } = checkpoint
+  const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)
+  return new TrainingSession({ ...options, resume: path }, config, checkpoint)
+}
+
+export class TrainingSession {
+  readonly runId = randomUUID()
+  private readonly emitter = new TrainingEmitter()
+  private current: RunState = 'preparing'
+  private currentStep = 0
+  private started = false
+  private stopRequested = false
+  private pauseRequested = false
+  private wakeUp: (() => void) | null = null
+  private readonly abort = new AbortController()
+  private trainer: Trainer | null = null
+
+  constructor(
+    private readonly options: SessionOptions,
+    /** The validated config; vocabSize is corrected to the tokenizer's once it is known. */
+    public config: ResolvedRunConfig,
+    private readonly checkpoint: Checkpoint | null,
+  ) {}
+
+  get state(): RunState {
+    return this.current
+  }
+
+  get step(): number {
+    return this.currentStep
+  }
+
+  on(listener: TrainingListener): () => void {
+    return this.emitter.on(listener)
+  }
+
+  /** Pause between two steps. Ignored unless the run is preparing or training. */
+  pause(): void {
+    if (this.current !== 'preparing' && this.current !== 'training') return
+    this.pauseRequested = true
+    if (this.current === 'training') this.setState('paused')
+  }
+
+  resume(): void {
+    if (!this.pauseRequested) return
+    this.pauseRequested = false
+    if (this.current === 'paused') this.setState('training')
+    this.wake()
+  }
+
+  /** Ends the run after the step in progress, writing a checkpoint first. Preparation is cancelled. */
+  stop(): void {
+    if (this.stopRequested || this.current === 'done' || this.current === 'failed') return
+    this.stopRequested = true
+    this.abort.abort()
+    if (this.current === 'training' || this.current === 'paused') this.setState('stopping')
+    this.wake()
+  }
+
+  /** Runs the whole session once. Resolves when it is over, also when it failed (see `state`). */
+  async run(): Promise<RunFinished> {
+    if (this.started) throw new Error('A training session runs once.')
+    this.started = true
+    const began = performance.now()
+    this.setState('preparing')
+    let prepared: Prepared | undefined
+    let checkpointWritten: string | null = null
+    const losses = { train: null as number | null, val: null as number | null }
+    try {
+      prepared = await this.prepare()
+      const outcome = await this.train(prepared, losses, (path) => (checkpointWritten = path))
+      const sample =
+        outcome === 'completed' && this.options.sample !== false
+          ? await this.generateSample(prepared)
+          : null
+      await this.closeTrainer()
+      return this.finish('done', outcome, began, checkpointWritten, losses, sample)
+    } catch (error) {
+      await this.closeTrainer()
+      if (error instanceof UserError && error.code === 'cancelled' && this.stopRequested) {
+        return this.finish('done', 'stopped', began, checkpointWritten, losses, null)
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      const code = error instanceof UserError ? error.code : 'internal'
+      return this.finish('failed', 'failed', began, checkpointWritten, losses, null, message, code)
+    }
+  }
+
+  // ── preparation ───────────────────────────────────────────────────────────────────────────────
+
+  private async prepare(): Promise<Prepared> {
+    const { options } = this
+    const signal = this.abort.signal
+    const warnings: string[] = []
+    const checkpointDir = resolve(this.config.paths.checkpointDir)
+
+    const corpus =
+      options.corpus ??
+      (await loadCorpus(
+        { folder: options.folder, excludeDir: checkpointDir },
+        {
+          signal,
+          onProgress: (p) =>
+            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${p.filesAccepted} files)`),
+        },
+      ))
+    this.prepareEvent(
+      'corpus',
+      `Corpus: ${corpus.summary.totals.files} files, ${corpus.summary.totals.bytes.toLocaleString('en-US')} bytes`,
+      1,
+    )
+    const documents = corpus.documents.filter((document) => document.text.length > 0)
+    const fingerprint = corpusFingerprint(documents)
+
+    let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
+    let runDir: string
+    const resumed = this.checkpoint
+    if (resumed) {
+      const { metadata } = resumed
+      if (metadata.corpusFingerprint !== fingerprint) {
+        const change = `The corpus in ${options.folder} is not the one checkpoint ${options.resume} was trained on (files were added, removed or edited)`
+        if (!options.force) {
+          throw new UserError('invalid-input', `${change}. Resume with --force to continue on the changed corpus.`)
+        }
+        warnings.push(`${change}; continuing because of --force.`)
+      }
+      tokenizerSpec = parseTokenizer(metadata.tokenizer, `${options.resume}`)
+      runDir = dirname(options.resume!)
+    } else {
+      tokenizerSpec = { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize }
+      runDir = await createRunDir(checkpointDir, this.config.paths.runName)
+    }
+
+    this.prepareEvent('tokenizer', resumed ? 'Tokenizer restored from the checkpoint' : 'Training the tokenizer')
+    const dataset = await prepareDataset({
+      documents,
+      tokenizer: tokenizerSpec,
+      runDir,
+      seqLen: this.config.model.seqLen,
+      validationFraction: this.config.training.valFraction,
+      seed: this.config.training.seed,
+      threads: this.config.training.threads,
+      signal,
+      onProgress: (p) =>
+        this.prepareEvent(
+          p.phase === 'train' ? 'tokenizer' : 'dataset',
+          p.phase === 'train' ? 'Training the tokenizer' : 'Encoding the corpus',
+          p.total > 0 ? Math.min(1, p.done / p.total) : undefined,
+        ),
+    })
+    const tokenizer = dataset.tokenizer
+    this.prepareEvent(
+      'dataset',
+      `${dataset.summary.totalTokens.toLocaleString('en-US')} tokens (training ${dataset.summary.trainTokens.toLocaleString('en-US')}, validation ${dataset.summary.valTokens.toLocaleString('en-US')})${dataset.reused ? ', from the cache' : ''}`,
+      1,
+    )
+    if (tokenizer.vocabSize !== this.config.model.vocabSize) {
+      if (resumed) {
+        throw new UserError(
+          'corrupt-checkpoint',
+          `Checkpoint ${options.resume} holds a tokenizer of ${tokenizer.vocabSize} tokens for a model of ${this.config.model.vocabSize}.`,
+        )
+      }
+      warnings.push(
+        `The corpus gave a vocabulary of ${tokenizer.vocabSize} tokens, fewer than the ${this.config.model.vocabSize} asked for; the model uses ${tokenizer.vocabSize}.`,
+      )
+      this.config = { ...this.config, model: { ...this.config.model, vocabSize: tokenizer.vocabSize } }
+    }
+    if (dataset.split.overlapping) {
+      warnings.push('The corpus is too small for a separate validation set: validation overlaps training.')
+    }
+
+    if (!resumed) {
+      await writeRunJson(runDir, {
+        name: runDirName(runDir),
+        created: new Date().toISOString(),
+        config: checkpointConfig(this.config),
+        corpusFingerprint: fingerprint,
+        corpusFolder: resolve(options.folder),
+        tokenizer: { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize },
+      })
+    }
+
+    this.checkStopped()
+    this.prepareEvent('model', `Starting ${this.config.training.threads} sphere(s)`)
+    const { training } = this.config
+    const trainer = await createTrainer({
+      model: toModelConfig(this.config.model),
+      adamw: adamwOf(this.config),
+      batchSize: training.batchSize,
+      threads: training.threads,
+      seed: training.seed,
+      ...(options.kernels ? { kernels: options.kernels } : {}),
+      ...(options.fault ? { fault: options.fault } : {}),
+    })
+    this.trainer = trainer
+
+    const samplerConfig = {
+      range: dataset.split.train,
+      seqLen: this.config.model.seqLen,
+      batchSize: training.batchSize,
+      seed: training.seed,
+    }
+    let sampler = new Sampler(samplerConfig)
+    let startStep = 0
+    if (resumed) {
+      this.prepareEvent('checkpoint', `Restoring step ${resumed.metadata.step} from ${options.resume}`)
+      trainer.setState(resumed.state)
+      // The windows drawn so far, applied to this run's batch size (which may have changed).
+      sampler = new Sampler(samplerConfig, samplerDrawn(resumed.metadata.sampler))
+      startStep = resumed.metadata.step
+    }
+    this.checkStopped()
+
+    const stepsPerEpoch = sampler.stepsPerEpoch
+    const totalSteps = training.maxSteps ?? training.epochs * stepsPerEpoch
+    return {
+      runDir,
+      dataset,
+      tokenizer,
+      tokenizerText: tokenizer.serialize(),
+      trainer,
+      sampler,
+      valStarts: validationStarts(dataset.split.validation, this.config.model.seqLen, VALIDATION_WINDOWS),
+      fingerprint,
+      startStep,
+      totalSteps,
+      stepsPerEpoch,
+      schedule: { peak: training.learningRate, warmup: warmupSteps(training, totalSteps), totalSteps },
+      warnings,
+    }
+  }
+
+  // ── the loop ──────────────────────────────────────────────────────────────────────────────────
+
+  private async train(
+    p: Prepared,
+    losses: { train: number | null; val: number | null },
+    onCheckpoint: (path: string) => void,
+  ): Promise<'completed' | 'stopped'> {
+    const { trainer, sampler, dataset, runDir, totalSteps, stepsPerEpoch } = p
+    const { training } = this.config
+    const tokens = dataset.tokens
+    const recentTrain: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentTrain ?? [])]
+    const recentVal: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentVal ?? [])]
+    losses.train = this.checkpoint?.metadata.losses.train ?? null
+    losses.val = this.checkpoint?.metadata.losses.val ?? null
+    let step = p.startStep
+    this.currentStep = step
+
+    const evaluate = async (): Promise<number> => {
+      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
+      losses.val = Number.isFinite(value) ? value : null
+      recentVal.push({ step, loss: losses.val })
+      if (recentVal.length > RECENT_LOSSES) recentVal.shift()
+      return value
+    }
+
+    let metricsQueue: Promise<void> = Promise.resolve()
+    const writeMetrics = (records: MetricsRecord[]): void => {
+      metricsQueue = metricsQueue.then(() => appendMetrics(runDir, records))
+    }
+
+    const saveAt = async (kind: 'periodic' | 'stop' | 'final'): Promise<void> => {
+      const path = kind === 'final' ? finalModelPath(runDir) : checkpointPath(runDir, step)
+      const metadata: CheckpointMetadata = {
+        config: checkpointConfig(this.config),
+        tokenizerKind: p.tokenizer.kind,
+        tokenizer: p.tokenizerText,
+        step,
+        epoch: sampler.epochProgress,
+        sampler: sampler.state() as unknown as CheckpointMetadata['sampler'],
+        // The loop draws random numbers only through the sampler, whose state is (seed, windows drawn).
+        rng: { seed: training.seed, windowsDrawn: sampler.state().drawn },
+        losses: { train: losses.train, val: losses.val, recentTrain, recentVal },
+        created: new Date().toISOString(),
+        corpusFingerprint: p.fingerprint,
+      }
+      await saveCheckpoint(path, { metadata, state: trainer.getState() })
+      onCheckpoint(path)
+      const removed = kind === 'final' ? [] : (await applyRetention(runDir, { keep: training.keep })).removed
+      this.emitter.emit('training.checkpoint', {
+        runId: this.runId,
+        path,
+        step,
+        kind,
+        valLoss: losses.val,
+        removed,
+      })
+    }
+
+    const initialValLoss = step === 0 && p.valStarts.length > 0 ? await evaluate() : null
+    if (initialValLoss !== null) {
+      writeMetrics([metricsRecord({ step: 0, epoch: 0, loss: NaN, lr: 0, gradNorm: 0, tokens: 0, valLoss: initialValLoss }, 0)])
+    }
+    this.emitter.emit('training.started', {
+      runId: this.runId,
+      runDir,
+      config: this.config,
+      parameters: trainer.paramCount,
+      startStep: step,
+      totalSteps,
+      stepsPerEpoch,
+      trainTokens: dataset.summary.trainTokens,
+      valTokens: dataset.summary.valTokens,
+      tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
+      corpusFingerprint: p.fingerprint,
+      resumedFrom: this.options.resume ?? null,
+      initialValLoss,
+      warnings: p.warnings,
+    })
+    if (this.stopRequested) {
+      this.setState('stopping')
+    } else {
+      this.setState(this.pauseRequested ? 'paused' : 'training')
+    }
+
+    const period = new SphereTotals()
+    const epochSpheres = new SphereTotals()
+    let points: MetricPoint[] = []
+    let lastFlush = performance.now()
+    let lastYield = lastFlush
+    let periodTokens = 0
+    const loopStart = performance.now()
+    let pausedMs = 0
+    let epochStart = performance.now()
+    let epochLossSum = 0
+    let epochSteps = 0
+    let epochTokens = 0
+    let lastLoss = NaN
+    let lastLr = 0
+    let tokensPerSec = 0
+
+    const flush = (now: number): void => {
+      const elapsed = (now - lastFlush) / 1000
+      if (elapsed > 0 && periodTokens > 0) tokensPerSec = periodTokens / elapsed
+      const done = step - p.startStep
+      const activeSec = (now - loopStart - pausedMs) / 1000
+      const etaSec = done > 0 ? ((totalSteps - step) * activeSec) / done : 0
+      if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
+      this.emitter.emit('training.progress', {
+        runId: this.runId,
+        step,
+        totalSteps,
+        epoch: Math.min(Math.floor(Math.max(0, step - 1) / stepsPerEpoch), epochsOf(totalSteps, stepsPerEpoch) - 1),
+        epochs: epochsOf(totalSteps, stepsPerEpoch),
+        loss: lastLoss,
+        valLoss: losses.val,
+        lr: lastLr,
+        tokensPerSec,
+        etaSec,
+        elapsedSec: activeSec,
+        points,
+        spheres: period.snapshot(),
+      })
+      points = []
+      period.reset()
+      periodTokens = 0
+      lastFlush = now
+    }
+
+    let outcome: 'completed' | 'stopped' = 'completed'
+    try {
+      while (step < totalSteps) {
+        if (this.pauseRequested && !this.stopRequested) {
+          flush(performance.now())
+          const pausedAt = performance.now()
+          await new Promise<void>((wake) => (this.wakeUp = wake))
+          pausedMs += performance.now() - pausedAt
+          lastFlush = performance.now()
+        }
+        if (this.stopRequested) {
+          outcome = 'stopped'
+          break
+        }
+        const epoch = Math.floor(step / stepsPerEpoch)
+        const starts = sampler.nextStarts()
+        const lr = learningRate(p.schedule, step)
+        const result = await trainer.step(tokens, starts, lr)
+        step++
+        this.currentStep = step
+        if (!Number.isFinite(result.loss)) {
+          throw new UserError(
+            'internal',
+            `Training diverged at step ${step} (the loss is ${result.loss}); lower --learning-rate or set --grad-clip.`,
+          )
+        }
+        lastLoss = result.loss
+        lastLr = lr
+        losses.train = result.loss
+        recentTrain.push({ step, loss: result.loss })
+        if (recentTrain.length > RECENT_LOSSES) recentTrain.shift()
+        period.add(result.spheres, result.wallMs)
+        epochSpheres.add(result.spheres, result.wallMs)
+        periodTokens += result.tokens
+        epochLossSum += result.loss
+        epochSteps++
+        epochTokens += result.tokens
+
+        const endOfEpoch = step % stepsPerEpoch === 0 || step === totalSteps
+        const point: MetricPoint = {
+          step,
+          epoch,
+          loss: result.loss,
+          lr,
+          gradNorm: result.gradNorm,
+          tokens: result.tokens,
+        }
+        if (step % training.evalInterval === 0 || endOfEpoch) point.valLoss = await evaluate()
+        points.push(point)
+
+        if (endOfEpoch) {
+          const now = performance.now()
+          const seconds = (now - epochStart) / 1000
+          this.emitter.emit('training.epoch', {
+            runId: this.runId,
+            epoch,
+            step,
+            meanLoss: epochLossSum / epochSteps,
+            valLoss: losses.val,
+            durationSec: seconds,
+            tokensPerSec: seconds > 0 ? epochTokens / seconds : 0,
+            spheres: epochSpheres.snapshot(),
+          })
+          epochSpheres.reset()
+          epochStart = now
+          epochLossSum = 0
+          epochSteps = 0
+          epochTokens = 0
+        }
+        if (training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps) {
+          await saveAt('periodic')
+        }
+        if (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep && step < totalSteps) {
+          this.stop()
+        }
+        const now = performance.now()
+        if (now - lastFlush >= PROGRESS_INTERVAL_MS) flush(now)
+        if (now - lastYield >= YIELD_INTERVAL_MS) {
+          await nextTask()
+          lastYield = performance.now()
+        }
+      }
+      if (step >= totalSteps && !this.stopRequested) outcome = 'completed'
+      flush(performance.now())
+      if (outcome === 'stopped') {
+        await saveAt('stop')
+      } else {
+        await saveAt('final')
+      }
+    } finally {
+      await metricsQueue.catch(() => undefined)
+    }
+    await metricsQueue
+    return outcome
+  }
+
+  // ── the end ───────────────────────────────────────────────────────────────────────────────────
+
+  private async generateSample(p: Prepared): Promise<string | null> {
+    const options = GenerateOptions.parse({
+      maxTokens: 200,
+      temperature: 0.8,
+      topK: 40,
+      seed: this.config.training.seed,
+      ...(this.options.sample || {}),
+    })
+    const result = await generateText(p.trainer, p.tokenizer, options)
+    return options.prompt + result.text
+  }
+
+  private async closeTrainer(): Promise<void> {
+    const trainer = this.trainer
+    this.trainer = null
+    if (trainer) await trainer.close().catch(() => undefined)
+  }
+
+  private finish(
+    state: 'done' | 'failed',
+    reason: 'completed' | 'stopped' | 'failed',
+    began: number,
+    checkpoint: string | null,
+    losses: { train: number | null; val: number | null },
+    sample: string | null,
+    message?: string,
+    code?: ErrorCode,
+  ): RunFinished {
+    this.setState(state, reason, message)
+    const finished: RunFinished = {
+      runId: this.runId,
+      state,
+      reason,
+      ...(message !== undefined ? { message } : {}),
+      ...(code !== undefined ? { code } : {}),
+      step: this.currentStep,
+      checkpoint,
+      trainLoss: losses.train,
+      valLoss: losses.val,
+      sample,
+      durationSec: (performance.now() - began) / 1000,
+    }
+    this.emitter.emit('training.finished', finished)
+    return finished
+  }
+
+  private setState(state: RunState, reason?: RunStateChange['reason'], message?: string): void {
+    if (this.current === state && state !== 'preparing') return
+    this.current = state
+    this.emitter.emit('training.state', {
+      runId: this.runId,
+      state,
+      ...(reason ? { reason } : {}),
+      ...(message !== undefined ? { message } : {}),
+      step: this.currentStep,
+      at: new Date().toISOString(),
+    })
+  }
+
+  private lastPrepare = { phase: '', at: 0 }
+
+  /** Preparation progress, throttled like training progress (a new phase or a finished one always goes out). */
+  private prepareEvent(phase: PreparePhaseName, detail: string, fraction?: number): void {
+    const now = performance.now()
+    const due = phase !== this.lastPrepare.phase || fraction === 1 || now - this.lastPrepare.at >= PROGRESS_INTERVAL_MS
+    if (!due) return
+    this.lastPrepare = { phase, at: now }
+    this.emitter.emit('training.prepare', {
+      runId: this.runId,
+      phase,
+      detail,
+      ...(fraction !== undefined ? { fraction } : {}),
+    })
+  }
+
+  private checkStopped(): void {
+    if (this.stopRequested) throw new UserError('cancelled', 'Training was stopped while it was being prepared.')
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp
+    this.wakeUp = null
+    wake?.()
+  }
+}
+
+function metricsRecord(point: MetricPoint, tokensPerSec: number): MetricsRecord {
+  return {
+    step: point.step,
+    epoch: point.epoch,
+    loss: Number.isFinite(point.loss) ? point.loss : null,
+    ...(point.valLoss !== undefined ? { val_loss: Number.isFinite(point.valLoss) ? point.valLoss : null } : {}),
+    lr: point.lr,
+    grad_norm: point.gradNorm,
+    tokens_per_s: tokensPerSec,
+    time: new Date().toISOString(),
+  }
+}
+
+function epochsOf(totalSteps: number, stepsPerEpoch: number): number {
+  return Math.max(1, Math.ceil(totalSteps / stepsPerEpoch))
+}
+
+function samplerDrawn(state: unknown): number {
+  const drawn = (state as { drawn?: unknown } | null)?.drawn
+  if (typeof drawn !== 'number' || !Number.isSafeInteger(drawn) || drawn < 0) {
+    throw new UserError('corrupt-checkpoint', 'The checkpoint has no usable sampler state (windows drawn).')
+  }
+  return drawn
+}
+
+function runDirName(runDir: string): string {
+  return runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'
+}

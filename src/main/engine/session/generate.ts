@@ -1,0 +1,61 @@
+/**
+ * Text generation with a trained model: encode the prompt, then repeatedly ask the model for the
+ * next-token logits, choose a token (greedy or sampled with a seeded generator) and stream the text
+ * it completes. Stops after maxTokens or at the end-of-text token (a document's end).
+ */
+import type { GenerateOptions } from '../../../shared/training'
+import type { Trainer } from '../model/trainer'
+import { createRng } from '../model/rng'
+import type { Tokenizer } from '../tokenizer/types'
+import { sampleToken } from './sampling'
+
+export interface GenerationResult {
+  /** The generated text, the prompt excluded. */
+  text: string
+  /** Generated token ids, the prompt excluded. */
+  tokens: number[]
+  stoppedAtEndOfText: boolean
+}
+
+type Model = Pick<Trainer, 'logits'>
+type TextCodec = Pick<Tokenizer, 'encode' | 'decode' | 'endOfText'>
+
+/**
+ * Generates after `options.prompt`. An empty prompt starts a new document (the end-of-text token is
+ * the context), as the model saw documents begin during training. `onText` receives each piece of
+ * text as soon as it is complete (a token holding half a UTF-8 character waits for the rest).
+ */
+export async function generateText(
+  model: Model,
+  tokenizer: TextCodec,
+  options: GenerateOptions,
+  onText?: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<GenerationResult> {
+  const prompt = options.prompt === '' ? [] : tokenizer.encode(options.prompt)
+  const context = prompt.length > 0 ? [...prompt] : [tokenizer.endOfText]
+  const random = createRng(options.seed)
+  const generated: number[] = []
+  let emitted = ''
+  let stoppedAtEndOfText = false
+  for (let i = 0; i < options.maxTokens; i++) {
+    if (signal?.aborted) break
+    const logits = await model.logits(context)
+    const next = sampleToken(logits, options, () => random.uniform())
+    if (next === tokenizer.endOfText) {
+      stoppedAtEndOfText = true
+      break
+    }
+    context.push(next)
+    generated.push(next)
+    const text = tokenizer.decode(generated)
+    // Hold back a trailing replacement character: the next token may complete that character.
+    if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
+      onText?.(text.startsWith(emitted) ? text.slice(emitted.length) : text)
+      emitted = text
+    }
+  }
+  const text = tokenizer.decode(generated)
+  if (text !== emitted && text.startsWith(emitted)) onText?.(text.slice(emitted.length))
+  return { text, tokens: generated, stoppedAtEndOfText }
+}
