@@ -315,7 +315,30 @@ export async function saveCheckpoint(
   metadata[CHECKSUM_KEY] = sha256(data)
   const header = headerObject(tensors, metadata)
   metadata[HEADER_CHECKSUM_KEY] = headerChecksum(header)
-  await writeFileAtomic(path, [encodeHeader(header), ...data], { writeChunk: options.writeChunk })
+  try {
+    await writeFileAtomic(path, [encodeHeader(header), ...data], { writeChunk: options.writeChunk })
+  } catch (error) {
+    throw writeError(path, error)
+  }
+}
+
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'its folder does not exist',
+}
+
+/** A failed write as a sentence naming the file; the previous checkpoint at that path is untouched. */
+function writeError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code
+  const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message
+  return new Error(`Could not write checkpoint ${path}: ${why}${code ? ` (${code})` : ''}.`, {
+    cause: error,
+  })
 }
 
 async function readWholeFile(path: string): Promise<Buffer> {

@@ -81,15 +81,22 @@ export function tensorBytes(data: Float32Array): Uint8Array {
   return out
 }
 
-/** A copy of `bytes` (little-endian F32) as a Float32Array that owns its buffer. */
+/**
+ * `bytes` (little-endian F32) as a Float32Array: a view on the same memory when the host is
+ * little-endian and the bytes are 4-byte aligned (a file read whole is), a copy otherwise.
+ */
 export function decodeTensor(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.length / F32_BYTES)
+  const length = bytes.length / F32_BYTES
+  if (HOST_IS_LITTLE_ENDIAN && bytes.byteOffset % F32_BYTES === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, length)
+  }
+  const out = new Float32Array(length)
   if (HOST_IS_LITTLE_ENDIAN) {
     new Uint8Array(out.buffer).set(bytes)
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * F32_BYTES, true)
+    return out
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = 0; i < length; i++) out[i] = view.getFloat32(i * F32_BYTES, true)
   return out
 }
 

@@ -177,7 +177,7 @@ describe('atomic save', () => {
       saveCheckpoint(path, makeCheckpoint(TINY, { seed: 2 }), {
         writeChunk: failingAfterFirstChunk(),
       }),
-    ).rejects.toThrow(/ENOSPC/)
+    ).rejects.toThrow(`Could not write checkpoint ${path}: the disk is full (ENOSPC).`)
     expect((await readFile(path)).equals(before)).toBe(true)
     await expect(loadCheckpoint(path)).resolves.toBeDefined()
     expect(await readdir(dir)).toEqual(['checkpoint_step_10.safetensors'])
@@ -189,6 +189,13 @@ describe('atomic save', () => {
       saveCheckpoint(path, makeCheckpoint(), { writeChunk: failingAfterFirstChunk() }),
     ).rejects.toThrow()
     expect(await readdir(dir)).toEqual([])
+  })
+
+  it('names the file when its folder does not exist', async () => {
+    const path = join(dir, 'missing', 'a.safetensors')
+    await expect(saveCheckpoint(path, makeCheckpoint())).rejects.toThrow(
+      `Could not write checkpoint ${path}: its folder does not exist (ENOENT).`,
+    )
   })
 
   it('replaces an existing checkpoint with the new one', async () => {
