@@ -1,24 +1,17 @@
 /**
  * Loads a folder as a training corpus: walk the tree (walk.ts), then read every admitted file
- * exactly once, a bounded number at a time, and keep the results in sorted order.
+ * exactly once, in sorted order (read-files.ts).
  */
 import { resolve } from 'node:path'
 import { ZodError } from 'zod'
-import {
-  ScanOptions,
-  type CorpusFile,
-  type ScanSummary,
-  type SkippedPath,
-} from '../../../shared/corpus'
+import { ScanOptions, type CorpusFile, type ScanSummary } from '../../../shared/corpus'
 import { UserError } from '../../../shared/errors'
 import { describeFsError, errorCode, nodeCorpusFs, type CorpusFs } from './corpus-fs'
-import { mapInOrder } from './ordered-pool'
 import { compareCodePoints } from './paths'
 import { ProgressReporter, type ProgressUpdate } from './progress'
-import { readWholeFile } from './read-file'
+import { readFiles } from './read-files'
 import { describeSkips } from './skip-summary'
-import { countCodePoints, countLines, decodeUtf8, looksBinary } from './text'
-import { walkTree, type Candidate } from './walk'
+import { walkTree } from './walk'
 
 export interface LoadedDocument {
   /** Relative to the scanned folder, forward slashes. */
@@ -36,11 +29,6 @@ export interface LoadHooks {
   onProgress?(progress: ProgressUpdate): void
   signal?: AbortSignal
 }
-
-/** Files read at the same time: enough to keep the disk and the libuv pool busy, few enough to bound memory. */
-export const READS_IN_FLIGHT = 16
-
-type FileOutcome = { file: CorpusFile; text: string } | { skipped: SkippedPath }
 
 export async function loadCorpusWith(
   options: ScanOptions,
@@ -76,31 +64,12 @@ export async function loadCorpusWith(
       new UserError('unreadable', `Cannot read the folder ${root}: ${describeFsError(error)}.`),
   })
 
-  progress.filesToRead = walked.candidates.length
-  const readOne = async (candidate: Candidate): Promise<FileOutcome> => {
-    checkCancelled()
-    const outcome = await loadFile(fs, candidate, maxFileBytes)
-    progress.filesRead++
-    if ('file' in outcome) {
-      progress.filesAccepted++
-      progress.bytesRead += outcome.file.bytes
-    }
-    progress.currentPath = candidate.path
-    progress.tick()
-    return outcome
-  }
-  const outcomes = await mapInOrder(walked.candidates, READS_IN_FLIGHT, readOne)
+  const read = await readFiles(walked.candidates, { fs, maxFileBytes, progress, checkCancelled })
 
   const files: CorpusFile[] = []
   const documents: LoadedDocument[] = []
-  const skipped = walked.skipped
   const totals = { files: 0, bytes: 0, chars: 0, lines: 0 }
-  for (const outcome of outcomes) {
-    if ('skipped' in outcome) {
-      skipped.push(outcome.skipped)
-      continue
-    }
-    const { file, text } = outcome
+  for (const { file, text } of read.accepted) {
     files.push(file)
     documents.push({ path: file.path, text })
     totals.files++
@@ -108,6 +77,7 @@ export async function loadCorpusWith(
     totals.chars += file.chars
     totals.lines += file.lines
   }
+  const skipped = [...walked.skipped, ...read.skipped]
   skipped.sort((a, b) => compareCodePoints(a.path, b.path))
   progress.finish()
 
@@ -125,39 +95,6 @@ export async function loadCorpusWith(
     durationMs: performance.now() - started,
   }
   return { summary, documents }
-}
-
-/** Reads one file (once), and either accepts it with its counts or says why not. */
-async function loadFile(
-  fs: CorpusFs,
-  candidate: Candidate,
-  maxFileBytes: number,
-): Promise<FileOutcome> {
-  const { path } = candidate
-  let read
-  try {
-    read = await readWholeFile(fs, candidate.absolute, maxFileBytes)
-  } catch (error) {
-    return { skipped: { path, reason: 'unreadable', detail: describeFsError(error) } }
-  }
-  if (read.kind === 'not-a-file') return { skipped: { path, reason: 'not-a-file' } }
-  if (read.kind === 'too-large') {
-    const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
-    return { skipped: { path, reason: 'too-large', detail } }
-  }
-  const { bytes } = read
-  if (bytes.length === 0) return { skipped: { path, reason: 'empty' } }
-  if (looksBinary(bytes)) return { skipped: { path, reason: 'binary' } }
-  const text = decodeUtf8(bytes)
-  if (text.length === 0)
-    return { skipped: { path, reason: 'empty', detail: 'only a byte-order mark' } }
-  const file = {
-    path,
-    bytes: bytes.length,
-    chars: countCodePoints(text, bytes),
-    lines: countLines(text),
-  }
-  return { file, text }
 }
 
 function parseOptions(options: ScanOptions): ReturnType<typeof ScanOptions.parse> {
@@ -204,10 +141,4 @@ async function realOrResolved(fs: CorpusFs, path: string): Promise<string> {
   } catch {
     return resolve(path)
   }
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 }

@@ -1,39 +1,41 @@
-/** Reads one whole file into one buffer, with a single open and without reading past the cap. */
-import { constants } from 'node:fs'
-import type { CorpusFs } from './corpus-fs'
+/** Reads one whole file with a single open, checking its size on the open handle before reading. */
+import type { CorpusFs, OpenedFile } from './corpus-fs'
 
 export type FileRead =
   | { kind: 'read'; bytes: Buffer }
   | { kind: 'too-large'; size: number }
   | { kind: 'not-a-file' }
 
-// O_NONBLOCK: should a path turn into a FIFO after the walk looked at it, open must not hang.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK
-
 /**
- * open → fstat → read exactly the size fstat gave → close. The size check happens on the open
- * handle, so a file that is too large is never read. A file that grows meanwhile is read as it
- * was when opened; one that shrinks yields what is there.
+ * open → fstat → read exactly the size fstat gave → close. A file over `maxBytes` is never read.
+ * `bufferFor(size)` supplies where the bytes go (a shared chunk or a buffer of their own); the
+ * returned bytes are a view of it. A file that grows meanwhile is read as it was when opened;
+ * one that shrinks yields what is there.
  */
-export async function readWholeFile(
+export function readWholeFile(
   fs: CorpusFs,
   path: string,
   maxBytes: number,
-): Promise<FileRead> {
-  const handle = await fs.open(path, OPEN_FLAGS)
+  bufferFor: (size: number) => Buffer = (size) => Buffer.allocUnsafeSlow(size),
+): FileRead {
+  const file = fs.openFile(path)
   try {
-    const info = await handle.stat()
+    const info = file.stat()
     if (!info.isFile()) return { kind: 'not-a-file' }
     if (info.size > maxBytes) return { kind: 'too-large', size: info.size }
-    const bytes = Buffer.allocUnsafeSlow(info.size)
-    let filled = 0
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
-    }
-    return { kind: 'read', bytes: filled === bytes.length ? bytes : bytes.subarray(0, filled) }
+    const target = bufferFor(info.size)
+    return { kind: 'read', bytes: target.subarray(0, readFully(file, target, info.size)) }
   } finally {
-    await handle.close()
+    file.close()
   }
+}
+
+function readFully(file: OpenedFile, target: Buffer, size: number): number {
+  let filled = 0
+  while (filled < size) {
+    const bytesRead = file.read(target, filled, size - filled, filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
 }

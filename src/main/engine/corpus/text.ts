@@ -78,8 +78,13 @@ function isContinuation(lead: number, k: number, byte: number): boolean {
   return byte >= 0x80 && byte <= 0xbf
 }
 
-/** Decodes UTF-8 once, dropping a leading byte-order mark; invalid bytes become U+FFFD. */
-export function decodeUtf8(bytes: Buffer): string {
+/**
+ * Decodes UTF-8 once, dropping a leading byte-order mark; invalid bytes become U+FFFD. Pure ASCII
+ * is decoded as Latin-1: the same text, and Node keeps a Latin-1 string over ~1 MB outside the V8
+ * heap, where the garbage collector never copies it.
+ */
+export function decodeUtf8(bytes: Buffer, ascii = isAscii(bytes)): string {
+  if (ascii) return bytes.toString('latin1')
   const start = hasUtf8Bom(bytes) ? UTF8_BOM.length : 0
   return bytes.toString('utf8', start)
 }
@@ -95,10 +100,10 @@ function hasUtf8Bom(bytes: Uint8Array): boolean {
 
 /**
  * Characters are Unicode code points of the decoded text (an emoji is 1, not 2 UTF-16 units;
- * a byte-order mark is not counted). `bytes` is only a shortcut: pure ASCII needs no loop.
+ * a byte-order mark is not counted). `ascii` is a shortcut for text known to be pure ASCII.
  */
-export function countCodePoints(text: string, bytes?: Uint8Array): number {
-  if (bytes !== undefined && isAscii(bytes)) return text.length
+export function countCodePoints(text: string, ascii = false): number {
+  if (ascii) return text.length
   let count = text.length
   // The decoder never leaves a lone surrogate, so each low surrogate closes one pair.
   for (let i = 0; i < text.length; i++) {

@@ -108,9 +108,9 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     candidates.push({ path: relative, absolute })
   }
 
-  const readGitignore = async (absolute: string): Promise<string | undefined> => {
+  const readGitignore = (absolute: string): string | undefined => {
     try {
-      const read = await readWholeFile(fs, absolute, MAX_GITIGNORE_BYTES)
+      const read = readWholeFile(fs, absolute, MAX_GITIGNORE_BYTES)
       return read.kind === 'read' && !looksBinary(read.bytes) ? decodeUtf8(read.bytes) : undefined
     } catch {
       return undefined // an unreadable .gitignore ignores nothing; it is listed as hidden anyway
@@ -130,7 +130,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
 
     let rules = folder.rules
     if (entries.some((entry) => entry.name === '.gitignore' && !entry.isDirectory())) {
-      const text = await readGitignore(join(folder.absolute, '.gitignore'))
+      const text = readGitignore(join(folder.absolute, '.gitignore'))
       if (text !== undefined) rules = rules.with(folder.relative, text)
     }
 

@@ -1,0 +1,113 @@
+/**
+ * The reading phase: every file the walk admitted is read exactly once, in sorted order, then
+ * either accepted (decoded once, counted) or skipped with a reason.
+ *
+ * Reads are synchronous (see corpus-fs.ts for the measurement) and run in slices of at most
+ * SLICE_MS; between slices the loader yields to the event loop so progress reports, a cancel
+ * request and other calls to the engine are not held up.
+ */
+import { isAscii } from 'node:buffer'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import type { CorpusFile, SkippedPath } from '../../../shared/corpus'
+import { AsciiChunk } from './ascii-chunk'
+import { describeFsError, type CorpusFs } from './corpus-fs'
+import type { ProgressReporter } from './progress'
+import { readWholeFile, type FileRead } from './read-file'
+import { countCodePoints, countLines, decodeUtf8, looksBinary } from './text'
+import type { Candidate } from './walk'
+
+export const SLICE_MS = 10
+
+export interface ReadFilesOptions {
+  fs: CorpusFs
+  maxFileBytes: number
+  progress: ProgressReporter
+  checkCancelled: () => void
+}
+
+export interface AcceptedFile {
+  file: CorpusFile
+  text: string
+}
+
+export interface ReadFilesResult {
+  /** In the order of the candidates. */
+  accepted: AcceptedFile[]
+  skipped: SkippedPath[]
+}
+
+export async function readFiles(
+  candidates: readonly Candidate[],
+  options: ReadFilesOptions,
+): Promise<ReadFilesResult> {
+  const { fs, maxFileBytes, progress, checkCancelled } = options
+  const chunk = new AsciiChunk()
+  const accepted: AcceptedFile[] = []
+  const skipped: SkippedPath[] = []
+  const bufferFor = (size: number): Buffer => chunk.room(size) ?? Buffer.allocUnsafeSlow(size)
+
+  const readOne = ({ path, absolute }: Candidate): void => {
+    let read: FileRead
+    try {
+      read = readWholeFile(fs, absolute, maxFileBytes, bufferFor)
+    } catch (error) {
+      return void skipped.push({ path, reason: 'unreadable', detail: describeFsError(error) })
+    }
+    if (read.kind === 'not-a-file') return void skipped.push({ path, reason: 'not-a-file' })
+    if (read.kind === 'too-large') {
+      const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
+      return void skipped.push({ path, reason: 'too-large', detail })
+    }
+    const { bytes } = read
+    if (bytes.length === 0) return void skipped.push({ path, reason: 'empty' })
+    if (looksBinary(bytes)) return void skipped.push({ path, reason: 'binary' })
+
+    const ascii = isAscii(bytes)
+    if (ascii && chunk.holds(bytes)) {
+      const entry: AcceptedFile = {
+        file: { path, bytes: bytes.length, chars: bytes.length, lines: 0 },
+        text: '',
+      }
+      accepted.push(entry)
+      chunk.keep(bytes.length, (text) => {
+        entry.text = text
+        entry.file.lines = countLines(text)
+      })
+    } else {
+      const text = decodeUtf8(bytes, ascii)
+      if (text.length === 0)
+        return void skipped.push({ path, reason: 'empty', detail: 'only a byte-order mark' })
+      const file = {
+        path,
+        bytes: bytes.length,
+        chars: countCodePoints(text, ascii),
+        lines: countLines(text),
+      }
+      accepted.push({ file, text })
+    }
+    progress.filesAccepted++
+    progress.bytesRead += bytes.length
+  }
+
+  progress.filesToRead = candidates.length
+  let sliceStart = performance.now()
+  for (const candidate of candidates) {
+    checkCancelled()
+    readOne(candidate)
+    progress.filesRead++
+    progress.currentPath = candidate.path
+    progress.tick()
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldToEventLoop()
+      sliceStart = performance.now()
+    }
+  }
+  chunk.flush()
+  return { accepted, skipped }
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+}
