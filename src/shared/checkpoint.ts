@@ -121,6 +121,7 @@ export const CheckpointEntry = z.object({
 export type CheckpointEntry = z.infer<typeof CheckpointEntry>
 
 export const RunEntry = z.object({
+  /** The run folder's name (run.json's own name is in `info`). */
   name: z.string(),
   path: z.string(),
   /** run.json, or null when it is missing or unreadable (see `problem`). */

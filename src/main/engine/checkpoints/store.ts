@@ -327,7 +327,7 @@ export async function describeRun(runDir: string): Promise<RunEntry> {
   if (best) best.best = true
   const created = info?.created ?? checkpoints.map((c) => c.created).find((c) => c !== null) ?? null
   return {
-    name: info?.name ?? basename(path),
+    name: basename(path),
     path,
     info,
     ...(problem ? { problem } : {}),
