@@ -27,6 +27,8 @@ export interface EncodedStream {
 
 export interface EncodeOptions {
   threads?: number
+  /** Documents are cut into pieces of about this many characters (tests use small ones). */
+  pieceChars?: number
   onProgress?: (progress: TokenizeProgress) => void
   signal?: AbortSignal
 }
@@ -52,7 +54,7 @@ export async function encodeDocuments(
   tokenizer: Tokenizer,
   options: EncodeOptions = {},
 ): Promise<EncodedStream> {
-  const pieces = cutDocuments(texts, PIECE_CHARS)
+  const pieces = cutDocuments(texts, options.pieceChars ?? PIECE_CHARS)
   const totalChars = pieces.reduce((sum, piece) => sum + piece.text.length, 0)
   const progress = progressCounter(totalChars, options.onProgress)
   const threads = Math.max(1, Math.min(Math.floor(options.threads ?? 1), pieces.length))

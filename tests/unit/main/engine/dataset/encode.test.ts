@@ -1,0 +1,78 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { encodeDocuments, shardBySize } from '../../../../../src/main/engine/dataset/encode'
+import { trainTokenizer, type Tokenizer } from '../../../../../src/main/engine/tokenizer'
+import type { TokenizeProgress } from '../../../../../src/shared/tokenizer'
+import { mixedText } from '../tokenizer/mixed-text'
+
+let tokenizer: Tokenizer
+const documents = [mixedText(30_000, 1), 'short one', mixedText(80_000, 2), mixedText(5_000, 3)]
+beforeAll(async () => {
+  tokenizer = await trainTokenizer(documents, { kind: 'bpe', vocabSize: 800 })
+})
+
+describe('encodeDocuments', () => {
+  it('writes each document then <|endoftext|> into a shared Uint16 stream', async () => {
+    const stream = await encodeDocuments(documents, tokenizer, { threads: 1 })
+    expect(stream.tokens).toBeInstanceOf(Uint16Array)
+    expect(stream.tokens.buffer).toBeInstanceOf(SharedArrayBuffer)
+    const expected = documents.flatMap((text) => [...tokenizer.encode(text), tokenizer.endOfText])
+    expect([...stream.tokens]).toEqual(expected)
+    documents.forEach((text, d) => {
+      const ids = stream.tokens.subarray(stream.starts[d], stream.starts[d] + stream.lengths[d])
+      expect(tokenizer.decode(ids)).toBe(text)
+      expect(stream.tokens[stream.starts[d] + stream.lengths[d]]).toBe(tokenizer.endOfText)
+    })
+  })
+
+  it('gives the same stream on two worker threads, with documents cut across them', async () => {
+    const single = await encodeDocuments(documents, tokenizer, { threads: 1, pieceChars: 7_000 })
+    const events: TokenizeProgress[] = []
+    const parallel = await encodeDocuments(documents, tokenizer, {
+      threads: 2,
+      pieceChars: 7_000,
+      onProgress: (event) => events.push(event),
+    })
+    expect(parallel.tokens).toEqual(single.tokens)
+    expect(parallel.starts).toEqual(single.starts)
+    expect(parallel.lengths).toEqual(single.lengths)
+    const total = documents.reduce((sum, text) => sum + text.length, 0)
+    expect(events[0]).toEqual({ phase: 'encode', done: 0, total })
+    expect(events[events.length - 1]).toEqual({ phase: 'encode', done: total, total })
+  })
+
+  it('switches to a Uint32 stream above 65,536 ids', async () => {
+    const text = Array.from({ length: 70_000 }, (_, i) => `w${i}`).join(' ')
+    const word = await trainTokenizer([text], { kind: 'word', vocabSize: 70_005 })
+    const stream = await encodeDocuments([text, 'w69999 unknown'], word, { threads: 2 })
+    expect(stream.tokens).toBeInstanceOf(Uint32Array)
+    expect(stream.tokens.buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect([...stream.tokens.subarray(stream.starts[1])]).toEqual([
+      word.encode('w69999')[0],
+      1,
+      word.endOfText,
+    ])
+    expect(Math.max(...stream.tokens.subarray(0, 70_000))).toBeGreaterThan(65_535)
+  })
+
+  it('stops with a cancelled error', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    for (const threads of [1, 2]) {
+      await expect(
+        encodeDocuments(documents, tokenizer, { threads, signal: controller.signal }),
+      ).rejects.toMatchObject({
+        code: 'cancelled',
+      })
+    }
+  })
+})
+
+describe('shardBySize', () => {
+  it('makes contiguous shards of about equal size', () => {
+    const pieces = Array.from({ length: 100 }, (_, i) => ({ text: 'x'.repeat(10 + (i % 7)), i }))
+    const shards = shardBySize(pieces, 3)
+    expect(shards.flat()).toEqual(pieces)
+    const sizes = shards.map((shard) => shard.reduce((sum, p) => sum + p.text.length, 0))
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(40)
+  })
+})
