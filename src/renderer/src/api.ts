@@ -25,10 +25,10 @@ export interface StudioApi extends CllmApi {
 }
 
 export const MISSING_TOKEN_MESSAGE =
-  'This page needs its access token. Open the full address printed by `cllm serve` (it ends with #token=…).'
+  'This page needs its access token. Open the full address that cllm serve printed (it ends with #token=…).'
 const REFUSED_TOKEN_MESSAGE =
-  'The engine refused the access token. Open the address printed by `cllm serve` again; it changes each time the server starts.'
-const LOST_CONNECTION_MESSAGE = 'Lost the connection to the engine before it answered. Check that `cllm serve` is still running.'
+  'The engine refused the access token. Open the address that cllm serve printed; it changes each time the server starts.'
+const LOST_CONNECTION_MESSAGE = 'Lost the connection to the engine before it answered. Check that cllm serve is still running.'
 
 /** Enough of the browser's WebSocket for this client; the `ws` package's WebSocket fits too (tests). */
 export interface WebSocketLike {

@@ -6,11 +6,11 @@ export function formatCount(value: number): string {
   return integer.format(value)
 }
 
-const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB']
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
 
 /** Binary units (1 KB = 1024 bytes), as the engine and `cllm scan` print them; exact below 1 KB. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`
+  if (bytes < 1024) return `${bytes} B`
   let value = bytes
   let unit = 0
   while (value >= 1024 && unit < UNITS.length - 1) {

@@ -3,9 +3,9 @@ import { formatBytes, formatCount, formatDuration } from '../../../src/renderer/
 
 describe('format', () => {
   it('writes sizes in binary units like the engine, exact below 1 KB', () => {
-    expect(formatBytes(0)).toBe('0 bytes')
-    expect(formatBytes(1)).toBe('1 byte')
-    expect(formatBytes(1023)).toBe('1023 bytes')
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(1)).toBe('1 B')
+    expect(formatBytes(1023)).toBe('1023 B')
     expect(formatBytes(1024)).toBe('1.00 KB')
     expect(formatBytes(1536)).toBe('1.50 KB')
     expect(formatBytes(300 * 1024)).toBe('300 KB')

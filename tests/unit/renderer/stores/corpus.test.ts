@@ -65,3 +65,13 @@ describe('corpus store', () => {
     expect(store.error).toBeNull()
   })
 })
+
+describe('corpus store without a folder dialog', () => {
+  it('leaves everything as it was when the transport has no dialog', async () => {
+    const store = useCorpusStore()
+    await store.scan(fixture.corpus)
+    expect(await store.pickFolder()).toBe(false)
+    expect(store.status).toBe('done')
+    expect(store.summary?.root).toBe(fixture.corpus)
+  })
+})

@@ -1,0 +1,62 @@
+/**
+ * The studio as a browser meets it: the real engine and WebSocket server started in the test
+ * worker on the built renderer, allowed to read the repository and one temp folder.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test as base, expect, type Page } from '@playwright/test'
+import { createEngineApi } from '../../src/main/engine/api/engine-api'
+import { createFolderPolicy } from '../../src/main/server/folder-policy'
+import { startServer, type RunningServer } from '../../src/main/server/ws-server'
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..')
+export const rendererDir = join(repoRoot, 'out', 'renderer')
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version
+export const sampleCorpus = join(repoRoot, 'resources', 'sample-corpus')
+
+export interface Studio {
+  server: RunningServer
+  /** A fresh temp folder the UI may read; removed when the worker ends. */
+  tmp: string
+}
+
+export const test = base.extend<object, { studio: Studio }>({
+  studio: [
+    async ({}, use) => {
+      if (!existsSync(join(rendererDir, 'index.html'))) {
+        throw new Error(`No built renderer in ${rendererDir}: run \`npm run build\` before the end-to-end tests.`)
+      }
+      const tmp = await mkdtemp(join(tmpdir(), 'cllm-e2e-'))
+      const api = createEngineApi({
+        transport: 'websocket',
+        version,
+        sampleCorpus,
+        mayRead: createFolderPolicy([repoRoot, tmp]),
+      })
+      const server = await startServer({ rendererDir, api })
+      await use({ server, tmp })
+      await server.close()
+      await rm(tmp, { recursive: true, force: true })
+    },
+    { scope: 'worker' },
+  ],
+})
+
+export { expect }
+
+/** Types a folder into the browser-mode path field and scans it. */
+export async function scanFolder(page: Page, folder: string): Promise<void> {
+  await page.getByTestId('folder-input').fill(folder)
+  await page.getByTestId('scan-button').click()
+}
+
+/** The text a user would read must not look like a stack trace or leak source locations. */
+export function expectNoStack(text: string): void {
+  expect(text).not.toMatch(/^\s*at .+/m)
+  expect(text).not.toMatch(/\(\S+:\d+:\d+\)/)
+  expect(text).not.toMatch(/\b\w*Error:/)
+  expect(text).not.toMatch(/\.(ts|js|mjs|cjs):\d+/)
+  expect(text).not.toMatch(/node:internal|file:\/\//)
+}
