@@ -1,8 +1,8 @@
 import { UserError } from '../../../shared/errors'
 import type { AdamWConfig, ModelConfig } from './trainer'
 
-/** The largest thread count the kissing-sphere tree is drawn and tested for (12 + 12·12 + …, capped). */
-export const MAX_THREADS = 256
+/** The largest thread count (as the run config allows); the kissing-sphere tree is then three rings deep. */
+export const MAX_THREADS = 1024
 
 /**
  * Refuses a model config that cannot be built, naming the field as the CLI spells it. Runs before any

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { UserError } from '../../../../../src/shared/errors'
+import { estimateMemory } from '../../../../../src/shared/training'
+import { createParamLayout } from '../../../../../src/main/engine/model/layout'
+import { assertPlanFits, planMemory, WASM32_MAX_BYTES } from '../../../../../src/main/engine/model/memory-plan'
+
+const config = { vocabSize: 500, seqLen: 32, dModel: 64, nLayers: 2, nHeads: 4 }
+
+describe('memory plan', () => {
+  it('gives every region its own 64-byte aligned, non-overlapping range after the reserved bytes', () => {
+    const layout = createParamLayout(config)
+    const plan = planMemory(layout, 5, 2)
+    expect(plan.rowsPerSphere).toBe(3)
+    const P = layout.totalFloats * 4
+    const ranges: [number, number][] = [
+      [plan.params, P], [plan.adamM, P], [plan.adamV, P], ...plan.grads.map((g): [number, number] => [g, P]),
+      ...plan.shards.map((s): [number, number] => [s.start, s.bytes]),
+    ]
+    ranges.sort((a, b) => a[0] - b[0])
+    expect(ranges[0][0]).toBeGreaterThanOrEqual(plan.reservedBytes)
+    for (let i = 0; i < ranges.length; i++) {
+      expect(ranges[i][0] % 64).toBe(0)
+      if (i > 0) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][0] + ranges[i - 1][1])
+    }
+    const last = ranges[ranges.length - 1]
+    expect(plan.totalBytes).toBe(last[0] + last[1])
+    expect(plan.pages * 65536).toBeGreaterThanOrEqual(plan.totalBytes)
+    // The shard holds the logits of all its rows: rows·T·V floats.
+    const shard = plan.shards[1]
+    expect(shard.losses - shard.logits).toBeGreaterThanOrEqual(3 * 32 * 500 * 4)
+  })
+
+  it('is close to the run config estimate the CLI and UI show', () => {
+    const plan = planMemory(createParamLayout(config), 16, 2)
+    const { vocabSize, seqLen, dModel: embedDim, nLayers: numLayers, nHeads: numHeads } = config
+    const estimate = estimateMemory({ vocabSize, seqLen, embedDim, numLayers, numHeads }, 16, 2)
+    expect(Math.abs(plan.totalBytes - estimate.totalBytes) / plan.totalBytes).toBeLessThan(0.1)
+  })
+
+  it('refuses a plan beyond 4 GiB or the machine share, naming the flags to lower', () => {
+    const gpt2 = createParamLayout({ vocabSize: 50257, seqLen: 1024, dModel: 768, nLayers: 12, nHeads: 12 })
+    const plan = planMemory(gpt2, 64, 4)
+    expect(plan.totalBytes).toBeGreaterThan(WASM32_MAX_BYTES)
+    expect(() => assertPlanFits(plan, 1e12)).toThrow(UserError)
+    expect(() => assertPlanFits(plan, 1e12)).toThrow(
+      /needs \d+\.\d GB of memory for --batch-size 64 × --seq-len 1024 on 4 threads.*WebAssembly memory can address; lower --batch-size or --seq-len/,
+    )
+    const small = planMemory(createParamLayout(config), 4, 1)
+    expect(() => assertPlanFits(small, 64e9)).not.toThrow()
+    expect(() => assertPlanFits(small, 1e6)).toThrow(/80% of this machine's 0\.00 GB/)
+  })
+})
