@@ -68,6 +68,7 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
+    "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ')
 }
