@@ -2,9 +2,6 @@ import type { Command } from 'commander'
 import { register as registerServe } from './serve'
 import { register as registerCheckpoints } from './checkpoints'
 import { register as registerExport } from './export'
-import { register as registerTrain } from './train'
-import { register as registerGenerate } from './generate'
-import { register as registerEvaluate } from './evaluate'
 import { register as registerScan } from './scan'
 
 /** Every `cllm` subcommand. Add one line per command module. */
@@ -12,8 +9,5 @@ export const commands: Array<(program: Command) => void> = [
   registerServe,
   registerCheckpoints,
   registerExport,
-  registerTrain,
-  registerGenerate,
-  registerEvaluate,
   registerScan,
 ]
