@@ -17,6 +17,8 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/cli/index.ts'),
+          // Each sphere's worker thread loads this bundle (src/main/engine/spheres/pool.ts finds it next to itself).
+          'sphere-worker': resolve('src/main/engine/spheres/sphere-worker.ts'),
         },
       },
     },

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -501,7 +502,8 @@ function checkTokenIds(tokens: TokenArray, vocabSize: number): void {
 /**
  * The worker entry: the built bundle next to this module (or one folder up from a shared chunk). From
  * the TypeScript sources (tests, `tsx` scripts) the worker is bundled once per process with esbuild
- * (what tsx itself uses) into a temporary file: loading tsx's hooks in every worker costs seconds.
+ * (what tsx itself uses) into the temp folder: loading tsx's hooks in every worker costs seconds, and
+ * on Node 20 `--import tsx` in a worker's execArgv does not reach the worker's own entry.
  */
 let sourceBundle: Promise<URL> | undefined
 
@@ -516,13 +518,20 @@ async function sphereWorkerEntry(): Promise<URL> {
 
 async function bundleWorkerSource(): Promise<URL> {
   const { build } = await import('esbuild')
-  const dir = join(tmpdir(), 'cllm-sphere-worker')
-  mkdirSync(dir, { recursive: true })
-  const outfile = join(dir, `sphere-worker-${process.pid}-${Date.now()}.mjs`)
-  await build({
+  const result = await build({
     entryPoints: [fileURLToPath(new URL('./sphere-worker.ts', import.meta.url))],
-    outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent',
+    write: false, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent',
   })
-  process.once('exit', () => rmSync(outfile, { force: true }))
-  return pathToFileURL(outfile)
+  // Named by content: every process running the same sources shares one file, nothing to clean up.
+  const code = result.outputFiles[0].contents
+  const name = `sphere-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`
+  const dir = join(tmpdir(), 'cllm-sphere-worker')
+  const path = join(dir, name)
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true })
+    const partial = `${path}.${process.pid}.tmp`
+    writeFileSync(partial, code)
+    renameSync(partial, path)
+  }
+  return pathToFileURL(path)
 }
