@@ -25,12 +25,20 @@ const COMMON_FLAGS = [
   '-O3',
   '--noAssert',
   // No GC, no allocator: the kernels allocate nothing; with nothing reachable the stub vanishes entirely.
-  '--runtime', 'stub',
+  '--runtime',
+  'stub',
   // The run's one shared memory comes from the host. Minimum 1 page; maximum 65536 pages (4 GiB), so
   // any shared memory the host creates satisfies the import.
-  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--noExportMemory',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
+  '--noExportMemory',
   // No abort import: with --noAssert nothing can call it.
-  '--use', 'abort=',
+  '--use',
+  'abort=',
 ]
 
 function parseArgs(argv) {
@@ -45,7 +53,8 @@ function parseArgs(argv) {
 
 function newestSourceTime() {
   let newest = statSync(fileURLToPath(import.meta.url)).mtimeMs
-  for (const name of readdirSync(sourceDir)) newest = Math.max(newest, statSync(join(sourceDir, name)).mtimeMs)
+  for (const name of readdirSync(sourceDir))
+    newest = Math.max(newest, statSync(join(sourceDir, name)).mtimeMs)
   return newest
 }
 
@@ -65,14 +74,18 @@ async function compile(variant) {
   const { default: asc } = await import('assemblyscript/asc')
   let binary = null
   const stderr = []
-  const { error } = await asc.main([entry, '--outFile', 'kernels.wasm', ...COMMON_FLAGS, ...VARIANTS[variant]], {
-    writeFile: (name, contents) => {
-      if (name.endsWith('.wasm')) binary = contents
+  const { error } = await asc.main(
+    [entry, '--outFile', 'kernels.wasm', ...COMMON_FLAGS, ...VARIANTS[variant]],
+    {
+      writeFile: (name, contents) => {
+        if (name.endsWith('.wasm')) binary = contents
+      },
+      stdout: asc.createMemoryStream(),
+      stderr: asc.createMemoryStream((chunk) => stderr.push(String(chunk))),
     },
-    stdout: asc.createMemoryStream(),
-    stderr: asc.createMemoryStream((chunk) => stderr.push(String(chunk))),
-  })
-  if (error || !binary) throw new Error(`build-kernels: ${variant} failed\n${stderr.join('')}${error ?? ''}`)
+  )
+  if (error || !binary)
+    throw new Error(`build-kernels: ${variant} failed\n${stderr.join('')}${error ?? ''}`)
   return binary
 }
 
@@ -96,5 +109,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = parseArgs(process.argv.slice(2))
   const started = Date.now()
   const { built, outDir } = await buildKernels(args)
-  console.log(built ? `kernels built in ${Date.now() - started} ms → ${outDir}` : `kernels up to date in ${outDir}`)
+  console.log(
+    built
+      ? `kernels built in ${Date.now() - started} ms → ${outDir}`
+      : `kernels up to date in ${outDir}`,
+  )
 }

@@ -24,13 +24,25 @@ export const KERNEL_MEMORY_BASE = 16
 
 /** Every function the module exports: exactly the Kernels interface. */
 export const KERNEL_NAMES: readonly KernelName[] = [
-  'matmulNN', 'matmulNT', 'matmulTN', 'biasBackward',
-  'encoderForward', 'encoderBackward',
-  'layernormForward', 'layernormBackward',
-  'geluForward', 'geluBackward',
-  'attentionForward', 'attentionBackward',
-  'crossEntropyForward', 'crossEntropyBackward',
-  'add', 'accumulate', 'scale', 'sumSquares', 'zero',
+  'matmulNN',
+  'matmulNT',
+  'matmulTN',
+  'biasBackward',
+  'encoderForward',
+  'encoderBackward',
+  'layernormForward',
+  'layernormBackward',
+  'geluForward',
+  'geluBackward',
+  'attentionForward',
+  'attentionBackward',
+  'crossEntropyForward',
+  'crossEntropyBackward',
+  'add',
+  'accumulate',
+  'scale',
+  'sumSquares',
+  'zero',
   'adamw',
 ]
 
@@ -39,14 +51,13 @@ export const KERNEL_NAMES: readonly KernelName[] = [
  * f32x4.relaxed_madd(v128.const 0, v128.const 0, v128.const 0).
  */
 const RELAXED_PROBE = (() => {
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00] // magic, version 1
+  const types = [0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b] // one type: () → v128
+  const functions = [0x03, 0x02, 0x01, 0x00] // one function of type 0
   const v128Zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]
-  const body = [0x00, ...v128Zero, ...v128Zero, ...v128Zero, 0xfd, 0x85, 0x02, 0x0b]
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () → v128
-    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-    0x0a, body.length + 2, 0x01, body.length, ...body, // code section
-  ])
+  const body = [0x00, ...v128Zero, ...v128Zero, ...v128Zero, 0xfd, 0x85, 0x02, 0x0b] // …, relaxed_madd, end
+  const code = [0x0a, body.length + 2, 0x01, body.length, ...body]
+  return new Uint8Array([...header, ...types, ...functions, ...code])
 })()
 
 let relaxedSupport: boolean | undefined
@@ -88,7 +99,9 @@ export function locateKernelWasm(variant: KernelVariant, from: string = import.m
   }
   const found = candidates.find((path) => existsSync(path))
   if (!found) {
-    throw new Error(`${file} not found (looked in ${candidates.slice(0, 3).join(', ')}, …); run scripts/build-kernels.mjs`)
+    throw new Error(
+      `${file} not found (looked in ${candidates.slice(0, 3).join(', ')}, …); run scripts/build-kernels.mjs`,
+    )
   }
   return found
 }
@@ -101,7 +114,8 @@ export async function compileKernels(
 ): Promise<{ module: WebAssembly.Module; variant: KernelVariant }> {
   const relaxed = detectRelaxedSimd()
   const variant = options.variant ?? (relaxed ? 'relaxed' : 'simd')
-  if (variant === 'relaxed' && !relaxed) throw new Error('this runtime does not support relaxed SIMD')
+  if (variant === 'relaxed' && !relaxed)
+    throw new Error('this runtime does not support relaxed SIMD')
   let module = compiled.get(variant)
   if (!module) {
     module = WebAssembly.compile(readFileSync(locateKernelWasm(variant)))
@@ -124,11 +138,15 @@ export async function loadKernels(
  * Instantiates an already compiled kernels module on `memory` (which must be shared, as the module
  * imports a shared memory). Synchronous: for workers, which receive the module by postMessage.
  */
-export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Kernels {
+export function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Kernels {
   const { exports } = new WebAssembly.Instance(module, { env: { memory } })
   const kernels: Partial<Record<KernelName, unknown>> = {}
   for (const name of KERNEL_NAMES) {
-    if (typeof exports[name] !== 'function') throw new Error(`kernels module lacks ${name}; rebuild it`)
+    if (typeof exports[name] !== 'function')
+      throw new Error(`kernels module lacks ${name}; rebuild it`)
     kernels[name] = exports[name]
   }
   return kernels as Kernels

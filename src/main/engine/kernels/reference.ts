@@ -28,8 +28,14 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
   }
 
   function gemm(
-    out: number, M: number, N: number, K: number, accumulate: number, bias: number,
-    aAt: (i: number, k: number) => number, bAt: (k: number, j: number) => number,
+    out: number,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: number,
+    bias: number,
+    aAt: (i: number, k: number) => number,
+    bAt: (k: number, j: number) => number,
   ): void {
     views()
     const o = at(out)
@@ -46,20 +52,51 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
 
   return {
     matmulNN(out, a, b, bias, M, K, N, accumulate) {
-      const A = at(a), Bm = at(b)
-      gemm(out, M, N, K, accumulate, bias, (i, k) => A + i * K + k, (k, j) => Bm + k * N + j)
+      const A = at(a),
+        Bm = at(b)
+      gemm(
+        out,
+        M,
+        N,
+        K,
+        accumulate,
+        bias,
+        (i, k) => A + i * K + k,
+        (k, j) => Bm + k * N + j,
+      )
     },
     matmulNT(out, a, b, M, K, N, accumulate) {
-      const A = at(a), Bm = at(b)
-      gemm(out, M, N, K, accumulate, 0, (i, k) => A + i * K + k, (k, j) => Bm + j * K + k)
+      const A = at(a),
+        Bm = at(b)
+      gemm(
+        out,
+        M,
+        N,
+        K,
+        accumulate,
+        0,
+        (i, k) => A + i * K + k,
+        (k, j) => Bm + j * K + k,
+      )
     },
     matmulTN(out, a, b, M, K, N, accumulate) {
-      const A = at(a), Bm = at(b)
-      gemm(out, M, N, K, accumulate, 0, (i, k) => A + k * M + i, (k, j) => Bm + k * N + j)
+      const A = at(a),
+        Bm = at(b)
+      gemm(
+        out,
+        M,
+        N,
+        K,
+        accumulate,
+        0,
+        (i, k) => A + k * M + i,
+        (k, j) => Bm + k * N + j,
+      )
     },
     biasBackward(dbias, dout, M, N) {
       views()
-      const db = at(dbias), d = at(dout)
+      const db = at(dbias),
+        d = at(dout)
       for (let j = 0; j < N; j++) {
         let s = 0
         for (let m = 0; m < M; m++) s += f32[d + m * N + j]
@@ -70,14 +107,17 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     encoderForward(out, tokens, wte, wpe, B, T, C) {
       views()
       for (let bt = 0; bt < B * T; bt++) {
-        const token = i32[at(tokens) + bt], t = bt % T
-        for (let c = 0; c < C; c++) f32[at(out) + bt * C + c] = f32[at(wte) + token * C + c] + f32[at(wpe) + t * C + c]
+        const token = i32[at(tokens) + bt],
+          t = bt % T
+        for (let c = 0; c < C; c++)
+          f32[at(out) + bt * C + c] = f32[at(wte) + token * C + c] + f32[at(wpe) + t * C + c]
       }
     },
     encoderBackward(dwte, dwpe, dout, tokens, B, T, C) {
       views()
       for (let bt = 0; bt < B * T; bt++) {
-        const token = i32[at(tokens) + bt], t = bt % T
+        const token = i32[at(tokens) + bt],
+          t = bt % T
         for (let c = 0; c < C; c++) {
           const g = f32[at(dout) + bt * C + c]
           f32[at(dwte) + token * C + c] += g
@@ -106,9 +146,12 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     layernormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C) {
       views()
       for (let n = 0; n < N; n++) {
-        const x = at(inp) + n * C, dy = at(dout) + n * C
-        const m = f32[at(mean) + n], r = f32[at(rstd) + n]
-        let gMean = 0, gxMean = 0
+        const x = at(inp) + n * C,
+          dy = at(dout) + n * C
+        const m = f32[at(mean) + n],
+          r = f32[at(rstd) + n]
+        let gMean = 0,
+          gxMean = 0
         for (let c = 0; c < C; c++) {
           const g = f32[at(weight) + c] * f32[dy + c]
           gMean += g
@@ -117,7 +160,8 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
         gMean /= C
         gxMean /= C
         for (let c = 0; c < C; c++) {
-          const norm = (f32[x + c] - m) * r, d = f32[dy + c]
+          const norm = (f32[x + c] - m) * r,
+            d = f32[dy + c]
           f32[at(dbias) + c] += d
           f32[at(dweight) + c] += norm * d
           f32[at(dinp) + n * C + c] += (f32[at(weight) + c] * d - gMean - norm * gxMean) * r
@@ -144,7 +188,8 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
 
     attentionForward(out, att, qkv, B, T, C, NH) {
       views()
-      const hs = C / NH, scale = 1 / Math.sqrt(hs)
+      const hs = C / NH,
+        scale = 1 / Math.sqrt(hs)
       const row = new Float64Array(T)
       for (let b = 0; b < B; b++) {
         for (let h = 0; h < NH; h++) {
@@ -164,7 +209,8 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
             for (let t2 = 0; t2 < T; t2++) f32[a + t2] = t2 <= t ? row[t2] / sum : 0
             for (let i = 0; i < hs; i++) {
               let s = 0
-              for (let t2 = 0; t2 <= t; t2++) s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * 3 * C + 2 * C + h * hs + i]
+              for (let t2 = 0; t2 <= t; t2++)
+                s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * 3 * C + 2 * C + h * hs + i]
               f32[at(out) + (b * T + t) * C + h * hs + i] = s
             }
           }
@@ -173,12 +219,15 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     },
     attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH) {
       views()
-      const hs = C / NH, scale = 1 / Math.sqrt(hs)
-      const pos = (b: number, t: number, part: number, h: number): number => (b * T + t) * 3 * C + part * C + h * hs
+      const hs = C / NH,
+        scale = 1 / Math.sqrt(hs)
+      const pos = (b: number, t: number, part: number, h: number): number =>
+        (b * T + t) * 3 * C + part * C + h * hs
       for (let b = 0; b < B; b++) {
         for (let h = 0; h < NH; h++) {
           for (let t = 0; t < T; t++) {
-            const p = at(att) + ((b * NH + h) * T + t) * T, dp = at(datt) + ((b * NH + h) * T + t) * T
+            const p = at(att) + ((b * NH + h) * T + t) * T,
+              dp = at(datt) + ((b * NH + h) * T + t) * T
             const g = at(dout) + (b * T + t) * C + h * hs
             for (let t2 = 0; t2 <= t; t2++) {
               let s = 0
@@ -190,14 +239,18 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
             }
             let pdp = 0
             for (let t2 = 0; t2 <= t; t2++) pdp += f32[p + t2] * f32[dp + t2]
-            for (let t2 = 0; t2 < T; t2++) f32[dp + t2] = t2 <= t ? f32[p + t2] * (f32[dp + t2] - pdp) * scale : 0
+            for (let t2 = 0; t2 < T; t2++)
+              f32[dp + t2] = t2 <= t ? f32[p + t2] * (f32[dp + t2] - pdp) * scale : 0
             for (let i = 0; i < hs; i++) {
               let s = 0
-              for (let t2 = 0; t2 <= t; t2++) s += f32[dp + t2] * f32[at(qkv) + pos(b, t2, 1, h) + i]
+              for (let t2 = 0; t2 <= t; t2++)
+                s += f32[dp + t2] * f32[at(qkv) + pos(b, t2, 1, h) + i]
               f32[at(dqkv) + pos(b, t, 0, h) + i] += s
             }
             for (let t2 = 0; t2 <= t; t2++) {
-              for (let i = 0; i < hs; i++) f32[at(dqkv) + pos(b, t2, 1, h) + i] += f32[dp + t2] * f32[at(qkv) + pos(b, t, 0, h) + i]
+              for (let i = 0; i < hs; i++)
+                f32[at(dqkv) + pos(b, t2, 1, h) + i] +=
+                  f32[dp + t2] * f32[at(qkv) + pos(b, t, 0, h) + i]
             }
           }
         }
@@ -208,7 +261,9 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       views()
       let total = 0
       for (let n = 0; n < N; n++) {
-        const x = at(logits) + n * V, p = at(probs) + n * V, target = i32[at(targets) + n]
+        const x = at(logits) + n * V,
+          p = at(probs) + n * V,
+          target = i32[at(targets) + n]
         let mx = -Infinity
         for (let i = 0; i < V; i++) mx = Math.max(mx, f32[x + i])
         const targetLogit = target >= 0 ? f32[x + target] : 0
@@ -225,8 +280,11 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     crossEntropyBackward(dlogits, probs, targets, N, V, scale) {
       views()
       for (let n = 0; n < N; n++) {
-        const p = at(probs) + n * V, d = at(dlogits) + n * V, target = i32[at(targets) + n]
-        for (let i = 0; i < V; i++) f32[d + i] = target < 0 ? 0 : (f32[p + i] - (i === target ? 1 : 0)) * scale
+        const p = at(probs) + n * V,
+          d = at(dlogits) + n * V,
+          target = i32[at(targets) + n]
+        for (let i = 0; i < V; i++)
+          f32[d + i] = target < 0 ? 0 : (f32[p + i] - (i === target ? 1 : 0)) * scale
       }
     },
 
@@ -253,7 +311,21 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       f32.fill(0, at(x), at(x) + n)
     },
 
-    adamw(params, grads, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, gradScale) {
+    adamw(
+      params,
+      grads,
+      m,
+      v,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      biasCorrection1,
+      biasCorrection2,
+      gradScale,
+    ) {
       views()
       for (let i = 0; i < n; i++) {
         const g = f32[at(grads) + i] * gradScale
@@ -262,7 +334,9 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
         f32[at(m) + i] = mi
         f32[at(v) + i] = vi
         const p = f32[at(params) + i]
-        f32[at(params) + i] = p - lr * (mi / biasCorrection1 / (Math.sqrt(vi / biasCorrection2) + eps) + weightDecay * p)
+        f32[at(params) + i] =
+          p -
+          lr * (mi / biasCorrection1 / (Math.sqrt(vi / biasCorrection2) + eps) + weightDecay * p)
       }
     },
   }

@@ -7,7 +7,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Kernels } from '../../../../../src/main/engine/kernels'
 import { createReferenceKernels } from '../../../../../src/main/engine/kernels/reference'
-import { Arena, VARIANTS, ensureKernelsBuilt, expectClose, kernelsOf, rng, sharedMemory } from './helpers'
+import {
+  Arena,
+  VARIANTS,
+  ensureKernelsBuilt,
+  expectClose,
+  kernelsOf,
+  rng,
+  sharedMemory,
+} from './helpers'
 
 interface Case {
   name: string
@@ -22,7 +30,14 @@ const MEMORY_BYTES = 512 << 10
 const cases: Case[] = []
 
 const matmulShapes: [number, number, number][] = [
-  [1, 1, 1], [7, 13, 33], [13, 33, 7], [4, 8, 8], [5, 3, 12], [70, 300, 21], [66, 257, 16], [9, 5, 4],
+  [1, 1, 1],
+  [7, 13, 33],
+  [13, 33, 7],
+  [4, 8, 8],
+  [5, 3, 12],
+  [70, 300, 21],
+  [66, 257, 16],
+  [9, 5, 4],
 ]
 for (const [M, K, N] of matmulShapes) {
   for (const accumulate of [0, 1]) {
@@ -30,7 +45,9 @@ for (const [M, K, N] of matmulShapes) {
       cases.push({
         name: `matmulNN M${M} K${K} N${N}${withBias ? ' +bias' : ''}${accumulate ? ' +=' : ''}`,
         setup(arena, rand) {
-          const out = arena.random('out', M * N, rand), a = arena.random('a', M * K, rand), b = arena.random('b', K * N, rand)
+          const out = arena.random('out', M * N, rand),
+            a = arena.random('a', M * K, rand),
+            b = arena.random('b', K * N, rand)
           const bias = withBias ? arena.random('bias', N, rand) : 0
           return (k) => k.matmulNN(out, a, b, bias, M, K, N, accumulate)
         },
@@ -39,66 +56,100 @@ for (const [M, K, N] of matmulShapes) {
     cases.push({
       name: `matmulNT M${M} K${K} N${N}${accumulate ? ' +=' : ''}`,
       setup(arena, rand) {
-        const out = arena.random('out', M * N, rand), a = arena.random('a', M * K, rand), b = arena.random('b', N * K, rand)
+        const out = arena.random('out', M * N, rand),
+          a = arena.random('a', M * K, rand),
+          b = arena.random('b', N * K, rand)
         return (k) => k.matmulNT(out, a, b, M, K, N, accumulate)
       },
     })
     cases.push({
       name: `matmulTN M${M} K${K} N${N}${accumulate ? ' +=' : ''}`,
       setup(arena, rand) {
-        const out = arena.random('out', M * N, rand), a = arena.random('a', K * M, rand), b = arena.random('b', K * N, rand)
+        const out = arena.random('out', M * N, rand),
+          a = arena.random('a', K * M, rand),
+          b = arena.random('b', K * N, rand)
         return (k) => k.matmulTN(out, a, b, M, K, N, accumulate)
       },
     })
   }
 }
 
-for (const [M, N] of [[13, 37], [1, 3], [40, 16], [3, 21]]) {
+for (const [M, N] of [
+  [13, 37],
+  [1, 3],
+  [40, 16],
+  [3, 21],
+]) {
   cases.push({
     name: `biasBackward M${M} N${N}`,
     setup(arena, rand) {
-      const dbias = arena.random('dbias', N, rand), dout = arena.random('dout', M * N, rand)
+      const dbias = arena.random('dbias', N, rand),
+        dout = arena.random('dout', M * N, rand)
       return (k) => k.biasBackward(dbias, dout, M, N)
     },
   })
 }
 
-for (const [B, T, C, V] of [[2, 5, 13, 7], [1, 3, 16, 4], [3, 4, 6, 2]]) {
-  const tokens = (rand: () => number): number[] => Array.from({ length: B * T }, () => Math.floor(rand() * V))
+for (const [B, T, C, V] of [
+  [2, 5, 13, 7],
+  [1, 3, 16, 4],
+  [3, 4, 6, 2],
+]) {
+  const tokens = (rand: () => number): number[] =>
+    Array.from({ length: B * T }, () => Math.floor(rand() * V))
   cases.push({
     name: `encoderForward B${B} T${T} C${C}`,
     setup(arena, rand) {
-      const out = arena.random('out', B * T * C, rand), tok = arena.ints('tokens', tokens(rand))
-      const wte = arena.random('wte', V * C, rand), wpe = arena.random('wpe', T * C, rand)
+      const out = arena.random('out', B * T * C, rand),
+        tok = arena.ints('tokens', tokens(rand))
+      const wte = arena.random('wte', V * C, rand),
+        wpe = arena.random('wpe', T * C, rand)
       return (k) => k.encoderForward(out, tok, wte, wpe, B, T, C)
     },
   })
   cases.push({
     name: `encoderBackward B${B} T${T} C${C} (repeated tokens accumulate)`,
     setup(arena, rand) {
-      const dwte = arena.random('dwte', V * C, rand), dwpe = arena.random('dwpe', T * C, rand)
-      const dout = arena.random('dout', B * T * C, rand), tok = arena.ints('tokens', tokens(rand))
+      const dwte = arena.random('dwte', V * C, rand),
+        dwpe = arena.random('dwpe', T * C, rand)
+      const dout = arena.random('dout', B * T * C, rand),
+        tok = arena.ints('tokens', tokens(rand))
       return (k) => k.encoderBackward(dwte, dwpe, dout, tok, B, T, C)
     },
   })
 }
 
-for (const [N, C] of [[5, 13], [3, 64], [4, 7], [2, 3]]) {
+for (const [N, C] of [
+  [5, 13],
+  [3, 64],
+  [4, 7],
+  [2, 3],
+]) {
   cases.push({
     name: `layernormForward N${N} C${C}`,
     setup(arena, rand) {
-      const out = arena.random('out', N * C, rand), mean = arena.random('mean', N, rand), rstd = arena.random('rstd', N, rand)
-      const inp = arena.random('inp', N * C, rand, 3), w = arena.random('weight', C, rand), b = arena.random('bias', C, rand)
+      const out = arena.random('out', N * C, rand),
+        mean = arena.random('mean', N, rand),
+        rstd = arena.random('rstd', N, rand)
+      const inp = arena.random('inp', N * C, rand, 3),
+        w = arena.random('weight', C, rand),
+        b = arena.random('bias', C, rand)
       return (k) => k.layernormForward(out, mean, rstd, inp, w, b, N, C)
     },
   })
   cases.push({
     name: `layernormBackward N${N} C${C}`,
     setup(arena, rand, ref) {
-      const out = arena.random('out', N * C, rand), mean = arena.random('mean', N, rand), rstd = arena.random('rstd', N, rand)
-      const inp = arena.random('inp', N * C, rand, 3), w = arena.random('weight', C, rand), b = arena.random('bias', C, rand)
+      const out = arena.random('out', N * C, rand),
+        mean = arena.random('mean', N, rand),
+        rstd = arena.random('rstd', N, rand)
+      const inp = arena.random('inp', N * C, rand, 3),
+        w = arena.random('weight', C, rand),
+        b = arena.random('bias', C, rand)
       ref.layernormForward(out, mean, rstd, inp, w, b, N, C)
-      const dinp = arena.random('dinp', N * C, rand), dw = arena.random('dweight', C, rand), db = arena.random('dbias', C, rand)
+      const dinp = arena.random('dinp', N * C, rand),
+        dw = arena.random('dweight', C, rand),
+        db = arena.random('dbias', C, rand)
       const dout = arena.random('dout', N * C, rand)
       return (k) => k.layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd, N, C)
     },
@@ -109,25 +160,35 @@ for (const n of [37, 4, 1, 64]) {
   cases.push({
     name: `geluForward n${n}`,
     setup(arena, rand) {
-      const out = arena.random('out', n, rand), inp = arena.random('inp', n, rand, 6)
+      const out = arena.random('out', n, rand),
+        inp = arena.random('inp', n, rand, 6)
       return (k) => k.geluForward(out, inp, n)
     },
   })
   cases.push({
     name: `geluBackward n${n}`,
     setup(arena, rand) {
-      const dinp = arena.random('dinp', n, rand), inp = arena.random('inp', n, rand, 6), dout = arena.random('dout', n, rand)
+      const dinp = arena.random('dinp', n, rand),
+        inp = arena.random('inp', n, rand, 6),
+        dout = arena.random('dout', n, rand)
       return (k) => k.geluBackward(dinp, inp, dout, n)
     },
   })
 }
 
-for (const [B, T, C, NH] of [[2, 7, 15, 3], [1, 9, 40, 2], [2, 5, 64, 4], [1, 1, 8, 2], [1, 13, 12, 1]]) {
+for (const [B, T, C, NH] of [
+  [2, 7, 15, 3],
+  [1, 9, 40, 2],
+  [2, 5, 64, 4],
+  [1, 1, 8, 2],
+  [1, 13, 12, 1],
+]) {
   const shape = `B${B} T${T} C${C} NH${NH}`
   cases.push({
     name: `attentionForward ${shape}`,
     setup(arena, rand) {
-      const out = arena.random('out', B * T * C, rand), att = arena.random('att', B * NH * T * T, rand)
+      const out = arena.random('out', B * T * C, rand),
+        att = arena.random('att', B * NH * T * T, rand)
       const qkv = arena.random('qkv', B * T * 3 * C, rand, 2)
       return (k) => k.attentionForward(out, att, qkv, B, T, C, NH)
     },
@@ -135,30 +196,41 @@ for (const [B, T, C, NH] of [[2, 7, 15, 3], [1, 9, 40, 2], [2, 5, 64, 4], [1, 1,
   cases.push({
     name: `attentionBackward ${shape}`,
     setup(arena, rand, ref) {
-      const out = arena.random('out', B * T * C, rand), att = arena.random('att', B * NH * T * T, rand)
+      const out = arena.random('out', B * T * C, rand),
+        att = arena.random('att', B * NH * T * T, rand)
       const qkv = arena.random('qkv', B * T * 3 * C, rand, 2)
       ref.attentionForward(out, att, qkv, B, T, C, NH)
-      const dqkv = arena.random('dqkv', B * T * 3 * C, rand), datt = arena.random('datt', B * NH * T * T, rand)
+      const dqkv = arena.random('dqkv', B * T * 3 * C, rand),
+        datt = arena.random('datt', B * NH * T * T, rand)
       const dout = arena.random('dout', B * T * C, rand)
       return (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH)
     },
   })
 }
 
-for (const [N, V] of [[5, 37], [3, 4], [2, 1], [4, 130]]) {
-  const targets = (rand: () => number): number[] => Array.from({ length: N }, (_, n) => (n === 1 ? -1 : Math.floor(rand() * V)))
+for (const [N, V] of [
+  [5, 37],
+  [3, 4],
+  [2, 1],
+  [4, 130],
+]) {
+  const targets = (rand: () => number): number[] =>
+    Array.from({ length: N }, (_, n) => (n === 1 ? -1 : Math.floor(rand() * V)))
   cases.push({
     name: `crossEntropyForward N${N} V${V} (row 1 ignored)`,
     setup(arena, rand) {
-      const losses = arena.random('losses', N, rand), probs = arena.random('probs', N * V, rand)
-      const logits = arena.random('logits', N * V, rand, 8), tgt = arena.ints('targets', targets(rand))
+      const losses = arena.random('losses', N, rand),
+        probs = arena.random('probs', N * V, rand)
+      const logits = arena.random('logits', N * V, rand, 8),
+        tgt = arena.ints('targets', targets(rand))
       return (k) => k.crossEntropyForward(losses, probs, logits, tgt, N, V)
     },
   })
   cases.push({
     name: `crossEntropyForward N${N} V${V}, probs aliasing logits`,
     setup(arena, rand) {
-      const losses = arena.random('losses', N, rand), logits = arena.random('logits', N * V, rand, 8)
+      const losses = arena.random('losses', N, rand),
+        logits = arena.random('logits', N * V, rand, 8)
       const tgt = arena.ints('targets', targets(rand))
       return (k) => k.crossEntropyForward(losses, logits, logits, tgt, N, V)
     },
@@ -167,8 +239,10 @@ for (const [N, V] of [[5, 37], [3, 4], [2, 1], [4, 130]]) {
     cases.push({
       name: `crossEntropyBackward N${N} V${V}${alias ? ', dlogits aliasing probs' : ''}`,
       setup(arena, rand, ref) {
-        const losses = arena.random('losses', N, rand), probs = arena.random('probs', N * V, rand)
-        const logits = arena.random('logits', N * V, rand, 8), tgt = arena.ints('targets', targets(rand))
+        const losses = arena.random('losses', N, rand),
+          probs = arena.random('probs', N * V, rand)
+        const logits = arena.random('logits', N * V, rand, 8),
+          tgt = arena.ints('targets', targets(rand))
         ref.crossEntropyForward(losses, probs, logits, tgt, N, V)
         const dlogits = alias ? probs : arena.random('dlogits', N * V, rand)
         return (k) => k.crossEntropyBackward(dlogits, probs, tgt, N, V, 0.37)
@@ -181,21 +255,25 @@ for (const n of [1, 3, 4, 37, 1000]) {
   cases.push({
     name: `add n${n}`,
     setup(arena, rand) {
-      const out = arena.random('out', n, rand), a = arena.random('a', n, rand), b = arena.random('b', n, rand)
+      const out = arena.random('out', n, rand),
+        a = arena.random('a', n, rand),
+        b = arena.random('b', n, rand)
       return (k) => k.add(out, a, b, n)
     },
   })
   cases.push({
     name: `add n${n}, out aliasing a`,
     setup(arena, rand) {
-      const a = arena.random('a', n, rand), b = arena.random('b', n, rand)
+      const a = arena.random('a', n, rand),
+        b = arena.random('b', n, rand)
       return (k) => k.add(a, a, b, n)
     },
   })
   cases.push({
     name: `accumulate n${n}`,
     setup(arena, rand) {
-      const out = arena.random('out', n, rand), a = arena.random('a', n, rand)
+      const out = arena.random('out', n, rand),
+        a = arena.random('a', n, rand)
       return (k) => k.accumulate(out, a, n)
     },
   })
@@ -225,12 +303,29 @@ for (const n of [1, 3, 4, 37, 1000]) {
     cases.push({
       name: `adamw n${n} wd${weightDecay}`,
       setup(arena, rand) {
-        const params = arena.random('params', n, rand), grads = arena.random('grads', n, rand)
-        const m = arena.random('m', n, rand, 0.1), v = arena.alloc('v', n)
+        const params = arena.random('params', n, rand),
+          grads = arena.random('grads', n, rand)
+        const m = arena.random('m', n, rand, 0.1),
+          v = arena.alloc('v', n)
         const vs = arena.f32(v)
         for (let i = 0; i < n; i++) vs[i] = rand() * 0.01
         const t = 7
-        return (k) => k.adamw(params, grads, m, v, n, 1e-3, 0.9, 0.95, 1e-8, weightDecay, 1 - 0.9 ** t, 1 - 0.95 ** t, 0.5)
+        return (k) =>
+          k.adamw(
+            params,
+            grads,
+            m,
+            v,
+            n,
+            1e-3,
+            0.9,
+            0.95,
+            1e-8,
+            weightDecay,
+            1 - 0.9 ** t,
+            1 - 0.95 ** t,
+            0.5,
+          )
       },
     })
   }
@@ -257,8 +352,12 @@ describe.each(VARIANTS)('kernels (%s build) match the reference', (variant) => {
     const tol = { rtol: c.rtol ?? 2e-4, atol: c.atol ?? 2e-5 }
     if (typeof want === 'number') expectClose([got as number], [want], tol, 'return value')
     else expect(got).toBeUndefined()
-    expectClose(new Float32Array(wasmMemory.buffer), new Float32Array(refMemory.buffer), tol, 'memory', (i) =>
-      arena.regionAt(i * 4),
+    expectClose(
+      new Float32Array(wasmMemory.buffer),
+      new Float32Array(refMemory.buffer),
+      tol,
+      'memory',
+      (i) => arena.regionAt(i * 4),
     )
   })
 })

@@ -6,14 +6,22 @@ import { execFileSync } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
-import { KERNEL_MEMORY_BASE, loadKernels, type Kernels, type KernelVariant } from '../../../../../src/main/engine/kernels'
+import {
+  KERNEL_MEMORY_BASE,
+  loadKernels,
+  type Kernels,
+  type KernelVariant,
+} from '../../../../../src/main/engine/kernels'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
 export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd']
 
 /** Builds build/kernels/*.wasm when missing or older than their sources (the real build script). */
 export function ensureKernelsBuilt(): void {
-  execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--if-stale'], { cwd: repoRoot, stdio: 'pipe' })
+  execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--if-stale'], {
+    cwd: repoRoot,
+    stdio: 'pipe',
+  })
 }
 
 export function sharedMemory(bytes: number): WebAssembly.Memory {
@@ -21,7 +29,10 @@ export function sharedMemory(bytes: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
 }
 
-export async function kernelsOf(memory: WebAssembly.Memory, variant: KernelVariant): Promise<Kernels> {
+export async function kernelsOf(
+  memory: WebAssembly.Memory,
+  variant: KernelVariant,
+): Promise<Kernels> {
   return (await loadKernels(memory, { variant })).kernels
 }
 
@@ -86,19 +97,25 @@ export class Arena {
 
   regionAt(byteOffset: number): string {
     const r = this.regions.find((x) => byteOffset >= x.ptr && byteOffset < x.ptr + x.n * 4)
-    return r ? `${r.name}[${(byteOffset - r.ptr) / 4}]` : `byte ${byteOffset} (outside every region)`
+    return r
+      ? `${r.name}[${(byteOffset - r.ptr) / 4}]`
+      : `byte ${byteOffset} (outside every region)`
   }
 }
 
 /** |a − e| ≤ atol + rtol·|e| for every element; a readable message naming the first few misses. */
 export function expectClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { rtol: number; atol: number }, label: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { rtol: number; atol: number },
+  label: string,
   where: (i: number) => string = (i) => `[${i}]`,
 ): void {
   expect(actual.length, `${label}: length`).toBe(expected.length)
   const misses: string[] = []
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i]
+    const a = actual[i],
+      e = expected[i]
     if (Object.is(a, e)) continue
     if (!(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e))) {
       misses.push(`${where(i)}: got ${a}, expected ${e}`)
@@ -127,7 +144,13 @@ export function finiteDifferences(f: () => number, x: Float64Array, h = 1e-5): F
 }
 
 /** Gradient check: |g − fd| ≤ rtol·|fd| + atol·max|fd|. */
-export function expectGradient(actual: ArrayLike<number>, fd: Float64Array, label: string, rtol = 2e-3, atol = 2e-4): void {
+export function expectGradient(
+  actual: ArrayLike<number>,
+  fd: Float64Array,
+  label: string,
+  rtol = 2e-3,
+  atol = 2e-4,
+): void {
   let scale = 1e-6
   for (const v of fd) scale = Math.max(scale, Math.abs(v))
   expectClose(actual, fd, { rtol, atol: atol * scale }, label)
@@ -143,19 +166,36 @@ export function dot(w: ArrayLike<number>, y: ArrayLike<number>): number {
 
 export const f64 = {
   /** out[M,N] = A·B (+ bias), with A(i,k), B(k,j) given as accessors into flat arrays. */
-  matmul(a: Float64Array, b: Float64Array, bias: Float64Array | null, M: number, K: number, N: number, aT: boolean, bT: boolean): Float64Array {
+  matmul(
+    a: Float64Array,
+    b: Float64Array,
+    bias: Float64Array | null,
+    M: number,
+    K: number,
+    N: number,
+    aT: boolean,
+    bT: boolean,
+  ): Float64Array {
     const out = new Float64Array(M * N)
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let s = bias ? bias[j] : 0
-        for (let k = 0; k < K; k++) s += (aT ? a[k * M + i] : a[i * K + k]) * (bT ? b[j * K + k] : b[k * N + j])
+        for (let k = 0; k < K; k++)
+          s += (aT ? a[k * M + i] : a[i * K + k]) * (bT ? b[j * K + k] : b[k * N + j])
         out[i * N + j] = s
       }
     }
     return out
   },
 
-  encoder(tokens: ArrayLike<number>, wte: Float64Array, wpe: Float64Array, B: number, T: number, C: number): Float64Array {
+  encoder(
+    tokens: ArrayLike<number>,
+    wte: Float64Array,
+    wpe: Float64Array,
+    B: number,
+    T: number,
+    C: number,
+  ): Float64Array {
     const out = new Float64Array(B * T * C)
     for (let bt = 0; bt < B * T; bt++) {
       for (let c = 0; c < C; c++) out[bt * C + c] = wte[tokens[bt] * C + c] + wpe[(bt % T) * C + c]
@@ -163,7 +203,13 @@ export const f64 = {
     return out
   },
 
-  layernorm(inp: Float64Array, weight: Float64Array, bias: Float64Array, N: number, C: number): Float64Array {
+  layernorm(
+    inp: Float64Array,
+    weight: Float64Array,
+    bias: Float64Array,
+    N: number,
+    C: number,
+  ): Float64Array {
     const out = new Float64Array(N * C)
     for (let n = 0; n < N; n++) {
       let m = 0
@@ -183,9 +229,11 @@ export const f64 = {
   },
 
   attention(qkv: Float64Array, B: number, T: number, C: number, NH: number): Float64Array {
-    const hs = C / NH, scale = 1 / Math.sqrt(hs)
+    const hs = C / NH,
+      scale = 1 / Math.sqrt(hs)
     const out = new Float64Array(B * T * C)
-    const at = (b: number, t: number, part: number, h: number, i: number): number => qkv[(b * T + t) * 3 * C + part * C + h * hs + i]
+    const at = (b: number, t: number, part: number, h: number, i: number): number =>
+      qkv[(b * T + t) * 3 * C + part * C + h * hs + i]
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < NH; h++) {
         for (let t = 0; t < T; t++) {
@@ -210,7 +258,12 @@ export const f64 = {
   },
 
   /** Per-row −log softmax(logits)[target]; 0 for negative targets. */
-  crossEntropy(logits: Float64Array, targets: ArrayLike<number>, N: number, V: number): Float64Array {
+  crossEntropy(
+    logits: Float64Array,
+    targets: ArrayLike<number>,
+    N: number,
+    V: number,
+  ): Float64Array {
     const losses = new Float64Array(N)
     for (let n = 0; n < N; n++) {
       if (targets[n] < 0) continue
