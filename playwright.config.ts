@@ -15,7 +15,13 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   outputDir: 'test-results/e2e',
   // `npm test` reads the JSON report from PLAYWRIGHT_JSON_OUTPUT_NAME to count passes and failures.
-  reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-results/e2e-report.json' }]],
+  reporter: [
+    ['list'],
+    [
+      'json',
+      { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-results/e2e-report.json' },
+    ],
+  ],
   use: {
     browserName: 'chromium',
     viewport: { width: 1280, height: 860 },

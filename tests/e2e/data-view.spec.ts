@@ -7,22 +7,36 @@ import type { Page } from '@playwright/test'
 
 /** The exact numbers the UI shows (data-value), to compare with the engine's own result. */
 async function shownTotals(page: Page): Promise<CorpusTotals & { skipped: number }> {
-  const value = async (id: string) => Number(await page.getByTestId(`total-${id}`).getAttribute('data-value'))
-  return { files: await value('files'), bytes: await value('bytes'), chars: await value('chars'), lines: await value('lines'), skipped: await value('skipped') }
+  const value = async (id: string) =>
+    Number(await page.getByTestId(`total-${id}`).getAttribute('data-value'))
+  return {
+    files: await value('files'),
+    bytes: await value('bytes'),
+    chars: await value('chars'),
+    lines: await value('lines'),
+    skipped: await value('skipped'),
+  }
 }
 
-test('opens on the sample corpus, scanned, with the totals the engine computes', async ({ page, studio }) => {
+test('opens on the sample corpus, scanned, with the totals the engine computes', async ({
+  page,
+  studio,
+}) => {
   const direct = await loadCorpus({ folder: sampleCorpus })
   await page.goto(studio.server.openUrl)
 
   await expect(page.getByTestId('totals')).toBeVisible()
   await expect(page.getByTestId('folder-input')).toHaveValue(sampleCorpus)
   await expect(page.getByTestId('summary-root')).toHaveText(sampleCorpus)
-  expect(await shownTotals(page)).toEqual({ ...direct.summary.totals, skipped: direct.summary.skipped.length })
+  expect(await shownTotals(page)).toEqual({
+    ...direct.summary.totals,
+    skipped: direct.summary.skipped.length,
+  })
   await expect(page.getByTestId('file-row')).toHaveCount(Math.min(direct.summary.files.length, 250))
   await expect(page.getByTestId('connection-status')).toHaveText('Connected')
   await expect(page.getByTestId('nav-data')).toHaveAttribute('aria-current', 'page')
-  for (const later of ['train', 'checkpoints', 'generate']) await expect(page.getByTestId(`nav-${later}`)).toBeDisabled()
+  for (const later of ['train', 'checkpoints', 'generate'])
+    await expect(page.getByTestId(`nav-${later}`)).toBeDisabled()
 
   // Filter and sort the file list.
   const first = direct.summary.files[0]
@@ -30,36 +44,50 @@ test('opens on the sample corpus, scanned, with the totals the engine computes',
   await expect(page.getByTestId('file-row').first()).toHaveAttribute('data-path', first.path)
   await page.getByTestId('file-filter').fill('')
   await page.getByTestId('sort-bytes').click()
-  const largest = [...direct.summary.files].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1))[0]
+  const largest = [...direct.summary.files].sort(
+    (a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1),
+  )[0]
   await expect(page.getByTestId('file-row').first()).toHaveAttribute('data-path', largest.path)
   await page.getByTestId('sort-bytes').click()
-  const smallest = [...direct.summary.files].sort((a, b) => a.bytes - b.bytes || (a.path < b.path ? -1 : 1))[0]
+  const smallest = [...direct.summary.files].sort(
+    (a, b) => a.bytes - b.bytes || (a.path < b.path ? -1 : 1),
+  )[0]
   await expect(page.getByTestId('file-row').first()).toHaveAttribute('data-path', smallest.path)
   await page.getByTestId('sort-path').click()
 
   await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot.png') })
 })
 
-test('scans another folder and shows every skip reason with its label', async ({ page, studio }) => {
+test('scans another folder and shows every skip reason with its label', async ({
+  page,
+  studio,
+}) => {
   const folder = join(studio.tmp, 'project')
   await mkdir(join(folder, 'docs'), { recursive: true })
   await mkdir(join(folder, 'node_modules', 'left-pad'), { recursive: true })
   await writeFile(join(folder, 'README.md'), '# Project\n\nA small project with notes.\n')
   await writeFile(join(folder, 'docs', 'guide.txt'), 'Step one.\nStep two.\nStep three.\n')
-  await writeFile(join(folder, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2, 3, 0]))
+  await writeFile(
+    join(folder, 'logo.png'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2, 3, 0]),
+  )
   await writeFile(join(folder, 'node_modules', 'left-pad', 'index.js'), 'module.exports = 1\n')
   await writeFile(join(folder, '.gitignore'), 'build.log\n')
   await writeFile(join(folder, 'build.log'), 'noise\n')
   await writeFile(join(folder, '.secret.txt'), 'hidden\n')
   const direct = await loadCorpus({ folder })
   const reasons = new Set(direct.summary.skipped.map((s) => s.reason))
-  for (const reason of ['binary', 'node_modules', 'gitignored', 'hidden'] as const) expect(reasons).toContain(reason)
+  for (const reason of ['binary', 'node_modules', 'gitignored', 'hidden'] as const)
+    expect(reasons).toContain(reason)
 
   await page.goto(studio.server.openUrl)
   await expect(page.getByTestId('totals')).toBeVisible()
   await scanFolder(page, folder)
   await expect(page.getByTestId('summary-root')).toHaveText(folder)
-  expect(await shownTotals(page)).toEqual({ ...direct.summary.totals, skipped: direct.summary.skipped.length })
+  expect(await shownTotals(page)).toEqual({
+    ...direct.summary.totals,
+    skipped: direct.summary.skipped.length,
+  })
   await expect(page.getByTestId('file-row')).toHaveCount(direct.summary.files.length)
 
   const groups = page.getByTestId('skipped-group')
@@ -100,7 +128,12 @@ test('bad folders give a clear message and no stack trace', async ({ page, studi
   for (const { folder, code, title } of cases) {
     // The UI must show the engine's own sentence (not for /usr, which the server refuses before reading).
     const expected =
-      code === 'forbidden' ? null : await loadCorpus({ folder }).then(() => null, (error: Error) => error.message)
+      code === 'forbidden'
+        ? null
+        : await loadCorpus({ folder }).then(
+            () => null,
+            (error: Error) => error.message,
+          )
     await scanFolder(page, folder)
     const box = page.getByTestId('error-box')
     await expect(box).toHaveAttribute('data-code', code)
@@ -116,7 +149,11 @@ test('bad folders give a clear message and no stack trace', async ({ page, studi
 test('cancelling a scan leaves the previous result in place', async ({ page, studio }) => {
   const big = join(studio.tmp, 'many')
   await mkdir(big, { recursive: true })
-  await Promise.all(Array.from({ length: 3000 }, (_, i) => writeFile(join(big, `note-${i}.txt`), `note number ${i}\n`.repeat(20))))
+  await Promise.all(
+    Array.from({ length: 3000 }, (_, i) =>
+      writeFile(join(big, `note-${i}.txt`), `note number ${i}\n`.repeat(20)),
+    ),
+  )
   await page.goto(studio.server.openUrl)
   await expect(page.getByTestId('totals')).toBeVisible()
   await scanFolder(page, big)

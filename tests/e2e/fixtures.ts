@@ -13,7 +13,9 @@ import { startServer, type RunningServer } from '../../src/main/server/ws-server
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..')
 export const rendererDir = join(repoRoot, 'out', 'renderer')
-const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version
+const version = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version
 export const sampleCorpus = join(repoRoot, 'resources', 'sample-corpus')
 
 export interface Studio {
@@ -26,7 +28,9 @@ export const test = base.extend<object, { studio: Studio }>({
   studio: [
     async ({}, use) => {
       if (!existsSync(join(rendererDir, 'index.html'))) {
-        throw new Error(`No built renderer in ${rendererDir}: run \`npm run build\` before the end-to-end tests.`)
+        throw new Error(
+          `No built renderer in ${rendererDir}: run \`npm run build\` before the end-to-end tests.`,
+        )
       }
       const tmp = await mkdtemp(join(tmpdir(), 'cllm-e2e-'))
       const api = createEngineApi({

@@ -30,7 +30,12 @@ export function register(program: Command): void {
     .description('Serve the studio to a web browser, with the engine running on this machine.')
     .option('--host <host>', 'network interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 0)
-    .option('--root <folder>', 'a folder the UI may read, with everything below it (repeatable; default: your home folder)', collect, [])
+    .option(
+      '--root <folder>',
+      'a folder the UI may read, with everything below it (repeatable; default: your home folder)',
+      collect,
+      [],
+    )
     .option('--open', 'open the address in the default browser')
     .option('--renderer-dir <folder>', 'the built UI to serve (default: the one next to this CLI)')
     .action(async (options: ServeOptions) => {
@@ -42,10 +47,18 @@ export function register(program: Command): void {
 }
 
 /** Starts the server and prints where to find it. Resolves once it listens; the caller closes it. */
-export async function startServe(options: ServeOptions, print: (line: string) => void): Promise<RunningServer> {
-  const rendererDir = resolve(options.rendererDir ?? fileURLToPath(new URL('../renderer/', import.meta.url)))
+export async function startServe(
+  options: ServeOptions,
+  print: (line: string) => void,
+): Promise<RunningServer> {
+  const rendererDir = resolve(
+    options.rendererDir ?? fileURLToPath(new URL('../renderer/', import.meta.url)),
+  )
   if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new UserError('not-found', `The UI is not built (no index.html in ${rendererDir}): run \`npm run build\` first.`)
+    throw new UserError(
+      'not-found',
+      `The UI is not built (no index.html in ${rendererDir}): run \`npm run build\` first.`,
+    )
   }
   const roots = (options.root.length ? options.root : [homedir()]).map((root) => resolve(root))
   for (const root of roots) assertFolder(root)
@@ -57,7 +70,14 @@ export async function startServe(options: ServeOptions, print: (line: string) =>
     sampleCorpus,
     mayRead: createFolderPolicy([...roots, sampleCorpus]),
   })
-  const server = await startServer({ host: options.host, port: options.port, rendererDir, api })
+  const server = await startServer({
+    host: options.host,
+    port: options.port,
+    rendererDir,
+    api,
+  }).catch((error: unknown) => {
+    throw listenError(error, options.host, options.port)
+  })
 
   print(`CLLM Studio is ready: ${server.openUrl}`)
   print(`The UI may read folders under: ${roots.join(', ')}`)
@@ -89,6 +109,28 @@ function assertFolder(folder: string): void {
     throw new UserError('not-found', `The root folder ${folder} does not exist.`)
   }
   if (!isFolder) throw new UserError('not-a-folder', `The root ${folder} is a file, not a folder.`)
+}
+
+/** The few ways listening fails, said in the user's terms. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE')
+    return new UserError(
+      'busy',
+      `Port ${port} on ${host} is already in use: choose another with --port, or 0 for any free one.`,
+    )
+  if (code === 'EACCES')
+    return new UserError(
+      'forbidden',
+      `Not allowed to listen on port ${port}: choose a port above 1023.`,
+    )
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new UserError(
+      'invalid-input',
+      `${host} is not an address of this machine: use --host 127.0.0.1, or 0.0.0.0 for every interface.`,
+    )
+  }
+  return error
 }
 
 function parsePort(value: string): number {

@@ -27,7 +27,9 @@ export function tokenMatches(expected: string, given: unknown): boolean {
 }
 
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+  return (
+    host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+  )
 }
 
 /**
@@ -35,9 +37,18 @@ export function isLoopbackHost(host: string): boolean {
  * accepted (a rebound DNS name is refused); on other interfaces the server cannot know every name it
  * is reached by, so any well-formed Host is accepted and the token remains the guard.
  */
-export function createHostCheck(boundHost: string, port: number): (hostHeader: string | undefined) => boolean {
-  if (!isLoopbackHost(boundHost)) return (hostHeader) => hostHeader !== undefined && isWellFormedHost(hostHeader)
-  const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${formatHost(boundHost)}:${port}`])
+export function createHostCheck(
+  boundHost: string,
+  port: number,
+): (hostHeader: string | undefined) => boolean {
+  if (!isLoopbackHost(boundHost))
+    return (hostHeader) => hostHeader !== undefined && isWellFormedHost(hostHeader)
+  const allowed = new Set([
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `[::1]:${port}`,
+    `${formatHost(boundHost)}:${port}`,
+  ])
   return (hostHeader) => hostHeader !== undefined && allowed.has(hostHeader.toLowerCase())
 }
 
@@ -50,7 +61,10 @@ export function originMatches(origin: string | undefined, hostHeader: string | u
   if (hostHeader === undefined) return false
   try {
     const url = new URL(origin)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === hostHeader.toLowerCase()
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.host === hostHeader.toLowerCase()
+    )
   } catch {
     return false
   }

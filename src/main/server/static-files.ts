@@ -81,7 +81,12 @@ export function resolveRequestPath(root: string, requestUrl: string): string | n
   return isInside(file, root) ? file : null
 }
 
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers })
   res.end(text)
 }

@@ -107,7 +107,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     if (pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found')
     if (!hostAllowed(req.headers.host)) return refuseUpgrade(socket, 403, 'Forbidden')
-    if (!originMatches(req.headers.origin, req.headers.host)) return refuseUpgrade(socket, 403, 'Forbidden')
+    if (!originMatches(req.headers.origin, req.headers.host))
+      return refuseUpgrade(socket, 403, 'Forbidden')
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req))
   })
 
@@ -118,19 +119,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       admit(ws)
     }
     const authTimer =
-      offered === undefined ? setTimeout(() => ws.close(WsClose.unauthorized, UNAUTHORIZED_REASON), authTimeoutMs) : undefined
+      offered === undefined
+        ? setTimeout(() => ws.close(WsClose.unauthorized, UNAUTHORIZED_REASON), authTimeoutMs)
+        : undefined
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const message = parseMessage(data, isBinary)
       if (!authenticated.has(ws)) {
         clearTimeout(authTimer)
-        if (message.ok && tokenMatches(token, (message.value as { token?: unknown }).token)) return admit(ws)
+        if (message.ok && tokenMatches(token, (message.value as { token?: unknown }).token))
+          return admit(ws)
         return ws.close(WsClose.unauthorized, UNAUTHORIZED_REASON)
       }
       if (!message.ok) return send(ws, { id: null, result: invalid(message.error) })
       const request = message.value as { id?: unknown; method?: unknown; input?: unknown }
       if (!isRequestId(request.id)) {
-        return send(ws, { id: null, result: invalid('Each request needs an "id" (a number or a string).') })
+        return send(ws, {
+          id: null,
+          result: invalid('Each request needs an "id" (a number or a string).'),
+        })
       }
       const id = request.id
       if (typeof request.method !== 'string') {
@@ -138,7 +145,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       api
         .dispatch(request.method, request.input, { transport: 'websocket' })
-        .catch((): Result<unknown> => ({ ok: false, error: { code: 'internal', message: 'Something went wrong.' } }))
+        .catch(
+          (): Result<unknown> => ({
+            ok: false,
+            error: { code: 'internal', message: 'Something went wrong.' },
+          }),
+        )
         .then((result) => send(ws, { id, result }))
     })
     ws.on('close', () => {
@@ -201,7 +213,10 @@ function offeredToken(req: IncomingMessage): string | undefined {
   return fromQuery ?? undefined
 }
 
-function parseMessage(data: RawData, isBinary: boolean): { ok: true; value: object } | { ok: false; error: string } {
+function parseMessage(
+  data: RawData,
+  isBinary: boolean,
+): { ok: true; value: object } | { ok: false; error: string } {
   if (isBinary) return { ok: false, error: 'Messages must be JSON text, not binary.' }
   let value: unknown
   try {
@@ -222,7 +237,10 @@ function rawToString(data: RawData): string {
 }
 
 function isRequestId(id: unknown): id is RequestId {
-  return (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id.length > 0 && id.length <= 100)
+  return (
+    (typeof id === 'number' && Number.isFinite(id)) ||
+    (typeof id === 'string' && id.length > 0 && id.length <= 100)
+  )
 }
 
 function invalid(message: string): Result<never> {

@@ -3,7 +3,14 @@
  * `window.cllm` (IPC); in a browser the same calls travel over the WebSocket of `cllm serve` at this
  * page's own origin, authenticated with the token from the address (#token=…).
  */
-import type { CllmApi, EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../shared/contract'
+import type {
+  CllmApi,
+  EventName,
+  EventPayload,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+} from '../../shared/contract'
 import type { ApiError, Result } from '../../shared/errors'
 import {
   WS_PATH,
@@ -28,7 +35,8 @@ export const MISSING_TOKEN_MESSAGE =
   'This page needs its access token. Open the full address that cllm serve printed (it ends with #token=…).'
 const REFUSED_TOKEN_MESSAGE =
   'The engine refused the access token. Open the address that cllm serve printed; it changes each time the server starts.'
-const LOST_CONNECTION_MESSAGE = 'Lost the connection to the engine before it answered. Check that cllm serve is still running.'
+const LOST_CONNECTION_MESSAGE =
+  'Lost the connection to the engine before it answered. Check that cllm serve is still running.'
 
 /** Enough of the browser's WebSocket for this client; the `ws` package's WebSocket fits too (tests). */
 export interface WebSocketLike {
@@ -72,7 +80,8 @@ export class WebSocketApi implements StudioApi {
   private readonly backoff: { first: number; max: number }
 
   constructor(private readonly options: WebSocketApiOptions) {
-    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as WebSocketLike)
+    this.createSocket =
+      options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as WebSocketLike)
     this.backoff = options.backoffMs ?? { first: 250, max: 5000 }
     this.state = options.token ? 'connecting' : 'unauthorized'
     if (options.token) this.connect()
@@ -80,7 +89,11 @@ export class WebSocketApi implements StudioApi {
 
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<Result<MethodOutput<M>>> {
     if (this.state === 'unauthorized' || this.closed) {
-      const message = this.closed ? LOST_CONNECTION_MESSAGE : this.options.token ? REFUSED_TOKEN_MESSAGE : MISSING_TOKEN_MESSAGE
+      const message = this.closed
+        ? LOST_CONNECTION_MESSAGE
+        : this.options.token
+          ? REFUSED_TOKEN_MESSAGE
+          : MISSING_TOKEN_MESSAGE
       return Promise.resolve(failure({ code: 'forbidden', message }))
     }
     const id = this.nextId++
@@ -120,7 +133,10 @@ export class WebSocketApi implements StudioApi {
 
   private connect(): void {
     const token = this.options.token as string
-    const socket = this.createSocket(this.options.url, [WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + token])
+    const socket = this.createSocket(this.options.url, [
+      WS_SUBPROTOCOL,
+      WS_TOKEN_PROTOCOL_PREFIX + token,
+    ])
     this.socket = socket
     socket.onmessage = (event) => this.receive(event.data)
     socket.onerror = () => {}
@@ -172,7 +188,11 @@ export class WebSocketApi implements StudioApi {
     this.socket?.send(entry.message)
   }
 
-  private failPending(which: (entry: Pending) => boolean, message: string, code: ApiError['code']): void {
+  private failPending(
+    which: (entry: Pending) => boolean,
+    message: string,
+    code: ApiError['code'],
+  ): void {
     for (const [id, entry] of this.pending) {
       if (!which(entry)) continue
       this.pending.delete(id)
@@ -211,7 +231,10 @@ export function webSocketUrl(location: { protocol: string; host: string }): stri
 
 export function createApi(win: Window = window): StudioApi {
   if (win.cllm) return ipcApi(win.cllm)
-  return new WebSocketApi({ url: webSocketUrl(win.location), token: tokenFromHash(win.location.hash) })
+  return new WebSocketApi({
+    url: webSocketUrl(win.location),
+    token: tokenFromHash(win.location.hash),
+  })
 }
 
 let current: StudioApi | undefined

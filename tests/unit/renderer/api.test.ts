@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { MISSING_TOKEN_MESSAGE, tokenFromHash, webSocketUrl, type ConnectionState } from '../../../src/renderer/src/api'
+import {
+  MISSING_TOKEN_MESSAGE,
+  tokenFromHash,
+  webSocketUrl,
+  type ConnectionState,
+} from '../../../src/renderer/src/api'
 import { startServer } from '../../../src/main/server/ws-server'
 import { createEngineApi } from '../../../src/main/engine/api/engine-api'
 import { startEngineFixture, type EngineFixture } from './engine-fixture'
@@ -15,7 +20,10 @@ describe('WebSocketApi', () => {
     fixture = await startEngineFixture()
     const api = fixture.client()
     const info = await api.call('app.info', {})
-    expect(info).toMatchObject({ ok: true, value: { transport: 'websocket', sampleCorpus: fixture.corpus } })
+    expect(info).toMatchObject({
+      ok: true,
+      value: { transport: 'websocket', sampleCorpus: fixture.corpus },
+    })
     expect(api.connectionState()).toBe('open')
 
     const seen: string[] = []
@@ -30,7 +38,10 @@ describe('WebSocketApi', () => {
   it('sends calls made before the connection is up, in order, once it is', async () => {
     fixture = await startEngineFixture()
     const api = fixture.client()
-    const results = await Promise.all([api.call('app.info', {}), api.call('corpus.cancelScan', { scanId: 'none' })])
+    const results = await Promise.all([
+      api.call('app.info', {}),
+      api.call('corpus.cancelScan', { scanId: 'none' }),
+    ])
     expect(results).toEqual([
       expect.objectContaining({ ok: true }),
       { ok: true, value: { cancelled: false } },
@@ -41,13 +52,19 @@ describe('WebSocketApi', () => {
     fixture = await startEngineFixture()
     const none = fixture.client(null)
     expect(none.connectionState()).toBe('unauthorized')
-    expect(await none.call('app.info', {})).toEqual({ ok: false, error: { code: 'forbidden', message: MISSING_TOKEN_MESSAGE } })
+    expect(await none.call('app.info', {})).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: MISSING_TOKEN_MESSAGE },
+    })
 
     const wrong = fixture.client('w'.repeat(32))
     const states: ConnectionState[] = []
     wrong.onConnectionState((state) => states.push(state))
     const result = await wrong.call('app.info', {})
-    expect(result).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('refused the access token') } })
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringContaining('refused the access token') },
+    })
     expect(states).toEqual(['unauthorized'])
   })
 
@@ -61,8 +78,18 @@ describe('WebSocketApi', () => {
     await fixture.server.close()
     await until(() => states.includes('reconnecting'))
 
-    const engine = createEngineApi({ transport: 'websocket', version: 'again', sampleCorpus: fixture.corpus, mayRead: () => true })
-    const again = await startServer({ rendererDir: `${fixture.dir}/renderer`, api: engine, port, token })
+    const engine = createEngineApi({
+      transport: 'websocket',
+      version: 'again',
+      sampleCorpus: fixture.corpus,
+      mayRead: () => true,
+    })
+    const again = await startServer({
+      rendererDir: `${fixture.dir}/renderer`,
+      api: engine,
+      port,
+      token,
+    })
     try {
       const info = await api.call('app.info', {})
       expect(info).toMatchObject({ ok: true, value: { version: 'again' } })
@@ -82,7 +109,9 @@ describe('address helpers', () => {
   })
 
   it('reaches the WebSocket at the page’s own origin', () => {
-    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:5000' })).toBe('ws://127.0.0.1:5000/api')
+    expect(webSocketUrl({ protocol: 'http:', host: '127.0.0.1:5000' })).toBe(
+      'ws://127.0.0.1:5000/api',
+    )
     expect(webSocketUrl({ protocol: 'https:', host: 'studio.lan' })).toBe('wss://studio.lan/api')
   })
 })

@@ -16,7 +16,9 @@ export interface EngineFixture {
   close(): Promise<void>
 }
 
-export async function startEngineFixture(options: { port?: number; token?: string } = {}): Promise<EngineFixture> {
+export async function startEngineFixture(
+  options: { port?: number; token?: string } = {},
+): Promise<EngineFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'cllm-renderer-'))
   const rendererDir = join(dir, 'renderer')
   await mkdir(rendererDir)
@@ -29,7 +31,12 @@ export async function startEngineFixture(options: { port?: number; token?: strin
   await mkdir(join(corpus, 'node_modules'))
   await writeFile(join(corpus, 'node_modules', 'x.js'), 'x')
 
-  const api = createEngineApi({ transport: 'websocket', version: 'test', sampleCorpus: corpus, mayRead: createFolderPolicy([dir]) })
+  const api = createEngineApi({
+    transport: 'websocket',
+    version: 'test',
+    sampleCorpus: corpus,
+    mayRead: createFolderPolicy([dir]),
+  })
   const server = await startServer({ rendererDir, api, port: options.port, token: options.token })
   const clients: WebSocketApi[] = []
   return {

@@ -91,5 +91,17 @@ export const useCorpusStore = defineStore('corpus', () => {
     return true
   }
 
-  return { folder, status, progress, summary, error, cancelled, scanId, skippedByReason, scan, cancel, pickFolder }
+  return {
+    folder,
+    status,
+    progress,
+    summary,
+    error,
+    cancelled,
+    scanId,
+    skippedByReason,
+    scan,
+    cancel,
+    pickFolder,
+  }
 })

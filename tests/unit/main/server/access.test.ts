@@ -53,7 +53,9 @@ describe('host and origin checks', () => {
   })
 
   it('knows the loopback names', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) expect(isLoopbackHost(host)).toBe(true)
-    for (const host of ['0.0.0.0', '192.168.1.2', '::', 'example.com']) expect(isLoopbackHost(host)).toBe(false)
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1'])
+      expect(isLoopbackHost(host)).toBe(true)
+    for (const host of ['0.0.0.0', '192.168.1.2', '::', 'example.com'])
+      expect(isLoopbackHost(host)).toBe(false)
   })
 })

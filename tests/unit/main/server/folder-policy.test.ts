@@ -29,7 +29,9 @@ describe('createFolderPolicy', () => {
   it('judges a symbolic link by where it leads', () => {
     const mayRead = createFolderPolicy([join(dir, 'root')])
     expect(mayRead(join(dir, 'root', 'escape'))).toBe(false)
-    expect(createFolderPolicy([join(dir, 'root'), join(dir, 'elsewhere')])(join(dir, 'root', 'escape'))).toBe(true)
+    expect(
+      createFolderPolicy([join(dir, 'root'), join(dir, 'elsewhere')])(join(dir, 'root', 'escape')),
+    ).toBe(true)
   })
 
   it('lets a missing folder inside a root through, so the loader can say it is missing', () => {

@@ -71,7 +71,13 @@ describe('static files', () => {
   })
 
   it('never serves a file outside the renderer folder', async () => {
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/link.txt', '/..%5csecret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/link.txt',
+      '/..%5csecret.txt',
+    ]) {
       const response = await rawGet(server.port, path)
       expect(response.body, path).not.toContain('SECRET-OUTSIDE-RENDERER')
       expect(response.status, path).toBeGreaterThanOrEqual(400)
@@ -95,7 +101,10 @@ describe('WebSocket access', () => {
     expect(await client.next()).toEqual({ authenticated: true })
     expect(client.ws.protocol).toBe('cllm.v1')
     const info = await client.request('app.info', {})
-    expect(info).toMatchObject({ ok: true, value: { version: '9.9.9', transport: 'websocket', canPickFolder: false } })
+    expect(info).toMatchObject({
+      ok: true,
+      value: { version: '9.9.9', transport: 'websocket', canPickFolder: false },
+    })
     client.ws.close()
   })
 
@@ -114,7 +123,10 @@ describe('WebSocket access', () => {
 
   it('closes a connection without the token, with a reason, and answers nothing', async () => {
     const silent = connect(wsUrl)
-    expect(await silent.closed).toEqual({ code: WsClose.unauthorized, reason: expect.stringContaining('access token') })
+    expect(await silent.closed).toEqual({
+      code: WsClose.unauthorized,
+      reason: expect.stringContaining('access token'),
+    })
 
     const wrong = connect(wsUrl, { token: 'x'.repeat(32) })
     expect((await wrong.closed).code).toBe(WsClose.unauthorized)
@@ -129,9 +141,15 @@ describe('WebSocket access', () => {
   })
 
   it('refuses a handshake from another web site (cross-site WebSocket hijacking)', async () => {
-    const foreign = connect(wsUrl, { token: server.token, headers: { Origin: 'http://evil.example' } })
+    const foreign = connect(wsUrl, {
+      token: server.token,
+      headers: { Origin: 'http://evil.example' },
+    })
     expect(await refusedStatus(foreign)).toBe(403)
-    const own = connect(wsUrl, { token: server.token, headers: { Origin: `http://127.0.0.1:${server.port}` } })
+    const own = connect(wsUrl, {
+      token: server.token,
+      headers: { Origin: `http://127.0.0.1:${server.port}` },
+    })
     expect(await own.next()).toEqual({ authenticated: true })
     own.ws.close()
     const elsewhere = connect(`ws://127.0.0.1:${server.port}/other`, { token: server.token })
@@ -143,11 +161,18 @@ describe('WebSocket calls', () => {
   it('scans a folder with progress events and returns the loader’s own totals', async () => {
     const client = connect(wsUrl, { token: server.token })
     await client.next()
-    const progress = client.next<{ payload: { scanId: string } }>((m) => m.event === 'corpus.progress')
+    const progress = client.next<{ payload: { scanId: string } }>(
+      (m) => m.event === 'corpus.progress',
+    )
     const result = await client.request('corpus.scan', { folder: allowed, scanId: 'scan-1' })
     const direct = await loadCorpus({ folder: allowed })
     expect(result.ok).toBe(true)
-    const value = result.value as { scanId: string; totals: unknown; files: unknown; skipped: unknown }
+    const value = result.value as {
+      scanId: string
+      totals: unknown
+      files: unknown
+      skipped: unknown
+    }
     expect(value.scanId).toBe('scan-1')
     expect(value.totals).toEqual(direct.summary.totals)
     expect(value.files).toEqual(direct.summary.files)
@@ -164,22 +189,40 @@ describe('WebSocket calls', () => {
     expect(forbidden.error?.message).toContain(outside)
     const missing = await client.request('corpus.scan', { folder: join(allowed, 'nope') })
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } })
-    expect(await client.request('corpus.delete', {})).toMatchObject({ ok: false, error: { code: 'unknown-method' } })
-    expect(await client.request('corpus.scan', { folder: 42 })).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
+    expect(await client.request('corpus.delete', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-method' },
+    })
+    expect(await client.request('corpus.scan', { folder: 42 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    })
     client.ws.close()
   })
 
   it('answers malformed messages with an error and keeps serving', async () => {
     const client = connect(wsUrl, { token: server.token })
     await client.next()
-    for (const bad of ['not json', '[1,2]', '"text"', JSON.stringify({ method: 'app.info' }), JSON.stringify({ id: {}, method: 'app.info' })]) {
+    for (const bad of [
+      'not json',
+      '[1,2]',
+      '"text"',
+      JSON.stringify({ method: 'app.info' }),
+      JSON.stringify({ id: {}, method: 'app.info' }),
+    ]) {
       client.ws.send(bad)
-      const reply = await client.next<{ id: unknown; result: { ok: boolean; error: { code: string } } }>()
+      const reply = await client.next<{
+        id: unknown
+        result: { ok: boolean; error: { code: string } }
+      }>()
       expect(reply.id).toBeNull()
       expect(reply.result).toMatchObject({ ok: false, error: { code: 'invalid-input' } })
     }
     client.ws.send(JSON.stringify({ id: 7, input: {} }))
-    expect(await client.next()).toMatchObject({ id: 7, result: { ok: false, error: { code: 'invalid-input' } } })
+    expect(await client.next()).toMatchObject({
+      id: 7,
+      result: { ok: false, error: { code: 'invalid-input' } },
+    })
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true })
     expect(await client.next()).toMatchObject({ id: null, result: { ok: false } })
     expect((await client.request('app.info', {})).ok).toBe(true)
@@ -189,7 +232,9 @@ describe('WebSocket calls', () => {
   it('closes a connection that sends a message over the size limit', async () => {
     const client = connect(wsUrl, { token: server.token })
     await client.next()
-    client.ws.send(JSON.stringify({ id: 1, method: 'app.info', input: { pad: 'x'.repeat(100 * 1024) } }))
+    client.ws.send(
+      JSON.stringify({ id: 1, method: 'app.info', input: { pad: 'x'.repeat(100 * 1024) } }),
+    )
     expect((await client.closed).code).toBe(1009)
     const again = connect(wsUrl, { token: server.token })
     expect(await again.next()).toEqual({ authenticated: true })
@@ -199,7 +244,12 @@ describe('WebSocket calls', () => {
 
 describe('close', () => {
   it('closes its clients and stops listening', async () => {
-    const api = createEngineApi({ transport: 'websocket', version: '1', sampleCorpus: allowed, mayRead: () => true })
+    const api = createEngineApi({
+      transport: 'websocket',
+      version: '1',
+      sampleCorpus: allowed,
+      mayRead: () => true,
+    })
     const own = await startServer({ rendererDir, api, port: 0 })
     const client = connect(`ws://127.0.0.1:${own.port}/api`, { token: own.token })
     await client.next()
@@ -209,23 +259,37 @@ describe('close', () => {
   })
 
   it('prints a fresh random token unless one is given, and refuses an unsafe one', async () => {
-    const api = createEngineApi({ transport: 'websocket', version: '1', sampleCorpus: allowed, mayRead: () => true })
+    const api = createEngineApi({
+      transport: 'websocket',
+      version: '1',
+      sampleCorpus: allowed,
+      mayRead: () => true,
+    })
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/)
     expect(server.openUrl).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`)
     await expect(startServer({ rendererDir, api, token: 'short' })).rejects.toThrow(/access token/)
-    await expect(startServer({ rendererDir, api, token: 'a'.repeat(20) + ' b' })).rejects.toThrow(/access token/)
+    await expect(startServer({ rendererDir, api, token: 'a'.repeat(20) + ' b' })).rejects.toThrow(
+      /access token/,
+    )
   })
 })
 
 /** A GET with the path sent as is (fetch would normalise `..` away) and an optional Host header. */
-async function rawGet(port: number, path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
+async function rawGet(
+  port: number,
+  path: string,
+  host = `127.0.0.1:${port}`,
+): Promise<{ status: number; body: string }> {
   const { request } = await import('node:http')
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { Host: host } }, (res) => {
-      let body = ''
-      res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', headers: { Host: host } },
+      (res) => {
+        let body = ''
+        res.on('data', (chunk) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      },
+    )
     req.on('error', reject)
     req.end()
   })

@@ -5,8 +5,13 @@ import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../../src/shared
 export interface TestClient {
   ws: WebSocket
   /** The next message that satisfies `match`, parsed (earlier non-matching ones are kept). */
-  next<T = Record<string, unknown>>(match?: (message: Record<string, unknown>) => boolean): Promise<T>
-  request(method: string, input?: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>
+  next<T = Record<string, unknown>>(
+    match?: (message: Record<string, unknown>) => boolean,
+  ): Promise<T>
+  request(
+    method: string,
+    input?: unknown,
+  ): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>
   closed: Promise<{ code: number; reason: string }>
 }
 
@@ -22,7 +27,10 @@ export function connect(
   ]
   const ws = new WebSocket(url, protocols, { headers: options.headers })
   const inbox: Array<Record<string, unknown>> = []
-  const waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = []
+  const waiters: Array<{
+    match: (m: Record<string, unknown>) => boolean
+    resolve: (m: Record<string, unknown>) => void
+  }> = []
   ws.on('message', (data) => {
     const message = JSON.parse(String(data)) as Record<string, unknown>
     const index = waiters.findIndex((w) => w.match(message))
@@ -37,7 +45,9 @@ export function connect(
   const next = <T>(match: (m: Record<string, unknown>) => boolean = () => true): Promise<T> => {
     const index = inbox.findIndex(match)
     if (index >= 0) return Promise.resolve(inbox.splice(index, 1)[0] as T)
-    return new Promise((resolve) => waiters.push({ match, resolve: resolve as (m: Record<string, unknown>) => void }))
+    return new Promise((resolve) =>
+      waiters.push({ match, resolve: resolve as (m: Record<string, unknown>) => void }),
+    )
   }
 
   return {
@@ -48,9 +58,9 @@ export function connect(
       const id = `r${++requestId}`
       if (ws.readyState !== WebSocket.OPEN) await new Promise((resolve) => ws.once('open', resolve))
       ws.send(JSON.stringify({ id, method, input }))
-      const reply = await next<{ result: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }>(
-        (m) => m.id === id,
-      )
+      const reply = await next<{
+        result: { ok: boolean; value?: unknown; error?: { code: string; message: string } }
+      }>((m) => m.id === id)
       return reply.result
     },
   }

@@ -28,7 +28,9 @@ describe('corpus store', () => {
     expect(store.error).toBeNull()
     expect(store.summary?.totals).toEqual(direct.summary.totals)
     expect(store.summary?.files.map((f) => f.path)).toEqual(direct.summary.files.map((f) => f.path))
-    const groups = Object.fromEntries(store.skippedByReason.map((g) => [g.reason, g.paths.map((p) => p.path)]))
+    const groups = Object.fromEntries(
+      store.skippedByReason.map((g) => [g.reason, g.paths.map((p) => p.path)]),
+    )
     const expected: Record<string, string[]> = {}
     for (const skip of direct.summary.skipped) (expected[skip.reason] ??= []).push(skip.path)
     expect(groups).toEqual(expected)
@@ -41,7 +43,10 @@ describe('corpus store', () => {
     await store.scan(join(fixture.corpus, 'missing'))
     expect(store.status).toBe('error')
     expect(store.summary).toBeNull()
-    expect(store.error).toMatchObject({ code: 'not-found', message: expect.stringContaining('missing') })
+    expect(store.error).toMatchObject({
+      code: 'not-found',
+      message: expect.stringContaining('missing'),
+    })
 
     await store.scan(join(fixture.corpus, 'one.txt'))
     expect(store.error?.code).toBe('not-a-folder')
@@ -54,7 +59,9 @@ describe('corpus store', () => {
   it('cancels a scan in progress', async () => {
     const big = join(fixture.dir, 'big')
     await mkdir(big)
-    await Promise.all(Array.from({ length: 300 }, (_, i) => writeFile(join(big, `f${i}.txt`), `file ${i}\n`)))
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => writeFile(join(big, `f${i}.txt`), `file ${i}\n`)),
+    )
     const store = useCorpusStore()
     const scanning = store.scan(big)
     expect(store.status).toBe('scanning')
