@@ -3,6 +3,8 @@ import { register as registerServe } from './serve'
 import { register as registerCheckpoints } from './checkpoints'
 import { register as registerExport } from './export'
 import { register as registerScan } from './scan'
+import { register as registerTokenize } from './tokenize'
+import { register as registerPrepare } from './prepare'
 
 /** Every `cllm` subcommand. Add one line per command module. */
 export const commands: Array<(program: Command) => void> = [
@@ -10,4 +12,6 @@ export const commands: Array<(program: Command) => void> = [
   registerCheckpoints,
   registerExport,
   registerScan,
+  registerTokenize,
+  registerPrepare,
 ]

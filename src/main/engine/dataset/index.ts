@@ -5,6 +5,7 @@
 export { prepareDataset, layoutOf, type PrepareOptions, type PreparedDataset } from './prepare'
 export { encodeDocuments, tokenArrayFor, type EncodedStream, type TokenArray } from './encode'
 export {
+  checkFraction,
   chooseValidation,
   splitRanges,
   type SplitRanges,

@@ -1,0 +1,194 @@
+/**
+ * `cllm prepare <folder>`: load the corpus, build the vocabulary, encode the dataset and save both
+ * in a run folder under the checkpoint directory (tokenizer.json or vocab.txt, tokens.bin,
+ * dataset.json). Prints the original CLLM's "Vocabulary built" and "Dataset created" lines. Run it
+ * again on an unchanged corpus with the same settings and the saved dataset is reused.
+ */
+import { availableParallelism } from 'node:os'
+import { basename, join, relative, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { loadCorpus } from '../../main/engine/corpus'
+import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/engine/dataset'
+import { checkVocabSize } from '../../main/engine/tokenizer'
+import { UserError } from '../../shared/errors'
+import {
+  DEFAULT_VALIDATION_FRACTION,
+  DEFAULT_VOCAB_SIZE,
+  TokenizerKind,
+  type DatasetSummary,
+  type TokenizeProgress,
+} from '../../shared/tokenizer'
+import { formatBytes } from './checkpoints'
+
+export const DEFAULT_SEQ_LEN = 128
+
+export interface PrepareCommandOptions {
+  vocabSize?: string
+  tokenizer?: string
+  seqLen?: string
+  checkpointDir?: string
+  runName?: string
+  threads?: string
+  seed?: string
+  valFraction?: string
+  json?: boolean
+}
+
+export interface PrepareCommandResult {
+  runDir: string
+  reused: boolean
+  summary: DatasetSummary
+  files: PreparedDataset['files']
+  corpus: { files: number; bytes: number; skipped: number }
+}
+
+export function register(program: Command): void {
+  program
+    .command('prepare')
+    .description(
+      'Build the vocabulary and the encoded dataset for a folder, saved in a run folder.',
+    )
+    .argument('<folder>', 'folder of text files to train on')
+    .option(
+      '--vocab-size <n>',
+      'vocabulary size, special tokens included',
+      String(DEFAULT_VOCAB_SIZE),
+    )
+    .option(
+      '--tokenizer <kind>',
+      'bpe (byte-level BPE, tokenizer.json) or word (CLLM words, vocab.txt)',
+      'bpe',
+    )
+    .option('--seq-len <n>', 'training window length the corpus must hold', String(DEFAULT_SEQ_LEN))
+    .option('--checkpoint-dir <dir>', 'folder that holds the run folders', './checkpoints')
+    .option('--run-name <name>', 'run folder name (default: the corpus folder name)')
+    .option('--threads <n>', 'threads that encode the corpus (default: the cores, at most 8)')
+    .option('--seed <n>', 'seed of the train/validation split', '0')
+    .option(
+      '--val-fraction <f>',
+      'share of the corpus kept for validation',
+      String(DEFAULT_VALIDATION_FRACTION),
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (folder: string, options: PrepareCommandOptions) => {
+      const interactive = process.stderr.isTTY === true && !options.json
+      await prepareCommand(
+        folder,
+        options,
+        (line) => process.stdout.write(`${line}\n`),
+        interactive ? showProgress : undefined,
+      )
+      if (interactive) process.stderr.write('\r\x1b[K')
+    })
+}
+
+export async function prepareCommand(
+  folder: string,
+  options: PrepareCommandOptions,
+  print: (line: string) => void,
+  onProgress?: (progress: TokenizeProgress) => void,
+): Promise<PrepareCommandResult> {
+  const kind = TokenizerKind.safeParse(options.tokenizer ?? 'bpe')
+  if (!kind.success)
+    throw new UserError(
+      'invalid-config',
+      `--tokenizer ${options.tokenizer} is not one of: bpe, word.`,
+    )
+  const vocabSize = integerOption('--vocab-size', options.vocabSize, DEFAULT_VOCAB_SIZE)
+  checkVocabSize(kind.data, vocabSize)
+  const seqLen = integerOption('--seq-len', options.seqLen, DEFAULT_SEQ_LEN, 1)
+  const threads = integerOption(
+    '--threads',
+    options.threads,
+    Math.min(8, availableParallelism()),
+    1,
+  )
+  const seed = integerOption('--seed', options.seed, 0, 0)
+  const validationFraction =
+    options.valFraction === undefined ? DEFAULT_VALIDATION_FRACTION : Number(options.valFraction)
+  checkFraction(validationFraction)
+  const checkpointDir = resolve(options.checkpointDir ?? './checkpoints')
+  const runName = options.runName ?? runNameFor(folder)
+  if (!/^[\w.-]+$/.test(runName) || runName === '.' || runName === '..') {
+    throw new UserError(
+      'invalid-config',
+      `--run-name ${JSON.stringify(runName)} must be letters, digits, '.', '-' or '_'.`,
+    )
+  }
+  const runDir = join(checkpointDir, runName)
+
+  const { summary: scan, documents } = await loadCorpus({ folder, excludeDir: checkpointDir })
+  const prepared = await prepareDataset({
+    documents,
+    tokenizer: { kind: kind.data, vocabSize },
+    runDir,
+    seqLen,
+    validationFraction,
+    seed,
+    threads,
+    onProgress,
+  })
+  const result: PrepareCommandResult = {
+    runDir,
+    reused: prepared.reused,
+    summary: prepared.summary,
+    files: prepared.files,
+    corpus: { files: scan.totals.files, bytes: scan.totals.bytes, skipped: scan.skipped.length },
+  }
+  if (options.json) {
+    print(JSON.stringify(result, null, 2))
+    return result
+  }
+  const { summary } = prepared
+  const skipped = scan.skipped.length > 0 ? `, ${scan.skipped.length} skipped` : ''
+  print(`Corpus: ${scan.totals.files} files, ${formatBytes(scan.totals.bytes)}${skipped}`)
+  print(
+    `Vocabulary built: ${summary.vocabSize} tokens (${summary.tokenizer}${summary.vocabSize < vocabSize ? `, fewer than the ${vocabSize} asked: the corpus ran out of ${kind.data === 'bpe' ? 'pairs to merge' : 'distinct words'}` : ''})`,
+  )
+  print(
+    `Dataset created: ${summary.totalTokens} tokens (train ${summary.trainTokens}, validation ${summary.valTokens})`,
+  )
+  print(`Compression: ${summary.bytesPerToken.toFixed(2)} bytes per token`)
+  if (prepared.split.overlapping) {
+    print(
+      `Note: the corpus is shorter than two windows of ${seqLen + 1} tokens, so its one validation window overlaps the training text.`,
+    )
+  }
+  const where = relative(process.cwd(), runDir) || '.'
+  print(prepared.reused ? `Reused the dataset already saved in ${where}:` : `Saved to ${where}:`)
+  for (const file of [prepared.files.tokenizer, prepared.files.tokens, prepared.files.manifest]) {
+    print(`  ${basename(file)}`)
+  }
+  return result
+}
+
+function integerOption(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min = -Infinity,
+): number {
+  if (value === undefined) return fallback
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isSafeInteger(number) || number < min) {
+    throw new UserError(
+      'invalid-config',
+      `${flag} ${value} must be a whole number${min > -Infinity ? ` of at least ${min}` : ''}.`,
+    )
+  }
+  return number
+}
+
+/** The corpus folder's name, made safe as a folder name. */
+function runNameFor(folder: string): string {
+  const name = basename(resolve(folder))
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^[.-]+/, '')
+  return name || 'run'
+}
+
+function showProgress(progress: TokenizeProgress): void {
+  const label = progress.phase === 'train' ? 'Building vocabulary' : 'Encoding'
+  const percent = progress.total > 0 ? Math.floor((100 * progress.done) / progress.total) : 100
+  process.stderr.write(`\r\x1b[K${label}: ${percent}%`)
+}
