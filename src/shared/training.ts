@@ -277,6 +277,8 @@ export const PrepareProgress = z.object({
   detail: z.string(),
   /** 0..1 within the phase when known. */
   fraction: z.number().min(0).max(1).optional(),
+  /** True on the line that sums up a finished phase (corpus read, dataset encoded). */
+  done: z.boolean().optional(),
 })
 export type PrepareProgress = z.infer<typeof PrepareProgress>
 

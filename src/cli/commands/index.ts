@@ -2,6 +2,9 @@ import type { Command } from 'commander'
 import { register as registerServe } from './serve'
 import { register as registerCheckpoints } from './checkpoints'
 import { register as registerExport } from './export'
+import { register as registerTrain } from './train'
+import { register as registerGenerate } from './generate'
+import { register as registerEvaluate } from './evaluate'
 import { register as registerScan } from './scan'
 import { register as registerTokenize } from './tokenize'
 import { register as registerPrepare } from './prepare'
@@ -11,6 +14,9 @@ export const commands: Array<(program: Command) => void> = [
   registerServe,
   registerCheckpoints,
   registerExport,
+  registerTrain,
+  registerGenerate,
+  registerEvaluate,
   registerScan,
   registerTokenize,
   registerPrepare,

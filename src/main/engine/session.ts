@@ -221,6 +221,7 @@ export class TrainingSession {
       'corpus',
       `Corpus: ${corpus.summary.totals.files} files, ${corpus.summary.totals.bytes.toLocaleString('en-US')} bytes`,
       1,
+      true,
     )
     const documents = corpus.documents.filter((document) => document.text.length > 0)
     const fingerprint = corpusFingerprint(documents)
@@ -266,6 +267,7 @@ export class TrainingSession {
       'dataset',
       `${dataset.summary.totalTokens.toLocaleString('en-US')} tokens (training ${dataset.summary.trainTokens.toLocaleString('en-US')}, validation ${dataset.summary.valTokens.toLocaleString('en-US')})${dataset.reused ? ', from the cache' : ''}`,
       1,
+      true,
     )
     if (tokenizer.vocabSize !== this.config.model.vocabSize) {
       if (resumed) {
@@ -374,7 +376,24 @@ export class TrainingSession {
       metricsQueue = metricsQueue.then(() => appendMetrics(runDir, records))
     }
 
+    const period = new SphereTotals()
+    const epochSpheres = new SphereTotals()
+    let points: MetricPoint[] = []
+    let lastFlush = performance.now()
+    let lastYield = lastFlush
+    let periodTokens = 0
+    const loopStart = performance.now()
+    let pausedMs = 0
+    let epochStart = performance.now()
+    let epochLossSum = 0
+    let epochSteps = 0
+    let epochTokens = 0
+    let lastLoss = NaN
+    let lastLr = 0
+    let tokensPerSec = 0
+
     const saveAt = async (kind: 'periodic' | 'stop' | 'final'): Promise<void> => {
+      flush(performance.now())
       const path = kind === 'final' ? finalModelPath(runDir) : checkpointPath(runDir, step)
       const metadata: CheckpointMetadata = {
         config: checkpointConfig(this.config),
@@ -428,29 +447,14 @@ export class TrainingSession {
       this.setState(this.pauseRequested ? 'paused' : 'training')
     }
 
-    const period = new SphereTotals()
-    const epochSpheres = new SphereTotals()
-    let points: MetricPoint[] = []
-    let lastFlush = performance.now()
-    let lastYield = lastFlush
-    let periodTokens = 0
-    const loopStart = performance.now()
-    let pausedMs = 0
-    let epochStart = performance.now()
-    let epochLossSum = 0
-    let epochSteps = 0
-    let epochTokens = 0
-    let lastLoss = NaN
-    let lastLr = 0
-    let tokensPerSec = 0
-
     const flush = (now: number): void => {
+      if (points.length === 0) return
       const elapsed = (now - lastFlush) / 1000
       if (elapsed > 0 && periodTokens > 0) tokensPerSec = periodTokens / elapsed
       const done = step - p.startStep
       const activeSec = (now - loopStart - pausedMs) / 1000
       const etaSec = done > 0 ? ((totalSteps - step) * activeSec) / done : 0
-      if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
+      writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
       this.emitter.emit('training.progress', {
         runId: this.runId,
         step,
@@ -524,6 +528,7 @@ export class TrainingSession {
 
         if (endOfEpoch) {
           const now = performance.now()
+          flush(now) // progress up to this step goes out first, so events stay in step order
           const seconds = (now - epochStart) / 1000
           this.emitter.emit('training.epoch', {
             runId: this.runId,
@@ -632,9 +637,9 @@ export class TrainingSession {
   private lastPrepare = { phase: '', at: 0 }
 
   /** Preparation progress, throttled like training progress (a new phase or a finished one always goes out). */
-  private prepareEvent(phase: PreparePhaseName, detail: string, fraction?: number): void {
+  private prepareEvent(phase: PreparePhaseName, detail: string, fraction?: number, done = false): void {
     const now = performance.now()
-    const due = phase !== this.lastPrepare.phase || fraction === 1 || now - this.lastPrepare.at >= PROGRESS_INTERVAL_MS
+    const due = phase !== this.lastPrepare.phase || done || now - this.lastPrepare.at >= PROGRESS_INTERVAL_MS
     if (!due) return
     this.lastPrepare = { phase, at: now }
     this.emitter.emit('training.prepare', {
@@ -642,6 +647,7 @@ export class TrainingSession {
       phase,
       detail,
       ...(fraction !== undefined ? { fraction } : {}),
+      ...(done ? { done } : {}),
     })
   }
 

@@ -34,8 +34,15 @@ export async function generateText(
 ): Promise<GenerationResult> {
   const prompt = options.prompt === '' ? [] : tokenizer.encode(options.prompt)
   const context = prompt.length > 0 ? [...prompt] : [tokenizer.endOfText]
+  // The continuation is the decoded context minus the decoded start, so a tokenizer that puts
+  // spaces between tokens (the word tokenizer) gives "the cat" + " sat", not "the catsat".
+  const start = context.length
+  const base = tokenizer.decode(context)
+  const continuation = (): string => {
+    const all = tokenizer.decode(context)
+    return all.startsWith(base) ? all.slice(base.length) : tokenizer.decode(context.slice(start))
+  }
   const random = createRng(options.seed)
-  const generated: number[] = []
   let emitted = ''
   let stoppedAtEndOfText = false
   for (let i = 0; i < options.maxTokens; i++) {
@@ -47,15 +54,15 @@ export async function generateText(
       break
     }
     context.push(next)
-    generated.push(next)
-    const text = tokenizer.decode(generated)
+    const text = continuation()
     // Hold back a trailing replacement character: the next token may complete that character.
-    if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
-      onText?.(text.startsWith(emitted) ? text.slice(emitted.length) : text)
+    if (!text.endsWith('\uFFFD') && text.length > emitted.length && text.startsWith(emitted)) {
+      onText?.(text.slice(emitted.length))
       emitted = text
     }
   }
-  const text = tokenizer.decode(generated)
+  const text = continuation()
   if (text !== emitted && text.startsWith(emitted)) onText?.(text.slice(emitted.length))
+  const generated = context.slice(start)
   return { text, tokens: generated, stoppedAtEndOfText }
 }

@@ -1,0 +1,316 @@
+/**
+ * `cllm train <folder>`: train a model on a folder of text, with the flags of the original CLLM
+ * example (and their defaults), printing the config, a progress line per evaluation interval, a
+ * per-epoch summary with each sphere's work, and a sample at the end. `--json` prints every
+ * training event as one JSON object per line instead. Ctrl-C stops gracefully with a checkpoint.
+ */
+import { Command, Option } from 'commander'
+import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
+import { UserError } from '../../shared/errors'
+import {
+  warmupSteps,
+  type EpochSummary,
+  type RunConfigInput,
+  type RunFinished,
+  type RunStarted,
+  type SphereStatsPayload,
+  type TrainingEvent,
+  type TrainingProgress,
+} from '../../shared/training'
+
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+}
+
+export const stdio: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+}
+
+export interface TrainFlags {
+  vocabSize?: number
+  embedDim?: number
+  numLayers?: number
+  numHeads?: number
+  batchSize?: number
+  seqLen?: number
+  learningRate?: number
+  epochs?: number
+  threads?: number
+  checkpointDir?: string
+  maxSteps?: number
+  warmup?: number
+  weightDecay?: number
+  gradClip?: number
+  seed?: number
+  evalInterval?: number
+  checkpointInterval?: number
+  keep?: number
+  tokenizer?: 'bpe' | 'word'
+  valFraction?: number
+  runName?: string
+  resume?: string
+  force?: boolean
+  json?: boolean
+}
+
+/** Each run-config field and the flag that sets it, so errors name what the user typed. */
+const FLAGS = {
+  'model.vocabSize': '--vocab-size',
+  'model.embedDim': '--embed-dim',
+  'model.numLayers': '--num-layers',
+  'model.numHeads': '--num-heads',
+  'model.seqLen': '--seq-len',
+  'training.batchSize': '--batch-size',
+  'training.learningRate': '--learning-rate',
+  'training.epochs': '--epochs',
+  'training.threads': '--threads',
+  'training.maxSteps': '--max-steps',
+  'training.warmup': '--warmup',
+  'training.weightDecay': '--weight-decay',
+  'training.gradClip': '--grad-clip',
+  'training.seed': '--seed',
+  'training.evalInterval': '--eval-interval',
+  'training.checkpointInterval': '--checkpoint-interval',
+  'training.keep': '--keep',
+  'training.tokenizer': '--tokenizer',
+  'training.valFraction': '--val-fraction',
+  'paths.checkpointDir': '--checkpoint-dir',
+  'paths.runName': '--run-name',
+} as const
+
+/** "model.numHeads: must divide embedDim" → "--num-heads: must divide --embed-dim". */
+export function withFlagNames(message: string): string {
+  let text = message
+  for (const [path, flag] of Object.entries(FLAGS)) {
+    const field = path.split('.')[1]
+    text = text.replaceAll(path, flag).replace(new RegExp(`\\b${field}\\b`, 'g'), flag)
+  }
+  return text
+}
+
+const number = (value: string): number => (value.trim() === '' ? Number.NaN : Number(value))
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train a GPT-style model on the text files in a folder.')
+    .argument('<folder>', 'folder with the training text')
+    .option('--vocab-size <n>', 'vocabulary size (default 500)', number)
+    .option('--embed-dim <n>', 'embedding dimension (default 64)', number)
+    .option('--num-layers <n>', 'transformer layers (default 2)', number)
+    .option('--num-heads <n>', 'attention heads, must divide --embed-dim (default 4)', number)
+    .option('--batch-size <n>', 'windows per step (default 4)', number)
+    .option('--seq-len <n>', 'context length in tokens (default 32)', number)
+    .option('--learning-rate <x>', 'peak learning rate (default 0.001)', number)
+    .option('--epochs <n>', 'passes over the training tokens (default 1)', number)
+    .option('--threads <n>', 'spheres (worker threads) (default: every core)', number)
+    .option('--checkpoint-dir <dir>', 'where run folders are created (default ./checkpoints)')
+    .option('--max-steps <n>', "the run's total steps, counting those of a resumed checkpoint (overrides --epochs)", number)
+    .option('--warmup <n>', 'linear warmup steps (default: 5% of the steps, at most 100)', number)
+    .option('--weight-decay <x>', 'AdamW weight decay (default 0.01)', number)
+    .option('--grad-clip <x>', 'global gradient-norm clip, 0 for none (default 1)', number)
+    .option('--seed <n>', 'seed for initialisation, split and sampling (default 42)', number)
+    .option('--eval-interval <n>', 'steps between validation losses and progress lines (default 100)', number)
+    .option('--checkpoint-interval <n>', 'steps between checkpoints, 0 for only on stop and at the end (default 500)', number)
+    .option('--keep <n>', 'periodic checkpoints kept, besides the best (default 3)', number)
+    .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
+    .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
+    .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
+    .option('--resume <checkpoint>', 'continue training from a checkpoint file')
+    .option('--force', 'resume even though the corpus changed since the checkpoint')
+    .option('--json', 'print one JSON object per line (the training events)')
+    .action(async (folder: string, flags: TrainFlags) => {
+      const finished = await train(folder, flags, stdio, { handleSignals: true })
+      if (finished.reason === 'stopped') process.exitCode = 130
+    })
+}
+
+/** The config a user asked for: only the flags they gave, so defaults (or a checkpoint) fill the rest. */
+export function configFromFlags(flags: TrainFlags): RunConfigInput {
+  const pick = <K extends keyof TrainFlags>(...keys: K[]) =>
+    Object.fromEntries(keys.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]))
+  return {
+    model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
+    training: pick(
+      'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction',
+    ),
+    paths: pick('checkpointDir', 'runName'),
+  } as RunConfigInput
+}
+
+export interface TrainControl {
+  /** Ctrl-C stops the run gracefully (a second Ctrl-C exits at once). */
+  handleSignals?: boolean
+  /** Called with the session once it exists (tests use it to stop or pause). */
+  onSession?: (session: TrainingSession) => void
+  /** Extra session options (test hooks). */
+  session?: Partial<SessionOptions>
+}
+
+/** Runs `cllm train`; resolves with how the run ended, throws when it failed. */
+export async function train(folder: string, flags: TrainFlags, io: CliIo, control: TrainControl = {}): Promise<RunFinished> {
+  let session: TrainingSession
+  try {
+    session = await createSession({
+      folder,
+      config: configFromFlags(flags),
+      ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+      ...(flags.force ? { force: true } : {}),
+      ...control.session,
+    })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'invalid-config') {
+      throw new UserError(error.code, withFlagNames(error.message))
+    }
+    throw error
+  }
+  control.onSession?.(session)
+  const printer = flags.json ? new JsonPrinter(io) : new TextPrinter(io)
+  session.on((event) => printer.print(event))
+
+  let interrupts = 0
+  const onSigint = (): void => {
+    interrupts++
+    if (interrupts === 1) {
+      io.err('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)…\n')
+      session.stop()
+    } else {
+      process.exit(130)
+    }
+  }
+  if (control.handleSignals) process.on('SIGINT', onSigint)
+  try {
+    const finished = await session.run()
+    if (finished.state === 'failed') {
+      const message = withFlagNames(finished.message ?? 'Training failed.')
+      if (finished.code && finished.code !== 'internal') throw new UserError(finished.code, message)
+      throw new Error(`Training failed at step ${finished.step}: ${message}`)
+    }
+    return finished
+  } finally {
+    if (control.handleSignals) process.off('SIGINT', onSigint)
+  }
+}
+
+// ── output ──────────────────────────────────────────────────────────────────────────────────────
+
+class JsonPrinter {
+  constructor(private readonly io: CliIo) {}
+  print(event: TrainingEvent): void {
+    this.io.out(`${JSON.stringify(event)}\n`)
+  }
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const loss = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4))
+const plural = (n: number, word: string, words = `${word}s`) => `${fmt(n)} ${n === 1 ? word : words}`
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-'
+  const s = Math.round(seconds)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`
+}
+
+/** `Sphere  3 (group  3): 128 batches, 97.1% busy, 4,096 tokens, 1.23 s busy, 0.04 s waiting, loss 3.2100` */
+export function formatSphere(sphere: SphereStatsPayload): string {
+  return (
+    `Sphere ${String(sphere.id).padStart(2)} (group ${String(sphere.group).padStart(2)}): ` +
+    `${plural(sphere.batches, 'batch', 'batches')}, ${(sphere.utilisation * 100).toFixed(1)}% busy, ` +
+    `${plural(sphere.tokens, 'token')}, ${(sphere.busyNs / 1e9).toFixed(2)} s busy, ${(sphere.waitNs / 1e9).toFixed(2)} s waiting` +
+    (sphere.loss === null ? '' : `, loss ${loss(sphere.loss)}`)
+  )
+}
+
+export function formatConfig(started: RunStarted): string[] {
+  const { model, training } = started.config
+  const warmup = warmupSteps(training, started.totalSteps)
+  const steps =
+    training.maxSteps !== undefined
+      ? `${fmt(started.totalSteps)} steps (--max-steps; ${fmt(started.stepsPerEpoch)} steps per epoch)`
+      : `${plural(training.epochs, 'epoch')} × ${fmt(started.stepsPerEpoch)} steps = ${fmt(started.totalSteps)} steps`
+  const lines = [
+    `Run folder  ${started.runDir}`,
+    `Tokenizer   ${started.tokenizer.kind}, ${fmt(started.tokenizer.vocabSize)} tokens; data ${fmt(started.trainTokens)} training + ${fmt(started.valTokens)} validation tokens`,
+    `Model       GPT-2 style: vocab ${model.vocabSize}, embed ${model.embedDim}, ${plural(model.numLayers, 'layer')}, ${plural(model.numHeads, 'head')}, seq ${model.seqLen} — ${fmt(started.parameters)} parameters`,
+    `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
+    `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
+  ]
+  if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
+  if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)
+  return lines
+}
+
+class TextPrinter {
+  private started: RunStarted | null = null
+  private lastPhase = ''
+  private lossSum = 0
+  private lossCount = 0
+
+  constructor(private readonly io: CliIo) {}
+
+  print({ event, payload }: TrainingEvent): void {
+    const line = (text: string) => this.io.out(`${text}\n`)
+    switch (event) {
+      case 'training.prepare':
+        // The first line of each phase (what is being done) and the line that sums it up.
+        if (payload.done || (payload.phase !== this.lastPhase && payload.phase !== 'corpus')) line(payload.detail)
+        this.lastPhase = payload.phase
+        break
+      case 'training.started':
+        this.started = payload
+        for (const text of formatConfig(payload)) line(text)
+        for (const warning of payload.warnings) this.io.err(`Warning: ${warning}\n`)
+        break
+      case 'training.progress':
+        this.progress(payload, line)
+        break
+      case 'training.epoch':
+        this.epoch(payload, line)
+        break
+      case 'training.checkpoint':
+        line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
+        break
+      case 'training.finished':
+        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}.`)
+        if (payload.reason === 'completed') {
+          line(`Done: ${fmt(payload.step)} steps in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}, validation loss ${loss(payload.valLoss)}.`)
+        }
+        if (payload.sample !== null) line(`Sample:\n${payload.sample}`)
+        break
+      default:
+        break
+    }
+  }
+
+  private progress(p: TrainingProgress, line: (text: string) => void): void {
+    const width = String(p.totalSteps).length
+    for (const point of p.points) {
+      this.lossSum += point.loss
+      this.lossCount++
+      if (point.valLoss === undefined) continue
+      const meanLoss = this.lossSum / this.lossCount
+      this.lossSum = 0
+      this.lossCount = 0
+      line(
+        `step ${String(point.step).padStart(width)}/${p.totalSteps}  epoch ${point.epoch + 1}/${p.epochs}  ` +
+          `loss ${loss(meanLoss)}  val ${loss(point.valLoss)}  lr ${point.lr.toExponential(2)}  ` +
+          `${fmt(p.tokensPerSec)} tok/s  ETA ${formatDuration(point.step === p.totalSteps ? 0 : p.etaSec)}`,
+      )
+    }
+  }
+
+  private epoch(e: EpochSummary, line: (text: string) => void): void {
+    const epochs = this.started ? Math.max(1, Math.ceil(this.started.totalSteps / this.started.stepsPerEpoch)) : e.epoch + 1
+    line(
+      `Epoch ${e.epoch + 1}/${epochs}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
+        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s`,
+    )
+    for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A trained model opened from one checkpoint file, for generation and evaluation: the checkpoint
+ * is self-contained, so its tokenizer and weights are all that is needed.
+ */
+import { resolve } from 'node:path'
+import { loadCheckpoint, type Checkpoint } from '../checkpoints'
+import type { Trainer } from '../model/trainer'
+import { createTrainer } from '../spheres/pool'
+import { parseTokenizer, type Tokenizer } from '../tokenizer'
+import { UserError } from '../../../shared/errors'
+import { ADAMW_DEFAULTS, GenerateOptions, type EvaluationResult, type GenerateOptionsInput } from '../../../shared/training'
+import type { ModelConfig } from '../model/trainer'
+import { generateText, type GenerationResult } from './generate'
+import { scoreTokens } from './scoring'
+
+export interface OpenModelOptions {
+  /** Spheres for the forward passes (default 1: generation runs one sequence at a time). */
+  threads?: number
+  /** Windows evaluated at once (the pool's batch). */
+  batchSize?: number
+}
+
+export interface OpenModel {
+  path: string
+  checkpoint: Checkpoint
+  tokenizer: Tokenizer
+  trainer: Trainer
+  close(): Promise<void>
+}
+
+export async function openCheckpointModel(path: string, options: OpenModelOptions = {}): Promise<OpenModel> {
+  const absolute = resolve(path)
+  const checkpoint = await loadCheckpoint(absolute)
+  const { metadata } = checkpoint
+  const tokenizer = parseTokenizer(metadata.tokenizer, absolute)
+  const model = metadata.config.model as ModelConfig
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new UserError(
+      'corrupt-checkpoint',
+      `Cannot use checkpoint ${absolute}: its tokenizer has ${tokenizer.vocabSize} tokens but its model ${model.vocabSize}.`,
+    )
+  }
+  const threads = options.threads ?? 1
+  const trainer = await createTrainer({
+    model,
+    adamw: { ...ADAMW_DEFAULTS, weightDecay: 0, gradClip: 0 },
+    batchSize: Math.max(threads, options.batchSize ?? threads),
+    threads,
+    seed: 0,
+  })
+  try {
+    trainer.setState(checkpoint.state)
+  } catch (error) {
+    await trainer.close()
+    throw error
+  }
+  return { path: absolute, checkpoint, tokenizer, trainer, close: () => trainer.close() }
+}
+
+/** Generates text after a prompt; `onText` receives the text as it is produced. */
+export async function generateFromCheckpoint(
+  model: OpenModel,
+  input: GenerateOptionsInput,
+  onText?: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<GenerationResult> {
+  return generateText(model.trainer, model.tokenizer, GenerateOptions.parse(input), onText, signal)
+}
+
+/**
+ * Mean cross-entropy (nats per token) and perplexity of texts under the model. Each text is scored
+ * on its own (see scoring.ts: every token but a text's first is predicted, in windows of seqLen).
+ */
+export async function evaluateTexts(model: OpenModel, texts: readonly string[], chunk?: number): Promise<EvaluationResult> {
+  let sumLoss = 0
+  let tokens = 0
+  for (const text of texts) {
+    const ids = model.tokenizer.encode(text)
+    const score = await scoreTokens(model.trainer, ids, chunk)
+    sumLoss += score.sumLoss
+    tokens += score.tokens
+  }
+  if (tokens === 0) {
+    throw new UserError('no-usable-text', 'The text is too short to score: it needs at least two tokens.')
+  }
+  const loss = sumLoss / tokens
+  return { loss, perplexity: Math.exp(loss), tokens }
+}
