@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { configFromFlags, register, train, withFlagNames } from '../../../../src/cli/commands/train'
+import { UserError } from '../../../../src/shared/errors'
+import { trainingEvents, type TrainingEventName } from '../../../../src/shared/training'
+import { workspace, type Workspace } from '../../main/engine/session/fixtures'
+import { capture } from './cli-fixtures'
+
+let ws: Workspace
+beforeAll(async () => {
+  ws = await workspace(4, 250)
+})
+afterAll(async () => {
+  await ws.cleanup()
+})
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+const tiny = () => ({
+  vocabSize: 64,
+  embedDim: 32,
+  numLayers: 1,
+  numHeads: 2,
+  seqLen: 16,
+  tokenizer: 'word' as const,
+  threads: 2,
+  checkpointDir: ws.checkpoints,
+})
+
+describe('cllm train', () => {
+  it('prints the config with the parameter count, progress lines, the sphere table and a sample', async () => {
+    const io = capture()
+    const finished = await train(ws.corpus, { ...tiny(), maxSteps: 30, evalInterval: 10, runName: 'text' }, io)
+    const out = io.stdout()
+    expect(finished).toMatchObject({ state: 'done', reason: 'completed', step: 30 })
+    expect(out).toMatch(/^Model {7}GPT-2 style: vocab \d+, embed 32, 1 layer, 2 heads, seq 16 — [\d,]+ parameters$/m)
+    expect(out).toMatch(/^Training {4}batch 4, learning rate 0\.001 /m)
+    expect(out).toMatch(/30 steps \(--max-steps; \d+ steps per epoch\) on 2 threads/)
+    for (const step of [10, 20, 30]) {
+      expect(out).toMatch(new RegExp(`^step ${step}/30  epoch 1/1  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}  lr \\S+  [\\d,]+ tok/s  ETA \\d+:\\d\\d$`, 'm'))
+    }
+    expect(out).toMatch(/^Epoch 1\/1: mean loss \d+\.\d{4}, validation loss \d+\.\d{4}/m)
+    expect(out).toMatch(/^ {2}Sphere {2}0 \(group {2}0\): 30 batches, \d+\.\d% busy, /m)
+    expect(out).toMatch(/^ {2}Sphere {2}1 \(group {2}1\): 30 batches, /m)
+    expect(out).toContain(`Final model ${join(ws.checkpoints, 'text', 'final_model.safetensors')}`)
+    expect(out).toMatch(/^Sample:\n.+/m)
+    expect(existsSync(join(ws.checkpoints, 'text', 'final_model.safetensors'))).toBe(true)
+  })
+
+  it('prints one JSON event per line with --json, and resumes to --max-steps as the total', async () => {
+    const first = capture()
+    const stopped = await train(ws.corpus, { ...tiny(), maxSteps: 20, json: true, runName: 'json' }, first, {
+      session: { stopAtStep: 10 },
+    })
+    expect(stopped).toMatchObject({ reason: 'stopped', step: 10 })
+    const lines = first.stdout().trim().split('\n')
+    for (const line of lines) {
+      const { event, payload } = JSON.parse(line) as { event: TrainingEventName; payload: unknown }
+      expect(trainingEvents[event].safeParse(payload).success, line).toBe(true)
+    }
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'training.finished', payload: { reason: 'stopped' } })
+
+    const second = capture()
+    const resumed = await train(ws.corpus, { resume: stopped.checkpoint!, maxSteps: 25, threads: 1 }, second)
+    expect(resumed).toMatchObject({ reason: 'completed', step: 25 })
+    expect(second.stdout()).toMatch(/Resuming {4}\S+checkpoint_step_10\.safetensors at step 10 of 25/)
+  })
+
+  it('refuses impossible configs naming the flag, before any work', async () => {
+    const refused = (flags: Parameters<typeof train>[1]) =>
+      train(ws.corpus, { ...tiny(), checkpointDir: join(ws.root, 'never'), ...flags }, capture()).then(
+        () => new Error('accepted'),
+        (error: Error) => error,
+      )
+    const heads = await refused({ numHeads: 3 })
+    expect(heads).toBeInstanceOf(UserError)
+    expect(heads.message).toBe('--num-heads: must divide --embed-dim (32 is not a multiple of 3)')
+    expect((await refused({ learningRate: Number.NaN })).message).toMatch(/^--learning-rate: /)
+    expect((await refused({ batchSize: 0 })).message).toMatch(/^--batch-size: must be at least 1/)
+    expect((await refused({ embedDim: 8192, numLayers: 64, numHeads: 8 })).message).toMatch(/needs [\d.]+ GiB, more than/)
+    expect(existsSync(join(ws.root, 'never'))).toBe(false)
+  })
+
+  it('registers the CLLM flags and passes only those given', async () => {
+    const program = new Command().exitOverride()
+    register(program)
+    const command = program.commands.find((c) => c.name() === 'train')!
+    const flags = command.options.map((o) => o.long)
+    for (const flag of [
+      '--vocab-size', '--embed-dim', '--num-layers', '--num-heads', '--batch-size', '--seq-len', '--learning-rate',
+      '--epochs', '--threads', '--checkpoint-dir', '--max-steps', '--warmup', '--weight-decay', '--grad-clip', '--seed',
+      '--eval-interval', '--checkpoint-interval', '--keep', '--tokenizer', '--resume', '--json',
+    ]) {
+      expect(flags).toContain(flag)
+    }
+    expect(configFromFlags({ embedDim: 128, learningRate: 0.01 })).toEqual({
+      model: { embedDim: 128 },
+      training: { learningRate: 0.01 },
+      paths: {},
+    })
+    expect(withFlagNames('training.learningRate: must be a finite number')).toBe('--learning-rate: must be a finite number')
+
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    await program.parseAsync(['node', 'cllm', 'train', ws.corpus, ...flagsOf({ ...tiny(), maxSteps: 5, runName: 'parsed' })])
+    expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^step 5\/5 /m)
+    expect(existsSync(join(ws.checkpoints, 'parsed', 'final_model.safetensors'))).toBe(true)
+  })
+})
+
+function flagsOf(flags: Record<string, string | number>): string[] {
+  return Object.entries(flags).flatMap(([key, value]) => [`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(value)])
+}
