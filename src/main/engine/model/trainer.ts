@@ -1,0 +1,86 @@
+/**
+ * The contract between the training session and the compute engine (model + sphere pool).
+ * The session decides *what* to train on and when (sampler, schedule, checkpoints, events); the
+ * trainer does the arithmetic on the sphere pool. Implemented in src/main/engine/spheres/.
+ */
+
+export interface ModelConfig {
+  vocabSize: number
+  /** Context length: the model's n_positions and the training window. */
+  seqLen: number
+  dModel: number
+  nLayers: number
+  nHeads: number
+}
+
+export interface AdamWConfig {
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  /** Global-norm clipping threshold; 0 disables clipping. */
+  gradClip: number
+}
+
+/** A named tensor as stored in checkpoints, Hugging Face GPT-2 names and [in, out] (Conv1D) layout. */
+export interface NamedTensor {
+  name: string
+  shape: number[]
+  data: Float32Array
+}
+
+export interface TrainerState {
+  /** Optimizer steps taken (AdamW's t). */
+  step: number
+  params: NamedTensor[]
+  /** AdamW first and second moments, same names and shapes as params. */
+  adamM: NamedTensor[]
+  adamV: NamedTensor[]
+}
+
+export type SphereState = 'idle' | 'working' | 'reducing' | 'waiting'
+
+export interface SphereStats {
+  id: number
+  /** id mod 12: the sphere's symmetry group in the kissing-sphere arrangement. */
+  group: number
+  /** Parent in the tree; -1 for spheres around the coordinator. */
+  parent: number
+  state: SphereState
+  busyNs: number
+  waitNs: number
+  /** busy / wall over the reported period, 0..1. */
+  utilisation: number
+  tokens: number
+  batches: number
+  /** Mean loss of this sphere's shard in the last step (NaN when it had no rows). */
+  loss: number
+}
+
+export interface StepResult {
+  /** Mean cross-entropy over all tokens of the batch. */
+  loss: number
+  /** Global L2 norm of the gradient before clipping. */
+  gradNorm: number
+  tokens: number
+  wallMs: number
+  spheres: SphereStats[]
+}
+
+export interface Trainer {
+  readonly config: ModelConfig
+  readonly threads: number
+  readonly paramCount: number
+  /**
+   * One optimizer step on `starts.length` windows of seqLen + 1 tokens taken from `tokens` at the
+   * given offsets (inputs = window[0..T), targets = window[1..T]). `lr` is the scheduled rate.
+   */
+  step(tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>, lr: number): Promise<StepResult>
+  /** Mean loss over the windows, no gradient. */
+  evaluate(tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>): Promise<number>
+  /** Next-token logits [vocab] after the context (the last seqLen tokens are used). */
+  logits(context: ArrayLike<number>): Promise<Float32Array>
+  getState(): TrainerState
+  setState(state: TrainerState): void
+  close(): Promise<void>
+}
