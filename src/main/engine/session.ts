@@ -329,6 +329,11 @@ export class TrainingSession {
 
     const stepsPerEpoch = sampler.stepsPerEpoch
     const totalSteps = training.maxSteps ?? training.epochs * stepsPerEpoch
+    if (startStep >= totalSteps) {
+      warnings.push(
+        `The checkpoint is already at step ${startStep}, and this run's total is ${totalSteps}: nothing to train. Raise --max-steps or --epochs to train more.`,
+      )
+    }
     return {
       runDir,
       dataset,

@@ -1,7 +1,8 @@
 /**
  * Text generation with a trained model: encode the prompt, then repeatedly ask the model for the
  * next-token logits, choose a token (greedy or sampled with a seeded generator) and stream the text
- * it completes. Stops after maxTokens or at the end-of-text token (a document's end).
+ * it completes. Stops after maxTokens or at the end-of-text token (a document's end), which is never
+ * chosen as the first token.
  */
 import type { GenerateOptions } from '../../../shared/training'
 import type { Trainer } from '../model/trainer'
@@ -48,6 +49,8 @@ export async function generateText(
   for (let i = 0; i < options.maxTokens; i++) {
     if (signal?.aborted) break
     const logits = await model.logits(context)
+    // An answer is at least one token: end-of-text may end the text, not replace it.
+    if (context.length === start) logits[tokenizer.endOfText] = -Infinity
     const next = sampleToken(logits, options, () => random.uniform())
     if (next === tokenizer.endOfText) {
       stoppedAtEndOfText = true
