@@ -29,6 +29,8 @@ interface ChildReport {
   peakRssMiB: number
   /** Median ms to allocate and fill fresh memory the size of the corpus: a floor no loader can beat. */
   freshMemoryMs: number
+  /** Median ms of the simplest loader: readdirSync walk, readFileSync, toString, nothing checked. */
+  naiveMs: number
 }
 
 const { values } = parseArgs({
@@ -103,8 +105,10 @@ async function runChild(root: string, runs: number): Promise<void> {
     gc?.()
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024 // maxRSS is in KiB
+  // Measured after the peak RSS was taken, so they do not count in it.
   const freshMemoryMs = median([0, 1, 2].map(() => timeFreshMemory(figures[0].bytes)))
-  const report: ChildReport = { runs: figures, rssBeforeMiB, peakRssMiB, freshMemoryMs }
+  const naiveMs = median([0, 1, 2].map(() => timeNaiveLoad(root)))
+  const report: ChildReport = { runs: figures, rssBeforeMiB, peakRssMiB, freshMemoryMs, naiveMs }
   process.stdout.write(`${JSON.stringify(report)}\n`)
 }
 
@@ -120,6 +124,24 @@ function timeFreshMemory(bytes: number): number {
     pieces.push(Buffer.alloc(Math.min(left, 4 * MiB), 1))
   const ms = performance.now() - started
   pieces.length = 0
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return ms
+}
+
+/** The simplest loader one could write, for comparison: no filters, no counts, no progress. */
+function timeNaiveLoad(root: string): number {
+  const started = performance.now()
+  const texts: string[] = []
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name)
+      if (entry.isDirectory()) visit(path)
+      else texts.push(readFileSync(path).toString('utf8'))
+    }
+  }
+  visit(root)
+  const ms = performance.now() - started
+  texts.length = 0
   ;(globalThis as { gc?: () => void }).gc?.()
   return ms
 }
@@ -143,6 +165,11 @@ function printReport(report: ChildReport, corpusBytes: number): void {
   console.log(`files/s: ${filesPerS.toFixed(0)}`)
   console.log(
     `MiB/s:   ${mbPerS.toFixed(0)}   (target >= ${TARGET_MB_PER_S})  ${verdict(mbPerS >= TARGET_MB_PER_S)}`,
+  )
+  const naiveMbPerS = bytes / MiB / (report.naiveMs / 1000)
+  console.log(
+    `for scale: a naive loader (readFileSync + toString, no checks) ${report.naiveMs.toFixed(0)} ms = ` +
+      `${naiveMbPerS.toFixed(0)} MiB/s; loadCorpus runs at ${(mbPerS / naiveMbPerS).toFixed(2)}x its speed`,
   )
   console.log(
     `for scale: filling ${(bytes / MiB).toFixed(0)} MiB of fresh memory alone takes ${report.freshMemoryMs.toFixed(0)} ms ` +

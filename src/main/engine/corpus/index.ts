@@ -4,6 +4,9 @@
  *
  * Counts per file: bytes as on disk; chars are Unicode code points of the decoded text (a leading
  * byte-order mark excluded); lines are the '\n' count, plus one when the last line has none.
+ *
+ * Memory: small ASCII files are decoded together, ~4 MB at a time, and their texts are slices of
+ * one string (ascii-chunk.ts), so keeping one document alive keeps its chunk alive.
  */
 import type { ScanOptions } from '../../../shared/corpus'
 import { loadCorpusWith, type LoadedCorpus, type LoadHooks } from './load'
