@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Command } from 'commander'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { configFromFlags, register, train, withFlagNames } from '../../../../src/cli/commands/train'
@@ -107,6 +110,37 @@ describe('cllm train', () => {
     await program.parseAsync(['node', 'cllm', 'train', ws.corpus, ...flagsOf({ ...tiny(), maxSteps: 5, runName: 'parsed' })])
     expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^step 5\/5 /m)
     expect(existsSync(join(ws.checkpoints, 'parsed', 'final_model.safetensors'))).toBe(true)
+  })
+})
+
+describe('cllm train as a process', () => {
+  it('stops on Ctrl-C (SIGINT) after writing a checkpoint, and exits with 130', async () => {
+    // The CLI's own entry, run by Node with tsx (the build's define of the version set by hand).
+    const entry = join(ws.root, 'cllm-entry.mjs')
+    const cli = pathToFileURL(resolve('src/cli/index.ts')).href
+    await writeFile(entry, `globalThis.__APP_VERSION__ = 'test'\nawait import(${JSON.stringify(cli)})\n`)
+    const args = ['train', ws.corpus, ...flagsOf({ ...tiny(), maxSteps: 1_000_000, evalInterval: 5, runName: 'sigint' })]
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let interrupted = false
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      if (!interrupted && /^step +10\//m.test(stdout)) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
+    })
+    const code = await new Promise<number | null>((done) => child.on('exit', (exitCode) => done(exitCode)))
+    expect(interrupted, stderr).toBe(true)
+    expect(code, stderr).toBe(130)
+    expect(stderr).toMatch(/Stopping after this step/)
+    const saved = /^Checkpoint {2}(\S+checkpoint_step_(\d+)\.safetensors) \(stopped\)$/m.exec(stdout)
+    expect(saved, stdout).not.toBeNull()
+    expect(Number(saved![2])).toBeGreaterThanOrEqual(10)
+    expect(await readdir(join(ws.checkpoints, 'sigint'))).toContain(`checkpoint_step_${saved![2]}.safetensors`)
+    expect(stdout).toMatch(/^Stopped at step [\d,]+\.$/m)
   })
 })
 
