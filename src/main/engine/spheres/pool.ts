@@ -196,6 +196,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       await this.terminating
       throw this.failure
     }
+    this.holdProcess(false)
   }
 
   async step(tokens: TokenArray, starts: ArrayLike<number>, lr: number): Promise<StepResult> {
@@ -361,21 +362,37 @@ class SpherePool implements Trainer, SpherePoolExtras {
     ints[I.cmdT] = T
     const seq = (this.seq = (this.seq + 1) | 0)
     const t0 = performance.now()
+    this.holdProcess(true)
     Atomics.store(ints, I.cmdSeq, seq)
     Atomics.notify(ints, I.cmdSeq)
-    for (;;) {
-      if (this.failure) {
-        await this.terminating
-        throw this.failure
+    try {
+      for (;;) {
+        if (this.failure) {
+          await this.terminating
+          throw this.failure
+        }
+        const seen = Atomics.load(ints, I.done)
+        if (seen === seq) break
+        const wait = waitAsync(ints, I.done, seen)
+        if (wait.async) await wait.value
       }
-      const seen = Atomics.load(ints, I.done)
-      if (seen === seq) break
-      const wait = waitAsync(ints, I.done, seen)
-      if (wait.async) await wait.value
+    } finally {
+      this.holdProcess(false)
     }
     const wallNs = (performance.now() - t0) * 1e6
     this.totalWallNs += wallNs
     return wallNs
+  }
+
+  /**
+   * Idle spheres do not keep the process alive (a CLI that forgets close() still exits); a command in
+   * flight does, since a pending Atomics.waitAsync alone would not.
+   */
+  private holdProcess(hold: boolean): void {
+    for (const worker of this.workers) {
+      if (hold) worker.ref()
+      else worker.unref()
+    }
   }
 
   /** Registers `tokens` with the spheres if new, checks the windows and writes their starts. */

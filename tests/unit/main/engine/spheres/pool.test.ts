@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { UserError } from '../../../../../src/shared/errors'
 import { countParameters } from '../../../../../src/shared/training'
 import { createTrainer, type CreateTrainerOptions } from '../../../../../src/main/engine/spheres/pool'
+import { repoRoot } from '../model/harness'
 import { adamw, ensureKernelsBuilt, sameState, sharedTokens, startsFor, tinyModel, trainer } from './helpers'
 
 const T = tinyModel.seqLen
@@ -149,6 +155,27 @@ describe('createTrainer', () => {
     const missing = { ...state, adamV: state.adamV.slice(1) }
     expect(() => t.setState(missing)).toThrow(/second moments lack the tensor wte.weight/)
     expect(sameState(t.getState(), state)).toBe(true)
+  })
+
+  it('keeps the process alive while a step is in flight, and not after (a forgotten close() does not hang)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cllm-pool-'))
+    const script = join(dir, 'forgotten-close.mts')
+    const pool = pathToFileURL(join(repoRoot, 'src/main/engine/spheres/pool.ts')).href
+    writeFileSync(
+      script,
+      `import { createTrainer } from ${JSON.stringify(pool)}\n` +
+        `const t = await createTrainer({ model: ${JSON.stringify(tinyModel)}, adamw: ${JSON.stringify(adamw)}, batchSize: 2, threads: 2, seed: 1 })\n` +
+        `const data = new Uint16Array(new SharedArrayBuffer(400)).map((_, i) => i % 50)\n` +
+        `t.step(data, [0, 9], 1e-3).then((r) => console.log('stepped', r.tokens))\n`,
+    )
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 })
+      expect(result.stderr).toBe('')
+      expect(result.stdout.trim()).toBe(`stepped ${2 * T}`)
+      expect(result.status).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('reports cumulative per-sphere statistics', async () => {
