@@ -1,3 +1,24 @@
+/**
+ * The sphere pool: the coordinator side of data-parallel training (the main thread only coordinates).
+ *
+ * One step, with no message and no copy of parameters or gradients:
+ *  1. The coordinator writes the step (window starts, lr, AdamW t) into the control block, bumps the
+ *     command word and notifies; then waits for DONE with Atomics.waitAsync (the event loop stays free).
+ *  2. Each sphere copies its shard's windows (contiguous rows, sizes differing by at most one) from the
+ *     shared token buffer, zeroes its own gradient buffer, runs forward and backward with the loss scaled
+ *     by 1 / (all tokens of the batch), so uneven shards weigh exactly their share.
+ *  3. Barrier. Each sphere sums one contiguous 64-byte-aligned slice of the gradient over every sphere's
+ *     buffer in id order (into sphere 0's buffer: deterministic) and its slice's sum of squares.
+ *  4. Barrier. Every sphere adds the sums of squares in id order (the same global norm everywhere), derives
+ *     the clipping scale and applies AdamW to its slice (no weight decay on biases and LayerNorm).
+ *  5. Final barrier: sphere 0 sets DONE. Barriers spin briefly, then Atomics.wait; their arrival follows
+ *     the kissing-sphere tree (topology.ts, sync.ts).
+ *
+ * Threads beyond the batch's rows: those spheres get no rows, stay idle through forward and backward
+ * (reported with 0 tokens and a NaN loss) and still reduce and update their slice. A sphere that throws
+ * or whose thread exits fails the pending call with a SphereFault naming it; every thread is then
+ * terminated and the pool stays failed (create a new one). close() during a step cancels it.
+ */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
