@@ -178,6 +178,17 @@ describe('createTrainer', () => {
     }
   })
 
+  it('runs the plain-TS reference kernels in the spheres too, with the same numbers', async () => {
+    const fast = await make({ threads: 2, batchSize: 2 })
+    const ref = await make({ threads: 2, batchSize: 2, kernels: 'reference' })
+    for (let k = 0; k < 2; k++) {
+      const starts = startsFor(k, 2, tokens.length, T)
+      const [a, b] = [await fast.step(tokens, starts, 1e-3), await ref.step(tokens, starts, 1e-3)]
+      expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5)
+      expect(Math.abs(a.gradNorm - b.gradNorm) / b.gradNorm).toBeLessThan(1e-4)
+    }
+  })
+
   it('reports cumulative per-sphere statistics', async () => {
     const t = await make({ threads: 2, batchSize: 3 })
     for (let k = 0; k < 3; k++) await t.step(tokens, startsFor(k, 3, tokens.length, T), 1e-3)
