@@ -11,7 +11,8 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
-  timeout: 30_000,
+  // Generous: the first test also pays for starting Chromium and the server on a busy machine.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   outputDir: 'test-results/e2e',
   // `npm test` reads the JSON report from PLAYWRIGHT_JSON_OUTPUT_NAME to count passes and failures.

@@ -44,7 +44,7 @@ export const test = base.extend<object, { studio: Studio }>({
       await server.close()
       await rm(tmp, { recursive: true, force: true })
     },
-    { scope: 'worker' },
+    { scope: 'worker', timeout: 60_000 },
   ],
 })
 
