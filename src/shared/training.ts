@@ -81,7 +81,7 @@ export const TrainingSection = z.object({
   /** Share of the token stream held out for validation. */
   valFraction: z
     .number({ error: 'must be a number' })
-    .refine((x) => Number.isFinite(x) && x > 0 && x < 0.5, 'must be between 0 and 0.5 (exclusive)')
+    .refine((x) => Number.isFinite(x) && x > 0 && x <= 0.5, 'must be above 0 and at most 0.5')
     .default(0.1),
   beta1: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta1),
   beta2: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta2),

@@ -572,6 +572,8 @@ export class TrainingSession {
         await saveAt('final')
       }
     } finally {
+      // After a failure, the steps not yet reported still go to metrics.jsonl.
+      if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
       await metricsQueue.catch(() => undefined)
     }
     await metricsQueue

@@ -119,6 +119,21 @@ describe('training session', () => {
     expect(payloads(events, 'training.state').map((s) => s.state)).toEqual(['preparing', 'training', 'paused', 'training', 'done'])
   })
 
+  it('stops while paused, with a checkpoint', async () => {
+    const session = await createSession({ folder: ws.corpus, config: tiny({ maxSteps: 100_000 }), sample: false })
+    const events = record(session)
+    session.on(({ event }) => {
+      if (event === 'training.progress' && session.state === 'training') {
+        session.pause()
+        setTimeout(() => session.stop(), 50)
+      }
+    })
+    const finished = await session.run()
+    expect(finished).toMatchObject({ state: 'done', reason: 'stopped' })
+    expect(payloads(events, 'training.state').map((s) => s.state)).toEqual(['preparing', 'training', 'paused', 'stopping', 'done'])
+    expect(payloads(events, 'training.checkpoint').map((c) => [c.kind, c.step])).toEqual([['stop', finished.step]])
+  })
+
   it('stops within a second of the request, writing a checkpoint first', async () => {
     const session = await createSession({ folder: ws.corpus, config: tiny({ maxSteps: 100_000 }), sample: false })
     const events = record(session)
@@ -156,6 +171,8 @@ describe('training session', () => {
     const files = (await readdir(runDir)).filter((f) => f.endsWith('.safetensors')).sort()
     expect(files).toEqual(['checkpoint_step_2.safetensors', 'checkpoint_step_4.safetensors'])
     expect((await loadCheckpoint(join(runDir, 'checkpoint_step_4.safetensors'))).metadata.step).toBe(4)
+    const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step)
+    expect(metrics).toEqual([0, 1, 2, 3, 4])
   })
 
   it('can be stopped while it prepares', async () => {
