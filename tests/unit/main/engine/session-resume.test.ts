@@ -95,7 +95,10 @@ describe('resuming a run', () => {
       folder: ws.corpus,
       resume: stopped.checkpoint!,
       config: { model: { embedDim: 64 } },
-    }).catch((e: unknown) => e as Error)
+    }).then(
+      () => new Error('accepted'),
+      (e: unknown) => e as Error,
+    )
     expect(error.message).toMatch(/model\.embedDim: 64 does not match the checkpoint's 32/)
   })
 
