@@ -14,7 +14,8 @@ const failures = []
 
 function run(command, args, options = {}) {
   const started = Date.now()
-  const result = spawnSync(command, args, { stdio: options.quiet ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+  const env = { ...process.env, FORCE_COLOR: '0', ...options.env }
+  const result = spawnSync(command, args, { stdio: options.quiet ? 'pipe' : 'inherit', encoding: 'utf8', env })
   return { status: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, seconds: (Date.now() - started) / 1000 }
 }
 
@@ -41,15 +42,16 @@ const npx = (bin, ...args) => ['npx', ['--no-install', bin, ...args]]
 
 step('typecheck: node', ...npx('tsc', '--noEmit', '-p', 'tsconfig.node.json'))
 step('typecheck: web', ...npx('vue-tsc', '--noEmit', '-p', 'tsconfig.web.json'))
+step('typecheck: renderer tests', ...npx('vue-tsc', '--noEmit', '-p', 'tsconfig.renderer-tests.json'))
 plantedStep('typecheck: node fails on a planted error', ...npx('tsc', '--noEmit', '-p', 'tests/typecheck/tsconfig.planted-node.json'), 'planted-node.ts')
 plantedStep('typecheck: web fails on a planted error', ...npx('vue-tsc', '--noEmit', '-p', 'tests/typecheck/tsconfig.planted-web.json'), 'Planted.vue')
 step('lint', ...npx('eslint', '.', '--max-warnings', '0'))
 const built = step('build', 'npm', ['run', 'build', '--silent'])
 
-function countedSuite(name, command, args, reportFile, count) {
+function countedSuite(name, command, args, reportFile, count, env = {}) {
   console.log(`\n── ${name}`)
   rmSync(reportFile, { force: true })
-  const { status, seconds } = run(command, args)
+  const { status, seconds } = run(command, args, { env })
   if (!existsSync(reportFile)) {
     check(`${name} (no report written)`, false, seconds)
     return
@@ -69,10 +71,14 @@ countedSuite('unit (vitest)', ...npx('vitest', 'run', '--reporter=default', '--r
 }))
 
 if (built) {
-  countedSuite('e2e (playwright)', ...npx('playwright', 'test'), join(reports, 'playwright.json'), (report) => ({
-    passed: report.stats.expected + (report.stats.flaky ?? 0),
-    failed: report.stats.unexpected,
-  }))
+  const playwrightReport = join(reports, 'playwright.json')
+  countedSuite(
+    'e2e (playwright)',
+    ...npx('playwright', 'test'),
+    playwrightReport,
+    (report) => ({ passed: report.stats.expected + (report.stats.flaky ?? 0), failed: report.stats.unexpected }),
+    { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport },
+  )
 } else {
   check('e2e (playwright) — skipped: the build failed', false)
 }
