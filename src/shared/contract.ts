@@ -6,7 +6,16 @@
  */
 import { z } from 'zod'
 import { ScanProgress, ScanSummary } from './corpus'
+import { RunListing } from './checkpoint'
 import type { ApiError, Result } from './errors'
+import {
+  DatasetSummary,
+  TokenizeProgress,
+  TokenizerKind,
+  TokenPreview,
+  VOCAB_LIMITS,
+} from './tokenizer'
+import { GenerateOptions, RunState, TrainRequest, trainingEvents } from './training'
 
 const Empty = z.object({}).strict()
 
@@ -18,6 +27,9 @@ export const AppInfo = z.object({
   canPickFolder: z.boolean(),
   transport: z.enum(['ipc', 'websocket']),
   cores: z.number().int().positive(),
+  totalMemoryBytes: z.number().positive(),
+  /** Where new runs are written and where the Checkpoints view looks. */
+  checkpointDir: z.string(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -27,6 +39,39 @@ export const ScanRequest = z.object({
   /** Chosen by the caller so it can match progress events and cancel before the scan returns. */
   scanId: z.string().min(1).max(100).optional(),
 })
+
+/** The Data view's "Tokenize" step, on the corpus of the last scan. */
+export const PrepareRequest = z.object({
+  tokenizer: TokenizerKind.default('bpe'),
+  vocabSize: z.number().int().min(VOCAB_LIMITS.word.min).max(VOCAB_LIMITS.bpe.max).default(500),
+  seqLen: z.number().int().positive().default(32),
+  /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
+  previewPath: z.string().optional(),
+})
+export const PrepareResult = DatasetSummary.extend({
+  preview: TokenPreview.extend({ path: z.string() }).nullable(),
+  reused: z.boolean(),
+})
+export type PrepareResult = z.infer<typeof PrepareResult>
+
+/** The run the engine holds now, for a UI that (re)connects mid-run. */
+export const TrainingStatus = z.object({
+  runId: z.string(),
+  state: RunState,
+  step: z.number().int().nonnegative(),
+  folder: z.string(),
+})
+export type TrainingStatus = z.infer<typeof TrainingStatus>
+
+export const GenerateRequest = GenerateOptions.extend({
+  checkpoint: z.string().min(1, 'Choose a checkpoint first.'),
+  /** Chosen by the caller to match the streamed `generate.text` events. */
+  requestId: z.string().min(1).max(100),
+})
+export type GenerateRequestInput = z.input<typeof GenerateRequest>
+
+const RunControl = z.object({ runId: z.string() })
+const RunControlResult = z.object({ state: RunState })
 
 export const methods = {
   'app.info': { input: Empty, output: AppInfo },
@@ -40,17 +85,39 @@ export const methods = {
     input: z.object({ scanId: z.string() }),
     output: z.object({ cancelled: z.boolean() }),
   },
+  'dataset.prepare': { input: PrepareRequest, output: PrepareResult },
+  /** Validates the config and starts the run; progress arrives as `training.*` events. */
+  'training.start': { input: TrainRequest, output: z.object({ runId: z.string() }) },
+  'training.pause': { input: RunControl, output: RunControlResult },
+  'training.resume': { input: RunControl, output: RunControlResult },
+  'training.stop': { input: RunControl, output: RunControlResult },
+  'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
+  'checkpoints.list': { input: Empty, output: RunListing },
+  'generate.run': {
+    input: GenerateRequest,
+    output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),
+  },
+  'generate.cancel': {
+    input: z.object({ requestId: z.string() }),
+    output: z.object({ cancelled: z.boolean() }),
+  },
 } as const
 
 export const events = {
   'corpus.progress': ScanProgress,
   /** The user chose a folder outside the UI (File → Open Folder… in Electron's menu). */
   'app.folderPicked': z.object({ folder: z.string() }),
+  'dataset.progress': TokenizeProgress,
+  ...trainingEvents,
+  /** Text as the model produces it, for the request that asked. */
+  'generate.text': z.object({ requestId: z.string(), text: z.string() }),
 } as const
 
 export type Methods = typeof methods
 export type MethodName = keyof Methods
 export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>
+/** What a handler receives: the input after validation, defaults filled in. */
+export type MethodArgs<M extends MethodName> = z.output<Methods[M]['input']>
 export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>
 export type Events = typeof events
 export type EventName = keyof Events

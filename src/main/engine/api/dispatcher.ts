@@ -1,5 +1,11 @@
 import { ZodError } from 'zod'
-import { isMethodName, methods, type MethodName, type MethodInput, type MethodOutput } from '../../../shared/contract'
+import {
+  isMethodName,
+  methods,
+  type MethodArgs,
+  type MethodName,
+  type MethodOutput,
+} from '../../../shared/contract'
 import { UserError, type ApiError, type Result } from '../../../shared/errors'
 
 /** What a handler knows about the caller. Transports fill it in. */
@@ -8,10 +14,14 @@ export interface CallContext {
 }
 
 export type Handlers = {
-  [M in MethodName]: (input: MethodInput<M>, context: CallContext) => Promise<MethodOutput<M>>
+  [M in MethodName]: (input: MethodArgs<M>, context: CallContext) => Promise<MethodOutput<M>>
 }
 
-export type Dispatch = (method: unknown, input: unknown, context: CallContext) => Promise<Result<unknown>>
+export type Dispatch = (
+  method: unknown,
+  input: unknown,
+  context: CallContext,
+) => Promise<Result<unknown>>
 
 /**
  * The one place a method call is checked and run, whatever transport it came through:
@@ -24,7 +34,8 @@ export function createDispatcher(handlers: Handlers): Dispatch {
       return failure({ code: 'unknown-method', message: `Unknown method: ${String(method)}` })
     }
     const parsed = methods[method].input.safeParse(input ?? {})
-    if (!parsed.success) return failure({ code: 'invalid-input', message: describeZodError(parsed.error) })
+    if (!parsed.success)
+      return failure({ code: 'invalid-input', message: describeZodError(parsed.error) })
     try {
       const handler = handlers[method] as (input: unknown, context: CallContext) => Promise<unknown>
       const value = await handler(parsed.data, context)
@@ -45,7 +56,9 @@ export function toApiError(error: unknown): ApiError {
 /** "batchSize: must be positive; seqLen: expected a number" — field names first, for the user. */
 export function describeZodError(error: ZodError): string {
   return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .map((issue) =>
+      issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    )
     .join('; ')
 }
 

@@ -2,20 +2,28 @@
  * The engine behind the contract: one set of handlers shared by every transport. A transport
  * (Electron IPC, WebSocket, tests) creates one EngineApi, forwards calls to `dispatch` and events
  * from `events` to its clients. Platform abilities (a native folder dialog, which folders may be
- * read) are passed in, so this module never depends on Electron.
+ * read, where runs are written) are passed in, so this module never depends on Electron.
  */
-import { cpus } from 'node:os'
-import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
-import { loadCorpus, type LoadedCorpus } from '../corpus'
-import { UserError } from '../../../shared/errors'
+import { cpus, homedir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { LoadedCorpus } from '../corpus'
 import { createDispatcher, type Dispatch } from './dispatcher'
 import { EventHub } from './event-hub'
+import { createCorpusHandlers } from './handlers/corpus'
+import { createDatasetHandlers } from './handlers/dataset'
+import { createTrainingHandlers } from './handlers/training'
+import { createCheckpointHandlers } from './handlers/checkpoints'
+import { createGenerateHandlers } from './handlers/generate'
+
+/** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
+export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
 
 export interface EngineApiOptions {
   transport: 'ipc' | 'websocket'
   version: string
   sampleCorpus: string
+  /** Where runs are written; the Checkpoints view lists it and generation reads from it. */
+  checkpointDir?: string
   /** Shows a native folder dialog; absent where the transport has none (browser mode). */
   pickFolder?: () => Promise<string | null>
   /** Whether a folder named by the UI may be read. Electron allows dialog picks; `serve` a root. */
@@ -27,13 +35,28 @@ export interface EngineApi {
   events: EventHub
   /** The corpus of the last finished scan: read once, reused by the later steps of a run. */
   lastCorpus(): LoadedCorpus | undefined
+  /** Stops a run in progress (with its checkpoint) and frees the spheres; for app shutdown. */
+  shutdown(): Promise<void>
+}
+
+/** What the handler groups share: the options, the event hub and the last scanned corpus. */
+export interface EngineContext {
+  options: EngineApiOptions & { checkpointDir: string }
+  events: EventHub
+  corpus: { current?: LoadedCorpus }
 }
 
 export function createEngineApi(options: EngineApiOptions): EngineApi {
-  const events = new EventHub()
-  const scans = new Map<string, AbortController>()
-  let corpus: LoadedCorpus | undefined
-
+  const context: EngineContext = {
+    options: {
+      ...options,
+      checkpointDir: resolve(options.checkpointDir ?? DEFAULT_CHECKPOINT_DIR),
+    },
+    events: new EventHub(),
+    corpus: {},
+  }
+  const training = createTrainingHandlers(context)
+  const generation = createGenerateHandlers(context)
   const dispatch = createDispatcher({
     'app.info': async () => ({
       version: options.version,
@@ -41,41 +64,21 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
       canPickFolder: options.pickFolder !== undefined,
       transport: options.transport,
       cores: cpus().length,
+      totalMemoryBytes: totalmem(),
+      checkpointDir: context.options.checkpointDir,
     }),
-
-    'corpus.pickFolder': async () => ({ folder: options.pickFolder ? await options.pickFolder() : null }),
-
-    'corpus.scan': async ({ folder, maxFileBytes, scanId = randomUUID() }) => {
-      const absolute = resolve(folder)
-      if (!options.mayRead(absolute)) {
-        throw new UserError(
-          'forbidden',
-          `This app may not read ${absolute}. Choose the folder with the folder picker.`,
-        )
-      }
-      const controller = new AbortController()
-      scans.set(scanId, controller)
-      try {
-        const loaded = await loadCorpus(
-          { folder: absolute, ...(maxFileBytes ? { maxFileBytes } : {}) },
-          {
-            signal: controller.signal,
-            onProgress: (progress) => events.emit('corpus.progress', { scanId, ...progress }),
-          },
-        )
-        corpus = loaded
-        return { scanId, ...loaded.summary }
-      } finally {
-        scans.delete(scanId)
-      }
-    },
-
-    'corpus.cancelScan': async ({ scanId }) => {
-      const controller = scans.get(scanId)
-      controller?.abort()
-      return { cancelled: controller !== undefined }
-    },
+    ...createCorpusHandlers(context),
+    ...createDatasetHandlers(context),
+    ...training.handlers,
+    ...createCheckpointHandlers(context),
+    ...generation.handlers,
   })
-
-  return { dispatch, events, lastCorpus: () => corpus }
+  return {
+    dispatch,
+    events: context.events,
+    lastCorpus: () => context.corpus.current,
+    shutdown: async () => {
+      await Promise.all([training.shutdown(), generation.shutdown()])
+    },
+  }
 }

@@ -1,0 +1,50 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UserError } from '../../../../shared/errors'
+import { prepareDataset } from '../../dataset'
+import type { Handlers } from '../dispatcher'
+import type { EngineContext } from '../engine-api'
+
+/** Characters of a file shown as coloured tokens: enough to judge the tokenizer, cheap to draw. */
+const PREVIEW_CHARS = 3000
+
+/**
+ * The Data view's "Tokenize" step: trains the tokenizer and encodes the scanned corpus (the texts
+ * already in memory, not read again), so the user sees vocabulary, token counts and compression
+ * before training. The result is cached, so repeating it with the same settings is instant.
+ */
+export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'dataset.prepare'> {
+  const runDir = join(tmpdir(), 'cllm-studio', 'prepare')
+  let busy = false
+  return {
+    'dataset.prepare': async (input) => {
+      const corpus = context.corpus.current
+      if (!corpus) throw new UserError('invalid-input', 'Scan a folder before tokenizing it.')
+      if (busy) throw new UserError('busy', 'The corpus is already being tokenized.')
+      busy = true
+      try {
+        const prepared = await prepareDataset({
+          documents: corpus.documents,
+          tokenizer: { kind: input.tokenizer, vocabSize: input.vocabSize },
+          runDir,
+          seqLen: input.seqLen,
+          onProgress: (progress) => context.events.emit('dataset.progress', progress),
+        })
+        const document =
+          corpus.documents.find((candidate) => candidate.path === input.previewPath) ??
+          corpus.documents[0]
+        const previewText = document?.text.slice(0, PREVIEW_CHARS) ?? ''
+        const ids = prepared.tokenizer.encode(previewText)
+        return {
+          ...prepared.summary,
+          reused: prepared.reused,
+          preview: document
+            ? { path: document.path, ids: [...ids], pieces: prepared.tokenizer.pieces(ids) }
+            : null,
+        }
+      } finally {
+        busy = false
+      }
+    },
+  }
+}
