@@ -2,7 +2,7 @@
  * Electron main process: app lifecycle and wiring. The engine sits behind the same dispatcher as
  * every other transport; this file only connects it to the window, the dialogs and the menu.
  */
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, ipcMain, session } from 'electron'
 import { createEngineApi } from './engine/api/engine-api'
@@ -22,6 +22,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let window: BrowserWindow | undefined
+  let shutdownEngine: (() => Promise<void>) | undefined
   const renderer = rendererLocation({
     mainDir,
     isPackaged: app.isPackaged,
@@ -29,7 +30,11 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   const openWindow = (): void => {
-    const created = createMainWindow({ preloadPath: preloadPath(mainDir), renderer, title: APP_NAME })
+    const created = createMainWindow({
+      preloadPath: preloadPath(mainDir),
+      renderer,
+      title: APP_NAME,
+    })
     created.on('closed', () => {
       if (window === created) window = undefined
     })
@@ -48,12 +53,18 @@ if (!app.requestSingleInstanceLock()) {
       transport: 'ipc',
       version: app.getVersion(),
       sampleCorpus,
+      checkpointDir: join(app.getPath('documents'), APP_NAME, 'checkpoints'),
       pickFolder,
       mayRead: (folder) => access.mayRead(folder),
     })
+    shutdownEngine = engine.shutdown
 
     installSessionSecurity(session.defaultSession)
-    bindIpc(ipcMain, engine.dispatch, createSenderCheck(() => window, renderer))
+    bindIpc(
+      ipcMain,
+      engine.dispatch,
+      createSenderCheck(() => window, renderer),
+    )
     forwardEvents(engine.events, () => window?.webContents)
     app.setAboutPanelOptions({ applicationName: APP_NAME, applicationVersion: app.getVersion() })
     installMenu({
@@ -80,6 +91,14 @@ if (!app.requestSingleInstanceLock()) {
   })
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit()
+  })
+  // A run in progress stops with a checkpoint before the app exits; then quit for real.
+  app.on('before-quit', (event) => {
+    const shutdown = shutdownEngine
+    if (!shutdown) return
+    shutdownEngine = undefined
+    event.preventDefault()
+    void shutdown().finally(() => app.quit())
   })
   app
     .whenReady()

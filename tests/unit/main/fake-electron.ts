@@ -9,7 +9,9 @@ import { vi } from 'vitest'
 import type { IpcMainLike } from '../../../src/main/ipc'
 
 /** A navigation-like event: records preventDefault. */
-export function fakeEvent<T extends object>(fields: T): T & { defaultPrevented: boolean; preventDefault(): void } {
+export function fakeEvent<T extends object>(
+  fields: T,
+): T & { defaultPrevented: boolean; preventDefault(): void } {
   const event = {
     ...fields,
     defaultPrevented: false,
@@ -104,7 +106,9 @@ type HeadersListener = (
 
 export class FakeSession {
   headersListener: HeadersListener | undefined
-  permissionHandler: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined
+  permissionHandler:
+    | ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void)
+    | undefined
   readonly webRequest = {
     onHeadersReceived: (listener: HeadersListener) => {
       this.headersListener = listener
@@ -121,7 +125,9 @@ export const shell = { openExternal: vi.fn(async (_url: string) => {}) }
 /** What the next folder dialog answers. */
 export const dialogAnswers: Array<{ canceled: boolean; filePaths: string[] }> = []
 export const dialog = {
-  showOpenDialog: vi.fn(async (..._args: unknown[]) => dialogAnswers.shift() ?? { canceled: true, filePaths: [] }),
+  showOpenDialog: vi.fn(
+    async (..._args: unknown[]) => dialogAnswers.shift() ?? { canceled: true, filePaths: [] },
+  ),
   showErrorBox: vi.fn((_title: string, _content: string) => {}),
 }
 
@@ -137,7 +143,8 @@ type Handler = Parameters<IpcMainLike['handle']>[1]
 export const ipcMain = {
   handlers: new Map<string, Handler>(),
   handle(channel: string, handler: Handler): void {
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`)
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`)
     this.handlers.set(channel, handler)
   },
   removeHandler(channel: string): void {
@@ -205,6 +212,9 @@ class FakeApp extends EventEmitter {
   }
   getAppPath(): string {
     return this.appPath
+  }
+  getPath(name: string): string {
+    return `/fake-home/${name}`
   }
   setAboutPanelOptions(options: unknown): void {
     this.aboutOptions = options

@@ -11,7 +11,9 @@ vi.mock('electron', () => import('./fake-electron'))
 
 type Fake = typeof import('./fake-electron')
 type Window = InstanceType<Fake['BrowserWindow']>
-type CallResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: { code: string } }
+type CallResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; error: { code: string } }
 
 let repo: string
 let picked: string
@@ -66,13 +68,22 @@ describe('app lifecycle', () => {
     expect(fake.BrowserWindow.instances).toHaveLength(0)
     const window = await ready(fake)
     expect(fake.BrowserWindow.instances).toHaveLength(1)
-    expect(window.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false })
-    expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(/preload[/\\]index\.cjs$/)
+    expect(window.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    })
+    expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(
+      /preload[/\\]index\.cjs$/,
+    )
     expect(window.loaded.file).toMatch(/renderer[/\\]index\.html$/)
     expect(fake.session.defaultSession.headersListener).toBeTypeOf('function')
     expect([...fake.ipcMain.handlers.keys()]).toEqual(['cllm:call'])
     expect(fake.Menu.setApplicationMenu).toHaveBeenCalledTimes(1)
-    expect(fake.app.aboutOptions).toMatchObject({ applicationName: 'CLLM Studio', applicationVersion: '9.9.9-test' })
+    expect(fake.app.aboutOptions).toMatchObject({
+      applicationName: 'CLLM Studio',
+      applicationVersion: '9.9.9-test',
+    })
   })
 
   it('loads the dev server when electron-vite provides one', async () => {
@@ -86,34 +97,61 @@ describe('app lifecycle', () => {
     const window = await ready(fake)
     const info = await callFrom(fake, window, 'app.info', {})
     const sampleCorpus = join(repo, 'resources', 'sample-corpus')
-    expect(info).toMatchObject({ ok: true, value: { sampleCorpus, transport: 'ipc', canPickFolder: true, version: '9.9.9-test' } })
+    expect(info).toMatchObject({
+      ok: true,
+      value: { sampleCorpus, transport: 'ipc', canPickFolder: true, version: '9.9.9-test' },
+    })
     const scan = await callFrom(fake, window, 'corpus.scan', { folder: sampleCorpus })
     expect(scan).toMatchObject({ ok: true, value: { totals: { files: 1 } } })
-    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
   })
 
   it('File → Open Folder… shows the dialog, tells the window, and makes that folder readable', async () => {
     const fake = await launch()
     const window = await ready(fake)
     fake.dialogAnswers.push({ canceled: false, filePaths: [picked] })
-    const menu = fake.Menu.current as { template: Array<{ label?: string; submenu: Array<{ id?: string; click?: () => void }> }> }
-    const openFolder = menu.template.find((item) => item.label === 'File')!.submenu.find((item) => item.id === 'open-folder')!
+    const menu = fake.Menu.current as {
+      template: Array<{ label?: string; submenu: Array<{ id?: string; click?: () => void }> }>
+    }
+    const openFolder = menu.template
+      .find((item) => item.label === 'File')!
+      .submenu.find((item) => item.id === 'open-folder')!
     openFolder.click!()
     await vi.waitFor(() => expect(window.webContents.sent).toHaveLength(1))
-    expect(window.webContents.sent[0]).toEqual({ channel: 'cllm:event', args: [{ event: 'app.folderPicked', payload: { folder: picked } }] })
+    expect(window.webContents.sent[0]).toEqual({
+      channel: 'cllm:event',
+      args: [{ event: 'app.folderPicked', payload: { folder: picked } }],
+    })
     expect(fake.dialog.showOpenDialog.mock.calls[0][0]).toBe(window)
-    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: true, value: { totals: { files: 1 } } })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({
+      ok: true,
+      value: { totals: { files: 1 } },
+    })
   })
 
   it('the dialog behind corpus.pickFolder also grants access, and a cancel grants nothing', async () => {
     const fake = await launch()
     const window = await ready(fake)
     fake.dialogAnswers.push({ canceled: true, filePaths: [] })
-    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({ ok: true, value: { folder: null } })
-    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({
+      ok: true,
+      value: { folder: null },
+    })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
     fake.dialogAnswers.push({ canceled: false, filePaths: [picked] })
-    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({ ok: true, value: { folder: picked } })
-    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({ ok: true })
+    expect(await callFrom(fake, window, 'corpus.pickFolder', {})).toEqual({
+      ok: true,
+      value: { folder: picked },
+    })
+    expect(await callFrom(fake, window, 'corpus.scan', { folder: picked })).toMatchObject({
+      ok: true,
+    })
   })
 
   it('quits when the last window closes (not on macOS), and reopens a window on activate', async () => {
@@ -123,7 +161,10 @@ describe('app lifecycle', () => {
     fake.app.emit('window-all-closed')
     expect(fake.app.quitCalls).toBe(1)
     // A call from the closed window is refused: it is no longer ours.
-    expect(await callFrom(fake, first, 'app.info', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await callFrom(fake, first, 'app.info', {})).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
 
     fake.app.emit('activate')
     expect(fake.BrowserWindow.getAllWindows()).toHaveLength(1)
@@ -132,6 +173,24 @@ describe('app lifecycle', () => {
     expect(await callFrom(fake, second, 'app.info', {})).toMatchObject({ ok: true })
     fake.app.emit('activate')
     expect(fake.BrowserWindow.getAllWindows()).toHaveLength(1)
+  })
+
+  it('keeps runs in Documents/CLLM Studio/checkpoints, and frees the engine before quitting', async () => {
+    const fake = await launch()
+    const window = await ready(fake)
+    const info = await callFrom(fake, window, 'app.info', {})
+    expect(info).toMatchObject({
+      ok: true,
+      value: { checkpointDir: '/fake-home/documents/CLLM Studio/checkpoints' },
+    })
+
+    let prevented = 0
+    fake.app.emit('before-quit', { preventDefault: () => prevented++ })
+    expect(prevented).toBe(1)
+    await vi.waitFor(() => expect(fake.app.quitCalls).toBe(1))
+    // The second quit (after shutdown) goes through.
+    fake.app.emit('before-quit', { preventDefault: () => prevented++ })
+    expect(prevented).toBe(1)
   })
 
   it('stays running on macOS when the last window closes', async () => {
@@ -164,7 +223,10 @@ describe('app lifecycle', () => {
     })
     fake.app.becomeReady()
     await vi.waitFor(() => expect(fake.app.exitCodes).toEqual([1]))
-    expect(fake.dialog.showErrorBox).toHaveBeenCalledWith('CLLM Studio could not start', 'no app path')
+    expect(fake.dialog.showErrorBox).toHaveBeenCalledWith(
+      'CLLM Studio could not start',
+      'no app path',
+    )
     expect(fake.BrowserWindow.instances).toHaveLength(0)
   })
 })
