@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import { prepareDataset } from '../../dataset'
@@ -14,7 +13,8 @@ const PREVIEW_CHARS = 3000
  * before training. The result is cached, so repeating it with the same settings is instant.
  */
 export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'dataset.prepare'> {
-  const runDir = join(tmpdir(), 'cllm-studio', 'prepare')
+  // Beside the runs, hidden: the scan never reads the checkpoint folder, the listing skips it.
+  const runDir = join(context.options.checkpointDir, '.prepare')
   let busy = false
   return {
     'dataset.prepare': async (input) => {

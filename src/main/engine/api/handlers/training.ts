@@ -42,10 +42,17 @@ export function createTrainingHandlers(context: EngineContext): {
         // Files are read once: reuse the scan when it is of this folder.
         corpus: corpus && resolve(corpus.summary.root) === absolute ? corpus : undefined,
       })
-      const unsubscribe = session.on(({ event, payload }) => context.events.emit(event, payload))
+      const release = () => {
+        if (active?.session === session) active = undefined
+      }
+      const unsubscribe = session.on((message) => {
+        // A UI that hears "finished" may start the next run at once: free the slot first.
+        if (message.event === 'training.finished') release()
+        context.events.emit(message.event, message.payload)
+      })
       const done = session.run().finally(() => {
         unsubscribe()
-        if (active?.session === session) active = undefined
+        release()
       })
       active = { session, folder: absolute, done }
       return { runId: session.runId }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createDispatcher, describeZodError, toApiError, type Handlers } from '../../../../../src/main/engine/api/dispatcher'
+import {
+  createDispatcher,
+  describeZodError,
+  toApiError,
+  type Handlers,
+} from '../../../../../src/main/engine/api/dispatcher'
 import { UserError } from '../../../../../src/shared/errors'
 
 const context = { transport: 'test' } as const
@@ -34,7 +39,10 @@ describe('createDispatcher', () => {
 
   it('refuses an unknown method', async () => {
     const result = await dispatch('fs.readFile', {})
-    expect(result).toEqual({ ok: false, error: { code: 'unknown-method', message: 'Unknown method: fs.readFile' } })
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'unknown-method', message: 'Unknown method: fs.readFile' },
+    })
   })
 
   it('refuses input that does not match the schema, naming the field', async () => {
@@ -67,7 +75,10 @@ describe('createDispatcher', () => {
       }),
     )
     const result = await dispatch('app.info', {}, context)
-    expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'Something went wrong: boom' } })
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'Something went wrong: boom' },
+    })
   })
 })
 
@@ -79,7 +90,10 @@ describe('error helpers', () => {
   })
 
   it('maps non-Error throwables', () => {
-    expect(toApiError('plain')).toEqual({ code: 'internal', message: 'Something went wrong: plain' })
+    expect(toApiError('plain')).toEqual({
+      code: 'internal',
+      message: 'Something went wrong: plain',
+    })
   })
 })
 

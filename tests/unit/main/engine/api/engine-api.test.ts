@@ -1,0 +1,164 @@
+/**
+ * The engine API end to end on the real engine: scan → tokenize → train → list checkpoints →
+ * generate, as the UI drives it, with the access rules that keep the UI to its folders.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngineApi, type EngineApi } from '../../../../../src/main/engine/api/engine-api'
+import type { EngineEvent, MethodName, MethodOutput } from '../../../../../src/shared/contract'
+
+const sampleCorpus = resolve('resources/sample-corpus')
+const context = { transport: 'test' } as const
+
+let checkpointDir: string
+let api: EngineApi
+const events: EngineEvent[] = []
+
+beforeAll(async () => {
+  checkpointDir = await mkdtemp(join(tmpdir(), 'cllm-api-'))
+  api = createEngineApi({
+    transport: 'websocket',
+    version: 'test',
+    sampleCorpus,
+    checkpointDir,
+    mayRead: (folder) => folder === sampleCorpus,
+  })
+  api.events.subscribe((event) => events.push(event))
+})
+afterAll(async () => {
+  await api.shutdown()
+  await rm(checkpointDir, { recursive: true, force: true })
+})
+
+async function call<M extends MethodName>(method: M, input: unknown): Promise<MethodOutput<M>> {
+  const result = await api.dispatch(method, input, context)
+  if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`)
+  return result.value as MethodOutput<M>
+}
+
+async function failure(
+  method: MethodName,
+  input: unknown,
+): Promise<{ code: string; message: string }> {
+  const result = await api.dispatch(method, input, context)
+  if (result.ok) throw new Error(`${method} should have failed`)
+  return result.error
+}
+
+function waitFor(event: EngineEvent['event'], timeoutMs = 60_000): Promise<EngineEvent> {
+  const seen = events.length
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), timeoutMs)
+    const check = (message: EngineEvent) => {
+      if (message.event !== event) return
+      clearTimeout(timer)
+      unsubscribe()
+      resolvePromise(message)
+    }
+    const unsubscribe = api.events.subscribe(check)
+    events.slice(seen).forEach(check)
+  })
+}
+
+describe('engine API', () => {
+  it('tells the UI about the machine and where runs go', async () => {
+    const info = await call('app.info', {})
+    expect(info).toMatchObject({ sampleCorpus, checkpointDir, canPickFolder: false })
+    expect(info.totalMemoryBytes).toBeGreaterThan(0)
+  })
+
+  it('asks for a scan before tokenizing', async () => {
+    expect((await failure('dataset.prepare', {})).message).toMatch(/Scan a folder/)
+  })
+
+  it('refuses folders the platform does not allow', async () => {
+    expect((await failure('corpus.scan', { folder: tmpdir() })).code).toBe('forbidden')
+    expect((await failure('training.start', { folder: tmpdir() })).code).toBe('forbidden')
+  })
+
+  it('tokenizes the scanned corpus from memory, with progress and a preview', async () => {
+    const scan = await call('corpus.scan', { folder: sampleCorpus })
+    const progressBefore = events.filter((e) => e.event === 'dataset.progress').length
+    const prepared = await call('dataset.prepare', {
+      vocabSize: 300,
+      previewPath: scan.files[1].path,
+    })
+    expect(prepared.vocabSize).toBe(300)
+    expect(prepared.trainTokens + prepared.valTokens).toBeLessThanOrEqual(prepared.totalTokens)
+    expect(prepared.bytesPerToken).toBeGreaterThan(1)
+    expect(prepared.preview?.path).toBe(scan.files[1].path)
+    expect(prepared.preview?.pieces.join('')).toBe(
+      api.lastCorpus()!.documents[1].text.slice(0, 3000),
+    )
+    expect(events.filter((e) => e.event === 'dataset.progress').length).toBeGreaterThan(
+      progressBefore,
+    )
+    // The same settings again reuse the cached dataset.
+    expect((await call('dataset.prepare', { vocabSize: 300 })).reused).toBe(true)
+  })
+
+  it('refuses an impossible config naming the field, before any work', async () => {
+    const error = await failure('training.start', {
+      folder: sampleCorpus,
+      config: { model: { embedDim: 64, numHeads: 3 } },
+    })
+    expect(error.code).toBe('invalid-config')
+    expect(error.message).toMatch(/numHeads|heads/)
+    expect((await call('training.status', {})).run).toBeNull()
+  })
+
+  let checkpoint: string
+  it('trains a run, one at a time, and lists its checkpoints', async () => {
+    const finished = waitFor('training.finished')
+    const { runId } = await call('training.start', {
+      folder: sampleCorpus,
+      config: { training: { maxSteps: 6, threads: 2, checkpointInterval: 3 } },
+    })
+    expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus })
+    expect((await failure('training.start', { folder: sampleCorpus })).code).toBe('busy')
+    const end = (await finished).payload as {
+      state: string
+      step: number
+      checkpoint: string | null
+    }
+    expect(end).toMatchObject({ state: 'done', step: 6 })
+    expect(events.some((e) => e.event === 'training.progress')).toBe(true)
+    expect((await call('training.status', {})).run).toBeNull()
+
+    const listing = await call('checkpoints.list', {})
+    const files = listing.runs.flatMap((run) => run.checkpoints)
+    expect(files.map((file) => file.kind)).toContain('final')
+    checkpoint = files.find((file) => file.kind === 'final')!.path
+    expect(checkpoint.startsWith(checkpointDir)).toBe(true)
+  })
+
+  it('generates from a checkpoint, streaming the text', async () => {
+    const requestId = 'r1'
+    const before = events.length
+    const result = await call('generate.run', {
+      checkpoint,
+      requestId,
+      prompt: 'The ',
+      maxTokens: 20,
+      temperature: 0,
+    })
+    const streamed = events
+      .slice(before)
+      .filter((e) => e.event === 'generate.text' && e.payload.requestId === requestId)
+      .map((e) => (e.payload as { text: string }).text)
+      .join('')
+    expect(streamed).toBe(result.text)
+    expect(result.tokens).toBeGreaterThan(0)
+  })
+
+  it('reads checkpoints only from its checkpoint folder', async () => {
+    const outside = join(tmpdir(), 'elsewhere.safetensors')
+    expect((await failure('generate.run', { checkpoint: outside, requestId: 'x' })).code).toBe(
+      'forbidden',
+    )
+    const resume = await failure('training.start', { folder: sampleCorpus, resume: outside })
+    expect(resume.code).toBe('forbidden')
+  })
+})
