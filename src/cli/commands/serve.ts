@@ -1,6 +1,7 @@
 /**
  * `cllm serve`: runs the engine here and serves the studio UI to a browser over the WebSocket
- * transport. Prints the address with its access token; the UI may read folders under --root only.
+ * transport. Prints the address with its access token; the UI may read folders under --root only,
+ * and its runs go to --checkpoint-dir.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
@@ -22,6 +23,8 @@ export interface ServeOptions {
   open?: boolean
   rendererDir?: string
   sampleCorpus?: string
+  /** Where runs started from the UI are written and where its Checkpoints view looks (default ./checkpoints). */
+  checkpointDir?: string
 }
 
 export function register(program: Command): void {
@@ -35,6 +38,11 @@ export function register(program: Command): void {
       'a folder the UI may read, with everything below it (repeatable; default: your home folder)',
       collect,
       [],
+    )
+    .option(
+      '--checkpoint-dir <dir>',
+      'where runs are written and checkpoints are listed from',
+      './checkpoints',
     )
     .option('--open', 'open the address in the default browser')
     .option('--renderer-dir <folder>', 'the built UI to serve (default: the one next to this CLI)')
@@ -63,11 +71,13 @@ export async function startServe(
   const roots = (options.root.length ? options.root : [homedir()]).map((root) => resolve(root))
   for (const root of roots) assertFolder(root)
   const sampleCorpus = resolve(options.sampleCorpus ?? findSampleCorpus())
+  const checkpointDir = resolve(options.checkpointDir ?? './checkpoints')
 
   const api = createEngineApi({
     transport: 'websocket',
     version: __APP_VERSION__,
     sampleCorpus,
+    checkpointDir,
     mayRead: createFolderPolicy([...roots, sampleCorpus]),
   })
   const server = await startServer({
@@ -81,6 +91,7 @@ export async function startServe(
 
   print(`CLLM Studio is ready: ${server.openUrl}`)
   print(`The UI may read folders under: ${roots.join(', ')}`)
+  print(`Runs are saved in: ${checkpointDir}`)
   if (!isLoopbackHost(options.host)) {
     print(
       `Warning: listening on ${options.host}, not only on this machine. Anyone who can reach it and has the address ` +

@@ -71,6 +71,34 @@ describe('cllm serve', () => {
     client.ws.close()
   })
 
+  it('writes runs to --checkpoint-dir and lists checkpoints from there', async () => {
+    const checkpointDir = join(dir, 'runs')
+    const lines: string[] = []
+    running = await startServe(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        root: [root],
+        rendererDir,
+        sampleCorpus: sample,
+        checkpointDir,
+      },
+      (line) => lines.push(line),
+    )
+    expect(lines).toContain(`Runs are saved in: ${checkpointDir}`)
+    const client = connect(`ws://127.0.0.1:${running.port}/api`, { token: running.token })
+    await client.next()
+    expect(await client.request('app.info', {})).toMatchObject({
+      ok: true,
+      value: { checkpointDir },
+    })
+    expect(await client.request('checkpoints.list', {})).toMatchObject({
+      ok: true,
+      value: { dir: checkpointDir, runs: [] },
+    })
+    client.ws.close()
+  })
+
   it('warns when it listens beyond this machine', async () => {
     const lines: string[] = []
     running = await startServe(
