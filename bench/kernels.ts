@@ -31,22 +31,35 @@ function median(xs: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-/** Seconds per call: `runs` samples, each repeating fn until it has run ≥ minSampleMs; after a warm-up. */
-function timeCall(fn: () => void, minSampleMs = 5): { median: number; best: number } {
-  let reps = 1
-  for (;;) {
-    const started = performance.now()
-    for (let r = 0; r < reps; r++) fn()
-    if (performance.now() - started >= minSampleMs) break
-    reps *= 2
-  }
-  const samples: number[] = []
+interface Timing {
+  median: number
+  best: number
+}
+
+/**
+ * Seconds per call of each fn: after a warm-up, `runs` rounds that take one sample of every fn in turn
+ * (so a burst of load from elsewhere on the machine hits all of them alike); a sample repeats its fn
+ * until it has run ≥ minSampleMs.
+ */
+function timeInterleaved(fns: (() => void)[], minSampleMs = 5): Timing[] {
+  const reps = fns.map((fn) => {
+    let n = 1
+    for (;;) {
+      const started = performance.now()
+      for (let r = 0; r < n; r++) fn()
+      if (performance.now() - started >= minSampleMs) return n
+      n *= 2
+    }
+  })
+  const samples = fns.map((): number[] => [])
   for (let s = 0; s < runs; s++) {
-    const started = performance.now()
-    for (let r = 0; r < reps; r++) fn()
-    samples.push((performance.now() - started) / 1000 / reps)
+    fns.forEach((fn, i) => {
+      const started = performance.now()
+      for (let r = 0; r < reps[i]; r++) fn()
+      samples[i].push((performance.now() - started) / 1000 / reps[i])
+    })
   }
-  return { median: median(samples), best: Math.min(...samples) }
+  return samples.map((xs) => ({ median: median(xs), best: Math.min(...xs) }))
 }
 
 /** Bump allocator over a shared memory, filled with small random values (no NaN or overflow anywhere). */
@@ -79,36 +92,81 @@ async function instantiate(memory: WebAssembly.Memory): Promise<Record<KernelVar
   }
 }
 
-async function matmulBench(): Promise<void> {
-  const [M, K, N] = [512, 256, 256]
-  const { memory, alloc } = workspace(8 << 20)
-  const out = alloc(M * N),
-    a = alloc(M * K),
-    b = alloc(K * N),
-    bias = alloc(N)
+interface MatmulCase {
+  label: string
+  op: 'NN' | 'NT' | 'TN'
+  M: number
+  K: number
+  N: number
+}
+
+/** GFLOP/s of each case, relaxed beside plain SIMD: median (best). */
+async function matmulTable(title: string, cases: MatmulCase[], target?: number): Promise<void> {
+  const floats = Math.max(...cases.map(({ M, K, N }) => M * N + M * K + K * N + N))
+  const { memory, alloc } = workspace(floats * 4 + (1 << 20))
   const k = await instantiate(memory)
-  const flops = 2 * M * K * N
-  const shapes: [string, (x: Kernels) => void][] = [
-    ['NN  out = a·b + bias', (x) => x.matmulNN(out, a, b, bias, M, K, N, 0)],
-    ['NT  out = a·bᵀ      ', (x) => x.matmulNT(out, a, b, M, K, N, 0)],
-    ['TN  out = aᵀ·b      ', (x) => x.matmulTN(out, a, b, M, K, N, 0)],
-  ]
-  console.log(`matmul M=${M} K=${K} N=${N}, 1 thread, GFLOP/s: median (best) of ${runs} samples`)
-  console.log(`                        relaxed SIMD      plain SIMD     relaxed/plain`)
-  for (const [name, call] of shapes) {
-    const t = Object.fromEntries(
-      VARIANTS.map((v) => [v, timeCall(() => call(k[v]), 20)]),
-    ) as Record<KernelVariant, { median: number; best: number }>
-    const g = (v: KernelVariant, which: 'median' | 'best'): number => flops / t[v][which] / 1e9
-    const cell = (v: KernelVariant): string =>
-      `${g(v, 'median').toFixed(1).padStart(6)} (${g(v, 'best').toFixed(1).padStart(5)})`
-    const verdict = name.startsWith('NN')
-      ? `   target ≥ ${TARGET_GFLOPS}: ${g('relaxed', 'median') >= TARGET_GFLOPS ? 'met' : 'NOT met'}`
-      : ''
+  console.log(`${title}, 1 thread, GFLOP/s: median (best) of ${runs} samples`)
+  console.log(`  ${''.padEnd(40)}   relaxed SIMD     plain SIMD    relaxed/plain`)
+  for (const { label, op, M, K, N } of cases) {
+    const ws = workspaceAllocator(alloc)
+    const out = ws(M * N),
+      a = ws(M * K),
+      b = ws(K * N),
+      bias = ws(N)
+    const call = (x: Kernels): void => {
+      if (op === 'NN') x.matmulNN(out, a, b, bias, M, K, N, 0)
+      else if (op === 'NT') x.matmulNT(out, a, b, M, K, N, 0)
+      else x.matmulTN(out, a, b, M, K, N, 0)
+    }
+    const [relaxed, simd] = timeInterleaved(
+      VARIANTS.map((v) => () => call(k[v])),
+      20,
+    )
+    const flops = 2 * M * K * N
+    const cell = (t: Timing): string =>
+      `${(flops / t.median / 1e9).toFixed(1).padStart(6)} (${(flops / t.best / 1e9).toFixed(1).padStart(5)})`
+    const gflops = flops / relaxed.median / 1e9
+    const verdict =
+      target && op === 'NN' ? `   target ≥ ${target}: ${gflops >= target ? 'met' : 'NOT met'}` : ''
+    const name = `${op} ${M}×${K}×${N} ${label}`.padEnd(40)
     console.log(
-      `  ${name}  ${cell('relaxed')}    ${cell('simd')}    ${(t.simd.median / t.relaxed.median).toFixed(2).padStart(5)}x${verdict}`,
+      `  ${name}  ${cell(relaxed)}   ${cell(simd)}    ${(simd.median / relaxed.median).toFixed(2).padStart(5)}x${verdict}`,
     )
   }
+}
+
+/** Every case reuses the same workspace from its start. */
+function workspaceAllocator(alloc: (floats: number) => number): (floats: number) => number {
+  const base = alloc(0)
+  let next = base
+  return (floats) => {
+    const ptr = next
+    next += Math.ceil(floats / 4) * 16 + 64
+    return ptr
+  }
+}
+
+async function matmulBench(): Promise<void> {
+  await matmulTable(
+    'matmul M×K×N = 512×256×256',
+    [
+      { label: 'out = a·b + bias', op: 'NN', M: 512, K: 256, N: 256 },
+      { label: 'out = a·bᵀ', op: 'NT', M: 512, K: 256, N: 256 },
+      { label: 'out = aᵀ·b', op: 'TN', M: 512, K: 256, N: 256 },
+    ],
+    TARGET_GFLOPS,
+  )
+  // Rows of 4 KiB (1024 floats) map a tile's panel to one L1 set; NN and TN stream rows there instead.
+  await matmulTable('\nmatmuls of the small model (d 256, FF 1024, vocab 4096, B×T 2048)', [
+    { label: 'qkv', op: 'NN', M: 2048, K: 256, N: 768 },
+    { label: 'fc (4 KiB rows: streamed)', op: 'NN', M: 2048, K: 256, N: 1024 },
+    { label: 'fc proj', op: 'NN', M: 2048, K: 1024, N: 256 },
+    { label: 'logits', op: 'NT', M: 2048, K: 256, N: 4096 },
+    { label: 'dx fc', op: 'NT', M: 2048, K: 1024, N: 256 },
+    { label: 'dW fc (streamed)', op: 'TN', M: 256, K: 2048, N: 1024 },
+    { label: 'dW fc proj (streamed)', op: 'TN', M: 1024, K: 2048, N: 256 },
+    { label: 'dwte (streamed)', op: 'TN', M: 4096, K: 2048, N: 256 },
+  ])
 }
 
 interface Call {
@@ -117,182 +175,132 @@ interface Call {
   run: (k: Kernels) => void
 }
 
-/** The kernel calls of one training step of a GPT (forward, backward, AdamW), with their shapes. */
+/**
+ * The kernel calls of one training step of a GPT (forward, backward, AdamW), with their shapes. Every
+ * call writes to a buffer no other call reads, or overwrites it with the same values each time, so
+ * thousands of repetitions neither blow values up nor shrink them into subnormals (which are slow).
+ */
 function stepCalls(
   alloc: (floats: number) => number,
   cfg: { V: number; C: number; L: number; NH: number; T: number; B: number },
 ): { calls: Call[]; tokens: number; targets: number } {
   const { V, C, L, NH, T, B } = cfg
-  const BT = B * T,
-    C3 = 3 * C,
-    C4 = 4 * C
+  const BT = B * T
+  const [C3, C4] = [3 * C, 4 * C]
   const params = V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
-  const x = alloc(BT * C),
-    y = alloc(BT * C),
-    ln = alloc(BT * C),
-    mean = alloc(BT),
-    rstd = alloc(BT)
-  const qkv = alloc(BT * C3),
-    att = alloc(B * NH * T * T),
-    datt = alloc(B * NH * T * T)
-  const fc = alloc(BT * C4),
-    fcg = alloc(BT * C4),
-    logits = alloc(BT * V),
-    losses = alloc(BT)
-  const wte = alloc(V * C),
-    wpe = alloc(T * C),
-    w = alloc(C * C4),
-    bias = alloc(C4),
-    lnw = alloc(C),
-    lnb = alloc(C)
-  const dw = alloc(C * C4),
-    dbias = alloc(C4),
-    dwte = alloc(V * C),
-    dwpe = alloc(T * C),
-    dlnw = alloc(C),
-    dlnb = alloc(C)
-  const dx = alloc(BT * C),
-    dqkv = alloc(BT * C3),
-    dfc = alloc(BT * C4)
-  const p = alloc(params),
-    g = alloc(params),
-    m = alloc(params),
-    v = alloc(params)
-  const tokens = alloc(BT),
-    targets = alloc(BT)
+  const b = {
+    x: alloc(BT * C), // residual stream (input of LayerNorm)
+    ln: alloc(BT * C), // LayerNorm output (input of the matmuls)
+    mean: alloc(BT),
+    rstd: alloc(BT),
+    qkv: alloc(BT * C3),
+    att: alloc(B * NH * T * T),
+    attOut: alloc(BT * C),
+    fc: alloc(BT * C4), // pre-GELU
+    fcGelu: alloc(BT * C4),
+    out: alloc(BT * C4), // sink of forward matmuls and adds
+    logits: alloc(BT * V),
+    probs: alloc(BT * V),
+    losses: alloc(BT),
+    dlogits: alloc(BT * V),
+    dy: alloc(BT * C4), // an incoming gradient of width up to 4C
+    dsink: alloc(BT * C4), // sink of backward data gradients
+    datt: alloc(B * NH * T * T),
+    dqkv: alloc(BT * C3),
+    wte: alloc(V * C),
+    wpe: alloc(T * C),
+    w: alloc(C * C4),
+    bias: alloc(C4),
+    lnw: alloc(C),
+    lnb: alloc(C),
+    dw: alloc(C * C4),
+    dbias: alloc(C4),
+    dwte: alloc(V * C),
+    dwpe: alloc(T * C),
+    dlnw: alloc(C),
+    dlnb: alloc(C),
+    params: alloc(params),
+    grads: alloc(params),
+    m: alloc(params),
+    v: alloc(params),
+    gradsCopy: alloc(params),
+    tokens: alloc(BT),
+    targets: alloc(BT),
+  }
+  const call = (name: string, perStep: number, run: (k: Kernels) => void): Call => ({
+    name,
+    perStep,
+    run,
+  })
   const calls: Call[] = [
-    {
-      name: 'encoderForward',
-      perStep: 1,
-      run: (k) => k.encoderForward(x, tokens, wte, wpe, B, T, C),
-    },
-    {
-      name: 'layernormForward',
-      perStep: 2 * L + 1,
-      run: (k) => k.layernormForward(ln, mean, rstd, x, lnw, lnb, BT, C),
-    },
-    {
-      name: `matmulNN qkv ${BT}×${C}→${C3}`,
-      perStep: L,
-      run: (k) => k.matmulNN(qkv, ln, w, bias, BT, C, C3, 0),
-    },
-    {
-      name: 'attentionForward',
-      perStep: L,
-      run: (k) => k.attentionForward(y, att, qkv, B, T, C, NH),
-    },
-    {
-      name: `matmulNN proj ${BT}×${C}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulNN(y, ln, w, bias, BT, C, C, 0),
-    },
-    { name: 'add (residual)', perStep: 2 * L, run: (k) => k.add(x, x, y, BT * C) },
-    {
-      name: `matmulNN fc ${BT}×${C}→${C4}`,
-      perStep: L,
-      run: (k) => k.matmulNN(fc, ln, w, bias, BT, C, C4, 0),
-    },
-    { name: 'geluForward', perStep: L, run: (k) => k.geluForward(fcg, fc, BT * C4) },
-    {
-      name: `matmulNN fcproj ${BT}×${C4}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulNN(y, fcg, w, bias, BT, C4, C, 0),
-    },
-    {
-      name: `matmulNT logits ${BT}×${C}·${V}ᵀ`,
-      perStep: 1,
-      run: (k) => k.matmulNT(logits, ln, wte, BT, C, V, 0),
-    },
-    {
-      name: 'crossEntropyForward',
-      perStep: 1,
-      run: (k) => k.crossEntropyForward(losses, logits, logits, targets, BT, V),
-    },
-    {
-      name: 'crossEntropyBackward',
-      perStep: 1,
-      run: (k) => k.crossEntropyBackward(logits, logits, targets, BT, V, 1 / BT),
-    },
-    {
-      name: `matmulNN dx head ${BT}×${V}→${C}`,
-      perStep: 1,
-      run: (k) => k.matmulNN(dx, logits, wte, 0, BT, V, C, 0),
-    },
-    {
-      name: `matmulTN dwte ${V}×${BT}→${C}`,
-      perStep: 1,
-      run: (k) => k.matmulTN(dwte, logits, ln, V, BT, C, 1),
-    },
-    {
-      name: 'layernormBackward',
-      perStep: 2 * L + 1,
-      run: (k) => k.layernormBackward(dx, dlnw, dlnb, y, x, lnw, mean, rstd, BT, C),
-    },
-    {
-      name: `matmulNT dx fcproj ${BT}×${C}→${C4}`,
-      perStep: L,
-      run: (k) => k.matmulNT(dfc, dx, w, BT, C, C4, 0),
-    },
-    {
-      name: `matmulTN dw fcproj ${C4}×${BT}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulTN(dw, fcg, dx, C4, BT, C, 1),
-    },
-    {
-      name: 'biasBackward (avg width)',
-      perStep: 4 * L,
-      run: (k) => k.biasBackward(dbias, dfc, BT, (C3 + C + C4 + C) / 4),
-    },
-    { name: 'geluBackward', perStep: L, run: (k) => k.geluBackward(dfc, fc, dfc, BT * C4) },
-    {
-      name: `matmulNT dx fc ${BT}×${C4}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulNT(dx, dfc, w, BT, C4, C, 0),
-    },
-    {
-      name: `matmulTN dw fc ${C}×${BT}→${C4}`,
-      perStep: L,
-      run: (k) => k.matmulTN(dw, ln, dfc, C, BT, C4, 1),
-    },
-    {
-      name: `matmulNT dx proj ${BT}×${C}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulNT(dqkv, dx, w, BT, C, C, 0),
-    },
-    {
-      name: `matmulTN dw proj ${C}×${BT}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulTN(dw, y, dx, C, BT, C, 1),
-    },
-    {
-      name: 'attentionBackward',
-      perStep: L,
-      run: (k) => k.attentionBackward(dqkv, datt, dx, qkv, att, B, T, C, NH),
-    },
-    {
-      name: `matmulNT dx qkv ${BT}×${C3}→${C}`,
-      perStep: L,
-      run: (k) => k.matmulNT(dx, dqkv, w, BT, C3, C, 0),
-    },
-    {
-      name: `matmulTN dw qkv ${C}×${BT}→${C3}`,
-      perStep: L,
-      run: (k) => k.matmulTN(dw, ln, dqkv, C, BT, C3, 1),
-    },
-    {
-      name: 'encoderBackward',
-      perStep: 1,
-      run: (k) => k.encoderBackward(dwte, dwpe, dx, tokens, B, T, C),
-    },
-    { name: 'sumSquares (all grads)', perStep: 1, run: (k) => void k.sumSquares(g, params) },
-    {
-      name: `adamw (${params} params)`,
-      perStep: 1,
-      run: (k) => k.adamw(p, g, m, v, params, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001, 1),
-    },
-    { name: 'zero (all grads)', perStep: 1, run: (k) => k.zero(g, params) },
+    call('encoderForward', 1, (k) => k.encoderForward(b.out, b.tokens, b.wte, b.wpe, B, T, C)),
+    call('layernormForward', 2 * L + 1, (k) =>
+      k.layernormForward(b.ln, b.mean, b.rstd, b.x, b.lnw, b.lnb, BT, C),
+    ),
+    call(`matmulNN qkv ${BT}×${C}→${C3}`, L, (k) =>
+      k.matmulNN(b.qkv, b.ln, b.w, b.bias, BT, C, C3, 0),
+    ),
+    call('attentionForward', L, (k) => k.attentionForward(b.attOut, b.att, b.qkv, B, T, C, NH)),
+    call(`matmulNN proj ${BT}×${C}→${C}`, L, (k) =>
+      k.matmulNN(b.out, b.attOut, b.w, b.bias, BT, C, C, 0),
+    ),
+    call('add (residual)', 2 * L, (k) => k.add(b.out, b.x, b.attOut, BT * C)),
+    call(`matmulNN fc ${BT}×${C}→${C4}`, L, (k) =>
+      k.matmulNN(b.fc, b.ln, b.w, b.bias, BT, C, C4, 0),
+    ),
+    call('geluForward', L, (k) => k.geluForward(b.fcGelu, b.fc, BT * C4)),
+    call(`matmulNN fcproj ${BT}×${C4}→${C}`, L, (k) =>
+      k.matmulNN(b.out, b.fcGelu, b.w, b.bias, BT, C4, C, 0),
+    ),
+    call(`matmulNT logits ${BT}×${C}·${V}ᵀ`, 1, (k) =>
+      k.matmulNT(b.logits, b.ln, b.wte, BT, C, V, 0),
+    ),
+    call('crossEntropyForward', 1, (k) =>
+      k.crossEntropyForward(b.losses, b.probs, b.logits, b.targets, BT, V),
+    ),
+    call('crossEntropyBackward', 1, (k) =>
+      k.crossEntropyBackward(b.dlogits, b.probs, b.targets, BT, V, 1 / BT),
+    ),
+    call(`matmulNN dx head ${BT}×${V}→${C}`, 1, (k) =>
+      k.matmulNN(b.dsink, b.dlogits, b.wte, 0, BT, V, C, 0),
+    ),
+    call(`matmulTN dwte ${V}×${BT}→${C}`, 1, (k) =>
+      k.matmulTN(b.dwte, b.dlogits, b.ln, V, BT, C, 1),
+    ),
+    call('layernormBackward', 2 * L + 1, (k) =>
+      k.layernormBackward(b.dsink, b.dlnw, b.dlnb, b.dy, b.x, b.lnw, b.mean, b.rstd, BT, C),
+    ),
+    call(`matmulNT dx fcproj ${BT}×${C}→${C4}`, L, (k) =>
+      k.matmulNT(b.dsink, b.dy, b.w, BT, C, C4, 0),
+    ),
+    call(`matmulTN dw fcproj ${C4}×${BT}→${C}`, L, (k) =>
+      k.matmulTN(b.dw, b.fcGelu, b.dy, C4, BT, C, 1),
+    ),
+    call('biasBackward (mean width 7C/4)', 4 * L, (k) =>
+      k.biasBackward(b.dbias, b.dy, BT, (C3 + C + C4 + C) / 4),
+    ),
+    call('geluBackward', L, (k) => k.geluBackward(b.dsink, b.fc, b.dy, BT * C4)),
+    call(`matmulNT dx fc ${BT}×${C4}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C4, C, 0)),
+    call(`matmulTN dw fc ${C}×${BT}→${C4}`, L, (k) => k.matmulTN(b.dw, b.ln, b.dy, C, BT, C4, 1)),
+    call(`matmulNT dx proj ${BT}×${C}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C, C, 0)),
+    call(`matmulTN dw proj ${C}×${BT}→${C}`, L, (k) =>
+      k.matmulTN(b.dw, b.attOut, b.dy, C, BT, C, 1),
+    ),
+    call('attentionBackward', L, (k) =>
+      k.attentionBackward(b.dqkv, b.datt, b.dy, b.qkv, b.att, B, T, C, NH),
+    ),
+    call(`matmulNT dx qkv ${BT}×${C3}→${C}`, L, (k) =>
+      k.matmulNT(b.dsink, b.qkv, b.w, BT, C3, C, 0),
+    ),
+    call(`matmulTN dw qkv ${C}×${BT}→${C3}`, L, (k) => k.matmulTN(b.dw, b.ln, b.qkv, C, BT, C3, 1)),
+    call('encoderBackward', 1, (k) => k.encoderBackward(b.dwte, b.dwpe, b.dy, b.tokens, B, T, C)),
+    call('sumSquares (all grads)', 1, (k) => void k.sumSquares(b.grads, params)),
+    call(`adamw (${params} params)`, 1, (k) =>
+      k.adamw(b.params, b.grads, b.m, b.v, params, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001, 1),
+    ),
+    call('zero (a gradient-sized buffer)', 1, (k) => k.zero(b.gradsCopy, params)),
   ]
-  return { calls, tokens, targets }
+  return { calls, tokens: b.tokens, targets: b.targets }
 }
 
 async function stepBench(B: number): Promise<void> {
@@ -307,8 +315,8 @@ async function stepBench(B: number): Promise<void> {
     ints[tokens / 4 + i] = (i * 7919) % cfg.V
     ints[targets / 4 + i] = (i * 104729) % cfg.V
   }
-  // Attention probabilities must be a real softmax for the backward to see realistic data.
-  calls.find((c) => c.name === 'attentionForward')?.run(k.relaxed)
+  // One pass in step order first, so each call then sees realistic inputs (a softmax in att and probs).
+  for (const c of calls) c.run(k.relaxed)
 
   console.log(
     `\ntiny step, batch ${B} (vocab ${cfg.V}, d ${cfg.C}, ${cfg.L} layers, ${cfg.NH} heads, seq ${cfg.T}): µs per call, median of ${runs}`,
@@ -316,13 +324,10 @@ async function stepBench(B: number): Promise<void> {
   console.log(
     `  ${'kernel'.padEnd(34)} ${'relaxed'.padStart(9)} ${'plain'.padStart(9)}  calls/step  share (relaxed)`,
   )
-  const rows = calls.map((c) => ({
-    c,
-    t: {
-      relaxed: timeCall(() => c.run(k.relaxed)).median,
-      simd: timeCall(() => c.run(k.simd)).median,
-    },
-  }))
+  const rows = calls.map((c) => {
+    const [relaxed, simd] = timeInterleaved(VARIANTS.map((v) => () => c.run(k[v])))
+    return { c, t: { relaxed: relaxed.median, simd: simd.median } }
+  })
   const total = (v: KernelVariant): number => rows.reduce((s, r) => s + r.t[v] * r.c.perStep, 0)
   for (const { c, t } of rows) {
     const us = (s: number): string => (s * 1e6).toFixed(1).padStart(9)

@@ -38,6 +38,12 @@ const matmulShapes: [number, number, number][] = [
   [70, 300, 21],
   [66, 257, 16],
   [9, 5, 4],
+  [3, 0, 5],
+  // Rows of 4 KiB (N or, for TN, M a multiple of 1024) take the row-streaming path.
+  [7, 13, 1024],
+  [2, 6, 1024],
+  [1024, 7, 33],
+  [1024, 9, 12],
 ]
 for (const [M, K, N] of matmulShapes) {
   for (const accumulate of [0, 1]) {
