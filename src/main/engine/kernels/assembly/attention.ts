@@ -10,7 +10,7 @@ import { vexp, expf } from './math'
 @inline function softmaxCausalRow(row: usize, n: i32, T: i32): void {
   let mx = f32x4.splat(-Infinity)
   let i = 0
-  for (; i + 4 <= n; i += 4) mx = f32x4.max(mx, v128.load(row + (<usize>i << 2)))
+  for (; i + 4 <= n; i += 4) mx = f32x4.pmax(mx, v128.load(row + (<usize>i << 2)))
   let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)))
   for (; i < n; i++) m = max(m, load<f32>(row + (<usize>i << 2)))
   const mv = f32x4.splat(m)

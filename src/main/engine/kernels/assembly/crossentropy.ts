@@ -9,7 +9,7 @@ export function crossEntropyForward(losses: usize, probs: usize, logits: usize, 
     const target = load<i32>(targets + (<usize>n << 2))
     let mx = f32x4.splat(-Infinity)
     let i = 0
-    for (; i + 4 <= V; i += 4) mx = f32x4.max(mx, v128.load(x + (<usize>i << 2)))
+    for (; i + 4 <= V; i += 4) mx = f32x4.pmax(mx, v128.load(x + (<usize>i << 2)))
     let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)))
     for (; i < V; i++) m = max(m, load<f32>(x + (<usize>i << 2)))
     // Read the target's logit before probs (which may alias logits) overwrites it.

@@ -29,18 +29,21 @@ export function scale(x: usize, n: i32, s: f32): void {
   }
 }
 
-/** Σ x², each square and the sum in f64, two f64x2 accumulators. */
+/** Σ x², each square and the sum in f64; four f64x2 accumulators so the adds do not wait on each other. */
 export function sumSquares(x: usize, n: i32): f64 {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0)
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0)
   let i = 0
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2))
-    const lo = f64x2.promote_low_f32x4(v)
-    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))
-    s0 = f64x2.add(s0, f64x2.mul(lo, lo))
-    s1 = f64x2.add(s1, f64x2.mul(hi, hi))
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2)
+    const v = v128.load(p), w = v128.load(p, 16)
+    const v0 = f64x2.promote_low_f32x4(v), v1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))
+    const w0 = f64x2.promote_low_f32x4(w), w1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 2, 3))
+    s0 = f64x2.add(s0, f64x2.mul(v0, v0))
+    s1 = f64x2.add(s1, f64x2.mul(v1, v1))
+    s2 = f64x2.add(s2, f64x2.mul(w0, w0))
+    s3 = f64x2.add(s3, f64x2.mul(w1, w1))
   }
-  const s = f64x2.add(s0, s1)
+  const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3))
   let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1)
   for (; i < n; i++) {
     const v = <f64>load<f32>(x + (<usize>i << 2))

@@ -2,12 +2,19 @@
 // library's versions use lookup tables, which would put a data segment into the shared memory.
 import { madd } from './simd'
 
-/** e^x on four lanes (Cephes expf: range reduction by ln 2, degree-6 polynomial; ~1 ulp). */
+/**
+ * e^x on four lanes (Cephes expf: range reduction by ln 2, degree-6 polynomial; ~1 ulp). Written for
+ * x64 code generation: pmin/pmax are single instructions where min/max are not, and n = round(x·log2 e)
+ * comes from adding 1.5·2^23, which leaves n in the low mantissa bits, instead of nearest + trunc_sat.
+ */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  // Clamp so 2^n stays a normal float: e^-87.3 ≈ 1e-38 stands in for 0, e^88.4 ≈ 2e38 for ∞.
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.37626))
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)))
+  // Clamp so 2^n stays a normal float: e^-87.3 ≈ 1e-38 stands in for 0, e^88.4 ≈ 2e38 for ∞. pmax/pmin
+  // keep a NaN in x (the comparison is false), so NaN propagates.
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.33654)), f32x4.splat(88.37626))
+  const magic = f32x4.splat(12582912.0) // 1.5 · 2^23
+  const t = madd(x, f32x4.splat(1.44269504088896341), magic)
+  const n = f32x4.sub(t, magic)
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)))
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)))
   let y = f32x4.splat(1.9875691500e-4)
@@ -17,7 +24,8 @@ import { madd } from './simd'
   y = madd(y, r, f32x4.splat(1.6666665459e-1))
   y = madd(y, r, f32x4.splat(5.0000001201e-1))
   y = madd(y, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)))
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23)
+  // bits(t) = bits(1.5 · 2^23) + n, and bits(1.5 · 2^23) << 23 overflows to 0: 2^n = (bits(t) + 127) << 23.
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23)
   return f32x4.mul(y, scale)
 }
 
