@@ -85,22 +85,26 @@ export function kernelWasmFileName(variant: KernelVariant): string {
 }
 
 /**
- * Path of a build of the kernels: next to this module first (the bundles in out/main/, where
- * `npm run build` copies the .wasm), then <dir>/build/kernels/ for this folder and each folder above
- * it (a checkout running from source, where scripts/build-kernels.mjs writes them).
+ * Path of a build of the kernels. From this module's folder upwards, each folder is tried for the file
+ * itself (the bundles: `npm run build` copies the .wasm into out/main/, and this code may sit in
+ * out/main/chunks/) and then for build/kernels/ in it (a checkout running from source, where
+ * scripts/build-kernels.mjs writes them).
  */
 export function locateKernelWasm(variant: KernelVariant, from: string = import.meta.url): string {
   const file = kernelWasmFileName(variant)
-  const here = dirname(from.startsWith('file:') ? fileURLToPath(from) : from)
-  const candidates = [join(here, file)]
-  for (let dir = here; ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'build', 'kernels', file))
+  const candidates: string[] = []
+  for (
+    let dir = dirname(from.startsWith('file:') ? fileURLToPath(from) : from);
+    ;
+    dir = dirname(dir)
+  ) {
+    candidates.push(join(dir, file), join(dir, 'build', 'kernels', file))
     if (dirname(dir) === dir) break
   }
   const found = candidates.find((path) => existsSync(path))
   if (!found) {
     throw new Error(
-      `${file} not found (looked in ${candidates.slice(0, 3).join(', ')}, …); run scripts/build-kernels.mjs`,
+      `${file} not found next to ${from} or in a build/kernels folder above it; run scripts/build-kernels.mjs`,
     )
   }
   return found

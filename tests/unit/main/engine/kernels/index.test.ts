@@ -2,7 +2,7 @@
  * The loader: feature detection, finding the .wasm, what the module imports and exports (a shared
  * memory and functions, nothing else: no data, globals or start), and instantiation in a real worker.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -72,11 +72,15 @@ describe('locateKernelWasm', () => {
       )
   })
 
-  it('prefers a .wasm next to the bundle (out/main/ after npm run build)', () => {
+  it('prefers a .wasm beside the bundle, also from a chunk one folder down (out/main/chunks/)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cllm-kernels-'))
     tempDirs.push(dir)
     copyFileSync(locateKernelWasm('simd'), join(dir, 'kernels-simd.wasm'))
     expect(locateKernelWasm('simd', pathToFileURL(join(dir, 'index.js')).href)).toBe(
+      join(dir, 'kernels-simd.wasm'),
+    )
+    mkdirSync(join(dir, 'chunks'))
+    expect(locateKernelWasm('simd', pathToFileURL(join(dir, 'chunks', 'sync.js')).href)).toBe(
       join(dir, 'kernels-simd.wasm'),
     )
   })
