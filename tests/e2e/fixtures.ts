@@ -22,6 +22,8 @@ export interface Studio {
   server: RunningServer
   /** A fresh temp folder the UI may read; removed when the worker ends. */
   tmp: string
+  /** Where runs started from the UI are written (inside tmp), and what Checkpoints lists. */
+  checkpointDir: string
 }
 
 export const test = base.extend<object, { studio: Studio }>({
@@ -33,14 +35,17 @@ export const test = base.extend<object, { studio: Studio }>({
         )
       }
       const tmp = await mkdtemp(join(tmpdir(), 'cllm-e2e-'))
+      const checkpointDir = join(tmp, 'checkpoints')
       const api = createEngineApi({
         transport: 'websocket',
         version,
         sampleCorpus,
+        checkpointDir,
         mayRead: createFolderPolicy([repoRoot, tmp]),
       })
       const server = await startServer({ rendererDir, api })
-      await use({ server, tmp })
+      await use({ server, tmp, checkpointDir })
+      await api.shutdown()
       await server.close()
       await rm(tmp, { recursive: true, force: true })
     },

@@ -11,13 +11,15 @@ import { WebSocketApi, type WebSocketLike } from '../../../src/renderer/src/api'
 export interface EngineFixture {
   dir: string
   corpus: string
+  /** Where the engine writes runs (inside dir). */
+  checkpointDir: string
   server: RunningServer
   client(token?: string | null): WebSocketApi
   close(): Promise<void>
 }
 
 export async function startEngineFixture(
-  options: { port?: number; token?: string } = {},
+  options: { port?: number; token?: string; mayRead?: string[] } = {},
 ): Promise<EngineFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'cllm-renderer-'))
   const rendererDir = join(dir, 'renderer')
@@ -35,13 +37,16 @@ export async function startEngineFixture(
     transport: 'websocket',
     version: 'test',
     sampleCorpus: corpus,
-    mayRead: createFolderPolicy([dir]),
+    checkpointDir: join(dir, 'checkpoints'),
+    mayRead: createFolderPolicy([dir, ...(options.mayRead ?? [])]),
   })
   const server = await startServer({ rendererDir, api, port: options.port, token: options.token })
+  const checkpointDir = join(dir, 'checkpoints')
   const clients: WebSocketApi[] = []
   return {
     dir,
     corpus,
+    checkpointDir,
     server,
     client(token = server.token) {
       const client = new WebSocketApi({
@@ -55,6 +60,7 @@ export async function startEngineFixture(
     },
     async close() {
       for (const client of clients) client.close()
+      await api.shutdown()
       await server.close()
       await rm(dir, { recursive: true, force: true })
     },

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatCount, formatDuration } from '../../../src/renderer/src/format'
+import {
+  formatBytes,
+  formatCompact,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  formatLoss,
+  formatRate,
+  formatSeconds,
+} from '../../../src/renderer/src/format'
 
 describe('format', () => {
   it('writes sizes in binary units like the engine, exact below 1 KB', () => {
@@ -18,5 +27,31 @@ describe('format', () => {
     expect(formatDuration(42.4)).toBe('42 ms')
     expect(formatDuration(1500)).toBe('1.50 s')
     expect(formatDuration(25_000)).toBe('25.0 s')
+  })
+
+  it('writes clocks, short counts, losses and rates as a glance reads them', () => {
+    expect(formatSeconds(0)).toBe('0 s')
+    expect(formatSeconds(59.4)).toBe('59 s')
+    expect(formatSeconds(185)).toBe('3 min 05 s')
+    expect(formatSeconds(2 * 3600 + 7 * 60 + 30)).toBe('2 h 07 min')
+    expect(formatSeconds(Number.POSITIVE_INFINITY)).toBe('—')
+    expect(formatSeconds(-1)).toBe('—')
+    expect(formatCompact(980)).toBe('980')
+    expect(formatCompact(12_345)).toBe('12.3 K')
+    expect(formatCompact(1_050_000)).toBe('1.05 M')
+    expect(formatCompact(134_000)).toBe('134 K')
+    expect(formatLoss(6.2146)).toBe('6.215')
+    expect(formatLoss(null)).toBe('—')
+    expect(formatLoss(Number.NaN)).toBe('—')
+    expect(formatRate(0.001)).toBe('1.00e-3')
+    expect(formatRate(0)).toBe('0')
+  })
+
+  it('shows a date without the year when it is this year', () => {
+    const now = new Date('2026-06-01T12:00:00')
+    expect(formatDateTime('2026-03-04T05:06:00', now)).not.toContain('2026')
+    expect(formatDateTime('2025-03-04T05:06:00', now)).toContain('2025')
+    expect(formatDateTime(null)).toBe('—')
+    expect(formatDateTime('not a date')).toBe('—')
   })
 })

@@ -1,0 +1,326 @@
+/**
+ * The Train view's settings form, as plain data: the fields (one per CLLM flag), the model-size
+ * presets, and the check of a filled-in form with the engine's own schema, so an impossible config
+ * is named field by field before Train is pressed, and the size of the run is estimated as it is
+ * typed. Pure: the store and the tests use it without a page.
+ */
+import {
+  RunConfig,
+  estimateMemory,
+  resolveRunConfig,
+  MACHINE_MEMORY_SHARE,
+  WASM32_MAX_BYTES,
+  type MachineInfo,
+  type MemoryEstimate,
+  type RunConfigInput,
+  type TokenizerKind,
+} from '../../shared/training'
+
+export type ModelField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
+export type TrainingField =
+  | 'batchSize'
+  | 'learningRate'
+  | 'epochs'
+  | 'maxSteps'
+  | 'threads'
+  | 'warmup'
+  | 'evalInterval'
+  | 'checkpointInterval'
+  | 'keep'
+  | 'seed'
+export type FieldKey = ModelField | TrainingField
+
+/** What an <input type="number"> gives back: a number, or the text when it is not one ('' when empty). */
+export type FieldValue = number | string
+
+export interface FieldSpec {
+  key: FieldKey
+  section: 'model' | 'training'
+  label: string
+  /** The `cllm train` flag, shown so the CLI and the app speak the same words. */
+  flag: string
+  hint: string
+  /** May be left empty (the engine then decides). */
+  optional?: boolean
+  step?: number | 'any'
+  min?: number
+  /** Shown under "More settings" rather than in the main grid. */
+  advanced?: boolean
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'vocabSize',
+    section: 'model',
+    label: 'Vocabulary',
+    flag: '--vocab-size',
+    hint: 'Tokens the tokenizer learns',
+    min: 6,
+  },
+  {
+    key: 'embedDim',
+    section: 'model',
+    label: 'Embedding size',
+    flag: '--embed-dim',
+    hint: 'Width of every layer',
+    min: 1,
+  },
+  {
+    key: 'numLayers',
+    section: 'model',
+    label: 'Layers',
+    flag: '--num-layers',
+    hint: 'Transformer blocks',
+    min: 1,
+  },
+  {
+    key: 'numHeads',
+    section: 'model',
+    label: 'Heads',
+    flag: '--num-heads',
+    hint: 'Must divide the embedding size',
+    min: 1,
+  },
+  {
+    key: 'seqLen',
+    section: 'model',
+    label: 'Context',
+    flag: '--seq-len',
+    hint: 'Tokens the model sees at once',
+    min: 1,
+  },
+  {
+    key: 'batchSize',
+    section: 'training',
+    label: 'Batch size',
+    flag: '--batch-size',
+    hint: 'Windows per step, shared by the spheres',
+    min: 1,
+  },
+  {
+    key: 'learningRate',
+    section: 'training',
+    label: 'Learning rate',
+    flag: '--learning-rate',
+    hint: 'Peak, after warmup',
+    step: 'any',
+    min: 0,
+  },
+  {
+    key: 'epochs',
+    section: 'training',
+    label: 'Epochs',
+    flag: '--epochs',
+    hint: 'Passes over the training tokens',
+    min: 1,
+  },
+  {
+    key: 'maxSteps',
+    section: 'training',
+    label: 'Max steps',
+    flag: '--max-steps',
+    hint: 'Optional: the run’s total; overrides epochs',
+    optional: true,
+    min: 1,
+  },
+  {
+    key: 'threads',
+    section: 'training',
+    label: 'Spheres',
+    flag: '--threads',
+    hint: 'Worker threads, one per core',
+    min: 1,
+  },
+  {
+    key: 'warmup',
+    section: 'training',
+    label: 'Warmup steps',
+    flag: '--warmup',
+    hint: 'Empty: 5% of the run, at most 100',
+    optional: true,
+    min: 0,
+    advanced: true,
+  },
+  {
+    key: 'evalInterval',
+    section: 'training',
+    label: 'Eval every',
+    flag: '--eval-interval',
+    hint: 'Steps between validation losses',
+    min: 1,
+    advanced: true,
+  },
+  {
+    key: 'checkpointInterval',
+    section: 'training',
+    label: 'Checkpoint every',
+    flag: '--checkpoint-interval',
+    hint: 'Steps; 0 saves only on stop and at the end',
+    min: 0,
+    advanced: true,
+  },
+  {
+    key: 'keep',
+    section: 'training',
+    label: 'Keep',
+    flag: '--keep',
+    hint: 'Periodic checkpoints kept (plus the best)',
+    min: 1,
+    advanced: true,
+  },
+  {
+    key: 'seed',
+    section: 'training',
+    label: 'Seed',
+    flag: '--seed',
+    hint: 'Same seed, same run',
+    min: 0,
+    advanced: true,
+  },
+]
+
+export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind }
+
+export interface Preset {
+  id: 'tiny' | 'small'
+  label: string
+  description: string
+  model: Record<ModelField, number>
+  training: { batchSize: number; learningRate: number }
+}
+
+/** Tiny is the original CLLM example's defaults; Small is the issue's "small" benchmark model. */
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'tiny',
+    label: 'Tiny',
+    description: 'The original CLLM example: learns in a minute',
+    model: { vocabSize: 500, embedDim: 64, numLayers: 2, numHeads: 4, seqLen: 32 },
+    training: { batchSize: 4, learningRate: 0.001 },
+  },
+  {
+    id: 'small',
+    label: 'Small',
+    description: 'Writes better text: give it an hour or more',
+    model: { vocabSize: 4096, embedDim: 256, numLayers: 4, numHeads: 8, seqLen: 128 },
+    training: { batchSize: 16, learningRate: 0.0005 },
+  },
+]
+
+const MODEL_FIELDS: readonly ModelField[] = [
+  'vocabSize',
+  'embedDim',
+  'numLayers',
+  'numHeads',
+  'seqLen',
+]
+
+/** The form a first start shows: the Tiny preset with the schema's own training defaults. */
+export function defaultForm(cores = 1): RunForm {
+  const tiny = PRESETS[0]
+  return {
+    ...tiny.model,
+    ...tiny.training,
+    tokenizer: 'bpe',
+    epochs: 1,
+    maxSteps: '',
+    threads: cores,
+    warmup: '',
+    evalInterval: 100,
+    checkpointInterval: 500,
+    keep: 3,
+    seed: 42,
+  }
+}
+
+export function applyPreset(form: RunForm, preset: Preset): void {
+  Object.assign(form, preset.model, preset.training)
+}
+
+/** The preset whose model the form holds, or 'custom'. */
+export function matchingPreset(form: RunForm): Preset['id'] | 'custom' {
+  const match = PRESETS.find((preset) =>
+    MODEL_FIELDS.every((field) => toNumber(form[field]) === preset.model[field]),
+  )
+  return match?.id ?? 'custom'
+}
+
+/** '' → undefined (left out); text that is not a number → NaN, which the schema names as wrong. */
+function toNumber(value: FieldValue): number | undefined {
+  if (typeof value === 'number') return value
+  const trimmed = value.trim()
+  return trimmed === '' ? undefined : Number(trimmed)
+}
+
+/** The config the engine receives: empty fields are left out so its defaults apply. */
+export function formToConfig(form: RunForm): RunConfigInput {
+  const model: Record<string, number | undefined> = {}
+  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer }
+  for (const field of FIELDS) {
+    const value = toNumber(form[field.key])
+    const target = field.section === 'model' ? model : training
+    // A required field left empty is sent as NaN, so it is reported rather than silently defaulted.
+    if (value !== undefined) target[field.key] = value
+    else if (!field.optional) target[field.key] = Number.NaN
+  }
+  return { model, training } as RunConfigInput
+}
+
+export interface FormCheck {
+  /** The config to send, or null while a field is wrong. */
+  config: RunConfigInput | null
+  /** One sentence per wrong field, by field. */
+  fieldErrors: Partial<Record<FieldKey | 'tokenizer', string>>
+  /** A problem of the whole config (too big for memory), or null. */
+  configError: string | null
+  /** Size of the run, when the model's fields are valid. */
+  estimate: MemoryEstimate | null
+  /** What the run may use: the smaller of one WebAssembly memory and the machine's share. */
+  memoryLimit: number
+}
+
+/**
+ * The engine's checks, run in the page: the schema's field rules (heads divide the embedding, vocab
+ * within the tokenizer's limits, …) and the memory check of `resolveRunConfig`.
+ */
+export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
+  const config = formToConfig(form)
+  const memoryLimit = Math.min(
+    WASM32_MAX_BYTES,
+    Math.floor(machine.totalMemoryBytes * MACHINE_MEMORY_SHARE),
+  )
+  const fieldErrors: FormCheck['fieldErrors'] = {}
+  const parsed = RunConfig.safeParse(config)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[1]
+      if (typeof key === 'string' && !(key in fieldErrors)) {
+        fieldErrors[key as FieldKey] = issue.message
+      }
+    }
+  }
+  const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field])
+  const batch = toNumber(form.batchSize)
+  const threads = toNumber(form.threads) ?? machine.cores
+  const estimate =
+    modelValid && !fieldErrors.batchSize && !fieldErrors.threads && batch !== undefined
+      ? estimateMemory(
+          Object.fromEntries(MODEL_FIELDS.map((f) => [f, toNumber(form[f])])) as Record<
+            ModelField,
+            number
+          >,
+          batch,
+          threads,
+        )
+      : null
+  let configError: string | null = null
+  if (parsed.success) {
+    try {
+      resolveRunConfig(config, machine)
+    } catch (error) {
+      configError = error instanceof Error ? error.message : String(error)
+    }
+  }
+  const ok = parsed.success && configError === null
+  return { config: ok ? config : null, fieldErrors, configError, estimate, memoryLimit }
+}

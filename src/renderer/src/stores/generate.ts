@@ -1,0 +1,119 @@
+import { defineStore } from 'pinia'
+import { reactive, ref } from 'vue'
+import { GenerateOptions } from '../../../shared/training'
+import type { ApiError } from '../../../shared/errors'
+import { useApi } from '../api'
+
+export type GenerateStatus = 'idle' | 'generating' | 'done' | 'stopped' | 'error'
+
+let requestCounter = 0
+function newRequestId(): string {
+  return `gen-${Date.now().toString(36)}-${(++requestCounter).toString(36)}`
+}
+
+/**
+ * Text from a checkpoint: the settings, and the output as it streams in (`generate.text` events of
+ * this page's request), with its speed.
+ */
+export const useGenerateStore = defineStore('generate', () => {
+  const api = useApi()
+  const checkpoint = ref<string | null>(null)
+  const options = reactive({
+    prompt: 'Once upon a time',
+    maxTokens: 200 as number | string,
+    temperature: 0.8 as number | string,
+    topK: 40 as number | string,
+    topP: 0.95 as number | string,
+    seed: 42 as number | string,
+  })
+  const status = ref<GenerateStatus>('idle')
+  const prompt = ref('')
+  const output = ref('')
+  /** Streamed pieces received for the request: more than one shows the text really streamed. */
+  const chunks = ref(0)
+  const tokens = ref<number | null>(null)
+  const elapsedMs = ref(0)
+  const error = ref<ApiError | null>(null)
+  const requestId = ref<string | null>(null)
+
+  api.on('generate.text', (payload) => {
+    if (payload.requestId !== requestId.value) return
+    output.value += payload.text
+    chunks.value++
+  })
+
+  /** The schema's own check of the settings, field by field. */
+  function checkOptions() {
+    const numeric = (value: number | string) =>
+      typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value)
+    const input = {
+      prompt: options.prompt,
+      maxTokens: numeric(options.maxTokens),
+      temperature: numeric(options.temperature),
+      topK: numeric(options.topK),
+      topP: numeric(options.topP),
+      seed: numeric(options.seed),
+    }
+    const parsed = GenerateOptions.safeParse(input)
+    const errors: Partial<Record<keyof typeof input, string>> = {}
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const key = issue.path[0] as keyof typeof input
+        errors[key] ??= issue.message
+      }
+    }
+    return { input: parsed.success ? input : null, errors }
+  }
+
+  async function generate(): Promise<void> {
+    const { input } = checkOptions()
+    if (!checkpoint.value || !input || status.value === 'generating') return
+    const id = newRequestId()
+    requestId.value = id
+    status.value = 'generating'
+    prompt.value = input.prompt
+    output.value = ''
+    chunks.value = 0
+    tokens.value = null
+    error.value = null
+    const begun = performance.now()
+    const result = await api.call('generate.run', {
+      checkpoint: checkpoint.value,
+      requestId: id,
+      ...input,
+    })
+    if (requestId.value !== id) return
+    elapsedMs.value = performance.now() - begun
+    if (result.ok) {
+      // The answer holds the whole text: it wins over any piece an event lost.
+      output.value = result.value.text
+      tokens.value = result.value.tokens
+      if (status.value === 'generating') status.value = 'done'
+    } else {
+      error.value = result.error
+      status.value = 'error'
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (status.value !== 'generating' || !requestId.value) return
+    status.value = 'stopped'
+    await api.call('generate.cancel', { requestId: requestId.value })
+  }
+
+  return {
+    checkpoint,
+    options,
+    status,
+    prompt,
+    output,
+    chunks,
+    tokens,
+    elapsedMs,
+    error,
+    requestId,
+    checkOptions,
+    generate,
+    stop,
+  }
+})
