@@ -28,7 +28,10 @@ describe('token chips', () => {
       expect(chip.partial).toBe(piece === '')
       expect(chip.title).toContain(String(ids[i]))
       // No raw tab or line end reaches the page without its mark; a token of spaces shows dots.
-      const shown = chip.segments.filter((s) => !s.mark).map((s) => s.text).join('')
+      const shown = chip.segments
+        .filter((s) => !s.mark)
+        .map((s) => s.text)
+        .join('')
       expect(shown).not.toMatch(/[\t\r\n]/)
       if (/^ +$/.test(piece)) expect(shown).toBe('')
     }

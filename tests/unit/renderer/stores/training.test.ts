@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { setApi } from '../../../../src/renderer/src/api'
+import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
+import { useTrainingStore } from '../../../../src/renderer/src/stores/training'
+import { MetricsRecord } from '../../../../src/shared/checkpoint'
+import { startEngineFixture, type EngineFixture } from '../engine-fixture'
+import { metricsFile, sampleCorpus, tinyRun, until } from '../store-helpers'
+
+let fixture: EngineFixture
+
+beforeEach(async () => {
+  fixture = await startEngineFixture({ mayRead: [sampleCorpus] })
+  setApi(fixture.client())
+  setActivePinia(createPinia())
+  await useCorpusStore().scan(sampleCorpus)
+})
+afterEach(async () => {
+  setApi(undefined)
+  await fixture.close()
+})
+
+describe('training store', () => {
+  it('follows a run to its end: phases, every step as the engine recorded it, checkpoints', async () => {
+    const training = useTrainingStore()
+    expect(await training.start({ folder: sampleCorpus, config: tinyRun(30) })).toBe(true)
+    expect(training.active).toBe(true)
+    await until(() => training.finished !== null, 'the run to finish')
+
+    expect(training.state).toBe('done')
+    expect(training.finished).toMatchObject({ reason: 'completed', step: 30 })
+    expect(training.step).toBe(30)
+    expect(training.totalSteps).toBe(30)
+    expect(training.phases.map((phase) => phase.phase)).toEqual([
+      'corpus',
+      'tokenizer',
+      'dataset',
+      'model',
+    ])
+    expect(training.phases.every((phase) => phase.done)).toBe(true)
+    expect(training.spheres.map((sphere) => sphere.id)).toEqual([0, 1])
+
+    // The charts hold exactly what the engine wrote to metrics.jsonl, step by step.
+    const lines = (await readFile(metricsFile(training.started!.runDir), 'utf8')).trim().split('\n')
+    const records = lines.map((line) => MetricsRecord.parse(JSON.parse(line)))
+    const steps = records.filter((record) => record.step > 0)
+    expect(training.series.loss).toEqual(steps.map((r) => ({ x: r.step, y: r.loss })))
+    expect(training.series.lr).toEqual(steps.map((r) => ({ x: r.step, y: r.lr })))
+    const validated = records.filter((r) => typeof r.val_loss === 'number')
+    expect(training.series.valLoss).toEqual(validated.map((r) => ({ x: r.step, y: r.val_loss })))
+
+    const periodic = training.saved.filter((saved) => saved.kind === 'periodic')
+    expect(periodic.map((saved) => saved.step)).toEqual(expect.arrayContaining([10, 20]))
+    expect(training.saved.at(-1)).toMatchObject({ step: 30, kind: 'final' })
+    expect(training.log.some((entry) => entry.text.startsWith('Final model saved'))).toBe(true)
+  })
+
+  it('pauses, resumes and stops the run; a page that connects later attaches to it', async () => {
+    const training = useTrainingStore()
+    await training.start({ folder: sampleCorpus, config: tinyRun(100_000) })
+    await until(() => training.state === 'training' && training.step > 0, 'training to begin')
+
+    await training.pause()
+    await until(() => training.state === 'paused', 'the pause')
+    const pausedAt = training.step
+    await new Promise((resolveWait) => setTimeout(resolveWait, 300))
+    expect(training.step).toBe(pausedAt)
+
+    // Another page: a fresh client and fresh stores find the run with training.status.
+    const other = fixture.client()
+    setApi(other)
+    setActivePinia(createPinia())
+    const late = useTrainingStore()
+    await late.attach()
+    expect(late.runId).toBe(training.runId)
+    expect(late.state).toBe('paused')
+    expect(late.step).toBe(pausedAt)
+
+    await late.resume()
+    await until(() => training.state === 'training' && training.step > pausedAt, 'the resume')
+    await late.stop()
+    await until(() => training.finished !== null && late.finished !== null, 'the stop')
+    expect(training.finished).toMatchObject({ state: 'done', reason: 'stopped' })
+    expect(training.saved.at(-1)?.kind).toBe('stop')
+    expect(late.finished).toEqual(training.finished)
+    expect(training.log.map((entry) => entry.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Paused at step/),
+        expect.stringMatching(/^Resumed at step/),
+      ]),
+    )
+  })
+
+  it('keeps a refused start as an error naming the field, and starts nothing', async () => {
+    const training = useTrainingStore()
+    const ok = await training.start({
+      folder: sampleCorpus,
+      config: { model: { embedDim: 64, numHeads: 3 }, training: { threads: 2 } },
+    })
+    expect(ok).toBe(false)
+    expect(training.error).toMatchObject({
+      code: 'invalid-config',
+      message: expect.stringContaining('numHeads'),
+    })
+    expect(training.active).toBe(false)
+    expect(training.runId).toBeNull()
+  })
+})
