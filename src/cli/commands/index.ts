@@ -10,14 +10,15 @@ import { register as registerTokenize } from './tokenize'
 import { register as registerPrepare } from './prepare'
 
 /** Every `cllm` subcommand. Add one line per command module. */
+/** In the order a newcomer meets them: data, tokens, training, using a model, the browser UI. */
 export const commands: Array<(program: Command) => void> = [
-  registerServe,
-  registerCheckpoints,
-  registerExport,
+  registerScan,
+  registerPrepare,
+  registerTokenize,
   registerTrain,
   registerGenerate,
   registerEvaluate,
-  registerScan,
-  registerTokenize,
-  registerPrepare,
+  registerCheckpoints,
+  registerExport,
+  registerServe,
 ]
