@@ -19,8 +19,8 @@ export default defineConfig({
           cli: resolve('src/cli/index.ts'),
           // Each sphere's worker thread loads this bundle (src/main/engine/spheres/pool.ts finds it next to itself).
           'sphere-worker': resolve('src/main/engine/spheres/sphere-worker.ts'),
-          // The dataset's encoding threads (src/main/engine/dataset/encode.ts finds it next to itself).
-          'dataset-encode-worker': resolve('src/main/engine/dataset/encode-worker.ts'),
+          // The tokenizer's worker threads (src/main/engine/tokenizer/pool.ts finds it next to itself).
+          'tokenizer-worker': resolve('src/main/engine/tokenizer/worker.ts'),
         },
       },
     },

@@ -17,7 +17,7 @@ export const VOCAB_LIMITS = {
 export const DEFAULT_VOCAB_SIZE = 8192
 export const DEFAULT_VALIDATION_FRACTION = 0.1
 
-/** Tokenizer training (merges done of total) or corpus encoding (characters done of total). */
+/** Tokenizer training (merges done of total) or corpus encoding (UTF-8 bytes done of total). */
 export const TokenizeProgress = z.object({
   phase: z.enum(['train', 'encode']),
   done: z.number().int().nonnegative(),

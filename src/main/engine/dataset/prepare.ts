@@ -99,7 +99,12 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     given ??
     (await trainTokenizer(
       documents.map((document) => document.text),
-      { ...options.tokenizer, onProgress: options.onProgress, signal: options.signal },
+      {
+        ...options.tokenizer,
+        threads: options.threads,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      },
     ))
   const tokenizerFile = join(options.runDir, tokenizer.fileName)
   const tokenizerText = tokenizer.serialize()

@@ -30,8 +30,15 @@ export async function trainBpe(
   texts: Iterable<string>,
   options: BpeTrainOptions,
 ): Promise<TrainedBpe> {
+  return learnMerges(await countWords(texts, options.signal), options)
+}
+
+/** The merge loop over counted words (word → occurrences); the order of the map does not matter. */
+export async function learnMerges(
+  words: Map<string, number>,
+  options: BpeTrainOptions,
+): Promise<TrainedBpe> {
   const maybeYield = createYielder(options.signal)
-  const words = await countWords(texts, maybeYield)
   const target = options.tokens
   // Every id stays below `target`, so `left * target + right` is a unique, order-preserving pair key.
   const base = target
@@ -94,14 +101,18 @@ export async function trainBpe(
 }
 
 /** Counts each distinct pre-token over all texts. */
-async function countWords(
+export async function countWords(
   texts: Iterable<string>,
-  maybeYield: () => Promise<void> | undefined,
+  signal?: AbortSignal,
 ): Promise<Map<string, number>> {
+  const maybeYield = createYielder(signal)
   const regex = preTokenRegex()
   const counts = new Map<string, number>()
   const add = (word: string): void => {
-    counts.set(word, (counts.get(word) ?? 0) + 1)
+    const count = counts.get(word)
+    // A new key is stored as a copy: a match is a slice that would keep its whole text alive.
+    if (count === undefined) counts.set(word.length >= 13 ? copyString(word) : word, 1)
+    else counts.set(word, count + 1)
   }
   for (const text of texts) {
     forEachPreToken(text, regex, add)
@@ -241,4 +252,9 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0)
   out.set(b, a.length)
   return out
+}
+
+/** A string with its own characters (V8 keeps substrings of 13+ characters as views of their parent). */
+function copyString(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string
 }

@@ -9,6 +9,8 @@ import { UserError } from '../../../shared/errors'
 import { VOCAB_LIMITS, type TokenizeProgress, type TokenizerKind } from '../../../shared/tokenizer'
 import { BPE_SPECIAL_TOKENS, BpeTokenizer } from './bpe'
 import { trainBpe } from './bpe-trainer'
+import { trainBpeInWorkers } from './parallel-train'
+import { parseTokenizer } from './parse'
 import type { Tokenizer } from './types'
 import { WordTokenizer } from './word'
 
@@ -16,11 +18,14 @@ export { BpeTokenizer, END_OF_TEXT, BPE_SPECIAL_TOKENS } from './bpe'
 export { WordTokenizer, WORD_SPECIAL_TOKENS } from './word'
 export { TokenBuffer } from './token-buffer'
 export { trainBpe } from './bpe-trainer'
+export { parseTokenizer } from './parse'
 export type { Tokenizer, TokenizerFileName } from './types'
 
 export interface TrainTokenizerOptions {
   kind: TokenizerKind
   vocabSize: number
+  /** BPE training above 1 runs on that many worker threads (same result, main thread free). */
+  threads?: number
   onProgress?: (progress: TokenizeProgress) => void
   signal?: AbortSignal
 }
@@ -60,19 +65,17 @@ export async function trainTokenizer(
     options.onProgress?.({ phase: 'train', done: 1, total: 1 })
     return tokenizer
   }
-  const trained = await trainBpe(texts, {
+  const settings = {
     tokens: options.vocabSize - BPE_SPECIAL_TOKENS.length,
     onProgress: options.onProgress,
     signal: options.signal,
-  })
+  }
+  const threads = Math.floor(options.threads ?? 1)
+  const trained =
+    threads > 1
+      ? await trainBpeInWorkers(texts, { ...settings, threads })
+      : await trainBpe(texts, settings)
   return BpeTokenizer.fromTrained(trained)
-}
-
-/** Reads a tokenizer from its file content: JSON is a Hugging Face `tokenizer.json`, else `vocab.txt`. */
-export function parseTokenizer(content: string, source: string): Tokenizer {
-  return content.trimStart().startsWith('{')
-    ? BpeTokenizer.parse(content, source)
-    : WordTokenizer.parse(content, source)
 }
 
 /**

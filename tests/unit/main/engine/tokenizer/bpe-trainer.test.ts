@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { trainTokenizer } from '../../../../../src/main/engine/tokenizer'
 import { trainBpe } from '../../../../../src/main/engine/tokenizer/bpe-trainer'
 import { GPT2_PATTERN } from '../../../../../src/main/engine/tokenizer/pretokenize'
 import type { TokenizeProgress } from '../../../../../src/shared/tokenizer'
@@ -126,5 +127,34 @@ describe('trainBpe', () => {
     ).rejects.toMatchObject({
       code: 'cancelled',
     })
+  })
+})
+
+describe('BPE training on worker threads', () => {
+  it('learns the same merges as on one thread, with progress from the worker', async () => {
+    const texts = [mixedText(40_000, 21), mixedText(25_000, 22), mixedText(60_000, 23)]
+    const single = await trainTokenizer(texts, { kind: 'bpe', vocabSize: 900 })
+    const events: TokenizeProgress[] = []
+    const parallel = await trainTokenizer(texts, {
+      kind: 'bpe',
+      vocabSize: 900,
+      threads: 2,
+      onProgress: (e) => events.push(e),
+    })
+    expect(parallel.serialize()).toBe(single.serialize())
+    expect(events[0]).toEqual({ phase: 'train', done: 0, total: 643 })
+    expect(events[events.length - 1]).toEqual({ phase: 'train', done: 643, total: 643 })
+  })
+
+  it('stops with a cancelled error', async () => {
+    const controller = new AbortController()
+    const training = trainTokenizer([mixedText(200_000, 5)], {
+      kind: 'bpe',
+      vocabSize: 5000,
+      threads: 2,
+      signal: controller.signal,
+    })
+    controller.abort()
+    await expect(training).rejects.toMatchObject({ code: 'cancelled' })
   })
 })

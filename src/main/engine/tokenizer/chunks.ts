@@ -1,6 +1,6 @@
 /**
- * Cuts long documents into pieces that encode to exactly the ids of the whole, so one large file
- * can be spread over several encoding threads. A cut goes right after a "\n" that sits between two
+ * Cuts long documents into pieces that tokenize exactly as the whole does, so one large file can
+ * be spread over several threads (word counting and encoding). A cut goes right after a "\n" that sits between two
  * non-space characters: GPT-2's pre-tokenizer always ends a word there (the newline is a word of its
  * own, with nothing on either side it could join), and whitespace splitting cuts there too.
  */
@@ -35,4 +35,23 @@ export function cutText(text: string, targetChars: number): string[] {
   }
   pieces.push(text.slice(start))
   return pieces
+}
+
+/** Splits pieces into `count` contiguous shards of about equal character counts. */
+export function shardBySize<T extends { text: string }>(pieces: T[], count: number): T[][] {
+  const total = pieces.reduce((sum, piece) => sum + piece.text.length, 0)
+  const shards: T[][] = []
+  let current: T[] = []
+  let done = 0
+  for (const piece of pieces) {
+    current.push(piece)
+    done += piece.text.length
+    const boundary = (total * (shards.length + 1)) / count
+    if (done >= boundary && shards.length < count - 1) {
+      shards.push(current)
+      current = []
+    }
+  }
+  shards.push(current)
+  return shards.filter((shard) => shard.length > 0)
 }

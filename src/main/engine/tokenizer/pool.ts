@@ -1,0 +1,145 @@
+/**
+ * The tokenizer's worker threads (worker.ts): real worker_threads kept in a small pool, so that a
+ * later job (encoding after training, a changed corpus, another run) does not pay for starting and
+ * warming up new threads. Idle workers do not keep the process alive and are ended after a while.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { UserError } from '../../../shared/errors'
+import type { WorkerJob, WorkerMessage } from './worker-protocol'
+
+/** Idle workers are ended after this long. */
+const IDLE_MS = 15_000
+/**
+ * A smaller young generation than V8's default (3 × 16 MB): tokenizing makes much short-lived
+ * garbage, and a small nursery both saves ~30 MB of RSS per thread and stays in cache.
+ */
+const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 }
+
+const idle: Worker[] = []
+let idleTimer: NodeJS.Timeout | undefined
+
+/**
+ * Runs one job on a pooled worker. `onMessage` sees every message the job sends and returns true
+ * on the one that completes it. Aborting `signal` ends the worker and rejects with 'cancelled'.
+ */
+export async function runWorkerJob(
+  job: WorkerJob,
+  onMessage: (message: WorkerMessage) => boolean,
+  signal: AbortSignal | undefined,
+  transfer: ArrayBuffer[] = [],
+): Promise<void> {
+  if (signal?.aborted) throw cancelled()
+  const worker = idle.pop() ?? (await startWorker())
+  worker.ref() // a pending job keeps the process alive
+  return new Promise<void>((resolve, reject) => {
+    const detach = (): void => {
+      worker.off('message', handle)
+      worker.off('error', fail)
+      worker.off('exit', onExit)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    function fail(error: Error): void {
+      detach()
+      void worker.terminate()
+      reject(error)
+    }
+    function handle(message: WorkerMessage): void {
+      if (message.type === 'failed')
+        return fail(new Error(`A tokenizer worker failed: ${message.message}`))
+      let finished: boolean
+      try {
+        finished = onMessage(message)
+      } catch (error) {
+        return fail(error instanceof Error ? error : new Error(String(error)))
+      }
+      if (finished) {
+        detach()
+        release(worker)
+        resolve()
+      }
+    }
+    const onExit = (code: number): void =>
+      fail(new Error(`A tokenizer worker stopped (exit code ${code}) before it finished.`))
+    const onAbort = (): void => fail(cancelled())
+    worker.on('message', handle)
+    worker.on('error', fail)
+    worker.on('exit', onExit)
+    signal?.addEventListener('abort', onAbort)
+    worker.postMessage(job, transfer)
+  })
+}
+
+function cancelled(): UserError {
+  return new UserError('cancelled', 'Tokenization was cancelled.')
+}
+
+function release(worker: Worker): void {
+  worker.unref()
+  idle.push(worker)
+  clearTimeout(idleTimer)
+  idleTimer = setTimeout(() => {
+    for (const w of idle.splice(0)) void w.terminate()
+  }, IDLE_MS)
+  idleTimer.unref()
+}
+
+/**
+ * A new worker. In the electron-vite build its code is the `tokenizer-worker` entry next to the
+ * bundle (or one folder up when this code sits in a shared chunk). From source (Vitest, tsx) the
+ * .ts entry is bundled once per process with esbuild (which tsx and Vite bring) and run as an
+ * eval'd script: a worker that loads TypeScript through tsx's loader takes seconds to start.
+ */
+async function startWorker(): Promise<Worker> {
+  const here = import.meta.url
+  let worker: Worker | undefined
+  if (here.endsWith('.ts')) {
+    // execArgv: [] keeps a tsx parent's loader flags out of the worker: it needs none, and they cost seconds.
+    const code = await sourceWorkerCode(here)
+    worker = new Worker(code, { eval: true, execArgv: [], resourceLimits: LIMITS })
+  } else {
+    for (const candidate of ['./tokenizer-worker.js', '../tokenizer-worker.js']) {
+      const url = new URL(candidate, here)
+      if (existsSync(fileURLToPath(url))) {
+        worker = new Worker(url, { resourceLimits: LIMITS })
+        break
+      }
+    }
+  }
+  if (worker === undefined) {
+    throw new Error('The tokenizer worker (tokenizer-worker.js) is missing from this build.')
+  }
+  const started = worker
+  // An idle worker that dies leaves the pool.
+  started.on('exit', () => {
+    const at = idle.indexOf(started)
+    if (at >= 0) idle.splice(at, 1)
+  })
+  return started
+}
+
+interface EsbuildLike {
+  build(options: Record<string, unknown>): Promise<{ outputFiles: Array<{ text: string }> }>
+}
+
+let workerCode: Promise<string> | undefined
+
+function sourceWorkerCode(here: string): Promise<string> {
+  workerCode ??= (async () => {
+    // A runtime require, so that the app's bundler never tries to pull esbuild into the build.
+    const esbuild = createRequire(here)('esbuild') as EsbuildLike
+    const result = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('./worker.ts', here))],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    })
+    return result.outputFiles[0].text
+  })()
+  return workerCode
+}
