@@ -53,6 +53,7 @@ export class BpeTokenizer implements Tokenizer {
   private readonly regex = preTokenRegex()
   private readonly encoder = new TextEncoder()
   private readonly cache = new Map<string, number[]>()
+  private file: string | undefined
 
   private constructor(spec: BpeSpec, source: string) {
     const invalid = (why: string): UserError =>
@@ -156,18 +157,22 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   encodeInto(text: string, out: TokenBuffer): void {
+    // Sticky matching from where the last word ended (see preTokenRegex): no match arrays.
     const regex = this.regex
     regex.lastIndex = 0
-    let match: RegExpExecArray | null
-    while ((match = regex.exec(text)) !== null) {
-      const word = match[0]
-      if (word.length === 1) {
-        const code = word.charCodeAt(0)
+    let start = 0
+    while (start < text.length && regex.test(text)) {
+      const end = regex.lastIndex
+      if (end - start === 1) {
+        const code = text.charCodeAt(start)
         if (code < 0x80) {
           out.push(this.byteIds[code])
+          start = end
           continue
         }
       }
+      const word = text.slice(start, end)
+      start = end
       let ids = this.cache.get(word)
       if (ids === undefined) {
         ids = this.encodeWord(word)
@@ -210,6 +215,12 @@ export class BpeTokenizer implements Tokenizer {
 
   /** The Hugging Face `tokenizer.json`, vocabulary in id order, one entry per line. */
   serialize(): string {
+    // Immutable, and asked for often (hashing, each worker job): build it once.
+    this.file ??= this.buildFile()
+    return this.file
+  }
+
+  private buildFile(): string {
     const { vocab, merges, specials } = this.spec
     const entries = [...vocab].sort((x, y) => x[1] - y[1])
     const vocabJson = entries
