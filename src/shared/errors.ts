@@ -1,7 +1,11 @@
-import { z } from 'zod'
+/**
+ * Error codes and the error the engine throws for failures the user should read as they are.
+ * Deliberately free of zod: workers and the CLI import UserError, and the schema lives beside the
+ * contract (src/shared/error-schema.ts).
+ */
 
 /** Error codes every transport can return. A message is always a sentence for the user, never a stack. */
-export const ErrorCode = z.enum([
+export const ERROR_CODES = [
   'invalid-input',
   'not-found',
   'not-a-folder',
@@ -14,11 +18,13 @@ export const ErrorCode = z.enum([
   'invalid-config',
   'corrupt-checkpoint',
   'internal',
-])
-export type ErrorCode = z.infer<typeof ErrorCode>
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
-export const ApiError = z.object({ code: ErrorCode, message: z.string() })
-export type ApiError = z.infer<typeof ApiError>
+export interface ApiError {
+  code: ErrorCode
+  message: string
+}
 
 /** Thrown by engine services for failures the user should read as they are. */
 export class UserError extends Error {

@@ -7,7 +7,8 @@
  * (see `resolveRunConfig`), so the renderer can validate a form with the same rules.
  */
 import { z } from 'zod'
-import { ErrorCode, UserError } from './errors'
+import { UserError } from './errors'
+import { ErrorCodeSchema } from './error-schema'
 import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
@@ -371,7 +372,7 @@ export const RunFinished = z.object({
   reason: z.enum(['completed', 'stopped', 'failed']),
   message: z.string().optional(),
   /** The error's code when it failed ('internal' for anything that is not the user's to fix). */
-  code: ErrorCode.optional(),
+  code: ErrorCodeSchema.optional(),
   step: z.number().int().nonnegative(),
   /** The newest checkpoint written by this run (final_model on completion), or null. */
   checkpoint: z.string().nullable(),
