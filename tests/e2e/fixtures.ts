@@ -55,6 +55,19 @@ export const test = base.extend<object, { studio: Studio }>({
 
 export { expect }
 
+/** Opens the studio and waits for the sample corpus it opens on to be scanned. */
+export async function openStudio(page: Page, studio: Studio): Promise<void> {
+  await page.goto(studio.server.openUrl)
+  await expect(page.getByTestId('totals')).toBeVisible()
+  await expect(page.getByTestId('connection-status')).toHaveText('Connected')
+}
+
+/** A number the UI keeps in a data-value (or other data-) attribute for exact comparison. */
+export async function dataNumber(page: Page, testId: string, attribute = 'data-value'): Promise<number> {
+  const value = await page.getByTestId(testId).first().getAttribute(attribute)
+  return value === null || value === '' ? Number.NaN : Number(value)
+}
+
 /** Types a folder into the browser-mode path field and scans it. */
 export async function scanFolder(page: Page, folder: string): Promise<void> {
   await page.getByTestId('folder-input').fill(folder)

@@ -26,7 +26,7 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
 }
 
-/** Whole seconds as a clock a person reads at a glance: 42 s, 3 min 05 s, 2 h 07 min. */
+/** Whole seconds, short enough for a tile and read at a glance: 42 s, 3m 05s, 2h 07m. */
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—'
   const total = Math.round(seconds)
@@ -34,8 +34,8 @@ export function formatSeconds(seconds: number): string {
   const hours = Math.floor(total / 3600)
   const minutes = Math.floor((total % 3600) / 60)
   const secs = total % 60
-  if (hours === 0) return `${minutes} min ${String(secs).padStart(2, '0')} s`
-  return `${hours} h ${String(minutes).padStart(2, '0')} min`
+  if (hours === 0) return `${minutes}m ${String(secs).padStart(2, '0')}s`
+  return `${hours}h ${String(minutes).padStart(2, '0')}m`
 }
 
 const SI = ['', 'K', 'M', 'B', 'T']

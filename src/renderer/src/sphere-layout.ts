@@ -32,8 +32,10 @@ export function sphereParent(id: number): number {
 }
 
 const RING = 1
-/** Twelve equal circles around a ring of radius 1 touch when r = sin(15°). */
-const RING_R = Math.sin(Math.PI / KISSING_NUMBER) * 0.94
+/** Twelve equal circles around a ring of radius 1 touch when r = sin(15°); a hair less keeps a gap. */
+const RING_R = Math.sin(Math.PI / KISSING_NUMBER) * 0.96
+/** Smaller than the ring's inner edge, so the spokes to each sphere show. */
+const COORDINATOR_R = 0.5
 /** Children are fanned in rows of this many columns behind their parent. */
 const COLUMNS = 4
 
@@ -74,7 +76,7 @@ export function sphereLayout(count: number): SphereLayout {
     ghosts.push({ x: RING * Math.cos(theta), y: RING * Math.sin(theta), r: RING_R })
   }
   const extent = Math.max(RING + RING_R, ...spots.map((s) => Math.hypot(s.x, s.y) + s.r))
-  return { spots, coordinator: { x: 0, y: 0, r: RING - RING_R * 1.08 }, ghosts, extent }
+  return { spots, coordinator: { x: 0, y: 0, r: COORDINATOR_R }, ghosts, extent }
 }
 
 function spot(

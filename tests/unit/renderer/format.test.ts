@@ -32,8 +32,8 @@ describe('format', () => {
   it('writes clocks, short counts, losses and rates as a glance reads them', () => {
     expect(formatSeconds(0)).toBe('0 s')
     expect(formatSeconds(59.4)).toBe('59 s')
-    expect(formatSeconds(185)).toBe('3 min 05 s')
-    expect(formatSeconds(2 * 3600 + 7 * 60 + 30)).toBe('2 h 07 min')
+    expect(formatSeconds(185)).toBe('3m 05s')
+    expect(formatSeconds(2 * 3600 + 7 * 60 + 30)).toBe('2h 07m')
     expect(formatSeconds(Number.POSITIVE_INFINITY)).toBe('—')
     expect(formatSeconds(-1)).toBe('—')
     expect(formatCompact(980)).toBe('980')

@@ -32,9 +32,13 @@ export const useGenerateStore = defineStore('generate', () => {
   /** Streamed pieces received for the request: more than one shows the text really streamed. */
   const chunks = ref(0)
   const tokens = ref<number | null>(null)
+  /** Fewer tokens than asked for: the model ended the text itself. */
+  const endedText = ref(false)
   const elapsedMs = ref(0)
   const error = ref<ApiError | null>(null)
   const requestId = ref<string | null>(null)
+  /** The engine has not answered yet (also after Stop, until it has stopped). */
+  const pending = ref(false)
 
   api.on('generate.text', (payload) => {
     if (payload.requestId !== requestId.value) return
@@ -67,7 +71,7 @@ export const useGenerateStore = defineStore('generate', () => {
 
   async function generate(): Promise<void> {
     const { input } = checkOptions()
-    if (!checkpoint.value || !input || status.value === 'generating') return
+    if (!checkpoint.value || !input || pending.value) return
     const id = newRequestId()
     requestId.value = id
     status.value = 'generating'
@@ -75,20 +79,26 @@ export const useGenerateStore = defineStore('generate', () => {
     output.value = ''
     chunks.value = 0
     tokens.value = null
+    endedText.value = false
     error.value = null
     const begun = performance.now()
+    pending.value = true
     const result = await api.call('generate.run', {
       checkpoint: checkpoint.value,
       requestId: id,
       ...input,
     })
+    pending.value = false
     if (requestId.value !== id) return
     elapsedMs.value = performance.now() - begun
     if (result.ok) {
       // The answer holds the whole text: it wins over any piece an event lost.
       output.value = result.value.text
       tokens.value = result.value.tokens
-      if (status.value === 'generating') status.value = 'done'
+      if (status.value === 'generating') {
+        status.value = 'done'
+        endedText.value = result.value.tokens < input.maxTokens
+      }
     } else {
       error.value = result.error
       status.value = 'error'
@@ -109,9 +119,11 @@ export const useGenerateStore = defineStore('generate', () => {
     output,
     chunks,
     tokens,
+    endedText,
     elapsedMs,
     error,
     requestId,
+    pending,
     checkOptions,
     generate,
     stop,

@@ -11,9 +11,9 @@ export interface Toast {
 }
 
 /** How long a toast stays; the run log keeps the same news for later. */
-const SHOWN_MS = 4500
+const SHOWN_MS = 4000
 /** More at once would cover the charts. */
-const MAX_SHOWN = 4
+const MAX_SHOWN = 3
 
 /** Short news in a corner (a checkpoint saved, a run finished) that goes away by itself. */
 export const useToastStore = defineStore('toasts', () => {

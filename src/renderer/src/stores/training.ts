@@ -271,6 +271,7 @@ export const useTrainingStore = defineStore('training', () => {
     log,
     error,
     starting,
+    attachedStep,
     series,
     seriesVersion,
     active,

@@ -52,6 +52,7 @@ describe('generate store', () => {
       })
       expect(store.output).toBe(direct.text)
       expect(store.tokens).toBe(direct.tokens.length)
+      expect(store.endedText).toBe(direct.tokens.length < 60)
     } finally {
       await model.close()
     }

@@ -63,6 +63,8 @@ describe('training store', () => {
 
     await training.pause()
     await until(() => training.state === 'paused', 'the pause')
+    // The engine says "paused" at once; the step already running still finishes and is reported.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250))
     const pausedAt = training.step
     await new Promise((resolveWait) => setTimeout(resolveWait, 300))
     expect(training.step).toBe(pausedAt)

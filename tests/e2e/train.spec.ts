@@ -1,0 +1,257 @@
+/**
+ * Training from the UI on the sample corpus with the Tiny model and two spheres: live numbers,
+ * charts and spheres, pause/resume/stop, the run's checkpoints, resuming one, and writing with it.
+ * The tests run in order on one engine: the later ones use the checkpoints of the first.
+ */
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import { listRuns } from '../../src/main/engine/checkpoints'
+import {
+  generateFromCheckpoint,
+  openCheckpointModel,
+} from '../../src/main/engine/session/from-checkpoint'
+import { dataNumber, expect, expectNoStack, openStudio, repoRoot, test } from './fixtures'
+
+test.describe.configure({ mode: 'serial' })
+
+/**
+ * The settings the tests use: Tiny (the default), two spheres, a long run stopped by hand, and
+ * checkpoints only when it stops (so the one checkpoint is the stop's).
+ */
+async function fillTinySettings(page: Page, maxSteps: number): Promise<void> {
+  await page.getByTestId('preset-tiny').click()
+  await page.getByTestId('field-threads').fill('2')
+  await page.getByTestId('field-maxSteps').fill(String(maxSteps))
+  await page.getByText('More settings').click()
+  await page.getByTestId('field-checkpointInterval').fill('0')
+}
+
+const step = (page: Page) => dataNumber(page, 'stat-step')
+
+test('an impossible config names the field and Train stays disabled', async ({ page, studio }) => {
+  await openStudio(page, studio)
+  await page.getByTestId('nav-train').click()
+  await expect(page.getByTestId('train-corpus')).toHaveText(join(repoRoot, 'resources', 'sample-corpus'))
+  await expect(page.getByTestId('train-button')).toBeEnabled()
+  await expect(page.getByTestId('estimate-parameters')).not.toHaveText('—')
+
+  await page.getByTestId('field-embedDim').fill('64')
+  await page.getByTestId('field-numHeads').fill('3')
+  const error = page.getByTestId('field-error-numHeads')
+  await expect(error).toContainText('Heads')
+  await expect(error).toContainText('must divide embedDim')
+  await expect(page.getByTestId('train-button')).toBeDisabled()
+  await expect(page.getByTestId('train-blocked')).toContainText('Fix the settings')
+  await expect(page.getByTestId('preset-custom')).toHaveAttribute('aria-checked', 'true')
+
+  await page.getByTestId('field-numHeads').fill('4')
+  await expect(error).toHaveCount(0)
+  await expect(page.getByTestId('train-button')).toBeEnabled()
+  await expect(page.getByTestId('preset-tiny')).toHaveAttribute('aria-checked', 'true')
+})
+
+test('a run from the UI: live numbers, charts and spheres; pause, resume and stop', async ({
+  page,
+  studio,
+}) => {
+  await openStudio(page, studio)
+  await page.getByTestId('nav-train').click()
+  await fillTinySettings(page, 20_000)
+  await page.getByTestId('train-button').click()
+
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training', {
+    timeout: 30_000,
+  })
+  await expect(page.getByTestId('nav-run-state')).toHaveText('training')
+  await expect.poll(() => step(page), { timeout: 20_000 }).toBeGreaterThan(300)
+  expect(await dataNumber(page, 'stat-step', 'data-total')).toBe(20_000)
+
+  // The charts hold every step the engine reported, and the same latest loss as the figures.
+  const snapshot = await page.evaluate(() => {
+    // The DOM as far as this script needs it (the Node typecheck has no DOM library).
+    const { document } = globalThis as unknown as {
+      document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null }
+    }
+    const get = (id: string, attribute = 'data-value') =>
+      document.querySelector(`[data-testid="${id}"]`)?.getAttribute(attribute) ?? ''
+    return {
+      step: Number(get('stat-step')),
+      loss: Number(get('stat-loss')),
+      points: Number(get('loss-chart', 'data-points')),
+      last: Number(get('loss-chart', 'data-last')),
+      speedPoints: Number(get('speed-chart', 'data-points')),
+      lrPoints: Number(get('lr-chart', 'data-points')),
+    }
+  })
+  expect(snapshot.points).toBe(snapshot.step)
+  expect(snapshot.lrPoints).toBe(snapshot.step)
+  expect(snapshot.last).toBe(snapshot.loss)
+  expect(snapshot.loss).toBeLessThan(Math.log(500))
+  expect(snapshot.speedPoints).toBeGreaterThan(1)
+  expect(await dataNumber(page, 'stat-speed')).toBeGreaterThan(0)
+
+  // Two spheres around the coordinator, busy.
+  await expect(page.getByTestId('sphere')).toHaveCount(2)
+  await expect(page.getByTestId('sphere-bar')).toHaveCount(2)
+  await expect(page.getByTestId('sphere-slot')).toHaveCount(10)
+  await expect
+    .poll(async () => Number(await page.getByTestId('sphere').first().getAttribute('data-utilisation')))
+    .toBeGreaterThan(0)
+  await page.getByTestId('sphere').nth(1).hover()
+  await expect(page.getByTestId('sphere-tip')).toContainText('Sphere 1')
+
+  await page.setViewportSize({ width: 1360, height: 1010 })
+  await page.mouse.move(0, 0)
+  await page.locator('main').evaluate((main) => main.scrollTo(0, 0))
+  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-train.png') })
+  await page.setViewportSize({ width: 1280, height: 860 })
+
+  // Pause: the step stops moving. Resume: it moves again.
+  await page.getByTestId('pause-button').click()
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
+  // The engine says "paused" at once; the step already running still finishes and is reported.
+  await page.waitForTimeout(250)
+  const pausedAt = await step(page)
+  await page.waitForTimeout(400)
+  expect(await step(page)).toBe(pausedAt)
+
+  // A page opened again finds the run where it is (training.status), and controls it.
+  await page.reload()
+  await expect(page.getByTestId('totals')).toBeVisible()
+  await expect(page.getByTestId('nav-run-state')).toHaveText('paused')
+  await page.getByTestId('nav-train').click()
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
+  expect(await step(page)).toBe(pausedAt)
+  await expect(page.getByTestId('log-entry').first()).toContainText('Attached to the run')
+
+  await page.getByTestId('resume-button').click()
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training')
+  await expect.poll(() => step(page)).toBeGreaterThan(pausedAt)
+
+  // Stop: a checkpoint is written first, the run ends as stopped, with its final losses.
+  await page.getByTestId('stop-button').click()
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'stopped', {
+    timeout: 20_000,
+  })
+  await expect(page.getByTestId('run-state')).toHaveText('Stopped')
+  await expect(page.getByTestId('toast').filter({ hasText: 'Checkpoint saved' })).toBeVisible()
+  await expect(page.getByTestId('log-entry').filter({ hasText: 'Checkpoint saved' })).toHaveCount(1)
+  expect(Number(await page.getByTestId('final-loss').textContent())).toBeGreaterThan(0)
+  await expect(page.getByTestId('train-button')).toBeEnabled()
+  expectNoStack(await page.locator('main').innerText())
+})
+
+test('the checkpoint appears in Checkpoints, and resuming it continues from its step', async ({
+  page,
+  studio,
+}) => {
+  const [run] = (await listRuns(studio.checkpointDir)).runs
+  const saved = run.checkpoints.find((checkpoint) => checkpoint.status === 'ok')!
+  expect(saved.step).toBeGreaterThan(300)
+
+  await openStudio(page, studio)
+  await page.getByTestId('nav-checkpoints').click()
+  await expect(page.getByTestId('checkpoint-dir')).toHaveText(studio.checkpointDir)
+  const card = page.getByTestId('run-card')
+  await expect(card).toHaveCount(1)
+  await expect(card.getByTestId('run-name')).toHaveText(run.name)
+  const row = card.locator(`[data-testid="checkpoint-row"][data-file="${saved.file}"]`)
+  await expect(row).toHaveAttribute('data-step', String(saved.step))
+  await expect(row.getByTestId('best-badge')).toBeVisible()
+
+  await row.getByTestId('checkpoint-resume').click()
+  const dialog = page.getByTestId('resume-dialog')
+  await expect(dialog).toBeVisible()
+  await expect(dialog.getByTestId('resume-folder-data')).toBeChecked()
+  await dialog.getByTestId('resume-max-steps').fill(String(saved.step! + 30))
+  await dialog.getByTestId('resume-confirm').click()
+
+  // The Train view shows the resumed run: it starts at the checkpoint's step and trains 30 more.
+  await expect(page.getByTestId('resumed-step')).toHaveText(String(saved.step), { timeout: 30_000 })
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', {
+    timeout: 30_000,
+  })
+  expect(await step(page)).toBe(saved.step! + 30)
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '30')
+  await expect(page.getByTestId('run-sample')).not.toBeEmpty()
+})
+
+test('generating from a checkpoint streams text, and Stop ends it', async ({ page, studio }) => {
+  await openStudio(page, studio)
+  await page.getByTestId('nav-checkpoints').click()
+  const final = page.locator('[data-testid="checkpoint-row"][data-file="final_model.safetensors"]')
+  await expect(final).toBeVisible()
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-checkpoints.png') })
+  await final.getByTestId('checkpoint-generate').click()
+  await expect(page.getByTestId('nav-generate')).toHaveAttribute('aria-current', 'page')
+  const [run] = (await listRuns(studio.checkpointDir)).runs
+  const path = run.checkpoints.find((checkpoint) => checkpoint.kind === 'final')!.path
+  await expect(page.getByTestId('generate-checkpoint')).toHaveValue(path)
+
+  // The engine's own generation with the same settings is the expected text (seeded, so exact).
+  const model = await openCheckpointModel(path)
+  const settings = { prompt: 'The old fox', maxTokens: 300, temperature: 0.8, topK: 40, topP: 0.95 }
+  /** A seed whose text runs all 300 tokens, so a longer request is still going when stopped. */
+  let longSeed = -1
+  let direct: Awaited<ReturnType<typeof generateFromCheckpoint>> | undefined
+  try {
+    for (let seed = 1; seed < 40 && longSeed < 0; seed++) {
+      direct = await generateFromCheckpoint(model, { ...settings, seed })
+      if (direct.tokens.length === settings.maxTokens) longSeed = seed
+    }
+  } finally {
+    await model.close()
+  }
+  expect(longSeed).toBeGreaterThan(0)
+
+  await page.getByTestId('generate-prompt').fill(settings.prompt)
+  await page.getByTestId('generate-max-tokens').fill(String(settings.maxTokens))
+  await page.getByTestId('generate-seed').fill(String(longSeed))
+  await page.getByTestId('generate-button').click()
+  const output = page.getByTestId('generate-output')
+  await expect(output).toHaveAttribute('data-status', 'done', { timeout: 30_000 })
+  expect(Number(await output.getAttribute('data-chunks'))).toBeGreaterThan(1)
+  expect(await page.getByTestId('generate-text').textContent()).toBe(direct!.text)
+  await expect(page.getByTestId('generate-stats')).toContainText('300 tokens')
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-generate.png') })
+
+  // A long request, stopped once text arrives: what was written is kept, and it is the same text.
+  await page.getByTestId('generate-max-tokens').fill('100000')
+  // Generate, then Stop as soon as three pieces have arrived, inside the page: a Playwright
+  // round trip per check could arrive after a fast machine has written everything.
+  const pressedStop = await page.evaluate(
+    () =>
+      new Promise<boolean>((resolve) => {
+        // The DOM as far as this script needs it (the Node typecheck has no DOM library).
+        type Node = { click(): void; getAttribute(name: string): string | null }
+        const browser = globalThis as unknown as {
+          document: { body: object; querySelector(selector: string): Node | null }
+          MutationObserver: new (callback: () => void) => {
+            observe(target: object, options: object): void
+            disconnect(): void
+          }
+        }
+        const { document } = browser
+        const observer = new browser.MutationObserver(() => {
+          const out = document.querySelector('[data-testid="generate-output"]')
+          if (Number(out?.getAttribute('data-chunks')) < 3) return
+          observer.disconnect()
+          document.querySelector('[data-testid="generate-stop"]')?.click()
+          resolve(true)
+        })
+        observer.observe(document.body, { subtree: true, attributes: true, childList: true })
+        document.querySelector('[data-testid="generate-button"]')?.click()
+        setTimeout(() => resolve(false), 10_000)
+      }),
+  )
+  expect(pressedStop).toBe(true)
+  await expect(page.getByTestId('generate-stopped')).toBeVisible()
+  await expect(page.getByTestId('generate-button')).toBeEnabled({ timeout: 10_000 })
+  const stopped = (await page.getByTestId('generate-text').textContent()) ?? ''
+  expect(stopped.length).toBeGreaterThan(0)
+  // The first 300 tokens of this seed are known; the stopped text agrees with them.
+  const known = direct!.text
+  expect(stopped.startsWith(known) || known.startsWith(stopped)).toBe(true)
+})
