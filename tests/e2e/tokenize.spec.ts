@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCorpus } from '../../src/main/engine/corpus'
 import { prepareDataset, type PreparedDataset } from '../../src/main/engine/dataset'
+import type { Page } from '@playwright/test'
 import { dataNumber, expect, openStudio, repoRoot, sampleCorpus, test } from './fixtures'
 
 /** The engine's own preparation of the sample corpus, as the Tokenize step should report it. */
@@ -25,22 +26,54 @@ async function prepareDirectly(vocabSize: number): Promise<{
   }
 }
 
+/** Records, inside the page, every phase the Tokenize progress bar shows (it can be brief). */
+async function recordPhases(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    // The DOM as far as this script needs it (the Node typecheck has no DOM library).
+    type Element = { getAttribute(name: string): string | null }
+    const browser = globalThis as unknown as {
+      document: { body: object; querySelector(selector: string): Element | null }
+      MutationObserver: new (callback: () => void) => { observe(target: object, options: object): void }
+      seenPhases: string[]
+    }
+    browser.seenPhases = []
+    new browser.MutationObserver(() => {
+      const phase = browser.document
+        .querySelector('[data-testid="tokenize-phase"]')
+        ?.getAttribute('data-phase')
+      if (phase && browser.seenPhases.at(-1) !== phase) browser.seenPhases.push(phase)
+    }).observe(browser.document.body, { subtree: true, childList: true, attributes: true })
+  })
+  return () => page.evaluate(() => (globalThis as unknown as { seenPhases: string[] }).seenPhases)
+}
+
 test('Tokenize shows the counts the engine computes and a file as coloured tokens', async ({
   page,
   studio,
 }) => {
-  const { prepared, documents } = await prepareDirectly(500)
+  // A vocabulary no earlier run has cached, so the tokenizer really trains and shows its progress.
+  const fresh = 400 + Math.floor(Math.random() * 300)
+  const { prepared: freshPrepared } = await prepareDirectly(fresh)
   await openStudio(page, studio)
-
   await expect(page.getByTestId('vocab-size')).toHaveValue('500')
+  await page.getByTestId('vocab-size').fill(String(fresh))
+  const phases = await recordPhases(page)
   await page.getByTestId('tokenize-button').click()
   await expect(page.getByTestId('tokenize-result')).toBeVisible({ timeout: 30_000 })
-  const summary = prepared.summary
+  expect(await phases()).toEqual(['train', 'encode'])
+  const summary = freshPrepared.summary
   expect(await dataNumber(page, 'tok-vocab')).toBe(summary.vocabSize)
   expect(await dataNumber(page, 'tok-total')).toBe(summary.totalTokens)
   expect(await dataNumber(page, 'tok-train')).toBe(summary.trainTokens)
   expect(await dataNumber(page, 'tok-val')).toBe(summary.valTokens)
   expect(await dataNumber(page, 'tok-bpt')).toBeCloseTo(summary.bytesPerToken, 10)
+
+  // The original CLLM example's 500, in one click.
+  const { prepared, documents } = await prepareDirectly(500)
+  await page.getByRole('button', { name: '500', exact: true }).click()
+  await page.getByTestId('tokenize-button').click()
+  await expect(page.getByTestId('tok-vocab')).toHaveAttribute('data-value', '500')
+  expect(await dataNumber(page, 'tok-total')).toBe(prepared.summary.totalTokens)
 
   // Another file as tokens: the chips carry the engine's ids, in order, and hovering shows one.
   const file = documents.find((document) => document.path.startsWith('stories/'))!

@@ -3,6 +3,7 @@
  * charts and spheres, pause/resume/stop, the run's checkpoints, resuming one, and writing with it.
  * The tests run in order on one engine: the later ones use the checkpoints of the first.
  */
+import { appendFile, cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { listRuns } from '../../src/main/engine/checkpoints'
@@ -10,7 +11,16 @@ import {
   generateFromCheckpoint,
   openCheckpointModel,
 } from '../../src/main/engine/session/from-checkpoint'
-import { dataNumber, expect, expectNoStack, openStudio, repoRoot, test } from './fixtures'
+import {
+  dataNumber,
+  expect,
+  expectNoStack,
+  openStudio,
+  repoRoot,
+  sampleCorpus,
+  scanFolder,
+  test,
+} from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -27,6 +37,17 @@ async function fillTinySettings(page: Page, maxSteps: number): Promise<void> {
 }
 
 const step = (page: Page) => dataNumber(page, 'stat-step')
+
+test('before any run, Checkpoints says where runs will be saved and Generate says to train', async ({
+  page,
+  studio,
+}) => {
+  await openStudio(page, studio)
+  await page.getByTestId('nav-checkpoints').click()
+  await expect(page.getByTestId('checkpoints-empty')).toContainText(studio.checkpointDir)
+  await page.getByTestId('nav-generate').click()
+  await expect(page.getByTestId('generate-empty')).toBeVisible()
+})
 
 test('an impossible config names the field and Train stays disabled', async ({ page, studio }) => {
   await openStudio(page, studio)
@@ -148,6 +169,11 @@ test('the checkpoint appears in Checkpoints, and resuming it continues from its 
   const [run] = (await listRuns(studio.checkpointDir)).runs
   const saved = run.checkpoints.find((checkpoint) => checkpoint.status === 'ok')!
   expect(saved.step).toBeGreaterThan(300)
+  // A damaged file beside it is listed with the engine's reason, and offers nothing to do.
+  await writeFile(join(run.path, 'checkpoint_step_1.safetensors'), 'this is not a checkpoint')
+  const problem = (await listRuns(studio.checkpointDir)).runs[0].checkpoints.find(
+    (checkpoint) => checkpoint.file === 'checkpoint_step_1.safetensors',
+  )!.problem!
 
   await openStudio(page, studio)
   await page.getByTestId('nav-checkpoints').click()
@@ -158,6 +184,9 @@ test('the checkpoint appears in Checkpoints, and resuming it continues from its 
   const row = card.locator(`[data-testid="checkpoint-row"][data-file="${saved.file}"]`)
   await expect(row).toHaveAttribute('data-step', String(saved.step))
   await expect(row.getByTestId('best-badge')).toBeVisible()
+  const damaged = card.locator('[data-testid="checkpoint-row"][data-status="corrupt"]')
+  await expect(damaged.getByTestId('corrupt-reason')).toHaveText(problem)
+  await expect(damaged.getByTestId('checkpoint-resume')).toHaveCount(0)
 
   await row.getByTestId('checkpoint-resume').click()
   const dialog = page.getByTestId('resume-dialog')
@@ -254,4 +283,46 @@ test('generating from a checkpoint streams text, and Stop ends it', async ({ pag
   // The first 300 tokens of this seed are known; the stopped text agrees with them.
   const known = direct!.text
   expect(stopped.startsWith(known) || known.startsWith(stopped)).toBe(true)
+})
+
+test('resuming on a changed corpus fails with a clear message, and can go on anyway', async ({
+  page,
+  studio,
+}) => {
+  const changed = join(studio.tmp, 'changed-corpus')
+  await cp(sampleCorpus, changed, { recursive: true })
+  await appendFile(join(changed, 'README.md'), '\nA line added after training.\n')
+  const [run] = (await listRuns(studio.checkpointDir)).runs
+  const final = run.checkpoints.find((checkpoint) => checkpoint.kind === 'final')!
+
+  await openStudio(page, studio)
+  await scanFolder(page, changed)
+  await expect(page.getByTestId('summary-root')).toHaveText(changed)
+  await page.getByTestId('nav-checkpoints').click()
+  const row = page.locator('[data-testid="checkpoint-row"][data-file="final_model.safetensors"]')
+  await row.getByTestId('checkpoint-resume').click()
+  const dialog = page.getByTestId('resume-dialog')
+  // Both corpora are offered: the Data folder (chosen) and the one the run was trained on.
+  await expect(dialog.getByTestId('resume-folder-data')).toBeChecked()
+  await expect(dialog.getByTestId('resume-folder-run')).toBeVisible()
+  await dialog.getByTestId('resume-max-steps').fill(String(final.step! + 10))
+  await dialog.getByTestId('resume-confirm').click()
+
+  const failed = page.getByTestId('run-failed')
+  await expect(failed).toBeVisible({ timeout: 30_000 })
+  const message = (await page.getByTestId('run-failed-message').textContent()) ?? ''
+  expect(message).toContain(changed)
+  expect(message).toContain('is not the one checkpoint')
+  // The CLI's advice (--force) is the button here.
+  expect(message).not.toContain('--force')
+  expectNoStack(await page.locator('main').innerText())
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'failed')
+
+  await page.getByTestId('force-resume').click()
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', {
+    timeout: 30_000,
+  })
+  await expect(page.getByTestId('resumed-step')).toHaveText(String(final.step))
+  await expect(page.getByTestId('run-warnings')).toContainText(changed)
+  expect(await step(page)).toBe(final.step! + 10)
 })

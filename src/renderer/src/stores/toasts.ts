@@ -14,6 +14,8 @@ export interface Toast {
 const SHOWN_MS = 4000
 /** More at once would cover the charts. */
 const MAX_SHOWN = 3
+/** A toast is a glance; the whole sentence stays where it belongs (the view, the log). */
+const MAX_DETAIL = 140
 
 /** Short news in a corner (a checkpoint saved, a run finished) that goes away by itself. */
 export const useToastStore = defineStore('toasts', () => {
@@ -21,7 +23,11 @@ export const useToastStore = defineStore('toasts', () => {
   let next = 1
 
   function show(title: string, options: { detail?: string; tone?: ToastTone } = {}): number {
-    const toast: Toast = { id: next++, title, detail: options.detail, tone: options.tone ?? 'info' }
+    const detail =
+      options.detail && options.detail.length > MAX_DETAIL
+        ? `${options.detail.slice(0, MAX_DETAIL - 1).trimEnd()}…`
+        : options.detail
+    const toast: Toast = { id: next++, title, detail, tone: options.tone ?? 'info' }
     toasts.value = [...toasts.value, toast].slice(-MAX_SHOWN)
     setTimeout(() => dismiss(toast.id), SHOWN_MS)
     return toast.id
