@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { encodeDocuments } from '../src/main/engine/dataset'
-import { Rng } from '../src/main/engine/dataset/rng'
+import { Rng } from '../src/main/engine/rng'
 import { parseTokenizer, trainTokenizer, type Tokenizer } from '../src/main/engine/tokenizer'
 
 const MB = 1_000_000

@@ -19,7 +19,7 @@ import { GptShard } from '../src/main/engine/model/gpt'
 import { initParams } from '../src/main/engine/model/init'
 import { createParamLayout } from '../src/main/engine/model/layout'
 import { planMemory } from '../src/main/engine/model/memory-plan'
-import { createRng } from '../src/main/engine/model/rng'
+import { Rng } from '../src/main/engine/rng'
 import type { ModelConfig } from '../src/main/engine/model/trainer'
 import { createTrainer } from '../src/main/engine/spheres/pool'
 
@@ -48,9 +48,9 @@ export function median(xs: number[]): number {
 }
 
 export function benchTokens(vocab: number, count = 200_000): Uint16Array {
-  const rng = createRng(1)
+  const rng = Rng.seeded(1)
   const tokens = new Uint16Array(new SharedArrayBuffer(count * 2))
-  for (let i = 0; i < count; i++) tokens[i] = Math.floor(rng.uniform() * vocab)
+  for (let i = 0; i < count; i++) tokens[i] = Math.floor(rng.nextFloat() * vocab)
   return tokens
 }
 
@@ -75,10 +75,10 @@ export async function measurePool(config: BenchConfig, threads: number, runs: nu
   const tokens = benchTokens(config.model.vocabSize)
   const trainer = await createTrainer({ model: config.model, adamw: ADAMW, batchSize: config.batchSize, threads, seed: 1 })
   try {
-    const rng = createRng(2)
+    const rng = Rng.seeded(2)
     const starts = new Array<number>(config.batchSize)
     const step = async () => {
-      for (let r = 0; r < starts.length; r++) starts[r] = Math.floor(rng.uniform() * (tokens.length - config.model.seqLen - 1))
+      for (let r = 0; r < starts.length; r++) starts[r] = Math.floor(rng.nextFloat() * (tokens.length - config.model.seqLen - 1))
       return trainer.step(tokens, starts, 1e-4)
     }
     const warm = performance.now()
@@ -117,12 +117,12 @@ async function measureInProcess(config: BenchConfig, runs: number): Promise<numb
   const shard = new GptShard(k, layout, plan.shards[0], plan.params, plan.grads[0])
   const { seqLen: T, vocabSize: V } = config.model
   const B = config.batchSize
-  const rng = createRng(3)
+  const rng = Rng.seeded(3)
   const i32 = new Int32Array(memory.buffer)
   const step = () => {
     for (let i = 0; i < B * T; i++) {
-      i32[plan.shards[0].tokens / 4 + i] = Math.floor(rng.uniform() * V)
-      i32[plan.shards[0].targets / 4 + i] = Math.floor(rng.uniform() * V)
+      i32[plan.shards[0].tokens / 4 + i] = Math.floor(rng.nextFloat() * V)
+      i32[plan.shards[0].targets / 4 + i] = Math.floor(rng.nextFloat() * V)
     }
     k.zero(plan.grads[0], layout.totalFloats)
     shard.forward(B, T, true)

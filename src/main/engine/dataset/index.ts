@@ -13,7 +13,6 @@ export {
   type StreamLayout,
 } from './split'
 export { Sampler, validationStarts, type SamplerConfig, type SamplerState } from './sampler'
-export { Rng, type RngState } from './rng'
 export {
   corpusFingerprint,
   datasetFingerprint,

@@ -6,7 +6,7 @@
  * epoch continues with the next one. The state is a count of windows drawn, so saving it in a
  * checkpoint and restoring it continues exactly where the run was.
  */
-import { Rng } from './rng'
+import { Rng } from '../rng'
 import type { TokenRange } from './split'
 
 export interface SamplerConfig {

@@ -6,7 +6,7 @@
  * validation cut from the end of the stream instead.
  */
 import { UserError } from '../../../shared/errors'
-import { Rng } from './rng'
+import { Rng } from '../rng'
 
 /** A half-open range [start, end) of the token stream. */
 export interface TokenRange {

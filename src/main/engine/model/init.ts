@@ -1,5 +1,5 @@
 import type { ParamLayout } from './layout'
-import { createRng } from './rng'
+import { Rng } from '../rng'
 
 /** GPT-2's initialiser range (HF `initializer_range`). */
 export const INIT_STD = 0.02
@@ -11,7 +11,7 @@ export const INIT_STD = 0.02
  * stream, so the same seed gives the same model.
  */
 export function initParams(params: Float32Array, layout: ParamLayout, seed: number): void {
-  const rng = createRng(seed)
+  const rng = Rng.seeded(seed)
   const residualStd = INIT_STD / Math.sqrt(2 * layout.config.nLayers)
   params.fill(0, 0, layout.totalFloats)
   for (const tensor of layout.tensors) {
@@ -20,7 +20,7 @@ export function initParams(params: Float32Array, layout: ParamLayout, seed: numb
       case 'normal':
       case 'residual-proj': {
         const std = tensor.init === 'normal' ? INIT_STD : residualStd
-        for (let i = tensor.offset; i < end; i++) params[i] = rng.normal() * std
+        for (let i = tensor.offset; i < end; i++) params[i] = rng.nextNormal() * std
         break
       }
       case 'ones':

@@ -6,7 +6,7 @@
  */
 import type { GenerateOptions } from '../../../shared/training'
 import type { Trainer } from '../model/trainer'
-import { createRng } from '../model/rng'
+import { Rng } from '../rng'
 import type { Tokenizer } from '../tokenizer/types'
 import { sampleToken } from './sampling'
 
@@ -43,7 +43,7 @@ export async function generateText(
     const all = tokenizer.decode(context)
     return all.startsWith(base) ? all.slice(base.length) : tokenizer.decode(context.slice(start))
   }
-  const random = createRng(options.seed)
+  const random = Rng.seeded(options.seed)
   let emitted = ''
   let stoppedAtEndOfText = false
   for (let i = 0; i < options.maxTokens; i++) {
@@ -51,7 +51,7 @@ export async function generateText(
     const logits = await model.logits(context)
     // An answer is at least one token: end-of-text may end the text, not replace it.
     if (context.length === start) logits[tokenizer.endOfText] = -Infinity
-    const next = sampleToken(logits, options, () => random.uniform())
+    const next = sampleToken(logits, options, () => random.nextFloat())
     if (next === tokenizer.endOfText) {
       stoppedAtEndOfText = true
       break

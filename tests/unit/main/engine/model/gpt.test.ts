@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createRng } from '../../../../../src/main/engine/model/rng'
+import { Rng } from '../../../../../src/main/engine/rng'
 import { createHarness, ensureKernelsBuilt, randomTokens, type Harness } from './harness'
 
 const tiny = { vocabSize: 13, seqLen: 6, dModel: 8, nLayers: 2, nHeads: 2 }
@@ -14,11 +14,11 @@ describe('GPT forward and backward', () => {
   it('matches central finite differences along a random direction in every tensor (reference kernels)', async () => {
     const h = await createHarness(tiny, 3, 'reference', 7)
     // Larger weights than GPT-2's init, so every path carries a gradient well above float32 noise.
-    const rng = createRng(3)
+    const rng = Rng.seeded(3)
     for (const t of h.layout.tensors) {
-      if (t.init === 'normal' || t.init === 'residual-proj') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = rng.normal() * 0.3
-      if (t.init === 'zeros') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = rng.normal() * 0.1
-      if (t.init === 'ones') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = 1 + rng.normal() * 0.1
+      if (t.init === 'normal' || t.init === 'residual-proj') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = rng.nextNormal() * 0.3
+      if (t.init === 'zeros') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = rng.nextNormal() * 0.1
+      if (t.init === 'ones') for (let i = 0; i < t.size; i++) h.params[t.offset + i] = 1 + rng.nextNormal() * 0.1
     }
     h.setWindows(windowsOf(tiny.vocabSize, 3, tiny.seqLen, 11))
     h.lossAndGrad()
@@ -26,7 +26,7 @@ describe('GPT forward and backward', () => {
     const failures: string[] = []
     for (const t of h.layout.tensors) {
       const base = Float32Array.from(h.params.subarray(t.offset, t.offset + t.size))
-      const dir = Array.from({ length: t.size }, () => rng.normal())
+      const dir = Array.from({ length: t.size }, () => rng.nextNormal())
       const norm = Math.hypot(...dir)
       const eps = 1e-2
       const set = (sign: number): Float32Array => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { initParams } from '../../../../../src/main/engine/model/init'
 import { createParamLayout } from '../../../../../src/main/engine/model/layout'
-import { createRng } from '../../../../../src/main/engine/model/rng'
+import { Rng } from '../../../../../src/main/engine/rng'
 
 const layout = createParamLayout({ vocabSize: 300, seqLen: 16, dModel: 48, nLayers: 3, nHeads: 4 })
 const init = (seed: number) => {
@@ -41,16 +41,16 @@ describe('GPT-2 initialisation', () => {
   })
 
   it('has a uniform generator in [0, 1) and normals of mean 0, variance 1', () => {
-    const rng = createRng(77)
+    const rng = Rng.seeded(77)
     let sum = 0
     let squares = 0
     let min = 1
     let max = 0
     for (let i = 0; i < 50_000; i++) {
-      const u = rng.uniform()
+      const u = rng.nextFloat()
       min = Math.min(min, u)
       max = Math.max(max, u)
-      const z = rng.normal()
+      const z = rng.nextNormal()
       sum += z
       squares += z * z
     }

@@ -1,4 +1,4 @@
-import { createRng } from '../../../../../src/main/engine/model/rng'
+import { Rng } from '../../../../../src/main/engine/rng'
 import type { AdamWConfig, ModelConfig, TrainerState } from '../../../../../src/main/engine/model/trainer'
 import { createTrainer, type CreateTrainerOptions } from '../../../../../src/main/engine/spheres/pool'
 
@@ -16,18 +16,18 @@ export function trainer(options: Partial<CreateTrainerOptions> & { threads: numb
  * successor of the previous token, sometimes a random one.
  */
 export function sharedTokens(count: number, vocab: number, seed: number): Uint16Array {
-  const rng = createRng(seed)
+  const rng = Rng.seeded(seed)
   const tokens = new Uint16Array(new SharedArrayBuffer(count * 2))
   for (let i = 1; i < count; i++) {
-    tokens[i] = rng.uniform() < 0.8 ? (tokens[i - 1] * 7 + 3) % vocab : Math.floor(rng.uniform() * vocab)
+    tokens[i] = rng.nextFloat() < 0.8 ? (tokens[i - 1] * 7 + 3) % vocab : Math.floor(rng.nextFloat() * vocab)
   }
   return tokens
 }
 
 /** Window starts for step k: a fixed pseudo-random schedule, the same for every run. */
 export function startsFor(step: number, rows: number, tokens: number, seqLen: number): number[] {
-  const rng = createRng(1000 + step)
-  return Array.from({ length: rows }, () => Math.floor(rng.uniform() * (tokens - seqLen - 1)))
+  const rng = Rng.seeded(1000 + step)
+  return Array.from({ length: rows }, () => Math.floor(rng.nextFloat() * (tokens - seqLen - 1)))
 }
 
 /** Whether two states hold the same step and bit-identical weights and moments. */

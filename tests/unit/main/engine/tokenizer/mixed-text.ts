@@ -3,7 +3,7 @@
  * prose with contractions, and Unicode (CJK, emoji with modifiers and ZWJ, accents and combining
  * marks, other scripts and digits, unusual spaces, a BOM), plus long runs of one character class.
  */
-import { Rng } from '../../../../../src/main/engine/dataset/rng'
+import { Rng } from '../../../../../src/main/engine/rng'
 
 const WORDS = [
   'the',

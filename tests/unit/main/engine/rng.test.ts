@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Rng } from '../../../../../src/main/engine/dataset/rng'
+import { Rng } from '../../../../src/main/engine/rng'
 
 describe('Rng (xoshiro128**)', () => {
   it('follows the reference algorithm from a known state', () => {

@@ -1,7 +1,8 @@
 /**
- * A small seeded PRNG (xoshiro128**) whose whole state is four uint32s, so it can be saved in a
- * checkpoint as plain JSON and restored to continue the same sequence. Seeds are expanded with
- * splitmix32 so that nearby seeds give unrelated streams.
+ * The engine's one seeded PRNG (xoshiro128**): weight initialisation, the data split and sampler,
+ * token sampling. Its whole state is four uint32s, so it can be saved in a checkpoint as plain JSON
+ * and restored to continue the same sequence; the same seed gives the same numbers on every machine.
+ * Seeds are expanded with splitmix32 so that nearby seeds give unrelated streams.
  */
 export type RngState = [number, number, number, number]
 
@@ -64,6 +65,16 @@ export class Rng {
   /** A float in [0, 1) with 32 random bits. */
   nextFloat(): number {
     return this.nextUint32() / 2 ** 32
+  }
+
+  /**
+   * A standard normal (Box–Muller). Uses two draws per value and keeps no spare, so the saved state
+   * is the whole state.
+   */
+  nextNormal(): number {
+    // 1 − u lies in (0, 1], so the logarithm is finite.
+    const radius = Math.sqrt(-2 * Math.log(1 - this.nextFloat()))
+    return radius * Math.cos(2 * Math.PI * this.nextFloat())
   }
 
   /** An integer in [0, n), without modulo bias; n at most 2^32. */
