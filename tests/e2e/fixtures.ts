@@ -16,6 +16,15 @@ export const rendererDir = join(repoRoot, 'out', 'renderer')
 const version = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version
+/**
+ * Where the README's screenshots go: resources/ when UPDATE_SCREENSHOTS=1 (run it after a UI change
+ * and commit them), else test-results/, so a test run leaves the checkout clean.
+ */
+export function screenshotPath(name: string): string {
+  const folder = process.env.UPDATE_SCREENSHOTS === '1' ? 'resources' : 'test-results'
+  return join(repoRoot, folder, name)
+}
+
 export const sampleCorpus = join(repoRoot, 'resources', 'sample-corpus')
 
 export interface Studio {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { loadCorpus } from '../../src/main/engine/corpus'
 import { prepareDataset, type PreparedDataset } from '../../src/main/engine/dataset'
 import type { Page } from '@playwright/test'
-import { dataNumber, expect, openStudio, repoRoot, sampleCorpus, test } from './fixtures'
+import { dataNumber, expect, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
 
 /** The engine's own preparation of the sample corpus, as the Tokenize step should report it. */
 async function prepareDirectly(vocabSize: number): Promise<{
@@ -93,7 +93,7 @@ test('Tokenize shows the counts the engine computes and a file as coloured token
 
   await page.setViewportSize({ width: 1280, height: 1180 })
   await page.mouse.move(0, 0)
-  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot.png') })
+  await page.screenshot({ path: screenshotPath('screenshot.png') })
 })
 
 test('a vocabulary the tokenizer cannot have is named before anything runs', async ({

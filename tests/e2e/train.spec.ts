@@ -17,6 +17,7 @@ import {
   expectNoStack,
   openStudio,
   repoRoot,
+  screenshotPath,
   sampleCorpus,
   scanFolder,
   test,
@@ -124,7 +125,7 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   await page.setViewportSize({ width: 1360, height: 1010 })
   await page.mouse.move(0, 0)
   await page.locator('main').evaluate((main) => main.scrollTo(0, 0))
-  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-train.png') })
+  await page.screenshot({ path: screenshotPath('screenshot-train.png') })
   await page.setViewportSize({ width: 1280, height: 860 })
 
   // Pause: the step stops moving. Resume: it moves again.
@@ -211,7 +212,7 @@ test('generating from a checkpoint streams text, and Stop ends it', async ({ pag
   const final = page.locator('[data-testid="checkpoint-row"][data-file="final_model.safetensors"]')
   await expect(final).toBeVisible()
   await page.mouse.move(0, 0)
-  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-checkpoints.png') })
+  await page.screenshot({ path: screenshotPath('screenshot-checkpoints.png') })
   await final.getByTestId('checkpoint-generate').click()
   await expect(page.getByTestId('nav-generate')).toHaveAttribute('aria-current', 'page')
   const [run] = (await listRuns(studio.checkpointDir)).runs
@@ -244,7 +245,7 @@ test('generating from a checkpoint streams text, and Stop ends it', async ({ pag
   expect(await page.getByTestId('generate-text').textContent()).toBe(direct!.text)
   await expect(page.getByTestId('generate-stats')).toContainText('300 tokens')
   await page.mouse.move(0, 0)
-  await page.screenshot({ path: join(repoRoot, 'resources', 'screenshot-generate.png') })
+  await page.screenshot({ path: screenshotPath('screenshot-generate.png') })
 
   // A long request, stopped once text arrives: what was written is kept, and it is the same text.
   await page.getByTestId('generate-max-tokens').fill('100000')
