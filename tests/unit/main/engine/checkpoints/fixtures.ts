@@ -9,20 +9,12 @@ import type {
   NamedTensor,
   TrainerState,
 } from '../../../../../src/main/engine/model/trainer'
+import { seededUniform } from '../../../support/random'
 
 export const TINY: ModelConfig = { vocabSize: 300, seqLen: 8, dModel: 16, nLayers: 2, nHeads: 4 }
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded uniform numbers for test data, so failures reproduce. */
+export const random = seededUniform
 
 /** The GPT-2 parameter list for a config, written out independently of the code under test. */
 export function gpt2Shapes(c: ModelConfig): Array<[string, number[]]> {

@@ -12,6 +12,7 @@ import {
   type Kernels,
   type KernelVariant,
 } from '../../../../../src/main/engine/kernels'
+import { seededUniform } from '../../../support/random'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
 export const VARIANTS: readonly KernelVariant[] = ['relaxed', 'simd']
@@ -36,17 +37,8 @@ export async function kernelsOf(
   return (await loadKernels(memory, { variant })).kernels
 }
 
-/** Mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded uniform numbers for test data, so failures reproduce. */
+export const rng = seededUniform
 
 export interface Region {
   name: string

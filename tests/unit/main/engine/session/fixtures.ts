@@ -5,27 +5,21 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TrainingEvent, TrainingEventName, TrainingEventPayload } from '../../../../../src/shared/training'
+import type {
+  TrainingEvent,
+  TrainingEventName,
+  TrainingEventPayload,
+} from '../../../../../src/shared/training'
 import type { TrainingSession } from '../../../../../src/main/engine/session'
+import { seededUniform } from '../../../support/random'
 
 const WORDS = (
   'the cat sat on a mat and the dog ran to the park while birds sang in old trees near quiet rivers ' +
   'under blue skies a small boat drifted past green hills where children played'
 ).split(' ')
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function sentences(seed: number, count: number): string {
-  const random = mulberry32(seed)
+  const random = seededUniform(seed)
   const out: string[] = []
   for (let s = 0; s < count; s++) {
     const length = 5 + Math.floor(random() * 8)
@@ -48,7 +42,8 @@ export async function workspace(files = 6, sentencesPerFile = 300): Promise<Work
   const corpus = join(root, 'corpus')
   const checkpoints = join(root, 'checkpoints')
   await mkdir(corpus)
-  for (let i = 0; i < files; i++) await writeFile(join(corpus, `doc${i}.txt`), sentences(i + 1, sentencesPerFile))
+  for (let i = 0; i < files; i++)
+    await writeFile(join(corpus, `doc${i}.txt`), sentences(i + 1, sentencesPerFile))
   return { root, corpus, checkpoints, cleanup: () => rm(root, { recursive: true, force: true }) }
 }
 
@@ -63,5 +58,7 @@ export function payloads<E extends TrainingEventName>(
   events: ReadonlyArray<TrainingEvent>,
   name: E,
 ): Array<TrainingEventPayload<E>> {
-  return events.filter((event) => event.event === name).map((event) => event.payload as TrainingEventPayload<E>)
+  return events
+    .filter((event) => event.event === name)
+    .map((event) => event.payload as TrainingEventPayload<E>)
 }
