@@ -168,6 +168,30 @@ async function main(): Promise<void> {
   }
   console.log('overhead: how much faster the same step runs on the main thread without the pool (coordination cost).')
   console.log('idle-core: tokens × threads / CPU-seconds used; what "pool" would be with a free core per sphere (equal on an idle machine).')
+  await printMatmulGflops(runs)
+}
+
+/** The kernel behind most of a step: matmul 512×256×256 (M×K×N), 1 thread (issue 4 asks for it here). */
+async function printMatmulGflops(runs: number): Promise<void> {
+  const [M, K, N] = [512, 256, 256]
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true })
+  const { kernels, variant } = await loadKernels(memory)
+  const a = 1024
+  const b = a + M * K * 4
+  const out = b + K * N * 4
+  const view = new Float32Array(memory.buffer)
+  const random = Rng.seeded(7)
+  for (let i = a / 4; i < out / 4; i++) view[i] = random.nextFloat() - 0.5
+  const seconds: number[] = []
+  for (let r = 0; r < Math.max(runs, 7); r++) {
+    const calls = 20
+    const started = performance.now()
+    for (let c = 0; c < calls; c++) kernels.matmulNN(out, a, b, 0, M, K, N, 0)
+    seconds.push((performance.now() - started) / 1000 / calls)
+  }
+  seconds.sort((x, y) => x - y)
+  const gflops = (2 * M * K * N) / seconds[seconds.length >> 1] / 1e9
+  console.log(`\nmatmul ${M}×${K}×${N} (${variant} SIMD, 1 thread): ${gflops.toFixed(1)} GFLOP/s median (target ≥ 28 with relaxed SIMD)`)
 }
 
 // Run only as the benchmark itself; bench/spheres.ts imports the helpers above.
