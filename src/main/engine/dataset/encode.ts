@@ -1,15 +1,23 @@
 /**
  * Encodes documents into one token stream in a SharedArrayBuffer: each document's ids followed by
- * the tokenizer's end-of-text id. With more than one thread the pieces are spread over real worker
- * threads (contiguous shards of about equal size); their ids are copied into the stream at offsets
- * computed once every shard is back. Uint16 while the vocabulary fits, Uint32 above.
+ * the tokenizer's end-of-text id. Uint16 while the vocabulary fits, Uint32 above.
+ *
+ * N threads are the calling thread and N − 1 pooled workers. Documents are cut into pieces; every
+ * thread claims pieces from a shared counter until none is left (see piece-ledger.ts), the caller
+ * reading its pieces from the strings it holds, the workers from one shared UTF-8 copy, each with
+ * an encoder of its own built from the tokenizer's compact tables. Then every thread copies its
+ * pieces' ids into the stream at offsets computed from the ledger. Two messages per worker each
+ * way, and the stream does not depend on the number of threads or on who encoded what.
  */
 import type { TokenizeProgress } from '../../../shared/tokenizer'
-import { TokenBuffer, type Tokenizer } from '../tokenizer'
+import type { Tokenizer } from '../tokenizer'
+import { cutDocuments } from '../tokenizer/chunks'
+import { packTexts } from '../tokenizer/packed-texts'
+import { IdSink, PieceLedger, copyOwnPieces, encodeClaimedPieces } from '../tokenizer/piece-ledger'
+import { runWorkerJob, warmWorkers } from '../tokenizer/pool'
+import type { WorkerJob } from '../tokenizer/worker-protocol'
+import { giveBack, takeBuffer } from '../tokenizer/shared-buffers'
 import { createYielder, throwIfCancelled } from '../tokenizer/yield'
-import { cutDocuments, shardBySize, type TextPiece } from '../tokenizer/chunks'
-import { packTexts, rangesOf } from '../tokenizer/packed-texts'
-import { runWorkerJob } from '../tokenizer/pool'
 
 export type TokenArray = Uint16Array | Uint32Array
 
@@ -22,6 +30,7 @@ export interface EncodedStream {
 }
 
 export interface EncodeOptions {
+  /** The calling thread plus this many minus one workers. */
   threads?: number
   /** Documents are cut into pieces of about this many characters (tests use small ones). */
   pieceChars?: number
@@ -29,9 +38,14 @@ export interface EncodeOptions {
   signal?: AbortSignal
 }
 
-/** Pieces of about this many characters: small enough to balance threads, large enough to be cheap. */
-const PIECE_CHARS = 1 << 20
+/**
+ * Pieces of about this many characters: a few milliseconds of work each, so that threads that
+ * claim them one at a time finish within a piece of each other.
+ */
+const PIECE_CHARS = 1 << 16
 const PROGRESS_INTERVAL_MS = 50
+/** A first guess of ids per UTF-8 byte, to size the id buffers (they grow if it is short). */
+const IDS_PER_BYTE = 0.3
 
 /** Uint16 holds ids below 65,536. */
 export function tokenArrayFor(
@@ -50,105 +64,141 @@ export async function encodeDocuments(
   tokenizer: Tokenizer,
   options: EncodeOptions = {},
 ): Promise<EncodedStream> {
+  throwIfCancelled(options.signal)
   const pieces = cutDocuments(texts, options.pieceChars ?? PIECE_CHARS)
-  const totalBytes = pieces.reduce((sum, piece) => sum + Buffer.byteLength(piece.text, 'utf8'), 0)
+  const bytes = Float64Array.from(pieces, (piece) => Buffer.byteLength(piece.text, 'utf8'))
+  const totalBytes = bytes.reduce((sum, n) => sum + n, 0)
   const progress = progressCounter(totalBytes, options.onProgress)
   const threads = Math.max(1, Math.min(Math.floor(options.threads ?? 1), pieces.length))
   const wide = tokenizer.vocabSize > 65_536
-  // Each piece's ids, exactly sized (Uint16 while the vocabulary fits): no buffer grows to the corpus.
-  const encoded = new Array<TokenArray | undefined>(pieces.length)
-  if (threads === 1) {
-    await encodeHere(pieces, tokenizer, wide, encoded, progress.add, options.signal)
-  } else {
-    const file = tokenizer.serialize()
-    const packed = packTexts(pieces.map((piece) => piece.text))
-    let first = 0
-    await Promise.all(
-      shardBySize(pieces, threads).map((shard) => {
-        const offset = first
-        const ranges = rangesOf(packed, first, (first += shard.length))
-        return runWorkerJob(
-          { type: 'encode', tokenizer: file, corpus: packed.buffer, ranges },
-          (message) => {
-            if (message.type === 'piece') {
-              encoded[offset + message.index] = message.ids
-              progress.add(message.bytes)
-            }
-            return message.type === 'encoded'
-          },
-          options.signal,
-        )
-      }),
+  const idBytes = Math.ceil((totalBytes / threads) * IDS_PER_BYTE) * (wide ? 4 : 2)
+  const ledger = new PieceLedger(pieces.length)
+  const borrowed: SharedArrayBuffer[] = []
+
+  const helpers: WorkerShare[] = []
+  if (threads > 1) {
+    await warmWorkers(threads - 1) // started before anything is claimed, so they join at once
+    const packed = packTexts(
+      pieces.map((piece) => piece.text),
+      bytes,
     )
+    borrowed.push(packed.buffer)
+    const encoder = tokenizer.encoderSpec()
+    for (let owner = 1; owner < threads; owner++) {
+      const ids = takeBuffer(idBytes)
+      borrowed.push(ids)
+      helpers.push(
+        startWorkerShare(
+          { type: 'encode', encoder, texts: packed, ledger: ledger.buffer, owner, ids, wide },
+          options.signal,
+        ),
+      )
+    }
   }
+  const finished = Promise.all(helpers.map((helper) => helper.finished))
+  finished.catch(() => undefined) // awaited below, unless this thread fails first
+
+  const own = new IdSink(takeBuffer(idBytes), wide)
+  borrowed.push(own.buffer)
+  const maybeYield = createYielder(options.signal)
+  await encodeClaimedPieces({
+    ledger,
+    owner: 0,
+    encoder: tokenizer.createEncoder(),
+    sink: own,
+    text: (p) => pieces[p].text,
+    bytes: (p) => bytes[p],
+    // Let progress events, worker messages and a cancel request through between pieces.
+    between: () => {
+      progress.report(ledger.doneBytes())
+      return maybeYield()
+    },
+  })
+  await Promise.race([Promise.all(helpers.map((helper) => helper.encoded)), finished])
+  throwIfCancelled(options.signal)
   progress.finish()
 
+  // Where each document and each piece goes: pieces are in document order, and each document is
+  // followed by end-of-text.
   const lengths = new Array<number>(texts.length).fill(0)
-  pieces.forEach((piece, p) => (lengths[piece.document] += encoded[p]?.length ?? 0))
+  pieces.forEach((piece, p) => (lengths[piece.document] += ledger.length(p)))
   const starts = new Array<number>(texts.length)
   let total = 0
   for (let d = 0; d < texts.length; d++) {
     starts[d] = total
     total += lengths[d] + 1
   }
-  const tokens = tokenArrayFor(tokenizer.vocabSize, total)
-  // Pieces are in document order: copy them one after another, closing each document with
-  // end-of-text once its last piece is in, and let each piece go once copied.
+  const offsets = new Float64Array(pieces.length)
+  let document = -1
   let at = 0
-  let document = 0
   pieces.forEach((piece, p) => {
-    for (; document < piece.document; document++) tokens[at++] = tokenizer.endOfText
-    const ids = encoded[p] as TokenArray
-    tokens.set(ids, at)
-    at += ids.length
-    encoded[p] = undefined
+    if (piece.document !== document) at = starts[(document = piece.document)]
+    offsets[p] = at
+    at += ledger.length(p)
   })
-  for (; document < texts.length; document++) tokens[at++] = tokenizer.endOfText
+  const tokens = tokenArrayFor(tokenizer.vocabSize, total)
+  const stream = tokens.buffer as SharedArrayBuffer
+  // Every thread copies its own pieces, at once.
+  for (const helper of helpers) helper.write(stream, offsets)
+  copyOwnPieces(ledger, 0, own.view(), tokens, offsets)
+  for (let d = 0; d < texts.length; d++) tokens[starts[d] + lengths[d]] = tokenizer.endOfText
+  await finished
+  // No thread touches them again: the next job reuses their (already touched) memory.
+  giveBack(own.buffer, ...helpers.map((helper) => helper.ids as SharedArrayBuffer), ...borrowed)
   return { tokens, starts, lengths }
 }
 
-async function encodeHere(
-  pieces: TextPiece[],
-  tokenizer: Tokenizer,
-  wide: boolean,
-  encoded: Array<TokenArray | undefined>,
-  addProgress: (bytes: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const out = new TokenBuffer(1 << 16)
-  // Let progress events and a cancel request through between pieces.
-  const maybeYield = createYielder(signal)
-  for (let p = 0; p < pieces.length; p++) {
-    out.length = 0
-    tokenizer.encodeInto(pieces[p].text, out)
-    encoded[p] = wide ? out.view().slice() : new Uint16Array(out.view())
-    addProgress(Buffer.byteLength(pieces[p].text, 'utf8'))
-    const pause = maybeYield()
-    if (pause) await pause
+/** A worker's part of an encoding: its encode step, then its write step. */
+interface WorkerShare {
+  /** Settles when the worker has encoded its last piece. */
+  encoded: Promise<void>
+  /** Settles when the worker has written its pieces into the stream (or failed). */
+  finished: Promise<void>
+  /** Its ids, once encoded. */
+  ids: SharedArrayBuffer | undefined
+  write(stream: SharedArrayBuffer, offsets: Float64Array): void
+}
+
+function startWorkerShare(job: WorkerJob, signal: AbortSignal | undefined): WorkerShare {
+  let markEncoded = (): void => undefined
+  let next: ((job: WorkerJob) => void) | undefined
+  const share: WorkerShare = {
+    encoded: new Promise<void>((resolve) => (markEncoded = resolve)),
+    finished: Promise.resolve(),
+    ids: undefined,
+    write: (stream, offsets) => next?.({ type: 'write', stream, offsets }),
   }
-  throwIfCancelled(signal)
+  share.finished = runWorkerJob(
+    job,
+    (message, reply) => {
+      if (message.type === 'encoded') {
+        share.ids = message.ids
+        next = reply
+        markEncoded()
+      }
+      return message.type === 'written'
+    },
+    signal,
+  )
+  return share
 }
 
 function progressCounter(
   total: number,
-  report: ((progress: TokenizeProgress) => void) | undefined,
-): { add: (bytes: number) => void; finish: () => void } {
-  let done = 0
+  onProgress: ((progress: TokenizeProgress) => void) | undefined,
+): { report: (done: number) => void; finish: () => void } {
   let last = -Infinity
-  const emit = (): void => report?.({ phase: 'encode', done: Math.min(done, total), total })
-  emit()
+  const emit = (done: number): void =>
+    onProgress?.({ phase: 'encode', done: Math.min(done, total), total })
+  emit(0)
   return {
-    add: (bytes) => {
-      done += bytes
+    report: (done) => {
       const now = performance.now()
       if (now - last >= PROGRESS_INTERVAL_MS) {
         last = now
-        emit()
+        emit(done)
       }
     },
-    finish: () => {
-      done = total
-      emit()
-    },
+    finish: () => emit(total),
   }
 }

@@ -7,7 +7,8 @@
 import type { TokenizeProgress } from '../../../shared/tokenizer'
 import { bytesToByteLevel } from './byte-level'
 import { PairHeap } from './pair-heap'
-import { forEachPreToken, preTokenRegex } from './pretokenize'
+import { PairStats } from './pair-stats'
+import { WordCounter } from './word-counter'
 import { createYielder, throwIfCancelled } from './yield'
 
 export interface BpeTrainOptions {
@@ -15,6 +16,12 @@ export interface BpeTrainOptions {
   tokens: number
   onProgress?: (progress: TokenizeProgress) => void
   signal?: AbortSignal
+}
+
+/** Distinct words and how often each occurs (the order does not matter). */
+export interface CountedWords {
+  words: readonly string[]
+  counts: ArrayLike<number>
 }
 
 export interface TrainedBpe {
@@ -33,35 +40,36 @@ export async function trainBpe(
   return learnMerges(await countWords(texts, options.signal), options)
 }
 
-/** The merge loop over counted words (word → occurrences); the order of the map does not matter. */
+/** The merge loop over counted words. */
 export async function learnMerges(
-  words: Map<string, number>,
+  counted: CountedWords,
   options: BpeTrainOptions,
 ): Promise<TrainedBpe> {
   const maybeYield = createYielder(options.signal)
   const target = options.tokens
   // Every id stays below `target`, so `left * target + right` is a unique, order-preserving pair key.
   const base = target
-  const corpus = WordTable.fromCounts(words)
-  const pairCount = new Map<number, number>()
-  const where = new Map<number, number[]>()
+  const corpus = WordTable.fromCounts(counted)
+  const stats = new PairStats(corpus.symbols.length)
   const heap = new PairHeap()
 
   const { symbols, starts, lengths, counts } = corpus
   for (let w = 0; w < counts.length; w++) {
     const end = starts[w] + lengths[w]
     for (let i = starts[w]; i + 1 < end; i++) {
-      const key = symbols[i] * base + symbols[i + 1]
-      pairCount.set(key, (pairCount.get(key) ?? 0) + counts[w])
-      noteWord(where, key, w)
+      const pair = stats.pairOf(symbols[i], symbols[i + 1])
+      stats.counts[pair] += counts[w]
+      stats.note(pair, w)
     }
   }
-  for (const [key, count] of pairCount) heap.push(count, key)
+  for (let pair = 0; pair < stats.size; pair++)
+    heap.push(stats.counts[pair], stats.lefts[pair] * base + stats.rights[pair], pair)
 
   const tokens: Uint8Array[] = Array.from({ length: 256 }, (_, byte) => Uint8Array.of(byte))
   const idOf = new Map<string, number>()
   const merges: Array<[number, number]> = []
-  const merged = new Set<number>()
+  let done: Uint8Array = new Uint8Array(0) // per pair: listed in `merges` already
+  const merger = new Merger(corpus, stats, heap, base)
   const total = Math.max(0, target - 256)
   let lastReport = -Infinity
   const report = (force: boolean): void => {
@@ -73,10 +81,10 @@ export async function learnMerges(
   report(true)
 
   while (tokens.length < target) {
-    const key = popBestPair(heap, pairCount)
-    if (key < 0) break // every word is a single token: nothing left to merge
-    const left = Math.floor(key / base)
-    const right = key - left * base
+    const pair = popBestPair(heap, stats)
+    if (pair < 0) break // every word is a single token: nothing left to merge
+    const left = stats.lefts[pair]
+    const right = stats.rights[pair]
     const bytes = concatBytes(tokens[left], tokens[right])
     // Two merges can spell the same bytes ("ab"+"c", "a"+"bc"): they share one id, as in Hugging Face.
     const spelling = bytesToByteLevel(bytes)
@@ -86,11 +94,14 @@ export async function learnMerges(
       tokens.push(bytes)
       idOf.set(spelling, id)
     }
-    if (!merged.has(key)) {
-      merged.add(key)
+    // A pair merged before can form again (from another pair spelling one of its tokens): it is
+    // applied again but listed once.
+    if (pair >= done.length) done = grownFlags(done, stats.size)
+    if (!done[pair]) {
+      done[pair] = 1
       merges.push([left, right])
     }
-    applyMerge(corpus, pairCount, where, heap, key, left, right, id, base)
+    merger.apply(pair, left, right, id)
     report(false)
     const pause = maybeYield()
     if (pause) await pause
@@ -104,22 +115,15 @@ export async function learnMerges(
 export async function countWords(
   texts: Iterable<string>,
   signal?: AbortSignal,
-): Promise<Map<string, number>> {
+): Promise<CountedWords> {
   const maybeYield = createYielder(signal)
-  const regex = preTokenRegex()
-  const counts = new Map<string, number>()
-  const add = (word: string): void => {
-    const count = counts.get(word)
-    // A new key is stored as a copy: a match is a slice that would keep its whole text alive.
-    if (count === undefined) counts.set(word.length >= 13 ? copyString(word) : word, 1)
-    else counts.set(word, count + 1)
-  }
+  const counter = new WordCounter()
   for (const text of texts) {
-    forEachPreToken(text, regex, add)
+    counter.countText(text)
     const pause = maybeYield()
     if (pause) await pause
   }
-  return counts
+  return counter.entries()
 }
 
 /** Distinct words as runs of token ids in one flat array; merges only shorten a run, in place. */
@@ -131,39 +135,20 @@ class WordTable {
     readonly counts: Float64Array,
   ) {}
 
-  static fromCounts(words: Map<string, number>): WordTable {
-    const encoder = new TextEncoder()
-    const encoded: Uint8Array[] = []
+  static fromCounts({ words, counts: given }: CountedWords): WordTable {
+    const starts = new Int32Array(words.length)
+    const lengths = new Int32Array(words.length)
+    const counts = Float64Array.from(given)
     let total = 0
-    for (const word of words.keys()) {
-      const bytes = encoder.encode(word)
-      encoded.push(bytes)
-      total += bytes.length
-    }
-    const symbols = new Int32Array(total)
-    const starts = new Int32Array(encoded.length)
-    const lengths = new Int32Array(encoded.length)
-    const counts = new Float64Array(encoded.length)
-    let offset = 0
-    let w = 0
-    for (const count of words.values()) {
-      const bytes = encoded[w]
-      symbols.set(bytes, offset)
-      starts[w] = offset
-      lengths[w] = bytes.length
-      counts[w] = count
-      offset += bytes.length
-      w++
-    }
-    return new WordTable(symbols, starts, lengths, counts)
+    words.forEach((word, w) => {
+      starts[w] = total
+      total += lengths[w] = Buffer.byteLength(word, 'utf8')
+    })
+    // All words' UTF-8 in one buffer (lone surrogates as U+FFFD, as TextEncoder writes them).
+    const bytes = Buffer.allocUnsafe(total)
+    words.forEach((word, w) => bytes.write(word, starts[w], lengths[w], 'utf8'))
+    return new WordTable(Int32Array.from(bytes), starts, lengths, counts)
   }
-}
-
-/** Records that word `w` contains pair `key` (words are visited in order, so a repeat is the last). */
-function noteWord(where: Map<number, number[]>, key: number, w: number): void {
-  const list = where.get(key)
-  if (list === undefined) where.set(key, [w])
-  else if (list[list.length - 1] !== w) list.push(w)
 }
 
 /**
@@ -171,80 +156,109 @@ function noteWord(where: Map<number, number[]>, key: number, w: number): void {
  * pushed back with its current count (or dropped at zero); the heap always holds an entry whose
  * count is at least each pair's current one, so the first up-to-date entry is the true maximum.
  */
-function popBestPair(heap: PairHeap, pairCount: Map<number, number>): number {
+function popBestPair(heap: PairHeap, stats: PairStats): number {
   while (heap.size > 0) {
-    const [count, key] = heap.pop()
-    const current = pairCount.get(key) ?? 0
-    if (current === count) return key
-    if (current > 0) heap.push(current, key)
+    const pair = heap.pop()
+    const current = stats.counts[pair]
+    if (current === heap.poppedCount) return pair
+    if (current > 0) heap.push(current, heap.poppedKey, pair)
   }
   return -1
 }
 
-function applyMerge(
-  corpus: WordTable,
-  pairCount: Map<number, number>,
-  where: Map<number, number[]>,
-  heap: PairHeap,
-  key: number,
-  left: number,
-  right: number,
-  id: number,
-  base: number,
-): void {
-  const { symbols, starts, lengths, counts } = corpus
-  const words = where.get(key) ?? []
-  where.delete(key)
-  const grown = new Set<number>()
-  const change = (pair: number, delta: number): void => {
-    const next = (pairCount.get(pair) ?? 0) + delta
-    if (next === 0) {
-      pairCount.delete(pair)
-      where.delete(pair)
-    } else pairCount.set(pair, next)
-  }
-  const grow = (pair: number, delta: number, w: number): void => {
-    pairCount.set(pair, (pairCount.get(pair) ?? 0) + delta)
-    noteWord(where, pair, w)
-    grown.add(pair)
+/** Applies one merge to every word holding its pair, updating the pair statistics and the heap. */
+class Merger {
+  /** Pairs whose count grew during the current merge (to push on the heap once, at the end). */
+  private grown = new Int32Array(1 << 10)
+  private grownCount = 0
+  /** Per pair, the merge that last added it to `grown`. */
+  private grownAt = new Int32Array(0)
+  private merge = 0
+
+  constructor(
+    private readonly corpus: WordTable,
+    private readonly stats: PairStats,
+    private readonly heap: PairHeap,
+    private readonly base: number,
+  ) {}
+
+  apply(pair: number, left: number, right: number, id: number): void {
+    const { symbols, starts, lengths, counts } = this.corpus
+    const stats = this.stats
+    this.merge++
+    this.grownCount = 0
+    const words = stats.takeWords(pair)
+    for (let node = words; node >= 0; node = stats.nextNode(node)) {
+      const w = stats.nodeWord(node)
+      const count = counts[w]
+      const start = starts[w]
+      const end = start + lengths[w]
+      let read = start
+      let write = start
+      // Rewrite the word left to right; each merge replaces its neighbours' pairs. The left
+      // neighbour is read from what was already written, so back-to-back merges ("a b a b") net out.
+      while (read < end) {
+        if (read + 1 < end && symbols[read] === left && symbols[read + 1] === right) {
+          if (write > start) {
+            const before = symbols[write - 1]
+            this.change(stats.pairOf(before, left), -count)
+            this.grow(stats.pairOf(before, id), count, w)
+          }
+          if (read + 2 < end) {
+            const after = symbols[read + 2]
+            this.change(stats.pairOf(right, after), -count)
+            this.grow(stats.pairOf(id, after), count, w)
+          }
+          symbols[write++] = id
+          read += 2
+        } else {
+          symbols[write++] = symbols[read++]
+        }
+      }
+      lengths[w] = write - start
+    }
+    stats.recycle(words)
+    // Overlapping occurrences ("a a a") also decremented the merged pair itself; it is gone now.
+    stats.counts[pair] = 0
+    stats.forgetWords(pair)
+    for (let i = 0; i < this.grownCount; i++) {
+      const grown = this.grown[i]
+      const count = stats.counts[grown]
+      if (count > 0)
+        this.heap.push(count, stats.lefts[grown] * this.base + stats.rights[grown], grown)
+      else if (count === 0) stats.forgetWords(grown)
+    }
   }
 
-  for (const w of words) {
-    const count = counts[w]
-    const start = starts[w]
-    const end = start + lengths[w]
-    let read = start
-    let write = start
-    // Rewrite the word left to right; each merge replaces its neighbours' pairs. The left neighbour
-    // is read from what was already written, so back-to-back merges ("a b a b") net out correctly.
-    while (read < end) {
-      if (read + 1 < end && symbols[read] === left && symbols[read + 1] === right) {
-        if (write > start) {
-          const before = symbols[write - 1]
-          change(before * base + left, -count)
-          grow(before * base + id, count, w)
-        }
-        if (read + 2 < end) {
-          const after = symbols[read + 2]
-          change(right * base + after, -count)
-          grow(id * base + after, count, w)
-        }
-        symbols[write++] = id
-        read += 2
-      } else {
-        symbols[write++] = symbols[read++]
-      }
+  private change(pair: number, delta: number): void {
+    const next = this.stats.counts[pair] + delta
+    this.stats.counts[pair] = next
+    if (next === 0) this.stats.forgetWords(pair)
+  }
+
+  private grow(pair: number, delta: number, word: number): void {
+    this.stats.counts[pair] += delta
+    this.stats.note(pair, word)
+    if (pair >= this.grownAt.length) {
+      const grownAt = new Int32Array(Math.max(2 * this.grownAt.length, this.stats.size, 1024))
+      grownAt.set(this.grownAt)
+      this.grownAt = grownAt
     }
-    lengths[w] = write - start
+    if (this.grownAt[pair] === this.merge) return
+    this.grownAt[pair] = this.merge
+    if (this.grownCount === this.grown.length) {
+      const grown = new Int32Array(2 * this.grown.length)
+      grown.set(this.grown)
+      this.grown = grown
+    }
+    this.grown[this.grownCount++] = pair
   }
-  // Overlapping occurrences ("a a a") also decremented the merged pair itself; it is gone now.
-  pairCount.delete(key)
-  where.delete(key)
-  for (const pair of grown) {
-    const count = pairCount.get(pair) ?? 0
-    if (count > 0) heap.push(count, pair)
-    else if (count === 0) where.delete(pair)
-  }
+}
+
+function grownFlags(flags: Uint8Array, size: number): Uint8Array {
+  const next = new Uint8Array(Math.max(size, 2 * flags.length, 1024))
+  next.set(flags)
+  return next
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -252,9 +266,4 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0)
   out.set(b, a.length)
   return out
-}
-
-/** A string with its own characters (V8 keeps substrings of 13+ characters as views of their parent). */
-function copyString(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string
 }

@@ -12,23 +12,15 @@
  */
 import { UserError } from '../../../shared/errors'
 import { BYTE_TO_CHAR, byteLevelToBytes, bytesToByteLevel } from './byte-level'
+import { BpeEncoder, type BpeTables } from './bpe-encoder'
 import type { TrainedBpe } from './bpe-trainer'
-import { preTokenRegex } from './pretokenize'
+import { PairRanks } from './pair-ranks'
 import { TokenBuffer } from './token-buffer'
-import type { Tokenizer } from './types'
+import type { EncoderSpec, Tokenizer } from './types'
 
 export const END_OF_TEXT = '<|endoftext|>'
 /** Special tokens every trained BPE tokenizer gets, appended after the merges. */
 export const BPE_SPECIAL_TOKENS: readonly string[] = [END_OF_TEXT]
-
-/** Words longer than this are not cached (long whitespace or digit runs would pin memory). */
-const MAX_CACHED_WORD = 256
-/** The word cache is emptied when it reaches this many entries: bounded memory, no LRU bookkeeping. */
-const CACHE_LIMIT = 200_000
-/** Above this many bytes a word is merged with a heap (n log n) instead of repeated scans (n²). */
-const SHORT_WORD = 128
-const NO_RANK = 0x7fffffff
-const POSITION_SCALE = 2 ** 31
 
 interface BpeSpec {
   /** Byte-level spelling → id, for the model's tokens (specials excluded). */
@@ -46,13 +38,11 @@ export class BpeTokenizer implements Tokenizer {
   private readonly spec: BpeSpec
   /** id → its bytes (a special token: the UTF-8 of its text); undefined for an unused id. */
   private readonly tokenBytes: Array<Uint8Array | undefined>
-  private readonly byteIds = new Int32Array(256)
-  private readonly pairRanks = new Map<number, number>()
-  private readonly mergeIds: Int32Array
-  private readonly keyBase: number
-  private readonly regex = preTokenRegex()
-  private readonly encoder = new TextEncoder()
-  private readonly cache = new Map<string, number[]>()
+  /** What encoding needs, as typed arrays (see bpe-encoder.ts). */
+  private readonly tables: BpeTables
+  private readonly pairs: PairRanks
+  /** The encoder behind encode() and encodeInto(), made on first use. */
+  private encoder: BpeEncoder | undefined
   private file: string | undefined
 
   private constructor(spec: BpeSpec, source: string) {
@@ -63,7 +53,6 @@ export class BpeTokenizer implements Tokenizer {
     for (const id of spec.vocab.values()) maxId = Math.max(maxId, id)
     for (const special of spec.specials) maxId = Math.max(maxId, special.id)
     this.vocabSize = maxId + 1
-    this.keyBase = this.vocabSize
 
     this.tokenBytes = new Array<Uint8Array | undefined>(this.vocabSize)
     for (const [spelling, id] of spec.vocab) {
@@ -72,13 +61,15 @@ export class BpeTokenizer implements Tokenizer {
         throw invalid(`token ${JSON.stringify(spelling)} is not in the byte-level alphabet`)
       this.tokenBytes[id] = bytes
     }
+    const byteIds = new Int32Array(256)
     for (let byte = 0; byte < 256; byte++) {
       const id = spec.vocab.get(BYTE_TO_CHAR[byte])
       if (id === undefined) throw invalid(`byte ${byte} has no token`)
-      this.byteIds[byte] = id
+      byteIds[byte] = id
     }
 
-    this.mergeIds = new Int32Array(spec.merges.length)
+    const merges = new Int32Array(2 * spec.merges.length)
+    const mergeIds = new Int32Array(spec.merges.length)
     spec.merges.forEach(([left, right], rank) => {
       const a = spec.vocab.get(left)
       const b = spec.vocab.get(right)
@@ -86,10 +77,12 @@ export class BpeTokenizer implements Tokenizer {
       if (a === undefined || b === undefined || merged === undefined) {
         throw invalid(`merge ${rank} ("${left} ${right}") uses a token missing from the vocabulary`)
       }
-      this.mergeIds[rank] = merged
-      const key = a * this.keyBase + b
-      if (!this.pairRanks.has(key)) this.pairRanks.set(key, rank)
+      merges[2 * rank] = a
+      merges[2 * rank + 1] = b
+      mergeIds[rank] = merged
     })
+    this.tables = { vocabSize: this.vocabSize, byteIds, merges, mergeIds }
+    this.pairs = new PairRanks(merges)
 
     const utf8 = new TextEncoder()
     for (const special of spec.specials) this.tokenBytes[special.id] = utf8.encode(special.content)
@@ -157,32 +150,16 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   encodeInto(text: string, out: TokenBuffer): void {
-    // Sticky matching from where the last word ended (see preTokenRegex): no match arrays.
-    const regex = this.regex
-    regex.lastIndex = 0
-    let start = 0
-    while (start < text.length && regex.test(text)) {
-      const end = regex.lastIndex
-      if (end - start === 1) {
-        const code = text.charCodeAt(start)
-        if (code < 0x80) {
-          out.push(this.byteIds[code])
-          start = end
-          continue
-        }
-      }
-      const word = text.slice(start, end)
-      start = end
-      let ids = this.cache.get(word)
-      if (ids === undefined) {
-        ids = this.encodeWord(word)
-        if (word.length <= MAX_CACHED_WORD) {
-          if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
-          this.cache.set(word, ids)
-        }
-      }
-      out.pushAll(ids)
-    }
+    this.encoder ??= this.createEncoder()
+    this.encoder.encodeInto(text, out)
+  }
+
+  createEncoder(): BpeEncoder {
+    return new BpeEncoder(this.tables, this.pairs)
+  }
+
+  encoderSpec(): EncoderSpec {
+    return { kind: 'bpe', tables: this.tables }
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -280,92 +257,6 @@ export class BpeTokenizer implements Tokenizer {
       )
     return bytes
   }
-
-  private encodeWord(word: string): number[] {
-    const symbols = this.wordSymbols(word)
-    if (symbols.length < 2) return symbols
-    return symbols.length <= SHORT_WORD ? this.mergeShort(symbols) : this.mergeLong(symbols)
-  }
-
-  /** The byte ids of a word (ASCII without TextEncoder, the common case in code). */
-  private wordSymbols(word: string): number[] {
-    const symbols = new Array<number>(word.length)
-    for (let i = 0; i < word.length; i++) {
-      const code = word.charCodeAt(i)
-      if (code >= 0x80) return Array.from(this.encoder.encode(word), (byte) => this.byteIds[byte])
-      symbols[i] = this.byteIds[code]
-    }
-    return symbols
-  }
-
-  private rank(left: number, right: number): number {
-    return this.pairRanks.get(left * this.keyBase + right) ?? NO_RANK
-  }
-
-  /** Repeatedly merges the lowest-ranked pair, leftmost first, keeping each pair's rank at hand. */
-  private mergeShort(symbols: number[]): number[] {
-    const ranks = new Array<number>(symbols.length - 1)
-    for (let i = 0; i + 1 < symbols.length; i++) ranks[i] = this.rank(symbols[i], symbols[i + 1])
-    for (;;) {
-      let best = NO_RANK
-      let at = -1
-      for (let i = 0; i < ranks.length; i++) {
-        if (ranks[i] < best) {
-          best = ranks[i]
-          at = i
-        }
-      }
-      if (at < 0) return symbols
-      symbols[at] = this.mergeIds[best]
-      symbols.splice(at + 1, 1)
-      ranks.splice(at, 1)
-      if (at > 0) ranks[at - 1] = this.rank(symbols[at - 1], symbols[at])
-      if (at < ranks.length) ranks[at] = this.rank(symbols[at], symbols[at + 1])
-    }
-  }
-
-  /**
-   * The same merge order for long words, in n log n: a linked list of symbols and a heap of
-   * (rank, position) entries; an entry whose pair has changed since it was pushed is skipped.
-   */
-  private mergeLong(input: number[]): number[] {
-    const n = input.length
-    const symbols = Int32Array.from(input)
-    const next = new Int32Array(n)
-    const prev = new Int32Array(n)
-    const alive = new Uint8Array(n).fill(1)
-    for (let i = 0; i < n; i++) {
-      next[i] = i + 1 < n ? i + 1 : -1
-      prev[i] = i - 1
-    }
-    const heap = new MinHeap()
-    for (let i = 0; i + 1 < n; i++) {
-      const rank = this.rank(symbols[i], symbols[i + 1])
-      if (rank !== NO_RANK) heap.push(rank * POSITION_SCALE + i)
-    }
-    while (heap.size > 0) {
-      const entry = heap.pop()
-      const rank = Math.floor(entry / POSITION_SCALE)
-      const i = entry - rank * POSITION_SCALE
-      const j = next[i]
-      if (!alive[i] || j < 0 || this.rank(symbols[i], symbols[j]) !== rank) continue
-      symbols[i] = this.mergeIds[rank]
-      alive[j] = 0
-      next[i] = next[j]
-      if (next[j] >= 0) prev[next[j]] = i
-      if (prev[i] >= 0) {
-        const before = this.rank(symbols[prev[i]], symbols[i])
-        if (before !== NO_RANK) heap.push(before * POSITION_SCALE + prev[i])
-      }
-      if (next[i] >= 0) {
-        const after = this.rank(symbols[i], symbols[next[i]])
-        if (after !== NO_RANK) heap.push(after * POSITION_SCALE + i)
-      }
-    }
-    const result: number[] = []
-    for (let i = 0; i >= 0; i = next[i]) result.push(symbols[i])
-    return result
-  }
 }
 
 interface HfTokenizerFile {
@@ -377,45 +268,4 @@ interface HfTokenizerFile {
   pre_tokenizer?: { type?: string; add_prefix_space?: boolean } | null
   normalizer?: unknown
   added_tokens?: Array<{ id: number; content: string }>
-}
-
-class MinHeap {
-  private items: number[] = []
-
-  get size(): number {
-    return this.items.length
-  }
-
-  push(value: number): void {
-    const items = this.items
-    items.push(value)
-    let i = items.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (items[parent] <= value) break
-      items[i] = items[parent]
-      i = parent
-    }
-    items[i] = value
-  }
-
-  pop(): number {
-    const items = this.items
-    const top = items[0]
-    const last = items.pop() as number
-    const n = items.length
-    if (n > 0) {
-      let i = 0
-      for (;;) {
-        const left = 2 * i + 1
-        if (left >= n) break
-        const child = left + 1 < n && items[left + 1] < items[left] ? left + 1 : left
-        if (items[child] >= last) break
-        items[i] = items[child]
-        i = child
-      }
-      items[i] = last
-    }
-    return top
-  }
 }

@@ -1,39 +1,46 @@
 /**
- * Texts handed to worker threads as UTF-8 in one SharedArrayBuffer: every worker reads its share
- * from the same memory and decodes one piece at a time, instead of each holding a structured
- * clone of its whole share. (Encoding to UTF-8 turns lone surrogates into U+FFFD, which the
- * tokenizers would do anyway, so ids are unchanged.)
+ * Texts handed to worker threads as UTF-8 in one SharedArrayBuffer (from the reused ones, see
+ * shared-buffers.ts): every worker reads what it needs from the same memory and decodes one text
+ * at a time, instead of each holding a structured clone of its share. (Encoding to UTF-8 turns lone
+ * surrogates into U+FFFD, which the tokenizers would do anyway, so ids are unchanged.)
  */
+import { takeBuffer } from './shared-buffers'
+
 export interface PackedTexts {
   buffer: SharedArrayBuffer
   /** Byte offsets: text i is [ends[i - 1] (0 for the first), ends[i]). */
   ends: Float64Array
+  /** 1 where text i is all ASCII: written and read as Latin-1, several times faster than UTF-8. */
+  ascii: Uint8Array
 }
 
-export function packTexts(texts: readonly string[]): PackedTexts {
+/** Packs the texts; `bytes[i]`, when given, is `Buffer.byteLength(texts[i], 'utf8')`. */
+export function packTexts(texts: readonly string[], bytes?: ArrayLike<number>): PackedTexts {
   const ends = new Float64Array(texts.length)
+  const ascii = new Uint8Array(texts.length)
   let total = 0
-  texts.forEach((text, i) => (ends[i] = total += Buffer.byteLength(text, 'utf8')))
-  const buffer = new SharedArrayBuffer(Math.max(1, total))
-  const encoder = new TextEncoder()
+  texts.forEach((text, i) => {
+    const size = bytes ? bytes[i] : Buffer.byteLength(text, 'utf8')
+    // A non-ASCII character takes more than one UTF-8 byte, so equal lengths mean all ASCII.
+    ascii[i] = size === text.length ? 1 : 0
+    ends[i] = total += size
+  })
+  const buffer = takeBuffer(total)
+  const view = Buffer.from(buffer)
   texts.forEach((text, i) => {
     const start = i === 0 ? 0 : ends[i - 1]
-    encoder.encodeInto(text, new Uint8Array(buffer, start, ends[i] - start))
+    view.write(text, start, ends[i] - start, ascii[i] ? 'latin1' : 'utf8')
   })
-  return { buffer, ends }
+  return { buffer, ends, ascii }
 }
 
-/** The byte ranges [start, end) of texts first..last-1, as pairs. */
-export function rangesOf(packed: PackedTexts, first: number, last: number): Float64Array {
-  const ranges = new Float64Array(2 * (last - first))
-  for (let i = first; i < last; i++) {
-    ranges[2 * (i - first)] = i === 0 ? 0 : packed.ends[i - 1]
-    ranges[2 * (i - first) + 1] = packed.ends[i]
-  }
-  return ranges
-}
-
-/** Decodes one packed text (a leading U+FEFF is kept, as TextEncoder wrote it). */
-export function unpackText(buffer: SharedArrayBuffer, start: number, end: number): string {
-  return Buffer.from(buffer, start, end - start).toString('utf8')
+/** Reads texts back by index (a leading U+FEFF is kept, as it was written). */
+export function textReader(packed: PackedTexts): (i: number) => string {
+  const view = Buffer.from(packed.buffer)
+  return (i) =>
+    view.toString(
+      packed.ascii[i] ? 'latin1' : 'utf8',
+      i === 0 ? 0 : packed.ends[i - 1],
+      packed.ends[i],
+    )
 }

@@ -1,71 +1,89 @@
 /**
- * A max-heap of (count, pair key) used by the BPE trainer: highest count first, ties broken by the
+ * A max-heap of (count, pair) used by the BPE trainer: highest count first, ties broken by the
  * smallest key (pair keys order pairs by left id, then right id), so training is deterministic.
  * Entries go stale as counts change; the trainer re-checks each popped entry (lazy deletion).
+ * Typed arrays, so that the millions of pushes of a long training make no garbage.
  */
 export class PairHeap {
-  private counts: number[] = []
-  private keys: number[] = []
+  private counts = new Float64Array(1 << 12)
+  private keys = new Float64Array(1 << 12)
+  private pairs = new Int32Array(1 << 12)
+  private length = 0
+  /** The count and key of the entry `pop` returned last. */
+  poppedCount = 0
+  poppedKey = 0
 
   get size(): number {
-    return this.counts.length
+    return this.length
   }
 
-  push(count: number, key: number): void {
-    this.counts.push(count)
-    this.keys.push(key)
-    this.siftUp(this.counts.length - 1)
-  }
-
-  /** Removes the top entry and returns it as [count, key]; the heap must not be empty. */
-  pop(): [number, number] {
-    const top: [number, number] = [this.counts[0], this.keys[0]]
-    const lastCount = this.counts.pop() as number
-    const lastKey = this.keys.pop() as number
-    if (this.counts.length > 0) {
-      this.counts[0] = lastCount
-      this.keys[0] = lastKey
-      this.siftDown(0)
-    }
-    return top
-  }
-
-  private before(i: number, j: number): boolean {
-    const ci = this.counts[i]
-    const cj = this.counts[j]
-    return ci > cj || (ci === cj && this.keys[i] < this.keys[j])
-  }
-
-  private swap(i: number, j: number): void {
-    const c = this.counts[i]
-    this.counts[i] = this.counts[j]
-    this.counts[j] = c
-    const k = this.keys[i]
-    this.keys[i] = this.keys[j]
-    this.keys[j] = k
-  }
-
-  private siftUp(index: number): void {
-    let i = index
+  push(count: number, key: number, pair: number): void {
+    if (this.length === this.counts.length) this.grow()
+    let i = this.length++
+    // Sift up: move parents down until the new entry's place is found.
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!this.before(i, parent)) break
-      this.swap(i, parent)
+      if (!before(count, key, this.counts[parent], this.keys[parent])) break
+      this.move(parent, i)
       i = parent
     }
+    this.counts[i] = count
+    this.keys[i] = key
+    this.pairs[i] = pair
   }
 
-  private siftDown(index: number): void {
-    const n = this.counts.length
-    let i = index
-    for (;;) {
-      const left = 2 * i + 1
-      if (left >= n) break
-      const right = left + 1
-      const child = right < n && this.before(right, left) ? right : left
-      if (!this.before(child, i)) break
-      this.swap(i, child)
-      i = child
+  /** Removes the top entry and returns its pair (its count in `poppedCount`); the heap must not be empty. */
+  pop(): number {
+    const pair = this.pairs[0]
+    this.poppedCount = this.counts[0]
+    this.poppedKey = this.keys[0]
+    const last = --this.length
+    if (last > 0) {
+      const count = this.counts[last]
+      const key = this.keys[last]
+      const lastPair = this.pairs[last]
+      let i = 0
+      for (;;) {
+        const left = 2 * i + 1
+        if (left >= last) break
+        const right = left + 1
+        const child =
+          right < last &&
+          before(this.counts[right], this.keys[right], this.counts[left], this.keys[left])
+            ? right
+            : left
+        if (!before(this.counts[child], this.keys[child], count, key)) break
+        this.move(child, i)
+        i = child
+      }
+      this.counts[i] = count
+      this.keys[i] = key
+      this.pairs[i] = lastPair
     }
+    return pair
   }
+
+  private move(from: number, to: number): void {
+    this.counts[to] = this.counts[from]
+    this.keys[to] = this.keys[from]
+    this.pairs[to] = this.pairs[from]
+  }
+
+  private grow(): void {
+    const size = 2 * this.counts.length
+    const counts = new Float64Array(size)
+    counts.set(this.counts)
+    const keys = new Float64Array(size)
+    keys.set(this.keys)
+    const pairs = new Int32Array(size)
+    pairs.set(this.pairs)
+    this.counts = counts
+    this.keys = keys
+    this.pairs = pairs
+  }
+}
+
+/** Whether entry (count a, key a) comes out before (count b, key b). */
+function before(countA: number, keyA: number, countB: number, keyB: number): boolean {
+  return countA > countB || (countA === countB && keyA < keyB)
 }

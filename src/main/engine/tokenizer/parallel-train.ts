@@ -1,16 +1,21 @@
 /**
- * BPE training on worker threads: the texts are cut at safe points and spread over the workers,
- * which count their words in parallel; the counts are summed here and one worker learns the
+ * BPE training on several threads: the calling thread and `threads - 1` pooled workers count the
+ * words of the corpus together, each claiming the next piece from a shared counter (the workers
+ * read the pieces from one shared UTF-8 copy); the counts are summed here and a worker learns the
  * merges. The result equals single-threaded training (the merge order depends on the counts
- * only), and the main thread stays free and small while it runs.
+ * only), and the calling thread stays free while the merges are learned.
  */
 import type { TokenizeProgress } from '../../../shared/tokenizer'
 import type { TrainedBpe } from './bpe-trainer'
-import { cutDocuments, shardBySize } from './chunks'
-import { packTexts, rangesOf } from './packed-texts'
-import { runWorkerJob } from './pool'
+import { cutDocuments } from './chunks'
+import { packTexts } from './packed-texts'
+import { runWorkerJob, warmWorkers } from './pool'
+import { giveBack } from './shared-buffers'
+import { WordCounter } from './word-counter'
+import { createYielder, throwIfCancelled } from './yield'
 
-const PIECE_CHARS = 1 << 20
+/** Pieces of a few milliseconds of counting, so that the threads finish close together. */
+const PIECE_CHARS = 1 << 16
 
 export interface ParallelTrainOptions {
   tokens: number
@@ -25,33 +30,38 @@ export async function trainBpeInWorkers(
 ): Promise<TrainedBpe> {
   const total = Math.max(0, options.tokens - 256)
   options.onProgress?.({ phase: 'train', done: 0, total })
-  const counts = new Map<string, number>()
+  throwIfCancelled(options.signal)
   const pieces = cutDocuments(texts, PIECE_CHARS)
+  const counter = new WordCounter()
+  await warmWorkers(options.threads - 1)
   const packed = packTexts(pieces.map((piece) => piece.text))
-  let first = 0
-  await Promise.all(
-    shardBySize(pieces, options.threads).map((shard) => {
-      const ranges = rangesOf(packed, first, (first += shard.length))
-      return runWorkerJob(
-        { type: 'count', corpus: packed.buffer, ranges },
-        (message) => {
-          if (message.type !== 'counted') return false
-          message.words.forEach((word, i) =>
-            counts.set(word, (counts.get(word) ?? 0) + message.counts[i]),
-          )
-          return true
-        },
-        options.signal,
-      )
-    }),
+  const claims = new Int32Array(new SharedArrayBuffer(4))
+  const jobs = Array.from({ length: options.threads - 1 }, () =>
+    runWorkerJob(
+      { type: 'count', texts: packed, claims: claims.buffer as SharedArrayBuffer },
+      (message) => {
+        if (message.type !== 'counted') return false
+        message.words.forEach((word, i) => counter.add(word, message.counts[i]))
+        return true
+      },
+      options.signal,
+    ),
   )
+  const counted = Promise.all(jobs)
+  counted.catch(() => undefined) // awaited below, unless this thread fails first
+  const maybeYield = createYielder(options.signal)
+  for (let p = Atomics.add(claims, 0, 1); p < pieces.length; p = Atomics.add(claims, 0, 1)) {
+    counter.countText(pieces[p].text)
+    const pause = maybeYield()
+    if (pause) await pause
+  }
+  await counted
+  giveBack(packed.buffer) // encoding packs its texts into it next
 
-  const words = [...counts.keys()]
-  const values = Float64Array.from(counts.values())
-  counts.clear()
+  const { words, counts } = counter.entries()
   let trained: TrainedBpe | undefined
   await runWorkerJob(
-    { type: 'merge', words, counts: values, tokens: options.tokens },
+    { type: 'merge', words, counts, tokens: options.tokens },
     (message) => {
       if (message.type === 'merge-progress') {
         options.onProgress?.({ phase: 'train', done: message.done, total: message.total })
@@ -68,7 +78,7 @@ export async function trainBpeInWorkers(
       return false
     },
     options.signal,
-    [values.buffer],
+    [counts.buffer],
   )
   return trained as TrainedBpe
 }

@@ -23,11 +23,13 @@ let idleTimer: NodeJS.Timeout | undefined
 
 /**
  * Runs one job on a pooled worker. `onMessage` sees every message the job sends and returns true
- * on the one that completes it. Aborting `signal` ends the worker and rejects with 'cancelled'.
+ * on the one that completes it; `reply` sends the same worker a follow-up (a job in several steps
+ * keeps its worker until it completes). Aborting `signal` ends the worker and rejects with
+ * 'cancelled'.
  */
 export async function runWorkerJob(
   job: WorkerJob,
-  onMessage: (message: WorkerMessage) => boolean,
+  onMessage: (message: WorkerMessage, reply: (next: WorkerJob) => void) => boolean,
   signal: AbortSignal | undefined,
   transfer: ArrayBuffer[] = [],
 ): Promise<void> {
@@ -51,7 +53,7 @@ export async function runWorkerJob(
         return fail(new Error(`A tokenizer worker failed: ${message.message}`))
       let finished: boolean
       try {
-        finished = onMessage(message)
+        finished = onMessage(message, reply)
       } catch (error) {
         return fail(error instanceof Error ? error : new Error(String(error)))
       }
@@ -64,12 +66,29 @@ export async function runWorkerJob(
     const onExit = (code: number): void =>
       fail(new Error(`A tokenizer worker stopped (exit code ${code}) before it finished.`))
     const onAbort = (): void => fail(cancelled())
+    const reply = (next: WorkerJob): void => worker.postMessage(next)
     worker.on('message', handle)
     worker.on('error', fail)
     worker.on('exit', onExit)
     signal?.addEventListener('abort', onAbort)
     worker.postMessage(job, transfer)
   })
+}
+
+/**
+ * Makes sure `count` idle workers exist, starting the missing ones. Calling it before a job (or
+ * while something else runs, such as training before encoding) takes worker start-up off the path
+ * of the job; the workers stay in the pool until idle for IDLE_MS.
+ */
+export async function warmWorkers(count: number): Promise<void> {
+  const missing = Math.max(0, Math.floor(count) - idle.length)
+  const started = await Promise.all(Array.from({ length: missing }, () => startWorker()))
+  for (const worker of started) release(worker)
+}
+
+/** Workers idle in the pool now (tests). */
+export function idleWorkers(): number {
+  return idle.length
 }
 
 function cancelled(): UserError {

@@ -13,17 +13,3 @@ export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+
 export function preTokenRegex(): RegExp {
   return new RegExp(GPT2_PATTERN, 'uy')
 }
-
-/**
- * Calls `visit` with each pre-token of `text`, in order. Uses `test` and `lastIndex` rather than
- * `exec`: no match array per word, which is most of the garbage a tokenizer makes.
- */
-export function forEachPreToken(text: string, regex: RegExp, visit: (word: string) => void): void {
-  let start = 0
-  regex.lastIndex = 0
-  while (start < text.length && regex.test(text)) {
-    const end = regex.lastIndex
-    visit(text.slice(start, end))
-    start = end
-  }
-}

@@ -21,6 +21,15 @@ export class TokenBuffer {
     this.length = at
   }
 
+  /** Appends `source[start, start + count)`. */
+  pushFrom(source: Uint32Array | Int32Array, start: number, count: number): void {
+    if (this.length + count > this.data.length) this.grow(this.length + count)
+    const data = this.data
+    let at = this.length
+    for (let i = start, end = start + count; i < end; i++) data[at++] = source[i]
+    this.length = at
+  }
+
   /** The ids so far (a view: later pushes may or may not show through it). */
   view(): Uint32Array {
     return this.data.subarray(0, this.length)

@@ -6,7 +6,7 @@
  */
 import { UserError } from '../../../shared/errors'
 import type { TokenBuffer } from './token-buffer'
-import type { Tokenizer } from './types'
+import type { EncoderSpec, IdEncoder, Tokenizer } from './types'
 
 export const WORD_SPECIAL_TOKENS = ['<PAD>', '<UNK>', '<BOS>', '<EOS>', '<MASK>'] as const
 export const PAD = 0
@@ -87,6 +87,20 @@ export class WordTokenizer implements Tokenizer {
 
   encodeInto(text: string, out: TokenBuffer): void {
     for (const word of splitWords(text)) out.push(this.ids.get(word) ?? UNK)
+  }
+
+  /** Lookups keep no state: the tokenizer is its own encoder. */
+  createEncoder(): IdEncoder {
+    return this
+  }
+
+  encoderSpec(): EncoderSpec {
+    return { kind: 'word', words: [...this.words] }
+  }
+
+  /** The tokenizer of a vocabulary given as its words in id order (counts unknown: 0). */
+  static fromWords(words: readonly string[]): WordTokenizer {
+    return new WordTokenizer(words, new Array<number>(words.length).fill(0))
   }
 
   decode(ids: ArrayLike<number>): string {

@@ -1,25 +1,41 @@
 /** Jobs for the tokenizer worker threads, and what they send back. */
-
-/** Texts as byte ranges (start, end pairs) of UTF-8 in a shared buffer (see packed-texts.ts). */
-export interface SharedTexts {
-  corpus: SharedArrayBuffer
-  ranges: Float64Array
-}
+import type { PackedTexts } from './packed-texts'
+import type { EncoderSpec } from './types'
 
 export type WorkerJob =
-  /** Count GPT-2 pre-tokens (BPE training, first half). */
-  | ({ type: 'count' } & SharedTexts)
+  /**
+   * Count GPT-2 pre-tokens (BPE training, first half) of the texts claimed one at a time from the
+   * shared counter `claims` (an Int32: the next text to take).
+   */
+  | { type: 'count'; texts: PackedTexts; claims: SharedArrayBuffer }
   /** Learn merges from counted words (BPE training, second half). */
   | { type: 'merge'; words: string[]; counts: Float64Array; tokens: number }
-  /** Encode texts with a tokenizer given as its file content (`tokenizer.json` or `vocab.txt`). */
-  | ({ type: 'encode'; tokenizer: string } & SharedTexts)
+  /**
+   * Encode pieces claimed from the ledger (see piece-ledger.ts) as thread `owner`, writing ids
+   * (Uint32 if `wide`, else Uint16) to `ids`, or to a larger buffer if it fills up.
+   */
+  | {
+      type: 'encode'
+      encoder: EncoderSpec
+      texts: PackedTexts
+      ledger: SharedArrayBuffer
+      owner: number
+      ids: SharedArrayBuffer
+      wide: boolean
+    }
+  /**
+   * The second step of 'encode', once every piece is encoded: copy this worker's pieces into the
+   * stream (a Uint32 or Uint16 array over `stream`, as the encode step's ids), piece p at
+   * `offsets[p]`. Done in every thread at once, the copy (and the stream's first touch) is shared.
+   */
+  | { type: 'write'; stream: SharedArrayBuffer; offsets: Float64Array }
 
 export type WorkerMessage =
   | { type: 'counted'; words: string[]; counts: Float64Array }
   | { type: 'merge-progress'; done: number; total: number }
   /** Token bytes back to back (`ends[i]` is where token i ends) and merges as id pairs. */
   | { type: 'merged'; bytes: Uint8Array; ends: Uint32Array; merges: Int32Array }
-  /** The ids of text `index` of the job (Uint16 while the vocabulary fits), and its UTF-8 size. */
-  | { type: 'piece'; index: number; ids: Uint16Array | Uint32Array; bytes: number }
-  | { type: 'encoded' }
+  /** Encoding done; the buffer holding this worker's ids (the one it was given, or a larger one). */
+  | { type: 'encoded'; ids: SharedArrayBuffer }
+  | { type: 'written' }
   | { type: 'failed'; message: string }

@@ -1,22 +1,27 @@
 /**
  * Entry of the tokenizer worker threads: counts words, learns merges and encodes texts for the
- * main thread (see pool.ts). Encoded ids go back one text at a time, in transferred buffers of
- * exactly their size, so a worker never holds more than one text's ids. A worker stays alive for
- * the next job until the pool ends it. Texts arrive as UTF-8 in shared memory and are decoded one
- * at a time.
+ * calling thread (see pool.ts). Texts arrive as UTF-8 in shared memory and are decoded one at a
+ * time; encoded ids go to a shared id buffer the caller reads. A worker stays alive for the next
+ * job until the pool ends it, and keeps its word cache's memory (emptied) for that job.
  */
 import { parentPort } from 'node:worker_threads'
-import { countWords, learnMerges } from './bpe-trainer'
-import { parseTokenizer } from './parse'
-import { TokenBuffer } from './token-buffer'
-import { unpackText } from './packed-texts'
-import type { SharedTexts, WorkerJob, WorkerMessage } from './worker-protocol'
+import { learnMerges } from './bpe-trainer'
+import { encoderFromSpec } from './encoder-spec'
+import { textReader } from './packed-texts'
+import { IdSink, PieceLedger, copyOwnPieces, encodeClaimedPieces, idView } from './piece-ledger'
+import { WordCache } from './word-cache'
+import { WordCounter } from './word-counter'
+import type { WorkerJob, WorkerMessage } from './worker-protocol'
 
 const port = parentPort
 if (port === null) throw new Error('the tokenizer worker must run as a worker thread')
 
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(message, transfer)
+
+let cache: WordCache | undefined
+/** The encode step done last, until its write step. */
+let encoded: { ledger: PieceLedger; owner: number; sink: IdSink } | undefined
 
 port.on('message', (job: WorkerJob) => {
   run(job).catch((error: unknown) =>
@@ -26,13 +31,16 @@ port.on('message', (job: WorkerJob) => {
 
 async function run(job: WorkerJob): Promise<void> {
   if (job.type === 'count') {
-    const counts = await countWords(sharedTexts(job))
-    const values = Float64Array.from(counts.values())
-    post({ type: 'counted', words: [...counts.keys()], counts: values }, [values.buffer])
+    const text = textReader(job.texts)
+    const claims = new Int32Array(job.claims)
+    const counter = new WordCounter()
+    const pieces = job.texts.ends.length
+    for (let p = Atomics.add(claims, 0, 1); p < pieces; p = Atomics.add(claims, 0, 1))
+      counter.countText(text(p))
+    const { words, counts } = counter.entries()
+    post({ type: 'counted', words, counts }, [counts.buffer])
   } else if (job.type === 'merge') {
-    const words = new Map<string, number>()
-    job.words.forEach((word, i) => words.set(word, job.counts[i]))
-    const trained = await learnMerges(words, {
+    const trained = await learnMerges(job, {
       tokens: job.tokens,
       onProgress: ({ done, total }) => post({ type: 'merge-progress', done, total }),
     })
@@ -43,24 +51,27 @@ async function run(job: WorkerJob): Promise<void> {
     trained.tokens.forEach((token, id) => bytes.set(token, ends[id] - token.length))
     const merges = Int32Array.from(trained.merges.flat())
     post({ type: 'merged', bytes, ends, merges }, [bytes.buffer, ends.buffer, merges.buffer])
+  } else if (job.type === 'encode') {
+    cache ??= new WordCache()
+    cache.clear() // every job starts cold, whatever ran before
+    const ledger = new PieceLedger(job.ledger)
+    const sink = new IdSink(job.ids, job.wide)
+    const text = textReader(job.texts)
+    await encodeClaimedPieces({
+      ledger,
+      owner: job.owner,
+      encoder: encoderFromSpec(job.encoder, cache),
+      sink,
+      text,
+      bytes: (i) => job.texts.ends[i] - (i === 0 ? 0 : job.texts.ends[i - 1]),
+    })
+    encoded = { ledger, owner: job.owner, sink }
+    post({ type: 'encoded', ids: sink.buffer })
   } else {
-    const tokenizer = parseTokenizer(job.tokenizer, 'the tokenizer')
-    const narrow = tokenizer.vocabSize <= 65_536
-    const out = new TokenBuffer(1 << 16)
-    let index = 0
-    for (const text of sharedTexts(job)) {
-      out.length = 0
-      tokenizer.encodeInto(text, out)
-      const ids = narrow ? new Uint16Array(out.view()) : out.view().slice()
-      const bytes = job.ranges[2 * index + 1] - job.ranges[2 * index]
-      post({ type: 'piece', index: index++, ids, bytes }, [ids.buffer as ArrayBuffer])
-    }
-    post({ type: 'encoded' })
+    if (encoded === undefined) throw new Error('a write step came without its encode step')
+    const { ledger, owner, sink } = encoded
+    encoded = undefined
+    copyOwnPieces(ledger, owner, sink.view(), idView(job.stream, sink.wide), job.offsets)
+    post({ type: 'written' })
   }
-}
-
-/** The job's texts, decoded one at a time as they are needed. */
-function* sharedTexts(job: SharedTexts): Generator<string> {
-  for (let i = 0; i < job.ranges.length; i += 2)
-    yield unpackText(job.corpus, job.ranges[i], job.ranges[i + 1])
 }
