@@ -144,7 +144,8 @@ export async function encodeDocuments(
   for (let d = 0; d < texts.length; d++) tokens[starts[d] + lengths[d]] = tokenizer.endOfText
   await finished
   // No thread touches them again: the next job reuses their (already touched) memory.
-  giveBack(own.buffer, ...helpers.map((helper) => helper.ids as SharedArrayBuffer), ...borrowed)
+  giveBack(own.buffer, ...borrowed)
+  for (const helper of helpers) if (helper.grown) giveBack(helper.grown)
   return { tokens, starts, lengths }
 }
 
@@ -154,8 +155,8 @@ interface WorkerShare {
   encoded: Promise<void>
   /** Settles when the worker has written its pieces into the stream (or failed). */
   finished: Promise<void>
-  /** Its ids, once encoded. */
-  ids: SharedArrayBuffer | undefined
+  /** A larger id buffer the worker made for itself, if it had to. */
+  grown: SharedArrayBuffer | undefined
   write(stream: SharedArrayBuffer, offsets: Float64Array): void
 }
 
@@ -165,14 +166,14 @@ function startWorkerShare(job: WorkerJob, signal: AbortSignal | undefined): Work
   const share: WorkerShare = {
     encoded: new Promise<void>((resolve) => (markEncoded = resolve)),
     finished: Promise.resolve(),
-    ids: undefined,
+    grown: undefined,
     write: (stream, offsets) => next?.({ type: 'write', stream, offsets }),
   }
   share.finished = runWorkerJob(
     job,
     (message, reply) => {
       if (message.type === 'encoded') {
-        share.ids = message.ids
+        share.grown = message.grown
         next = reply
         markEncoded()
       }

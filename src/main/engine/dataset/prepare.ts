@@ -20,6 +20,7 @@ import {
   trainTokenizer,
   type Tokenizer,
 } from '../tokenizer'
+import { warmWorkers } from '../tokenizer/pool'
 import {
   DATASET_FORMAT,
   readCachedDataset,
@@ -95,6 +96,10 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     }
   }
 
+  // Workers for encoding start now, while the tokenizer trains (BPE training on several threads
+  // uses the same ones); a failure to start shows again where encoding needs them.
+  const threads = Math.floor(options.threads ?? 1)
+  if (threads > 1) warmWorkers(threads - 1).catch(() => undefined)
   const tokenizer =
     given ??
     (await trainTokenizer(

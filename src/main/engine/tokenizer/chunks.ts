@@ -36,22 +36,3 @@ export function cutText(text: string, targetChars: number): string[] {
   pieces.push(text.slice(start))
   return pieces
 }
-
-/** Splits pieces into `count` contiguous shards of about equal character counts. */
-export function shardBySize<T extends { text: string }>(pieces: T[], count: number): T[][] {
-  const total = pieces.reduce((sum, piece) => sum + piece.text.length, 0)
-  const shards: T[][] = []
-  let current: T[] = []
-  let done = 0
-  for (const piece of pieces) {
-    current.push(piece)
-    done += piece.text.length
-    const boundary = (total * (shards.length + 1)) / count
-    if (done >= boundary && shards.length < count - 1) {
-      shards.push(current)
-      current = []
-    }
-  }
-  shards.push(current)
-  return shards.filter((shard) => shard.length > 0)
-}

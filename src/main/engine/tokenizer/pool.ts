@@ -20,6 +20,7 @@ const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 }
 
 const idle: Worker[] = []
 let idleTimer: NodeJS.Timeout | undefined
+let started = 0
 
 /**
  * Runs one job on a pooled worker. `onMessage` sees every message the job sends and returns true
@@ -86,9 +87,13 @@ export async function warmWorkers(count: number): Promise<void> {
   for (const worker of started) release(worker)
 }
 
-/** Workers idle in the pool now (tests). */
+/** Workers idle in the pool now, and workers this process has started in all (tests). */
 export function idleWorkers(): number {
   return idle.length
+}
+
+export function startedWorkers(): number {
+  return started
 }
 
 function cancelled(): UserError {
@@ -130,13 +135,14 @@ async function startWorker(): Promise<Worker> {
   if (worker === undefined) {
     throw new Error('The tokenizer worker (tokenizer-worker.js) is missing from this build.')
   }
-  const started = worker
+  const made = worker
+  started++
   // An idle worker that dies leaves the pool.
-  started.on('exit', () => {
-    const at = idle.indexOf(started)
+  made.on('exit', () => {
+    const at = idle.indexOf(made)
     if (at >= 0) idle.splice(at, 1)
   })
-  return started
+  return made
 }
 
 interface EsbuildLike {

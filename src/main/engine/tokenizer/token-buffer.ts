@@ -12,15 +12,6 @@ export class TokenBuffer {
     this.data[this.length++] = id
   }
 
-  pushAll(ids: ArrayLike<number>): void {
-    const n = ids.length
-    if (this.length + n > this.data.length) this.grow(this.length + n)
-    const data = this.data
-    let at = this.length
-    for (let i = 0; i < n; i++) data[at++] = ids[i]
-    this.length = at
-  }
-
   /** Appends `source[start, start + count)`. */
   pushFrom(source: Uint32Array | Int32Array, start: number, count: number): void {
     if (this.length + count > this.data.length) this.grow(this.length + count)

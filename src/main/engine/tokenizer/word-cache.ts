@@ -77,7 +77,9 @@ export class WordCache {
     }
     this.idStarts[entry] = this.idsUsed
     this.idLengths[entry] = count
-    this.ids.set(ids.subarray(0, count), this.idsUsed)
+    const pool = this.ids
+    // A loop, not set(subarray(…)): most words are a few ids, and this runs once per new word.
+    for (let i = 0, at = this.idsUsed; i < count; i++, at++) pool[at] = ids[i]
     this.idsUsed += count
   }
 }

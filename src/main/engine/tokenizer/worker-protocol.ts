@@ -35,7 +35,11 @@ export type WorkerMessage =
   | { type: 'merge-progress'; done: number; total: number }
   /** Token bytes back to back (`ends[i]` is where token i ends) and merges as id pairs. */
   | { type: 'merged'; bytes: Uint8Array; ends: Uint32Array; merges: Int32Array }
-  /** Encoding done; the buffer holding this worker's ids (the one it was given, or a larger one). */
-  | { type: 'encoded'; ids: SharedArrayBuffer }
+  /**
+   * Encoding done. `grown`: the larger id buffer the worker had to make (the one it was given is
+   * then unused). A SharedArrayBuffer comes back as a new object over the same memory, so the
+   * given buffer is never sent back: its sender could not tell it was its own.
+   */
+  | { type: 'encoded'; grown?: SharedArrayBuffer }
   | { type: 'written' }
   | { type: 'failed'; message: string }

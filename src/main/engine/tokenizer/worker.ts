@@ -66,7 +66,7 @@ async function run(job: WorkerJob): Promise<void> {
       bytes: (i) => job.texts.ends[i] - (i === 0 ? 0 : job.texts.ends[i - 1]),
     })
     encoded = { ledger, owner: job.owner, sink }
-    post({ type: 'encoded', ids: sink.buffer })
+    post({ type: 'encoded', grown: sink.buffer === job.ids ? undefined : sink.buffer })
   } else {
     if (encoded === undefined) throw new Error('a write step came without its encode step')
     const { ledger, owner, sink } = encoded

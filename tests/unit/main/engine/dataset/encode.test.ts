@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { encodeDocuments } from '../../../../../src/main/engine/dataset/encode'
 import { trainTokenizer, type Tokenizer } from '../../../../../src/main/engine/tokenizer'
+import { startedWorkers } from '../../../../../src/main/engine/tokenizer/pool'
+import { spareBytes } from '../../../../../src/main/engine/tokenizer/shared-buffers'
 import type { TokenizeProgress } from '../../../../../src/shared/tokenizer'
 import { mixedText } from '../tokenizer/mixed-text'
 
@@ -32,20 +34,33 @@ describe('encodeDocuments', () => {
     })
   })
 
-  it('gives the same stream on two worker threads, with documents cut across them', async () => {
-    const single = await encodeDocuments(documents, tokenizer, { threads: 1, pieceChars: 7_000 })
-    const events: TokenizeProgress[] = []
-    const parallel = await encodeDocuments(documents, tokenizer, {
-      threads: 2,
-      pieceChars: 7_000,
-      onProgress: (event) => events.push(event),
-    })
-    expect(parallel.tokens).toEqual(single.tokens)
-    expect(parallel.starts).toEqual(single.starts)
-    expect(parallel.lengths).toEqual(single.lengths)
-    const total = documents.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0)
-    expect(events[0]).toEqual({ phase: 'encode', done: 0, total })
-    expect(events[events.length - 1]).toEqual({ phase: 'encode', done: total, total })
+  it.each([2, 3])(
+    'gives the same stream on %i threads (the caller and workers), with documents cut across them',
+    async (threads) => {
+      const single = await encodeDocuments(documents, tokenizer, { threads: 1, pieceChars: 2_000 })
+      const events: TokenizeProgress[] = []
+      const parallel = await encodeDocuments(documents, tokenizer, {
+        threads,
+        pieceChars: 2_000,
+        onProgress: (event) => events.push(event),
+      })
+      expect(parallel.tokens).toEqual(single.tokens)
+      expect(parallel.starts).toEqual(single.starts)
+      expect(parallel.lengths).toEqual(single.lengths)
+      const total = documents.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0)
+      expect(events[0]).toEqual({ phase: 'encode', done: 0, total })
+      expect(events[events.length - 1]).toEqual({ phase: 'encode', done: total, total })
+    },
+  )
+
+  it('reuses the pooled workers and the shared buffers from one encoding to the next', async () => {
+    const first = await encodeDocuments(documents, tokenizer, { threads: 3, pieceChars: 2_000 })
+    const started = startedWorkers()
+    expect(spareBytes()).toBeGreaterThan(0) // the packed text and id buffers, kept for reuse
+    const again = await encodeDocuments(documents, tokenizer, { threads: 3, pieceChars: 2_000 })
+    expect(startedWorkers()).toBe(started)
+    expect(again.tokens).toEqual(first.tokens)
+    expect(again.tokens.buffer).not.toBe(first.tokens.buffer) // the stream itself is never reused
   })
 
   it('switches to a Uint32 stream above 65,536 ids', async () => {

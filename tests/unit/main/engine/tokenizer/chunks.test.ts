@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cutText, shardBySize } from '../../../../../src/main/engine/tokenizer/chunks'
+import { cutText } from '../../../../../src/main/engine/tokenizer/chunks'
 import { trainTokenizer } from '../../../../../src/main/engine/tokenizer'
 import { mixedText } from './mixed-text'
 
@@ -27,14 +27,4 @@ describe('cutting documents for parallel encoding', () => {
       expect(pieces).toEqual(whole)
     },
   )
-})
-
-describe('shardBySize', () => {
-  it('makes contiguous shards of about equal size', () => {
-    const pieces = Array.from({ length: 100 }, (_, i) => ({ text: 'x'.repeat(10 + (i % 7)), i }))
-    const shards = shardBySize(pieces, 3)
-    expect(shards.flat()).toEqual(pieces)
-    const sizes = shards.map((shard) => shard.reduce((sum, p) => sum + p.text.length, 0))
-    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(40)
-  })
 })
