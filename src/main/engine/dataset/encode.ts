@@ -11,7 +11,7 @@
  */
 import type { TokenizeProgress } from '../../../shared/tokenizer'
 import type { Tokenizer } from '../tokenizer'
-import { cutDocuments } from '../tokenizer/chunks'
+import { cutDocuments, type TextPiece } from '../tokenizer/chunks'
 import { packTexts } from '../tokenizer/packed-texts'
 import { IdSink, PieceLedger, copyOwnPieces, encodeClaimedPieces } from '../tokenizer/piece-ledger'
 import { runWorkerJob, warmWorkers } from '../tokenizer/pool'
@@ -118,24 +118,7 @@ export async function encodeDocuments(
   throwIfCancelled(options.signal)
   progress.finish()
 
-  // Where each document and each piece goes: pieces are in document order, and each document is
-  // followed by end-of-text.
-  const lengths = new Array<number>(texts.length).fill(0)
-  pieces.forEach((piece, p) => (lengths[piece.document] += ledger.length(p)))
-  const starts = new Array<number>(texts.length)
-  let total = 0
-  for (let d = 0; d < texts.length; d++) {
-    starts[d] = total
-    total += lengths[d] + 1
-  }
-  const offsets = new Float64Array(pieces.length)
-  let document = -1
-  let at = 0
-  pieces.forEach((piece, p) => {
-    if (piece.document !== document) at = starts[(document = piece.document)]
-    offsets[p] = at
-    at += ledger.length(p)
-  })
+  const { starts, lengths, offsets, total } = layOut(pieces, ledger, texts.length)
   const tokens = tokenArrayFor(tokenizer.vocabSize, total)
   const stream = tokens.buffer as SharedArrayBuffer
   // Every thread copies its own pieces, at once.
@@ -147,6 +130,34 @@ export async function encodeDocuments(
   giveBack(own.buffer, ...borrowed)
   for (const helper of helpers) if (helper.grown) giveBack(helper.grown)
   return { tokens, starts, lengths }
+}
+
+/**
+ * Where each document and each piece goes in the stream: pieces are in document order, and each
+ * document is followed by end-of-text.
+ */
+function layOut(
+  pieces: readonly TextPiece[],
+  ledger: PieceLedger,
+  documents: number,
+): { starts: number[]; lengths: number[]; offsets: Float64Array; total: number } {
+  const lengths = new Array<number>(documents).fill(0)
+  pieces.forEach((piece, p) => (lengths[piece.document] += ledger.length(p)))
+  const starts = new Array<number>(documents)
+  let total = 0
+  for (let d = 0; d < documents; d++) {
+    starts[d] = total
+    total += lengths[d] + 1
+  }
+  const offsets = new Float64Array(pieces.length)
+  let document = -1
+  let at = 0
+  pieces.forEach((piece, p) => {
+    if (piece.document !== document) at = starts[(document = piece.document)]
+    offsets[p] = at
+    at += ledger.length(p)
+  })
+  return { starts, lengths, offsets, total }
 }
 
 /** A worker's part of an encoding: its encode step, then its write step. */

@@ -21,6 +21,8 @@ const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 }
 const idle: Worker[] = []
 let idleTimer: NodeJS.Timeout | undefined
 let started = 0
+/** Starts warmWorkers has begun and not finished. */
+const starting = new Set<Promise<void>>()
 
 /**
  * Runs one job on a pooled worker. `onMessage` sees every message the job sends and returns true
@@ -82,9 +84,15 @@ export async function runWorkerJob(
  * of the job; the workers stay in the pool until idle for IDLE_MS.
  */
 export async function warmWorkers(count: number): Promise<void> {
-  const missing = Math.max(0, Math.floor(count) - idle.length)
-  const started = await Promise.all(Array.from({ length: missing }, () => startWorker()))
-  for (const worker of started) release(worker)
+  // Workers still starting count as there: two calls in a row start them once.
+  const missing = Math.max(0, Math.floor(count) - idle.length - starting.size)
+  for (let i = 0; i < missing; i++) {
+    const start: Promise<void> = startWorker()
+      .then(release)
+      .finally(() => starting.delete(start))
+    starting.add(start)
+  }
+  await Promise.all(starting)
 }
 
 /** Workers idle in the pool now, and workers this process has started in all (tests). */

@@ -8,6 +8,14 @@ import {
 } from '../../../../../src/main/engine/tokenizer/pool'
 
 describe('the tokenizer worker pool', () => {
+  it('starts a worker once when two callers ask for it at the same time', async () => {
+    const started = startedWorkers()
+    const wanted = idleWorkers() + 1
+    await Promise.all([warmWorkers(wanted), warmWorkers(wanted)])
+    expect(startedWorkers()).toBe(started + 1)
+    expect(idleWorkers()).toBe(wanted)
+  })
+
   it('starts workers ahead of a job and keeps them for the next ones', async () => {
     await warmWorkers(2)
     expect(idleWorkers()).toBeGreaterThanOrEqual(2)
