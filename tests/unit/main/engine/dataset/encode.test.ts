@@ -77,6 +77,30 @@ describe('encodeDocuments', () => {
     expect(Math.max(...stream.tokens.subarray(0, 70_000))).toBeGreaterThan(65_535)
   })
 
+  it('stops with a cancelled error when cancelled midway, and the next encoding still works', async () => {
+    // Long enough to outlast the first progress event after the start (50 ms).
+    const long = new Array<string>(100).fill(mixedText(100_000, 9))
+    const controller = new AbortController()
+    let aborted = -1
+    await expect(
+      encodeDocuments(long, tokenizer, {
+        threads: 2,
+        pieceChars: 4_000,
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.done === 0) return
+          aborted = event.done
+          controller.abort()
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'cancelled' })
+    expect(aborted).toBeGreaterThan(0)
+    expect(aborted).toBeLessThan(long.length * Buffer.byteLength(long[0], 'utf8'))
+    const again = await encodeDocuments(documents, tokenizer, { threads: 2, pieceChars: 2_000 })
+    const single = await encodeDocuments(documents, tokenizer, { threads: 1 })
+    expect(again.tokens).toEqual(single.tokens)
+  })
+
   it('stops with a cancelled error', async () => {
     const controller = new AbortController()
     controller.abort()
