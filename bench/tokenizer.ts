@@ -7,10 +7,10 @@
  * target (medians over the runs):
  * - BPE training time to the vocabulary size on 1 and 2 threads;
  * - encoding MB/s on 1 and 2 threads and their ratio, two ways:
- *   - warm: repeated encodes in one process, as a long-running engine does them: the pooled worker
- *     and the reused shared buffers already exist and the JIT has compiled the encoder (two untimed
- *     rounds first), but every encode starts with empty word caches. Runs alternate 1 and 2
- *     threads so that a change in the machine's load hits both;
+ *   - warm: repeated encodes in one process, as a long-running engine does them: the pooled
+ *     worker and the reused shared buffers already exist and the JIT has compiled the encoder
+ *     (three untimed rounds first), but every encode starts with empty word caches. Runs
+ *     alternate 1 and 2 threads so that a change in the machine's load hits both;
  *   - cold: the first encode in a fresh process, right after training on the same threads, as
  *     `cllm prepare` does (the worker already started by training, the packed-text buffer left by
  *     it; the encoder not yet compiled by the JIT in either thread, and every other buffer new);
@@ -103,9 +103,9 @@ async function main(): Promise<void> {
     [2, []],
   ])
   let tokenCount = 0
-  // Two untimed rounds: the JIT and the recycled memory (the allocator hands back pages it
-  // touched before) settle over the first encodes.
-  for (let round = 0; round < 2; round++) for (const threads of [1, 2]) await encodeOnce(threads)
+  // Three untimed rounds: the JIT (which optimises the encoder in steps) and the recycled memory
+  // (the allocator hands back pages it touched before) settle over the first encodes.
+  for (let round = 0; round < 3; round++) for (const threads of [1, 2]) await encodeOnce(threads)
   for (let run = 0; run < warmRuns; run++) {
     for (const threads of [1, 2]) {
       const { seconds, tokens } = await encodeOnce(threads)
