@@ -85,12 +85,19 @@ export class SliceTable {
   /** The word of an entry, as a string. */
   key(entry: number): string {
     const start = this.keyStarts[entry]
-    const end = start + this.keyLengths[entry]
-    let word = ''
-    // In runs: String.fromCharCode takes its arguments on the stack.
-    for (let at = start; at < end; at += 4096)
-      word += String.fromCharCode(...this.chars.subarray(at, Math.min(end, at + 4096)))
-    return word
+    return codeUnits(this.chars, start, start + this.keyLengths[entry])
+  }
+
+  /**
+   * Every word, in entry order. All the code units become one string first, and each word is a
+   * slice of it: one string per word rather than one conversion per word (several times faster for
+   * the tens of thousands a corpus has).
+   */
+  keys(): string[] {
+    const all = codeUnits(this.chars, 0, this.charsUsed)
+    return Array.from({ length: this.entries }, (_, entry) =>
+      all.slice(this.keyStarts[entry], this.keyStarts[entry] + this.keyLengths[entry]),
+    )
   }
 
   private place(entry: number, hash: number): void {
@@ -119,6 +126,19 @@ export function hashSlice(text: string, start: number, end: number): number {
   hash = Math.imul(hash, 0x85ebca6b)
   hash ^= hash >>> 13
   return hash
+}
+
+/**
+ * The UTF-16 code units `units[start, end)` as a string, lone surrogates kept as they are (Node's
+ * UTF-16 decoding copies code units unchecked). Latin-1 when every unit fits a byte, so that the
+ * string is one byte per character, as the texts it came from.
+ */
+function codeUnits(units: Uint16Array, start: number, end: number): string {
+  const run = units.subarray(start, end)
+  let widest = 0
+  for (let i = 0; i < run.length; i++) widest |= run[i]
+  if (widest < 0x100) return Buffer.from(Uint8Array.from(run)).toString('latin1')
+  return Buffer.from(run.buffer, run.byteOffset, run.byteLength).toString('utf16le')
 }
 
 /** A copy of `array` with room for `size` elements. */

@@ -36,14 +36,12 @@ export class WordCounter {
 
   /** The distinct words and their counts, in the order first seen. */
   entries(): { words: string[]; counts: Float64Array<ArrayBuffer> } {
-    const words = Array.from({ length: this.words.size }, (_, entry) => this.words.key(entry))
-    return { words, counts: this.counts.slice(0, this.words.size) }
+    return { words: this.words.keys(), counts: this.counts.slice(0, this.words.size) }
   }
 
   toMap(): Map<string, number> {
     const map = new Map<string, number>()
-    for (let entry = 0; entry < this.words.size; entry++)
-      map.set(this.words.key(entry), this.counts[entry])
+    this.words.keys().forEach((word, entry) => map.set(word, this.counts[entry]))
     return map
   }
 

@@ -28,6 +28,10 @@ describe('SliceTable', () => {
       expect(find(table, text, 1, text.length - 1)).toBe(i)
       expect(table.key(i)).toBe(word)
     })
+    expect(table.keys()).toEqual(words)
+    const latin1 = new SliceTable()
+    for (const word of ['plain', ' café', 'ÿ']) add(latin1, word, 0, word.length)
+    expect(latin1.keys()).toEqual(['plain', ' café', 'ÿ'])
   })
 
   it('forgets everything when cleared', () => {
