@@ -99,23 +99,29 @@ describe('training session', () => {
   })
 
   it('pauses between steps and resumes', async () => {
-    const session = await createSession({ folder: ws.corpus, config: tiny({ maxSteps: 300 }), sample: false })
+    // Enough steps that the first progress event (≤ 10 Hz) comes long before the end, however fast
+    // the machine: a tiny step takes well under a millisecond.
+    const totalSteps = 5000
+    const session = await createSession({ folder: ws.corpus, config: tiny({ maxSteps: totalSteps }), sample: false })
     const events = record(session)
     let pausedAt = -1
-    session.on(({ event, payload }) => {
-      if (event === 'training.progress' && payload.step < 200 && pausedAt < 0) {
+    session.on(({ event }) => {
+      if (event === 'training.progress' && pausedAt < 0) {
         session.pause()
         pausedAt = session.step
       }
     })
-    const running = session.run()
-    while (pausedAt < 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    let over = false
+    const running = session.run().finally(() => (over = true))
+    while (pausedAt < 0 && !over) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(pausedAt).toBeGreaterThanOrEqual(0)
+    expect(pausedAt).toBeLessThan(totalSteps)
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(session.state).toBe('paused')
     expect(session.step).toBe(pausedAt)
     session.resume()
     const finished = await running
-    expect(finished).toMatchObject({ state: 'done', reason: 'completed', step: 300 })
+    expect(finished).toMatchObject({ state: 'done', reason: 'completed', step: totalSteps })
     expect(payloads(events, 'training.state').map((s) => s.state)).toEqual(['preparing', 'training', 'paused', 'training', 'done'])
   })
 
