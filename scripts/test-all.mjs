@@ -67,7 +67,10 @@ function countedSuite(name, command, args, reportFile, count, env = {}) {
 const reports = mkdtempSync(join(tmpdir(), 'cllm-test-'))
 countedSuite('unit (vitest)', ...npx('vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(reports, 'vitest.json')}`), join(reports, 'vitest.json'), (report) => ({
   passed: report.numPassedTests,
-  failed: report.numFailedTests + (report.numFailedTestSuites ?? 0),
+  // A test file that fails to load has no test results of its own: count it as one failure.
+  failed:
+    report.numFailedTests +
+    report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length,
 }))
 
 if (built) {
