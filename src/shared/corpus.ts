@@ -13,6 +13,8 @@ export const SkipReason = z.enum([
   'not-a-file',
   'empty',
   'duplicate',
+  'link-outside',
+  'bad-name',
 ])
 export type SkipReason = z.infer<typeof SkipReason>
 
@@ -28,9 +30,16 @@ export const skipReasonLabels: Record<SkipReason, string> = {
   'not-a-file': 'not a regular file',
   empty: 'empty file',
   duplicate: 'same file or folder already loaded through another path',
+  'link-outside': 'link leads outside the folder',
+  'bad-name': 'file name is not valid UTF-8',
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
+/**
+ * The largest size cap: a file becomes one JavaScript string, and V8 strings hold at most
+ * 2^29 − 24 UTF-16 units (about 512 Mi characters), so larger files could never be loaded.
+ */
+export const MAX_FILE_BYTES_LIMIT = 500 * 1024 * 1024
 
 export const ScanOptions = z.object({
   folder: z.string().min(1, 'folder is required'),
@@ -38,10 +47,15 @@ export const ScanOptions = z.object({
     .number()
     .int()
     .positive()
-    .max(2 ** 31)
+    .max(MAX_FILE_BYTES_LIMIT, 'maxFileBytes: at most 500 MiB (the longest text one file can become)')
     .default(DEFAULT_MAX_FILE_BYTES),
   /** Folder that must never be read as training data (the checkpoint directory). */
   excludeDir: z.string().optional(),
+  /**
+   * Follow symbolic links that lead outside the folder. Off by default (such links are skipped as
+   * "link leads outside the folder"); only the CLI turns it on, with --follow-links.
+   */
+  followLinks: z.boolean().default(false),
 })
 export type ScanOptions = z.input<typeof ScanOptions>
 

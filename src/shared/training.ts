@@ -76,7 +76,11 @@ export const TrainingSection = z.object({
   checkpointInterval: count(1e12).default(500),
   /** Periodic checkpoints kept (the best by validation loss is kept as well). */
   keep: size(1_000_000).default(3),
-  /** Spheres (worker threads). Absent: every core of the machine. */
+  /**
+   * Spheres (worker threads). At most maxSpheres(batchSize, cores): the smaller of the batch size
+   * (a sphere without a window of the batch has nothing to do) and 4 × the cores (more threads
+   * than that only share the same cores). Absent: every core, or the batch size if smaller.
+   */
   threads: size(1024).optional(),
   tokenizer: TokenizerKind.default('bpe'),
   /** Share of the token stream held out for validation. */
@@ -158,10 +162,23 @@ export interface MemoryEstimate {
   parameters: number
   /** Parameters, AdamW moments and one gradient buffer per sphere: params × 4 bytes × (3 + threads). */
   stateBytes: number
+  /** Each sphere's own thread: SPHERE_OVERHEAD_BYTES × threads. */
+  sphereBytes: number
   /** Every sphere's activations and backward scratch for its shard of the batch. */
   activationBytes: number
   totalBytes: number
 }
+
+/** Spheres per core at most: beyond that threads only take turns on the same cores. */
+export const SPHERES_PER_CORE_LIMIT = 4
+
+/** The most spheres a run may use: the smaller of the batch size and 4 × the cores. */
+export function maxSpheres(batchSize: number, cores: number): number {
+  return Math.max(1, Math.min(batchSize, SPHERES_PER_CORE_LIMIT * Math.max(1, cores)))
+}
+
+/** What each sphere costs besides its share of the model's buffers: a V8 isolate and its kernels. */
+export const SPHERE_OVERHEAD_BYTES = 16 * 1024 * 1024
 
 /** Share of the machine's memory a run may take (the rest is for the OS, the app and the dataset). */
 export const MACHINE_MEMORY_SHARE = 0.8
@@ -178,7 +195,14 @@ export function estimateMemory(model: ModelSection, batchSize: number, threads: 
   const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T
   const activationBytes = perRow * rowsPerSphere * 4 * threads
   const stateBytes = parameters * 4 * (3 + threads)
-  return { parameters, stateBytes, activationBytes, totalBytes: stateBytes + activationBytes }
+  const sphereBytes = SPHERE_OVERHEAD_BYTES * threads
+  return {
+    parameters,
+    stateBytes,
+    sphereBytes,
+    activationBytes,
+    totalBytes: stateBytes + activationBytes + sphereBytes,
+  }
 }
 
 const GIB = 1024 ** 3
@@ -193,7 +217,22 @@ export function resolveRunConfig(input: unknown, machine: MachineInfo): Resolved
   const parsed = RunConfig.safeParse(input ?? {})
   if (!parsed.success) throw new UserError('invalid-config', describeConfigIssues(parsed.error))
   const config = parsed.data
-  const threads = config.training.threads ?? Math.max(1, machine.cores)
+  const { batchSize, maxSteps, warmup } = config.training
+  const sphereLimit = maxSpheres(batchSize, machine.cores)
+  const threads = config.training.threads ?? Math.min(Math.max(1, machine.cores), sphereLimit)
+  if (threads > sphereLimit) {
+    throw new UserError(
+      'invalid-config',
+      `training.threads: ${threads} spheres is more than this run can use: at most ${sphereLimit}` +
+        ` (the smaller of batchSize ${batchSize} and ${SPHERES_PER_CORE_LIMIT} × ${machine.cores} cores).`,
+    )
+  }
+  if (warmup !== undefined && maxSteps !== undefined && warmup >= maxSteps) {
+    throw new UserError(
+      'invalid-config',
+      `training.warmup: ${warmup} warmup steps is not shorter than the run's ${maxSteps} steps (maxSteps); the learning rate would never reach its peak.`,
+    )
+  }
   const resolved: ResolvedRunConfig = { ...config, training: { ...config.training, threads } }
   const estimate = estimateMemory(config.model, config.training.batchSize, threads)
   const machineLimit = Math.floor(machine.totalMemoryBytes * MACHINE_MEMORY_SHARE)

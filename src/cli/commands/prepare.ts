@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { basename, join, relative, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { assertNoLinksBelow } from '../../main/engine/containment'
 import { loadCorpus } from '../../main/engine/corpus'
 import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/engine/dataset'
 import { checkVocabSize } from '../../main/engine/tokenizer'
@@ -32,6 +33,7 @@ export interface PrepareCommandOptions {
   seed?: string
   valFraction?: string
   json?: boolean
+  followLinks?: boolean
 }
 
 export interface PrepareCommandResult {
@@ -70,6 +72,7 @@ export function register(program: Command): void {
       String(DEFAULT_VALIDATION_FRACTION),
     )
     .option('--json', 'print the result as JSON')
+    .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
     .action(async (folder: string, options: PrepareCommandOptions) => {
       const interactive = process.stderr.isTTY === true && !options.json
       await prepareCommand(
@@ -103,6 +106,13 @@ export async function prepareCommand(
     Math.min(8, availableParallelism()),
     1,
   )
+  const maxThreads = 4 * availableParallelism()
+  if (threads > maxThreads) {
+    throw new UserError(
+      'invalid-config',
+      `--threads ${threads} is more than this machine can use: at most ${maxThreads} (4 × ${availableParallelism()} cores).`,
+    )
+  }
   const seed = integerOption('--seed', options.seed, 0, 0)
   const validationFraction =
     options.valFraction === undefined ? DEFAULT_VALIDATION_FRACTION : Number(options.valFraction)
@@ -116,8 +126,13 @@ export async function prepareCommand(
     )
   }
   const runDir = join(checkpointDir, runName)
+  assertNoLinksBelow(checkpointDir, runDir) // the dataset is written there: never through a link
 
-  const { summary: scan, documents } = await loadCorpus({ folder, excludeDir: checkpointDir })
+  const { summary: scan, documents } = await loadCorpus({
+    folder,
+    excludeDir: checkpointDir,
+    followLinks: options.followLinks === true,
+  })
   const prepared = await prepareDataset({
     documents,
     tokenizer: { kind: kind.data, vocabSize },

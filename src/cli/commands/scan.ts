@@ -6,6 +6,7 @@
 import type { Command } from 'commander'
 import { loadCorpus } from '../../main/engine/corpus'
 import {
+  MAX_FILE_BYTES_LIMIT,
   skipReasonLabels,
   type ScanSummary,
   type SkippedPath,
@@ -18,10 +19,11 @@ export interface ScanCommandOptions {
   json?: boolean
   /** As typed after --max-file-mb. */
   maxFileMb?: string
+  followLinks?: boolean
 }
 
-/** The size cap the loader's options accept, in MiB (2^31 bytes). */
-const MAX_FILE_MB_LIMIT = 2048
+/** The size cap the loader's options accept, in MiB. */
+const MAX_FILE_MB_LIMIT = MAX_FILE_BYTES_LIMIT / (1024 * 1024)
 
 export function register(program: Command): void {
   program
@@ -32,7 +34,8 @@ export function register(program: Command): void {
     .argument('<folder>', 'folder of text files')
     .option('-v, --verbose', 'print one line per loaded file')
     .option('--json', 'print the scan summary as one JSON document')
-    .option('--max-file-mb <mb>', 'skip files larger than this many MiB (default 100)')
+    .option('--max-file-mb <mb>', 'skip files larger than this many MiB (default 100, at most 500)')
+    .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
     .action(async (folder: string, options: ScanCommandOptions) => {
       const controller = new AbortController()
       const cancel = (): void => controller.abort()
@@ -59,7 +62,11 @@ export async function scanFolder(
   const maxFileBytes =
     options.maxFileMb === undefined ? undefined : parseMaxFileMb(options.maxFileMb)
   const { summary } = await loadCorpus(
-    { folder, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) },
+    {
+      folder,
+      ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+      ...(options.followLinks ? { followLinks: true } : {}),
+    },
     { signal },
   )
   if (options.json) {

@@ -4,9 +4,11 @@
  * per-epoch summary with each sphere's work, and a sample at the end. `--json` prints every
  * training event as one JSON object per line instead. Ctrl-C stops gracefully with a checkpoint.
  */
+import { readdir, rm } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
+import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
 import {
   warmupSteps,
   type EpochSummary,
@@ -23,10 +25,7 @@ export interface CliIo {
   err(text: string): void
 }
 
-export const stdio: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-}
+export const stdio: CliIo = { out: writeOut, err: writeErr }
 
 export interface TrainFlags {
   vocabSize?: number
@@ -53,6 +52,7 @@ export interface TrainFlags {
   resume?: string
   force?: boolean
   json?: boolean
+  followLinks?: boolean
 }
 
 /** Each run-config field and the flag that sets it, so errors name what the user typed. */
@@ -85,7 +85,8 @@ export function withFlagNames(message: string): string {
   let text = message
   for (const [path, flag] of Object.entries(FLAGS)) {
     const field = path.split('.')[1]
-    text = text.replaceAll(path, flag).replace(new RegExp(`\\b${field}\\b`, 'g'), flag)
+    // Not inside a flag already written out ("--seed" must not become "----seed").
+    text = text.replaceAll(path, flag).replace(new RegExp(`(?<![-\\w.])${field}\\b`, 'g'), flag)
   }
   return text
 }
@@ -121,9 +122,10 @@ export function register(program: Command): void {
     .option('--resume <checkpoint>', 'continue training from a checkpoint file')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
+    .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
     .action(async (folder: string, flags: TrainFlags) => {
-      const finished = await train(folder, flags, stdio, { handleSignals: true })
-      if (finished.reason === 'stopped') process.exitCode = 130
+      const finished = await train(folder, flags, stdio, { handleSignals: true, handleClosedOutput: true })
+      if (finished.reason === 'stopped' && !outputClosed()) process.exitCode = 130
     })
 }
 
@@ -148,6 +150,8 @@ export interface TrainControl {
   onSession?: (session: TrainingSession) => void
   /** Extra session options (test hooks). */
   session?: Partial<SessionOptions>
+  /** A closed stdout stops the run; a run folder it had only begun (no checkpoint yet) is removed. */
+  handleClosedOutput?: boolean
 }
 
 /** Runs `cllm train`; resolves with how the run ended, throws when it failed. */
@@ -159,6 +163,7 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
       config: configFromFlags(flags),
       ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
       ...(flags.force ? { force: true } : {}),
+      ...(flags.followLinks ? { followLinks: true } : {}),
       ...control.session,
     })
   } catch (error) {
@@ -182,8 +187,19 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
     }
   }
   if (control.handleSignals) process.on('SIGINT', onSigint)
+  let outputWentAway = false
+  const unwatch = control.handleClosedOutput
+    ? onOutputClosed(() => {
+        outputWentAway = true
+        session.stop()
+      })
+    : undefined
   try {
     const finished = await session.run()
+    if (outputWentAway) {
+      await removeBegunRunFolder(session, finished)
+      return finished
+    }
     if (finished.state === 'failed') {
       const message = withFlagNames(finished.message ?? 'Training failed.')
       if (finished.code && finished.code !== 'internal') throw new UserError(finished.code, message)
@@ -192,7 +208,17 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
     return finished
   } finally {
     if (control.handleSignals) process.off('SIGINT', onSigint)
+    unwatch?.()
   }
+}
+
+/** A run stopped by a closed pipe before its first checkpoint leaves no folder behind. */
+async function removeBegunRunFolder(session: TrainingSession, finished: RunFinished): Promise<void> {
+  const runDir = session.createdRunDir
+  if (finished.checkpoint || runDir === undefined) return
+  const files = await readdir(runDir).catch(() => [] as string[])
+  if (files.some((file) => file.endsWith('.safetensors'))) return
+  await rm(runDir, { recursive: true, force: true })
 }
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────

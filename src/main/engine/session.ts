@@ -40,6 +40,7 @@ import {
   writeRunJson,
   type Checkpoint,
 } from './checkpoints'
+import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
 import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
@@ -74,6 +75,8 @@ export interface SessionOptions {
   force?: boolean
   /** The corpus, when the caller has already loaded this folder (files are read once). */
   corpus?: LoadedCorpus
+  /** Read links that lead outside the folder (the CLI's --follow-links); off by default. */
+  followLinks?: boolean
   /** Text generated at the end of a completed run; false for none. */
   sample?: GenerateOptionsInput | false
   /** Stop (with a checkpoint) once this step is done, as if stop() had been called then. */
@@ -110,6 +113,7 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
     return new TrainingSession(options, resolveRunConfig(options.config ?? {}, machine), null)
   }
   const path = resolve(options.resume)
+  assertNotLink(path) // the resumed run writes beside it: never through a link
   const checkpoint = await loadCheckpoint(path)
   const { metadata } = checkpoint
   const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)
@@ -123,6 +127,8 @@ export class TrainingSession {
   private currentStep = 0
   private started = false
   private stopRequested = false
+  /** The run folder this session created (not set when resuming into an existing one). */
+  createdRunDir: string | undefined
   private pauseRequested = false
   private wakeUp: (() => void) | null = null
   private readonly abort = new AbortController()
@@ -210,7 +216,7 @@ export class TrainingSession {
     const corpus =
       options.corpus ??
       (await loadCorpus(
-        { folder: options.folder, excludeDir: checkpointDir },
+        { folder: options.folder, excludeDir: checkpointDir, followLinks: options.followLinks },
         {
           signal,
           onProgress: (p) =>
@@ -243,6 +249,7 @@ export class TrainingSession {
     } else {
       tokenizerSpec = { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize }
       runDir = await createRunDir(checkpointDir, this.config.paths.runName)
+      this.createdRunDir = runDir
     }
 
     this.prepareEvent('tokenizer', resumed ? 'Tokenizer restored from the checkpoint' : 'Training the tokenizer')
@@ -329,6 +336,12 @@ export class TrainingSession {
 
     const stepsPerEpoch = sampler.stepsPerEpoch
     const totalSteps = training.maxSteps ?? training.epochs * stepsPerEpoch
+    if (training.warmup !== undefined && training.warmup >= totalSteps && startStep < totalSteps) {
+      throw new UserError(
+        'invalid-config',
+        `training.warmup: ${training.warmup} warmup steps is not shorter than the run's ${totalSteps} steps; the learning rate would never reach its peak.`,
+      )
+    }
     if (startStep >= totalSteps) {
       warnings.push(
         `The checkpoint is already at step ${startStep}, and this run's total is ${totalSteps}: nothing to train. Raise --max-steps or --epochs to train more.`,

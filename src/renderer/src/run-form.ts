@@ -7,6 +7,7 @@
 import {
   RunConfig,
   estimateMemory,
+  maxSpheres,
   resolveRunConfig,
   MACHINE_MEMORY_SHARE,
   WASM32_MAX_BYTES,
@@ -128,7 +129,7 @@ export const FIELDS: readonly FieldSpec[] = [
     section: 'training',
     label: 'Spheres',
     flag: '--threads',
-    hint: 'Worker threads, one per core',
+    hint: 'Worker threads: at most the batch size and 4 × the cores',
     min: 1,
   },
   {
@@ -224,7 +225,7 @@ export function defaultForm(cores = 1): RunForm {
     tokenizer: 'bpe',
     epochs: 1,
     maxSteps: '',
-    threads: cores,
+    threads: Math.max(1, Math.min(cores, tiny.training.batchSize)),
     warmup: '',
     evalInterval: 100,
     checkpointInterval: 500,
@@ -302,6 +303,9 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
   const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field])
   const batch = toNumber(form.batchSize)
   const threads = toNumber(form.threads) ?? machine.cores
+  if (batch !== undefined && !fieldErrors.threads && threads > maxSpheres(batch, machine.cores)) {
+    fieldErrors.threads = `At most ${maxSpheres(batch, machine.cores)}: the batch size or 4 × ${machine.cores} cores`
+  }
   const estimate =
     modelValid && !fieldErrors.batchSize && !fieldErrors.threads && batch !== undefined
       ? estimateMemory(

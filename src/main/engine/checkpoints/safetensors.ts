@@ -164,20 +164,20 @@ function headerLengthOf(prefix: Uint8Array, fileSize: number, file: string): num
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw corruptCheckpoint(
       file,
-      `the header length field says ${length} bytes, more than the ${MAX_HEADER_BYTES}-byte limit (damaged, or not a safetensors file)`,
+      `its first 8 bytes do not give a header length below the ${MAX_HEADER_BYTES}-byte limit (damaged, or not a safetensors file)`,
     )
   }
   const headerLength = Number(length)
   if (8 + headerLength > fileSize) {
     throw corruptCheckpoint(
       file,
-      `the header length field says ${headerLength} bytes but the file is only ${fileSize} bytes long (truncated, or not a safetensors file)`,
+      `its header length field points past the end of the ${fileSize}-byte file (truncated, or not a safetensors file)`,
     )
   }
   if (headerLength < 2)
     throw corruptCheckpoint(
       file,
-      `the header length field says ${headerLength} bytes, too short for a header`,
+      'its header length field is too short for a header (damaged, or not a safetensors file)',
     )
   return headerLength
 }
@@ -192,8 +192,9 @@ function parseHeader(headerBytes: Uint8Array, fileSize: number, file: string): P
   let json: unknown
   try {
     json = JSON.parse(text)
-  } catch (error) {
-    throw corruptCheckpoint(file, `the header is not valid JSON (${(error as Error).message})`)
+  } catch {
+    // The parser's message quotes the text; the file may not be a checkpoint, so nothing is echoed.
+    throw corruptCheckpoint(file, 'the header is not valid JSON')
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw corruptCheckpoint(file, 'the header is not a JSON object')

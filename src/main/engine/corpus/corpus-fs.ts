@@ -36,7 +36,9 @@ export interface CorpusFs {
 }
 
 // O_NONBLOCK: should a path turn into a FIFO after the walk looked at it, open must not hang.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK
+// O_NOFOLLOW: should a file turn into a link after the walk looked at it, open must not follow it
+// (the walk hands over real paths for what links admitted). Windows has no such flag.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0)
 
 export const nodeCorpusFs: CorpusFs = {
   openFile(path) {
@@ -62,7 +64,7 @@ export function describeFsError(error: unknown): string {
     case 'ENOENT':
       return 'it no longer exists'
     case 'ELOOP':
-      return 'too many levels of symbolic links'
+      return 'it became a symbolic link while being read'
     case 'EIO':
       return 'input/output error'
     case 'EISDIR':

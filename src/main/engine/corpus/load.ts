@@ -36,7 +36,7 @@ export async function loadCorpusWith(
   fs: CorpusFs = nodeCorpusFs,
 ): Promise<LoadedCorpus> {
   const started = performance.now()
-  const { folder, maxFileBytes, excludeDir } = parseOptions(options)
+  const { folder, maxFileBytes, excludeDir, followLinks } = parseOptions(options)
   const root = resolve(folder)
   const checkCancelled = (): void => {
     if (hooks.signal?.aborted) throw new UserError('cancelled', 'Scan cancelled.')
@@ -58,6 +58,7 @@ export async function loadCorpusWith(
     root,
     rootReal,
     excludeReal,
+    followLinks,
     progress,
     checkCancelled,
     rootUnreadable: (error) =>

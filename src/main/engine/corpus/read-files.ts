@@ -54,6 +54,7 @@ export async function readFiles(
       return void skipped.push({ path, reason: 'unreadable', detail: describeFsError(error) })
     }
     if (read.kind === 'not-a-file') return void skipped.push({ path, reason: 'not-a-file' })
+    if (read.kind === 'binary') return void skipped.push({ path, reason: 'binary' })
     if (read.kind === 'too-large') {
       const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
       return void skipped.push({ path, reason: 'too-large', detail })

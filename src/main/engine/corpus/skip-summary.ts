@@ -9,6 +9,8 @@ const shortLabels: Record<SkipReason, string> = {
   'too-large': 'too large',
   unreadable: 'unreadable',
   'symlink-loop': 'symbolic link loop',
+  'link-outside': 'link outside the folder',
+  'bad-name': 'name not UTF-8',
   'checkpoint-dir': 'checkpoint folder',
   'not-a-file': 'not a regular file',
   empty: 'empty',

@@ -17,10 +17,14 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf]
  * (a few stray Latin-1 bytes) passes and is decoded with U+FFFD in place of the bad bytes.
  */
 export function looksBinary(bytes: Uint8Array): boolean {
-  const sample = bytes.subarray(0, SNIFF_BYTES)
+  return startLooksBinary(bytes.subarray(0, SNIFF_BYTES), bytes.length)
+}
+
+/** The same decision from the first SNIFF_BYTES alone and the file's size (the rest unread). */
+export function startLooksBinary(sample: Uint8Array, fileSize: number): boolean {
   if (sample.indexOf(0) !== -1) return true
   if (isUtf8(sample)) return false
-  const cutShort = bytes.length > sample.length
+  const cutShort = fileSize > sample.length
   return countInvalidUtf8Bytes(sample, cutShort) > sample.length * MAX_INVALID_SHARE
 }
 

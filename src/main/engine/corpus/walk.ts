@@ -4,13 +4,18 @@
  *
  * Symbolic links are followed after the plain tree is walked, so a file or folder reached both
  * directly and through a link is loaded once, under its own path; a link to a folder that
- * contains the link is a loop (decided on real paths).
+ * contains the link is a loop (decided on real paths). A link whose real target lies outside the
+ * scanned folder is skipped ("link leads outside the folder") unless `followLinks` is set
+ * (engine/containment.ts). What a link admits is read through its real path, and files are opened
+ * without following a final link, so a file swapped for a link after the walk is not followed.
  */
 import { join, sep } from 'node:path'
 import type { Dirent } from 'node:fs'
+import { lstat } from 'node:fs/promises'
 import type { SkippedPath, SkipReason } from '../../../shared/corpus'
 import { describeFsError, errorCode, type CorpusFs } from './corpus-fs'
 import { GitignoreRules } from './gitignore'
+import { isWithin } from '../containment'
 import { compareCodePoints, folderLabel, isSameOrInside, joinRelative } from './paths'
 import type { ProgressReporter } from './progress'
 import { readWholeFile } from './read-file'
@@ -39,6 +44,8 @@ export interface WalkOptions {
   progress: ProgressReporter
   /** Throws when the scan is cancelled. */
   checkCancelled: () => void
+  /** Follow links whose target is outside the root (the CLI's --follow-links). */
+  followLinks?: boolean
   /** Called when the root itself cannot be listed. */
   rootUnreadable: (error: unknown) => Error
 }
@@ -144,7 +151,9 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
         progress.currentPath = relative
         progress.tick()
       }
-      if (entry.name.startsWith('.')) {
+      if (entry.name.includes('\uFFFD') && (await nameIsUndecodable(absolute))) {
+        skip(relative, 'bad-name', 'the name has bytes that are not UTF-8, so it cannot be opened')
+      } else if (entry.name.startsWith('.')) {
         skip(entry.isDirectory() ? folderLabel(relative) : relative, 'hidden')
       } else if (entry.isDirectory()) {
         const real = folder.real + sep + entry.name
@@ -187,18 +196,21 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
       if (code === 'ENOENT') return skip(link.relative, 'unreadable', 'broken symbolic link')
       return skip(link.relative, 'unreadable', describeFsError(error))
     }
+    if (!options.followLinks && !isWithin(real, options.rootReal)) {
+      return skip(link.relative, 'link-outside', 'add --follow-links to the command to read it')
+    }
     if (isFolder) {
       const folder = admitFolder(
         name,
         link.relative,
-        link.absolute,
+        real,
         real,
         link.rules,
         link.parentReal,
       )
       if (folder) await walkFrom(folder)
     } else if (isFile) {
-      admitFile(link.relative, link.absolute, real, link.rules)
+      admitFile(link.relative, real, real, link.rules)
     } else {
       skip(link.relative, 'not-a-file', 'links to a device, pipe or socket')
     }
@@ -215,6 +227,16 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
 
   candidates.sort((a, b) => compareCodePoints(a.path, b.path))
   return { candidates, skipped }
+}
+
+/** A listed name with U+FFFD that does not exist under that name: its bytes were not UTF-8. */
+async function nameIsUndecodable(absolute: string): Promise<boolean> {
+  try {
+    await lstat(absolute)
+    return false
+  } catch (error) {
+    return errorCode(error) === 'ENOENT'
+  }
 }
 
 function describeKind(entry: Dirent): string {

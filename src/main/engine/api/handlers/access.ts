@@ -1,5 +1,6 @@
-import { relative, resolve, isAbsolute } from 'node:path'
+import { resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
+import { assertNoLinksBelow, resolveInside } from '../../containment'
 import type { EngineContext } from '../engine-api'
 
 /** A folder the UI names must be one the platform allows (dialog pick, sample, serve root). */
@@ -14,15 +15,25 @@ export function checkReadable(context: EngineContext, folder: string): string {
   return absolute
 }
 
-/** Checkpoints the UI names must lie in the checkpoint folder the engine writes to. */
+/**
+ * Checkpoints the UI names must lie in the checkpoint folder the engine writes to, by their real
+ * path: a link in that folder that leads elsewhere is refused.
+ */
 export function checkCheckpointPath(context: EngineContext, path: string): string {
-  const absolute = resolve(context.options.checkpointDir, path)
-  const inside = relative(context.options.checkpointDir, absolute)
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new UserError(
-      'forbidden',
-      `${absolute} is not in the checkpoint folder ${context.options.checkpointDir}.`,
-    )
+  const { checkpointDir } = context.options
+  const absolute = resolveInside(checkpointDir, path, 'the checkpoint folder')
+  if (absolute === resolve(checkpointDir)) {
+    throw new UserError('invalid-input', `${absolute} is the checkpoint folder, not a checkpoint.`)
   }
+  return absolute
+}
+
+/**
+ * A checkpoint to resume from: besides lying in the checkpoint folder, neither it nor any folder
+ * between it and the checkpoint folder may be a link, because the resumed run writes beside it.
+ */
+export function checkResumePath(context: EngineContext, path: string): string {
+  const absolute = checkCheckpointPath(context, path)
+  assertNoLinksBelow(context.options.checkpointDir, absolute)
   return absolute
 }

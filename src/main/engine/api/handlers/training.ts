@@ -4,7 +4,7 @@ import type { RunConfigInput } from '../../../../shared/training'
 import { createSession, type TrainingSession } from '../../session'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
-import { checkCheckpointPath, checkReadable } from './access'
+import { checkReadable, checkResumePath } from './access'
 
 type TrainingHandlers = Pick<
   Handlers,
@@ -37,7 +37,7 @@ export function createTrainingHandlers(context: EngineContext): {
       const session = await createSession({
         folder: absolute,
         config: withCheckpointDir(config, context.options.checkpointDir),
-        resume: resume === undefined ? undefined : checkCheckpointPath(context, resume),
+        resume: resume === undefined ? undefined : checkResumePath(context, resume),
         force,
         // Files are read once: reuse the scan when it is of this folder.
         corpus: corpus && resolve(corpus.summary.root) === absolute ? corpus : undefined,

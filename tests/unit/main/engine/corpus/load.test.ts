@@ -142,9 +142,7 @@ describe('loadCorpus: skipped paths', () => {
     })
 
     expect(summary.files.map((file) => file.path)).toEqual(
-      ['keep.txt', 'docs/guide.md', 'docs/important.log', 'draft.md', 'linked/shared.txt'].sort(
-        byUtf8,
-      ),
+      ['keep.txt', 'docs/guide.md', 'docs/important.log', 'draft.md'].sort(byUtf8),
     )
     const expected: Array<[string, string]> = [
       ['.git/', 'hidden'],
@@ -163,6 +161,7 @@ describe('loadCorpus: skipped paths', () => {
       ['docs/up/', 'symlink-loop'],
       ['empty.txt', 'empty'],
       ['image.png', 'binary'],
+      ['linked', 'link-outside'],
       ['loop/', 'symlink-loop'],
       ['node_modules/', 'node_modules'],
       ['noise.dat', 'binary'],
@@ -179,6 +178,15 @@ describe('loadCorpus: skipped paths', () => {
       'same file as keep.txt',
     )
     expect(summary.skipped.find((s) => s.path === 'big.txt')?.detail).toBe('2.0 KB, cap 1.0 KB')
+
+    // Only when asked (the CLI's --follow-links) is a link out of the folder read.
+    const followed = await loadCorpus({
+      folder: tree.root,
+      maxFileBytes: 1024,
+      excludeDir: tree.path('checkpoints'),
+      followLinks: true,
+    })
+    expect(followed.summary.files.map((file) => file.path)).toContain('linked/shared.txt')
   })
 
   it('accepts a file exactly at the size cap and skips one byte more', async () => {
