@@ -230,7 +230,7 @@ export function resolveRunConfig(input: unknown, machine: MachineInfo): Resolved
   if (warmup !== undefined && maxSteps !== undefined && warmup >= maxSteps) {
     throw new UserError(
       'invalid-config',
-      `training.warmup: ${warmup} warmup steps is not shorter than the run's ${maxSteps} steps (maxSteps); the learning rate would never reach its peak.`,
+      `training.warmup: ${warmup} steps of warm-up are not fewer than the run's ${maxSteps} steps (maxSteps); the learning rate would never reach its peak.`,
     )
   }
   const resolved: ResolvedRunConfig = { ...config, training: { ...config.training, threads } }

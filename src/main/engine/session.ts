@@ -339,7 +339,7 @@ export class TrainingSession {
     if (training.warmup !== undefined && training.warmup >= totalSteps && startStep < totalSteps) {
       throw new UserError(
         'invalid-config',
-        `training.warmup: ${training.warmup} warmup steps is not shorter than the run's ${totalSteps} steps; the learning rate would never reach its peak.`,
+        `training.warmup: ${training.warmup} steps of warm-up are not fewer than the run's ${totalSteps} steps; the learning rate would never reach its peak.`,
       )
     }
     if (startStep >= totalSteps) {

@@ -24,6 +24,28 @@ let started = 0
 /** Starts warmWorkers has begun and not finished. */
 const starting = new Set<Promise<void>>()
 
+/** The jobs waiting on each signal: one listener per signal, however many workers (16 threads and more tripped MaxListenersExceededWarning). */
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>()
+
+function onAbortOf(signal: AbortSignal | undefined, handler: () => void): () => void {
+  if (!signal) return () => undefined
+  let handlers = abortWatchers.get(signal)
+  if (!handlers) {
+    const set = new Set<() => void>()
+    handlers = set
+    abortWatchers.set(signal, set)
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of [...set]) each()
+      },
+      { once: true },
+    )
+  }
+  handlers.add(handler)
+  return () => void handlers.delete(handler)
+}
+
 /**
  * Runs one job on a pooled worker. `onMessage` sees every message the job sends and returns true
  * on the one that completes it; `reply` sends the same worker a follow-up (a job in several steps
@@ -44,7 +66,7 @@ export async function runWorkerJob(
       worker.off('message', handle)
       worker.off('error', fail)
       worker.off('exit', onExit)
-      signal?.removeEventListener('abort', onAbort)
+      unwatch()
     }
     function fail(error: Error): void {
       detach()
@@ -73,7 +95,7 @@ export async function runWorkerJob(
     worker.on('message', handle)
     worker.on('error', fail)
     worker.on('exit', onExit)
-    signal?.addEventListener('abort', onAbort)
+    const unwatch = onAbortOf(signal, onAbort)
     worker.postMessage(job, transfer)
   })
 }
