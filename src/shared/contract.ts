@@ -93,6 +93,15 @@ export const methods = {
   'training.stop': { input: RunControl, output: RunControlResult },
   'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
   'checkpoints.list': { input: Empty, output: RunListing },
+  /** Reads one checkpoint whole: tensor hash, metadata consistency, finite weights. */
+  'checkpoints.verify': {
+    input: z.object({ path: z.string().min(1) }),
+    output: z.object({
+      path: z.string(),
+      status: z.enum(['ok', 'corrupt']),
+      problem: z.string().optional(),
+    }),
+  },
   'generate.run': {
     input: GenerateRequest,
     output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),

@@ -9,6 +9,8 @@ import type { CheckpointEntry, RunEntry, RunListing } from '../../shared/checkpo
 
 export interface CheckpointsOptions {
   json?: boolean
+  /** Read each checkpoint whole: tensor hashes, metadata consistency, finite weights. */
+  verify?: boolean
 }
 
 export function register(program: Command): void {
@@ -17,6 +19,7 @@ export function register(program: Command): void {
     .description('List the training runs in a checkpoint folder and their checkpoints.')
     .argument('[dir]', 'checkpoint folder (or one run folder)', './checkpoints')
     .option('--json', 'print the listing as JSON')
+    .option('--verify', "read every checkpoint whole and check its tensors' hash and weights")
     .action(async (dir: string, options: CheckpointsOptions) => {
       await listCheckpoints(dir, options, (line) => process.stdout.write(`${line}\n`))
     })
@@ -27,7 +30,7 @@ export async function listCheckpoints(
   options: CheckpointsOptions,
   print: (line: string) => void,
 ): Promise<RunListing> {
-  const listing = await listRuns(dir)
+  const listing = await listRuns(dir, { verify: options.verify === true })
   if (options.json) print(JSON.stringify(listing, null, 2))
   else for (const line of formatListing(listing)) print(line)
   return listing

@@ -36,6 +36,7 @@ import {
   createRunDir,
   finalModelPath,
   loadCheckpoint,
+  removeStaleTempFiles,
   saveCheckpoint,
   writeRunJson,
   type Checkpoint,
@@ -114,6 +115,7 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   }
   const path = resolve(options.resume)
   assertNotLink(path) // the resumed run writes beside it: never through a link
+  await removeStaleTempFiles(dirname(path)) // left by a write that was killed
   const checkpoint = await loadCheckpoint(path)
   const { metadata } = checkpoint
   const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)

@@ -3,9 +3,13 @@
  * and the temporary file is renamed over `path`, then the folder is fsynced so the rename itself
  * survives a power cut. Readers see the old file or the new one, never a torn one; on any failure
  * the temporary file is removed and the error rethrown.
+ *
+ * A process killed mid-write leaves its temporary file behind; the name carries the writer's process
+ * id, so `removeStaleTempFiles` (run at the next start and listing) removes exactly those whose
+ * writer is gone, never one a live process is still writing.
  */
 import { randomBytes } from 'node:crypto'
-import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 export type ChunkWriter = (handle: FileHandle, chunk: Uint8Array) => Promise<void>
@@ -19,7 +23,43 @@ export interface AtomicWriteOptions {
 export const TEMP_MARKER = '.tmp-'
 
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${basename(path)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`)
+  const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`
+  return join(dirname(path), `${basename(path)}${TEMP_MARKER}${suffix}`)
+}
+
+/** `<name>.tmp-<pid>-<hex>` (or the older `<name>.tmp-<hex>`): the writer's pid, or null when absent. */
+function writerOf(file: string): { pid: number | null } | null {
+  const at = file.lastIndexOf(TEMP_MARKER)
+  if (at <= 0) return null
+  const match = /^(?:(\d+)-)?[0-9a-f]{12}$/.exec(file.slice(at + TEMP_MARKER.length))
+  if (!match) return null
+  return { pid: match[1] === undefined ? null : Number(match[1]) }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' // alive, someone else's
+  }
+}
+
+/**
+ * Removes the temporary files in `folder` left by writes whose process is gone (killed mid-write).
+ * Ours and those of live processes are in flight and stay. Returns the names removed.
+ */
+export async function removeStaleTempFiles(folder: string): Promise<string[]> {
+  const files = await readdir(folder).catch(() => [] as string[])
+  const removed: string[] = []
+  for (const file of files) {
+    const writer = writerOf(file)
+    if (!writer) continue
+    if (writer.pid !== null && (writer.pid === process.pid || isAlive(writer.pid))) continue
+    await rm(join(folder, file), { force: true }).catch(() => undefined)
+    removed.push(file)
+  }
+  return removed
 }
 
 async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {

@@ -17,7 +17,7 @@ import {
 import { UserError } from '../../../shared/errors'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { writeFileAtomic, type ChunkWriter } from './atomic-write'
-import { corruptCheckpoint } from './errors'
+import { corruptCheckpoint, CorruptCheckpointError } from './errors'
 import {
   ADAM_M_PREFIX,
   ADAM_V_PREFIX,
@@ -211,6 +211,57 @@ function tensorProblem(tensors: readonly TensorShape[], model: ModelConfig): str
   return undefined
 }
 
+/**
+ * Metadata that contradicts itself, even when the checksums were recomputed after an edit: the
+ * session's step and the optimizer's, the tokenizer kind and the tokenizer text, the tensors'
+ * places in the file and the order the model lays them out in (two same-sized tensors whose
+ * offsets were swapped would otherwise load as each other).
+ */
+function contradiction(
+  metadata: CheckpointMetadata,
+  optimizerStep: number,
+  tensors: readonly TensorEntryPlace[],
+): string | undefined {
+  if (metadata.step !== optimizerStep) {
+    return `its metadata contradicts itself: step ${metadata.step} but ${OPTIMIZER_STEP_KEY} ${optimizerStep}`
+  }
+  const textKind = metadata.tokenizer.trimStart().startsWith('{') ? 'bpe' : 'word'
+  if (metadata.tokenizerKind !== textKind) {
+    return `its metadata contradicts itself: tokenizer_kind "${metadata.tokenizerKind}" but the stored tokenizer is a ${textKind === 'bpe' ? 'BPE tokenizer.json' : 'word vocabulary'}`
+  }
+  const expected = checkpointTensorLayout(metadata.config.model)
+  const inFileOrder = [...tensors].sort((a, b) => a.begin - b.begin)
+  const misplaced = inFileOrder.findIndex((tensor, i) => tensor.name !== expected[i]?.name)
+  if (misplaced !== -1) {
+    return `its tensors are not where the model lays them out: "${expected[misplaced].name}" should come at position ${misplaced + 1} of the data, "${inFileOrder[misplaced].name}" is there`
+  }
+  return undefined
+}
+
+interface TensorEntryPlace {
+  name: string
+  begin: number
+}
+
+/** The first parameter or moment holding NaN or ±Infinity, named, or undefined when all are finite. */
+function nonFiniteTensor(state: TrainerState): string | undefined {
+  const groups: Array<[string, NamedTensor[]]> = [
+    ['', state.params],
+    [ADAM_M_PREFIX, state.adamM],
+    [ADAM_V_PREFIX, state.adamV],
+  ]
+  for (const [prefix, tensors] of groups) {
+    for (const tensor of tensors) {
+      const data = tensor.data
+      for (let i = 0; i < data.length; i++) {
+        // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
+        if (data[i] - data[i] !== 0) return prefix + tensor.name
+      }
+    }
+  }
+  return undefined
+}
+
 interface DecodedHeader {
   metadata: CheckpointMetadata
   formatVersion: number
@@ -254,7 +305,9 @@ function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
   if (typeof checksum !== 'string' || !/^[0-9a-f]{64}$/.test(checksum)) {
     throw corruptCheckpoint(file, `metadata field "${CHECKSUM_KEY}" is not a SHA-256 hex digest`)
   }
-  const problem = tensorProblem(parsed.tensors, decoded.metadata.config.model)
+  const problem =
+    tensorProblem(parsed.tensors, decoded.metadata.config.model) ??
+    contradiction(decoded.metadata, optimizerStep, parsed.tensors)
   if (problem) throw corruptCheckpoint(file, problem)
   return {
     metadata: decoded.metadata,
@@ -383,6 +436,13 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
       state.adamV.push({ name: entry.name.slice(ADAM_V_PREFIX.length), ...tensor })
     else state.params.push({ name: entry.name, ...tensor })
   }
+  const nonFinite = nonFiniteTensor(state)
+  if (nonFinite !== undefined) {
+    throw corruptCheckpoint(
+      path,
+      `tensor "${nonFinite}" holds NaN or infinite values (the run diverged, or the file was edited)`,
+    )
+  }
   return { metadata: header.metadata, state }
 }
 
@@ -404,5 +464,22 @@ export async function readCheckpointInfo(path: string): Promise<CheckpointInfo> 
     checksum: header.checksum,
     metadata: header.metadata,
     tensors: parsed.tensors.map(({ name, shape }) => ({ name, shape })),
+  }
+}
+
+export type CheckpointVerdict = { status: 'ok' } | { status: 'corrupt'; problem: string }
+
+/**
+ * Reads a whole checkpoint and checks everything loading checks: both checksums (the tensor hash
+ * over every byte), the metadata's consistency and finite weights. A listing reads headers only;
+ * this is the `--verify` / Verify check. Files that cannot be read at all still throw.
+ */
+export async function verifyCheckpoint(path: string): Promise<CheckpointVerdict> {
+  try {
+    await loadCheckpoint(path)
+    return { status: 'ok' }
+  } catch (error) {
+    if (error instanceof CorruptCheckpointError) return { status: 'corrupt', problem: error.problem }
+    throw error
   }
 }

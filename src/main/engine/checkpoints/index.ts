@@ -3,6 +3,8 @@ export {
   saveCheckpoint,
   loadCheckpoint,
   readCheckpointInfo,
+  verifyCheckpoint,
+  type CheckpointVerdict,
   type Checkpoint,
   type CheckpointInput,
   type CheckpointInfo,
@@ -30,3 +32,4 @@ export {
 export { exportHuggingFace, gpt2Config, type ExportResult, type ExportedFile } from './export-hf'
 export { gpt2ParamLayout, checkpointTensorLayout } from './gpt2-layout'
 export { CorruptCheckpointError } from './errors'
+export { removeStaleTempFiles } from './atomic-write'

@@ -3,7 +3,7 @@
  * `checkpoint_step_<N>.safetensors` and `final_model.safetensors`. Listing reads only headers and is
  * tolerant: a damaged file shows up as corrupt with its reason, never as a crash.
  */
-import { appendFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { appendFile, lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import {
   MetricsRecord,
@@ -15,9 +15,9 @@ import {
   type RunListing,
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
-import { writeFileAtomic } from './atomic-write'
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-write'
 import { CorruptCheckpointError } from './errors'
-import { readCheckpointInfo, type CheckpointInfo } from './format'
+import { readCheckpointInfo, verifyCheckpoint, type CheckpointInfo } from './format'
 
 export const RUN_JSON = 'run.json'
 export const METRICS_JSONL = 'metrics.jsonl'
@@ -245,17 +245,27 @@ export async function deleteCheckpoint(path: string): Promise<void> {
   }
 }
 
+export interface ListOptions {
+  /** Read every checkpoint whole and check its tensor hash and weights, not only its header. */
+  verify?: boolean
+}
+
 async function describeCheckpoint(
   runDir: string,
   file: string,
   kind: CheckpointKind,
   step: number | null,
+  options: ListOptions = {},
 ): Promise<CheckpointEntry> {
   const path = join(runDir, file)
   const base = { file, path, kind, best: false }
   let info: CheckpointInfo
   try {
     info = await readCheckpointInfo(path)
+    if (options.verify) {
+      const verdict = await verifyCheckpoint(path)
+      if (verdict.status === 'corrupt') throw new CorruptCheckpointError(path, verdict.problem)
+    }
   } catch (error) {
     const sizeBytes = await stat(path).then(
       (s) => s.size,
@@ -295,8 +305,9 @@ async function describeCheckpoint(
 const KIND_ORDER: Record<CheckpointKind, number> = { step: 0, other: 1, final: 2 }
 
 /** One run folder: run.json (if readable) and every checkpoint file, steps in order, final last. */
-export async function describeRun(runDir: string): Promise<RunEntry> {
+export async function describeRun(runDir: string, options: ListOptions = {}): Promise<RunEntry> {
   const path = resolve(runDir)
+  await removeStaleTempFiles(path) // left by a write that was killed
   const files = await readdir(path)
   let info: RunInfo | null = null
   let problem: string | undefined
@@ -311,11 +322,12 @@ export async function describeRun(runDir: string): Promise<RunEntry> {
   for (const file of files) {
     const kind = classifyCheckpointFile(file)
     if (!kind) continue
-    const isFile = await stat(join(path, file)).then(
+    // lstat: a link is not a checkpoint of this folder and is not followed.
+    const isFile = await lstat(join(path, file)).then(
       (s) => s.isFile(),
       () => false,
     )
-    if (isFile) checkpoints.push(await describeCheckpoint(path, file, kind.kind, kind.step))
+    if (isFile) checkpoints.push(await describeCheckpoint(path, file, kind.kind, kind.step, options))
   }
   checkpoints.sort(
     (a, b) =>
@@ -345,7 +357,10 @@ async function isRunFolder(path: string): Promise<boolean> {
  * Every run under `checkpointDir` (each subfolder with run.json or checkpoint files, and the folder
  * itself when it is a run folder), oldest first.
  */
-export async function listRuns(checkpointDir: string): Promise<RunListing> {
+export async function listRuns(
+  checkpointDir: string,
+  options: ListOptions = {},
+): Promise<RunListing> {
   const dir = resolve(checkpointDir)
   let isDirectory: boolean
   try {
@@ -362,7 +377,7 @@ export async function listRuns(checkpointDir: string): Promise<RunListing> {
   }
   const runs: RunEntry[] = []
   for (const candidate of candidates) {
-    if (await isRunFolder(candidate)) runs.push(await describeRun(candidate))
+    if (await isRunFolder(candidate)) runs.push(await describeRun(candidate, options))
   }
   runs.sort(
     (a, b) => (a.created ?? '').localeCompare(b.created ?? '') || a.name.localeCompare(b.name),

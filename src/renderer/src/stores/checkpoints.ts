@@ -51,9 +51,42 @@ export const useCheckpointsStore = defineStore('checkpoints', () => {
     }
   }
 
+  /** Checkpoints read whole this session: 'ok', or being checked. A damaged one turns corrupt in the listing. */
+  const verified = ref<Record<string, 'checking' | 'ok'>>({})
+
+  /** Reads one checkpoint whole (tensor hash, metadata, finite weights); a damaged one shows its reason. */
+  async function verify(path: string): Promise<void> {
+    verified.value = { ...verified.value, [path]: 'checking' }
+    const result = await api.call('checkpoints.verify', { path })
+    const { [path]: _checking, ...rest } = verified.value
+    verified.value = rest
+    if (!result.ok) {
+      error.value = result.error
+      return
+    }
+    if (result.value.status === 'ok') {
+      verified.value = { ...verified.value, [path]: 'ok' }
+      return
+    }
+    const problem = result.value.problem
+    const current = listing.value
+    if (!current) return
+    listing.value = {
+      ...current,
+      runs: current.runs.map((run) => ({
+        ...run,
+        checkpoints: run.checkpoints.map((checkpoint) =>
+          checkpoint.path === path
+            ? { ...checkpoint, status: 'corrupt' as const, best: false, problem }
+            : checkpoint,
+        ),
+      })),
+    }
+  }
+
   function find(path: string): CheckpointChoice | undefined {
     return usable.value.find((choice) => choice.checkpoint.path === path)
   }
 
-  return { listing, runs, usable, loading, error, refresh, find }
+  return { listing, runs, usable, loading, error, verified, refresh, verify, find }
 })

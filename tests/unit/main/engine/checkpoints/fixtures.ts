@@ -96,7 +96,7 @@ export function makeCheckpoint(
         adamw: { beta1: 0.9, beta2: 0.999 },
       },
       tokenizerKind: options.tokenizerKind ?? 'bpe',
-      tokenizer: options.tokenizerKind === 'word' ? '{"words":["<PAD>","<UNK>"]}' : tokenizerJson(),
+      tokenizer: options.tokenizerKind === 'word' ? '<PAD>\t0\n<UNK>\t0\n' : tokenizerJson(),
       step,
       epoch: 1.5,
       sampler: { cursor: 1234, order: [3, 1, 2] },
