@@ -33,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The subcommand the user typed, for the `--help` hint. */
 function commandNamed(program: Command, argv: string[]): string | undefined {
-  const names = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]))
+  const names = new Set(
+    program.commands.flatMap((command) => [command.name(), ...command.aliases()]),
+  )
   return argv.slice(2).find((arg) => names.has(arg))
 }
 

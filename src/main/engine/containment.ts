@@ -79,7 +79,9 @@ export function assertNoLinksBelow(root: string, path: string): void {
   if (!isWithin(absolute, base)) {
     throw new UserError('forbidden', `${absolute} is not in ${base}; nothing is written there.`)
   }
-  const parts = relative(base, absolute).split(sep).filter((part) => part !== '')
+  const parts = relative(base, absolute)
+    .split(sep)
+    .filter((part) => part !== '')
   let current = base
   for (const part of parts) {
     current = join(current, part)
