@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { loadCorpus } from '../../main/engine/corpus'
+import { readCheckpointInfo } from '../../main/engine/checkpoints'
+import { SPHERES_PER_CORE_LIMIT } from '../../shared/training'
 import { evaluateTexts, openCheckpointModel } from '../../main/engine/session/from-checkpoint'
 import { UserError } from '../../shared/errors'
 import type { EvaluationResult } from '../../shared/training'
@@ -39,11 +41,26 @@ export function register(program: Command): void {
 
 export async function evaluate(flags: EvaluateFlags, io: CliIo): Promise<EvaluationResult> {
   if ((flags.textFile === undefined) === (flags.folder === undefined)) {
-    throw new UserError('invalid-input', 'Give exactly one of --text-file <file> or --folder <dir>.')
+    throw new UserError(
+      'invalid-input',
+      'Give exactly one of --text-file <file> or --folder <dir>.',
+    )
   }
   const threads = flags.threads ?? availableParallelism()
-  if (!Number.isInteger(threads) || threads < 1) throw new UserError('invalid-config', '--threads: must be a whole number, at least 1')
-  const texts = flags.textFile !== undefined ? [await readText(flags.textFile)] : await folderTexts(flags.folder!)
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new UserError('invalid-config', '--threads: must be a whole number, at least 1')
+  const maxThreads = SPHERES_PER_CORE_LIMIT * availableParallelism()
+  if (threads > maxThreads) {
+    throw new UserError(
+      'invalid-config',
+      `--threads: at most ${maxThreads} (${SPHERES_PER_CORE_LIMIT} × ${availableParallelism()} cores)`,
+    )
+  }
+  await readCheckpointInfo(flags.checkpoint) // a missing or damaged checkpoint is said before any text is read
+  const texts =
+    flags.textFile !== undefined
+      ? [await readText(flags.textFile)]
+      : await folderTexts(flags.folder!)
   const batchSize = threads * 4
   const model = await openCheckpointModel(flags.checkpoint, { threads, batchSize })
   try {
@@ -67,7 +84,8 @@ async function readText(path: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new UserError('not-found', `Text file ${path} does not exist.`)
-    if (code === 'EISDIR') throw new UserError('invalid-input', `${path} is a folder; use --folder for a folder.`)
+    if (code === 'EISDIR')
+      throw new UserError('invalid-input', `${path} is a folder; use --folder for a folder.`)
     throw new UserError('unreadable', `Text file ${path} could not be read.`)
   }
 }

@@ -72,7 +72,10 @@ export function register(program: Command): void {
       String(DEFAULT_VALIDATION_FRACTION),
     )
     .option('--json', 'print the result as JSON')
-    .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
+    .option(
+      '--follow-links',
+      'also read files that symbolic links in the folder lead to outside it',
+    )
     .action(async (folder: string, options: PrepareCommandOptions) => {
       const interactive = process.stderr.isTTY === true && !options.json
       await prepareCommand(

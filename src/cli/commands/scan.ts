@@ -35,7 +35,10 @@ export function register(program: Command): void {
     .option('-v, --verbose', 'print one line per loaded file')
     .option('--json', 'print the scan summary as one JSON document')
     .option('--max-file-mb <mb>', 'skip files larger than this many MiB (default 100, at most 500)')
-    .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
+    .option(
+      '--follow-links',
+      'also read files that symbolic links in the folder lead to outside it',
+    )
     .action(async (folder: string, options: ScanCommandOptions) => {
       const controller = new AbortController()
       const cancel = (): void => controller.abort()
