@@ -37,6 +37,7 @@ import {
   finalModelPath,
   loadCheckpoint,
   removeStaleTempFiles,
+  removeStaleTempFilesUnder,
   saveCheckpoint,
   writeRunJson,
   type Checkpoint,
@@ -111,7 +112,9 @@ interface Prepared {
 export async function createSession(options: SessionOptions): Promise<TrainingSession> {
   const machine = options.machine ?? thisMachine()
   if (options.resume === undefined) {
-    return new TrainingSession(options, resolveRunConfig(options.config ?? {}, machine), null)
+    const config = resolveRunConfig(options.config ?? {}, machine)
+    await removeStaleTempFilesUnder(config.paths.checkpointDir) // left by writes that were killed
+    return new TrainingSession(options, config, null)
   }
   const path = resolve(options.resume)
   assertNotLink(path) // the resumed run writes beside it: never through a link
@@ -119,6 +122,7 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   const checkpoint = await loadCheckpoint(path)
   const { metadata } = checkpoint
   const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)
+  await removeStaleTempFilesUnder(config.paths.checkpointDir)
   return new TrainingSession({ ...options, resume: path }, config, checkpoint)
 }
 

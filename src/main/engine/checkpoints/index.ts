@@ -23,6 +23,7 @@ export {
   deleteCheckpoint,
   describeRun,
   listRuns,
+  removeStaleTempFilesUnder,
   classifyCheckpointFile,
   RUN_JSON,
   METRICS_JSONL,

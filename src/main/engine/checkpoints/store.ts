@@ -384,3 +384,16 @@ export async function listRuns(
   )
   return { dir, runs }
 }
+
+/**
+ * Removes what killed writes left in every run folder under `checkpointDir` (see atomic-write.ts:
+ * only files whose writing process is gone). Links are not followed; a missing folder is fine.
+ */
+export async function removeStaleTempFilesUnder(checkpointDir: string): Promise<void> {
+  const dir = resolve(checkpointDir)
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  await removeStaleTempFiles(dir)
+  for (const entry of entries) {
+    if (entry.isDirectory()) await removeStaleTempFiles(join(dir, entry.name))
+  }
+}
