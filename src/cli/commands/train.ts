@@ -106,7 +106,7 @@ export function register(program: Command): void {
     .option('--seq-len <n>', 'context length in tokens (default 32)', number)
     .option('--learning-rate <x>', 'peak learning rate (default 0.001)', number)
     .option('--epochs <n>', 'passes over the training tokens (default 1)', number)
-    .option('--threads <n>', 'spheres (worker threads) (default: every core)', number)
+    .option('--threads <n>', 'spheres (worker threads): at most the batch size and 4 × the cores (default: every core)', number)
     .option('--checkpoint-dir <dir>', 'where run folders are created (default ./checkpoints)')
     .option('--max-steps <n>', "the run's total steps, counting those of a resumed checkpoint (overrides --epochs)", number)
     .option('--warmup <n>', 'linear warmup steps (default: 5% of the steps, at most 100)', number)

@@ -4,6 +4,8 @@ import {
   estimateMemory,
   GenerateOptions,
   resolveRunConfig,
+  maxSpheres,
+  SPHERE_OVERHEAD_BYTES,
   RunConfig,
   trainingEvents,
   WASM32_MAX_BYTES,
@@ -80,5 +82,31 @@ describe('run config', () => {
     expect(Object.keys(trainingEvents)).toContain('training.progress')
     expect(GenerateOptions.parse({})).toMatchObject({ temperature: 0.8, topK: 0, topP: 1 })
     expect(GenerateOptions.safeParse({ topP: 0 }).success).toBe(false)
+  })
+})
+
+describe('bounds checked before any work', () => {
+  it('allows at most min(batch size, 4 × cores) spheres and defaults to no more than the batch', () => {
+    expect(maxSpheres(4, 2)).toBe(4)
+    expect(maxSpheres(64, 2)).toBe(8)
+    expect(resolveRunConfig({ training: { batchSize: 2 } }, { ...machine, cores: 8 }).training.threads).toBe(2)
+    expect(refusal({ training: { threads: 1000 } })).toMatch(
+      /training\.threads: 1000 spheres is more than this run can use: at most 4 \(the smaller of batchSize 4 and 4 × 2 cores\)/,
+    )
+    expect(refusal({ training: { threads: 9, batchSize: 64 } })).toMatch(/at most 8/)
+  })
+
+  it('counts each sphere’s own memory in the estimate', () => {
+    const model = { vocabSize: 500, embedDim: 64, numLayers: 2, numHeads: 4, seqLen: 32 }
+    const estimate = estimateMemory(model, 4, 4)
+    expect(estimate.sphereBytes).toBe(4 * SPHERE_OVERHEAD_BYTES)
+    expect(estimate.totalBytes).toBe(estimate.stateBytes + estimate.activationBytes + estimate.sphereBytes)
+  })
+
+  it('refuses a warm-up as long as the run', () => {
+    expect(refusal({ training: { warmup: 50, maxSteps: 50 } })).toMatch(
+      /training\.warmup: 50 steps of warm-up are not fewer than the run's 50 steps/,
+    )
+    expect(() => resolveRunConfig({ training: { warmup: 49, maxSteps: 50 } }, machine)).not.toThrow()
   })
 })
