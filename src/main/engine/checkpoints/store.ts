@@ -191,7 +191,9 @@ export async function applyRetention(
     const kind = classifyCheckpointFile(file)
     if (!kind) continue
     const path = join(runDir, file)
-    if (kind.kind !== 'step') {
+    // A link is not this run's checkpoint: never read through it, never counted, never deleted.
+    const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false)
+    if (kind.kind !== 'step' || isLink) {
       kept.push(path)
       continue
     }

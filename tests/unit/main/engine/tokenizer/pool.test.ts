@@ -58,3 +58,29 @@ describe('the tokenizer worker pool', () => {
     ).rejects.toMatchObject({ code: 'cancelled' })
   })
 })
+
+describe('many workers on one abort signal', () => {
+  it('adds one abort listener per signal, not one per worker (no MaxListenersExceededWarning)', async () => {
+    const { trainTokenizer } = await import('../../../../../src/main/engine/tokenizer')
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const texts = Array.from(
+        { length: 24 },
+        (_, i) => `text ${i} of the many workers test, words ${i * 7}`,
+      )
+      const tokenizer = await trainTokenizer(texts, {
+        kind: 'bpe',
+        vocabSize: 300,
+        threads: 12,
+        signal: new AbortController().signal,
+      })
+      expect(tokenizer.vocabSize).toBeGreaterThan(257)
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
+  })
+})
