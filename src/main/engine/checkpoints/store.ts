@@ -192,7 +192,10 @@ export async function applyRetention(
     if (!kind) continue
     const path = join(runDir, file)
     // A link is not this run's checkpoint: never read through it, never counted, never deleted.
-    const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false)
+    const isLink = await lstat(path).then(
+      (info) => info.isSymbolicLink(),
+      () => false,
+    )
     if (kind.kind !== 'step' || isLink) {
       kept.push(path)
       continue
@@ -329,7 +332,8 @@ export async function describeRun(runDir: string, options: ListOptions = {}): Pr
       (s) => s.isFile(),
       () => false,
     )
-    if (isFile) checkpoints.push(await describeCheckpoint(path, file, kind.kind, kind.step, options))
+    if (isFile)
+      checkpoints.push(await describeCheckpoint(path, file, kind.kind, kind.step, options))
   }
   checkpoints.sort(
     (a, b) =>

@@ -200,14 +200,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
       return skip(link.relative, 'link-outside', 'add --follow-links to the command to read it')
     }
     if (isFolder) {
-      const folder = admitFolder(
-        name,
-        link.relative,
-        real,
-        real,
-        link.rules,
-        link.parentReal,
-      )
+      const folder = admitFolder(name, link.relative, real, real, link.rules, link.parentReal)
       if (folder) await walkFrom(folder)
     } else if (isFile) {
       admitFile(link.relative, real, real, link.rules)
