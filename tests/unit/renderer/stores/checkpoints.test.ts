@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setApi } from '../../../../src/renderer/src/api'
 import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
@@ -50,5 +50,25 @@ describe('checkpoints store', () => {
         .map((c) => c.path)
         .sort(),
     )
+  })
+
+  it('verifies a checkpoint whole: a good one reads Verified, damaged tensor bytes turn its row corrupt', async () => {
+    const store = useCheckpointsStore()
+    await store.refresh()
+    const good = store.usable[0].checkpoint.path
+    await store.verify(good)
+    expect(store.verified[good]).toBe('ok')
+
+    // Damage one tensor byte: the header still reads fine, so the listing alone calls it ok.
+    const damaged = store.usable[store.usable.length - 1].checkpoint.path
+    const bytes = await readFile(damaged)
+    bytes[bytes.length - 5] ^= 0xff
+    await writeFile(damaged, bytes)
+    await store.refresh()
+    expect(store.find(damaged)?.checkpoint.status).toBe('ok')
+    await store.verify(damaged)
+    expect(store.find(damaged)).toBeUndefined()
+    const entry = store.runs.flatMap((run) => run.checkpoints).find((c) => c.path === damaged)
+    expect(entry).toMatchObject({ status: 'corrupt', problem: expect.stringMatching(/checksum/) })
   })
 })
