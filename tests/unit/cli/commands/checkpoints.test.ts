@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -126,5 +126,27 @@ describe('cllm checkpoints', () => {
     expect(formatBytes(512)).toBe('512 B')
     expect(formatBytes(1536)).toBe('1.5 KiB')
     expect(formatBytes(200 * 1024 * 1024)).toBe('200 MiB')
+  })
+})
+
+describe('cllm checkpoints --verify', () => {
+  it('reads each checkpoint whole: damaged tensor bytes the header listing misses are reported', async () => {
+    const runDir = await makeRun()
+    const path = checkpointPath(runDir, 10)
+    const bytes = await readFile(path)
+    bytes[bytes.length - 3] ^= 0x40
+    await writeFile(path, bytes)
+
+    const plain = await listCheckpoints(dir, {}, () => undefined)
+    expect(plain.runs[0].checkpoints.find((c) => c.path === path)?.status).toBe('ok')
+    const lines: string[] = []
+    const verified = await listCheckpoints(dir, { verify: true }, (line) => lines.push(line))
+    expect(verified.runs[0].checkpoints.find((c) => c.path === path)).toMatchObject({
+      status: 'corrupt',
+      problem: expect.stringMatching(/tensor data does not match its checksum/),
+    })
+    expect(lines.join('\n')).toMatch(
+      /checkpoint_step_10\.safetensors .* cannot be used: its tensor data/,
+    )
   })
 })
