@@ -8,6 +8,7 @@ import {
   matchingPreset,
   type Preset,
 } from '../run-form'
+import { maxSpheres } from '../../../shared/training'
 import { useAppStore } from './app'
 
 /**
@@ -17,13 +18,16 @@ import { useAppStore } from './app'
 export const useRunConfigStore = defineStore('runConfig', () => {
   const { info } = storeToRefs(useAppStore())
   const form = reactive(defaultForm())
-  /** Until the user sets the sphere count, it follows the machine's cores. */
+  /** Until the user sets the sphere count, it follows the cores, at most the batch size. */
   const threadsTouched = ref(false)
 
   watch(
-    () => info.value?.cores,
-    (cores) => {
-      if (cores && !threadsTouched.value) form.threads = cores
+    () => [info.value?.cores, form.batchSize] as const,
+    ([cores, batchSize]) => {
+      if (!cores || threadsTouched.value) return
+      const batch = Number(batchSize)
+      form.threads =
+        Number.isInteger(batch) && batch > 0 ? Math.min(cores, maxSpheres(batch, cores)) : cores
     },
     { immediate: true },
   )
