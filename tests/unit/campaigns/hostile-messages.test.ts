@@ -86,6 +86,7 @@ beforeAll(async () => {
   symlinkSync(good, join(checkpoints, 'link.safetensors'))
   symlinkSync(join(outside, 'secrets', 'passwd'), join(checkpoints, 'passwd.safetensors'))
   symlinkSync(join(outside, 'run'), join(checkpoints, 'run1', 'up-link'))
+  symlinkSync(join(outside, 'secrets', 'passwd'), join(checkpoints, 'run1', 'run.json'))
 })
 afterAll(() => rmSync(base, { recursive: true, force: true }))
 

@@ -316,7 +316,13 @@ export async function describeRun(runDir: string, options: ListOptions = {}): Pr
   const files = await readdir(path)
   let info: RunInfo | null = null
   let problem: string | undefined
-  if (files.includes(RUN_JSON)) {
+  const runJsonIsLink = await lstat(join(path, RUN_JSON)).then(
+    (entry) => entry.isSymbolicLink(),
+    () => false,
+  )
+  if (runJsonIsLink) {
+    problem = `${join(path, RUN_JSON)} is a symbolic link; it was not read.`
+  } else if (files.includes(RUN_JSON)) {
     try {
       info = await readRunJson(path)
     } catch (error) {
