@@ -47,10 +47,7 @@ export const ScanOptions = z.object({
     .number()
     .int()
     .positive()
-    .max(
-      MAX_FILE_BYTES_LIMIT,
-      'maxFileBytes: at most 500 MiB (the longest text one file can become)',
-    )
+    .max(MAX_FILE_BYTES_LIMIT, 'at most 500 MiB (the longest text one file can become)')
     .default(DEFAULT_MAX_FILE_BYTES),
   /** Folder that must never be read as training data (the checkpoint directory). */
   excludeDir: z.string().optional(),
