@@ -188,6 +188,9 @@ test('the checkpoint appears in Checkpoints, and resuming it continues from its 
   const damaged = card.locator('[data-testid="checkpoint-row"][data-status="corrupt"]')
   await expect(damaged.getByTestId('corrupt-reason')).toHaveText(problem)
   await expect(damaged.getByTestId('checkpoint-resume')).toHaveCount(0)
+  // Verify reads the whole file (tensor hash, weights) and says so on its button.
+  await row.getByTestId('checkpoint-verify').click()
+  await expect(row.getByTestId('checkpoint-verify')).toHaveText('Verified')
 
   await row.getByTestId('checkpoint-resume').click()
   const dialog = page.getByTestId('resume-dialog')
