@@ -127,7 +127,7 @@ async function measureInProcess(config: BenchConfig, runs: number): Promise<numb
     k.zero(plan.grads[0], layout.totalFloats)
     shard.forward(B, T, true)
     shard.backward(B, T, 1 / (B * T))
-    k.adamw(plan.params, plan.grads[0], plan.adamM, plan.adamV, layout.totalFloats, 1e-4, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001, 1)
+    k.adamw(plan.params, plan.grads[0], plan.adamM, plan.adamV, layout.totalFloats, 0.9, 0.1, 0.999, 0.001, 1e-8, 1 - 1e-6, 1e-4 / 0.1, Math.sqrt(0.001), 1)
   }
   const warm = performance.now()
   for (let i = 0; i < 3; i++) step()

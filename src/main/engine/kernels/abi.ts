@@ -67,13 +67,15 @@ export interface Kernels {
   zero(x: number, n: number): void
 
   /**
-   * One AdamW update of n parameters. lr already includes the schedule; weightDecay is 0 for biases
-   * and LayerNorm. biasCorrection1 = 1 − β1^t, biasCorrection2 = 1 − β2^t. gradScale multiplies the
-   * gradient first (clipping and averaging over spheres).
+   * One AdamW update of n parameters, in torch.optim.AdamW's order (see assembly/adamw.ts). The host
+   * computes every derived scalar in f64 (model/adamw-step.ts): oneMinusBeta1/2 = 1 − β1/2,
+   * decayFactor = 1 − lr·weightDecay (1 for biases and LayerNorm), stepSize = lr / (1 − β1^t),
+   * sqrtBiasCorrection2 = √(1 − β2^t). gradScale multiplies the gradient first (clipping).
    */
   adamw(
-    params: number, grads: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number, gradScale: number,
+    params: number, grads: number, m: number, v: number, n: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, eps: number, decayFactor: number, stepSize: number,
+    sqrtBiasCorrection2: number, gradScale: number,
   ): void
 }
 

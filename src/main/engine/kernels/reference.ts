@@ -317,26 +317,25 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       m,
       v,
       n,
-      lr,
       beta1,
+      oneMinusBeta1,
       beta2,
+      oneMinusBeta2,
       eps,
-      weightDecay,
-      biasCorrection1,
-      biasCorrection2,
+      decayFactor,
+      stepSize,
+      sqrtBiasCorrection2,
       gradScale,
     ) {
       views()
       for (let i = 0; i < n; i++) {
         const g = f32[at(grads) + i] * gradScale
-        const mi = beta1 * f32[at(m) + i] + (1 - beta1) * g
-        const vi = beta2 * f32[at(v) + i] + (1 - beta2) * g * g
+        const mi = beta1 * f32[at(m) + i] + oneMinusBeta1 * g
+        const vi = beta2 * f32[at(v) + i] + oneMinusBeta2 * g * g
         f32[at(m) + i] = mi
         f32[at(v) + i] = vi
-        const p = f32[at(params) + i]
-        f32[at(params) + i] =
-          p -
-          lr * (mi / biasCorrection1 / (Math.sqrt(vi / biasCorrection2) + eps) + weightDecay * p)
+        const p = f32[at(params) + i] * decayFactor
+        f32[at(params) + i] = p - (stepSize * mi) / (Math.sqrt(vi) / sqrtBiasCorrection2 + eps)
       }
     },
   }

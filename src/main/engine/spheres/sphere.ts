@@ -2,6 +2,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { Kernels } from '../kernels/abi'
 import { GptShard } from '../model/gpt'
 import type { MemoryPlan } from '../model/memory-plan'
+import { adamwStep, applyAdamW } from '../model/adamw-step'
 import type { AdamWConfig } from '../model/trainer'
 import { Command, F, Fault, I, S, State, openControl, shardOf, sliceOf, stateIndex, statsIndex, type ControlBlock, type ControlBuffers } from './control'
 import { TreeBarrier, awaitValue } from './sync'
@@ -129,16 +130,11 @@ export class Sphere {
     for (let s = 0; s < threads; s++) sumSquares += floats[statsIndex(this.control, s) + S.sumSquares]
     const norm = Math.sqrt(sumSquares)
     const gradScale = adamw.gradClip > 0 && norm > adamw.gradClip ? adamw.gradClip / (norm + 1e-6) : 1
-    const lr = floats[F.lr]
-    const t = floats[F.adamT]
-    const bc1 = 1 - Math.pow(adamw.beta1, t)
-    const bc2 = 1 - Math.pow(adamw.beta2, t)
+    const step = adamwStep(adamw, floats[F.lr], floats[F.adamT])
     for (const seg of this.segments) {
       const at = seg.offset * 4
-      this.k.adamw(
-        plan.params + at, plan.grads[0] + at, plan.adamM + at, plan.adamV + at, seg.length,
-        lr, adamw.beta1, adamw.beta2, adamw.eps, seg.decay ? adamw.weightDecay : 0, bc1, bc2, gradScale,
-      )
+      const where = { params: plan.params + at, grads: plan.grads[0] + at, m: plan.adamM + at, v: plan.adamV + at }
+      applyAdamW(this.k, step, where, seg.length, seg.decay, gradScale)
     }
   }
 
