@@ -65,6 +65,22 @@ export interface StepResult {
   tokens: number
   wallMs: number
   spheres: SphereStats[]
+  /** Per sphere, where its step went (for profiling; the session ignores it). */
+  phases: StepPhases[]
+}
+
+/** One sphere's step in phases, nanoseconds: its own work and each wait at a barrier. */
+export interface StepPhases {
+  /** Zeroing its gradient, forward and backward over its rows. */
+  computeNs: number
+  /** Waiting until every sphere's gradient is ready. */
+  gradWaitNs: number
+  /** Summing its slice of the gradient over all spheres, and that slice's sum of squares. */
+  reduceNs: number
+  /** Waiting until every slice's sum of squares is in (the global norm). */
+  normWaitNs: number
+  /** AdamW over its slice. */
+  updateNs: number
 }
 
 export interface Trainer {

@@ -65,6 +65,12 @@ export const S = {
   totalBatches: 7,
   stepTokens: 8,
   stepRows: 9,
+  /** The last step's phases (ns): forward + backward, wait for every gradient, reduce, wait for the norm, AdamW. */
+  phaseComputeNs: 10,
+  phaseGradWaitNs: 11,
+  phaseReduceNs: 12,
+  phaseNormWaitNs: 13,
+  phaseUpdateNs: 14,
 } as const
 const S_STRIDE = 16
 

@@ -31,7 +31,7 @@ import { initParams } from '../model/init'
 import { createParamLayout, type ParamLayout } from '../model/layout'
 import { assertPlanFits, planMemory, type MemoryPlan } from '../model/memory-plan'
 import type {
-  AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepResult, Trainer, TrainerState,
+  AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepPhases, StepResult, Trainer, TrainerState,
 } from '../model/trainer'
 import {
   Command, F, Fault, I, S, SPHERE_STATES, createControlBuffers, openControl, stateIndex, statsIndex,
@@ -250,6 +250,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
         tokens: rows * T,
         wallMs: wallNs / 1e6,
         spheres: this.stepStats(wallNs),
+        phases: this.stepPhases(),
       }
     } finally {
       this.busy = false
@@ -468,6 +469,22 @@ class SpherePool implements Trainer, SpherePoolExtras {
       this.registry.set(key, entry)
     }
     return { id: entry.id, offset: shared ? tokens.byteOffset / tokens.BYTES_PER_ELEMENT : 0 }
+  }
+
+  private stepPhases(): StepPhases[] {
+    const { floats } = this.control
+    const phases: StepPhases[] = []
+    for (let id = 0; id < this.threads; id++) {
+      const base = statsIndex(this.control, id)
+      phases.push({
+        computeNs: floats[base + S.phaseComputeNs],
+        gradWaitNs: floats[base + S.phaseGradWaitNs],
+        reduceNs: floats[base + S.phaseReduceNs],
+        normWaitNs: floats[base + S.phaseNormWaitNs],
+        updateNs: floats[base + S.phaseUpdateNs],
+      })
+    }
+    return phases
   }
 
   private stepStats(wallNs: number): SphereStats[] {

@@ -98,6 +98,7 @@ export class Sphere {
     const rows = Atomics.load(ints, I.cmdRows)
     const { first, count } = shardOf(rows, threads, id)
     this.setState(State.working)
+    const t0 = performance.now()
     this.k.zero(plan.grads[id], plan.layout.totalFloats)
     let lossSum = 0
     if (count > 0) {
@@ -110,8 +111,10 @@ export class Sphere {
     floats[this.stats + S.stepRows] = count
     this.faultHook()
 
+    const t1 = performance.now()
     this.setState(State.waiting)
     this.barrier.wait()
+    const t2 = performance.now()
     // Reduce-scatter: this sphere owns one slice and sums it over every sphere's gradient in id order,
     // into sphere 0's buffer. The order is fixed, so the result is the same at every run.
     this.setState(State.reducing)
@@ -123,8 +126,10 @@ export class Sphere {
     }
     floats[this.stats + S.sumSquares] = length > 0 ? this.k.sumSquares(g0, length) : 0
 
+    const t3 = performance.now()
     this.setState(State.waiting)
     this.barrier.wait()
+    const t4 = performance.now()
     this.setState(State.reducing)
     let sumSquares = 0
     for (let s = 0; s < threads; s++) sumSquares += floats[statsIndex(this.control, s) + S.sumSquares]
@@ -136,6 +141,12 @@ export class Sphere {
       const where = { params: plan.params + at, grads: plan.grads[0] + at, m: plan.adamM + at, v: plan.adamV + at }
       applyAdamW(this.k, step, where, seg.length, seg.decay, gradScale)
     }
+    const base = this.stats
+    floats[base + S.phaseComputeNs] = (t1 - t0) * 1e6
+    floats[base + S.phaseGradWaitNs] = (t2 - t1) * 1e6
+    floats[base + S.phaseReduceNs] = (t3 - t2) * 1e6
+    floats[base + S.phaseNormWaitNs] = (t4 - t3) * 1e6
+    floats[base + S.phaseUpdateNs] = (performance.now() - t4) * 1e6
   }
 
   private evaluate(): void {
