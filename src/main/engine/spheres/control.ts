@@ -32,6 +32,8 @@ export const I = {
   cmdDataset: 0 * LINE + 4,
   /** The coordinator's step counter (1-based) for the fault hook. */
   cmdStep: 0 * LINE + 5,
+  /** logits: the first position to compute; the earlier ones are the previous call's (the key/value cache). */
+  cmdFrom: 0 * LINE + 6,
   /** Set by sphere 0 to cmdSeq when every sphere has finished the command; the coordinator waits on it. */
   done: 1 * LINE,
   /** Barrier release epoch, broadcast by sphere 0. */

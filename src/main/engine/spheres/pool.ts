@@ -69,6 +69,11 @@ export interface CreateTrainerOptions {
   spins?: number
   /** The machine memory the plan is checked against (default: os.totalmem()). */
   machineMemoryBytes?: number
+  /**
+   * logits() on a context one token longer than the last one computes that token's position only,
+   * from the keys and values left by the last call (default true; false recomputes the whole window).
+   */
+  kvCache?: boolean
 }
 
 /** A sphere failed: thrown from the pending step (and every later call) with the sphere's id. */
@@ -152,6 +157,8 @@ class SpherePool implements Trainer, SpherePoolExtras {
   private terminating: Promise<void> | null = null
   private readonly f32: Float32Array
   private totalWallNs = 0
+  /** The window whose keys and values sit in sphere 0's area (the last logits call's), or null when a step, an evaluation or new weights overwrote or outdated them. */
+  private cachedWindow: number[] | null = null
 
   constructor(
     private readonly options: CreateTrainerOptions,
@@ -232,6 +239,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
         throw new UserError('invalid-input', `The learning rate must be a finite number ≥ 0, got ${lr}.`)
       }
       const { floats, ints } = this.control
+      this.cachedWindow = null
       this.loadStarts(tokens, starts, 0, rows)
       floats[F.lr] = lr
       floats[F.adamT] = this.stepCount + 1
@@ -263,6 +271,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       if (starts.length < 1) throw new UserError('invalid-input', 'There are no windows to evaluate.')
       const T = this.config.seqLen
       const capacity = this.control.capacity
+      this.cachedWindow = null
       let lossSum = 0
       for (let from = 0; from < starts.length; from += capacity) {
         const rows = Math.min(capacity, starts.length - from)
@@ -284,14 +293,23 @@ class SpherePool implements Trainer, SpherePoolExtras {
       const length = Math.min(T, context.length)
       const shard = this.plan.shards[0]
       const tokens = new Int32Array(this.memory.buffer, shard.tokens, length)
+      const window: number[] = []
       for (let j = 0; j < length; j++) {
         const token = context[context.length - length + j]
         if (!Number.isInteger(token) || token < 0 || token >= V) {
           throw new UserError('invalid-input', `Token id ${token} is outside the vocabulary (0 to ${V - 1}).`)
         }
-        tokens[j] = token
+        window.push(token)
       }
+      // A window that extends the cached one by a token costs one position; any other (a new prompt,
+      // or a context past seqLen, where every position shifts) is computed whole.
+      const cached = this.cachedWindow
+      const extends1 = cached !== null && this.options.kvCache !== false && cached.length === length - 1 && cached.every((t, j) => t === window[j])
+      this.cachedWindow = null
+      for (let j = extends1 ? length - 1 : 0; j < length; j++) tokens[j] = window[j]
+      this.control.ints[I.cmdFrom] = extends1 ? length - 1 : 0
       await this.run(Command.logits, 1, length)
+      this.cachedWindow = window
       const row = shard.logits / 4 + (length - 1) * V
       return this.f32.slice(row, row + V)
     } finally {
@@ -326,6 +344,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
     ]
     // Check everything before writing anything, so a refused state leaves the model as it was.
     for (const [what, tensors] of groups) checkTensors(this.layout, what, tensors)
+    this.cachedWindow = null
     for (const [, tensors, base] of groups) {
       const byName = new Map(tensors.map((t) => [t.name, t]))
       for (const t of this.layout.tensors) this.f32.set(byName.get(t.name)!.data, base / 4 + t.offset)

@@ -165,7 +165,11 @@ export class Sphere {
     floats[this.stats + S.stepRows] = count
   }
 
-  /** Sphere 0 runs one window of the command's length; the coordinator wrote its tokens already. */
+  /**
+   * Sphere 0 runs one window of the command's length; the coordinator wrote its tokens already. When
+   * only the last position is new, the earlier ones' keys and values are still in the area from the
+   * previous logits command: one position is computed.
+   */
   private logits(): void {
     const floats = this.control.floats
     floats[this.stats + S.lossSum] = 0
@@ -173,7 +177,10 @@ export class Sphere {
     floats[this.stats + S.stepRows] = 0
     if (this.init.id !== 0) return
     this.setState(State.working)
-    this.shard.forward(1, Atomics.load(this.control.ints, I.cmdT), false)
+    const T = Atomics.load(this.control.ints, I.cmdT)
+    const from = Atomics.load(this.control.ints, I.cmdFrom)
+    if (from > 0 && from === T - 1) this.shard.forwardStep(from)
+    else this.shard.forward(1, T, false)
   }
 
   /** Copies this shard's windows from the shared token dataset: inputs window[0..T), targets window[1..T]. */
