@@ -27,7 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { validateAdamW, validateModelConfig, validateRun } from '../model/config'
-import { initParams } from '../model/init'
+import { initParamsYielding } from '../model/init'
 import { createParamLayout, type ParamLayout } from '../model/layout'
 import { assertPlanFits, planMemory, type MemoryPlan } from '../model/memory-plan'
 import type {
@@ -122,7 +122,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
         'lower --batch-size, --seq-len or the model size.',
     )
   }
-  initParams(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, options.seed)
+  await initParamsYielding(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, options.seed)
   const source = await loadKernelSource(options.kernels ?? 'wasm')
   const pool = new SpherePool(options, layout, plan, memory, source)
   await pool.start()
