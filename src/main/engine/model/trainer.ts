@@ -97,6 +97,11 @@ export interface Trainer {
   /** Next-token logits [vocab] after the context (the last seqLen tokens are used). */
   logits(context: ArrayLike<number>): Promise<Float32Array>
   getState(): TrainerState
+  /**
+   * getState's copy taken a slice at a time with turns of the event loop between (1.5 GB for GPT-2
+   * 124M would hold the process for seconds); steps are refused until it is done.
+   */
+  snapshotState(): Promise<TrainerState>
   setState(state: TrainerState): void
   close(): Promise<void>
 }

@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { validateAdamW, validateModelConfig, validateRun } from '../model/config'
@@ -128,6 +129,9 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   await pool.start()
   return pool
 }
+
+/** Floats copied between two turns of the event loop in snapshotState (4 MB, a few ms). */
+const SNAPSHOT_SLICE_FLOATS = 1 << 20
 
 /** What the pool offers beyond the Trainer interface. */
 export interface SpherePoolExtras {
@@ -329,6 +333,33 @@ class SpherePool implements Trainer, SpherePoolExtras {
       params: copy(this.plan.params),
       adamM: copy(this.plan.adamM),
       adamV: copy(this.plan.adamV),
+    }
+  }
+
+  async snapshotState(): Promise<TrainerState> {
+    this.enter()
+    try {
+      const copy = async (base: number): Promise<NamedTensor[]> => {
+        const tensors: NamedTensor[] = []
+        for (const t of this.layout.tensors) {
+          const from = base / 4 + t.offset
+          const data = new Float32Array(t.size)
+          for (let at = 0; at < t.size; at += SNAPSHOT_SLICE_FLOATS) {
+            data.set(this.f32.subarray(from + at, from + Math.min(t.size, at + SNAPSHOT_SLICE_FLOATS)), at)
+            await yieldToLoop()
+          }
+          tensors.push({ name: t.name, shape: [...t.shape], data })
+        }
+        return tensors
+      }
+      return {
+        step: this.stepCount,
+        params: await copy(this.plan.params),
+        adamM: await copy(this.plan.adamM),
+        adamV: await copy(this.plan.adamV),
+      }
+    } finally {
+      this.busy = false
     }
   }
 
