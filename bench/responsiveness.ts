@@ -6,8 +6,9 @@
  *    batch 16, 2 threads) on --folder: one fresh perf_hooks.monitorEventLoopDelay per phase —
  *    preparing (corpus, tokenizer, encoding, pool start) and training (steps, evaluations and a
  *    checkpoint every 4 steps).
- * 2. Checkpoint writes alone (trainer.getState() + saveCheckpoint, as the session does) of the small
- *    config and of the GPT-2 124M shape (1.5 GB of weights and moments), and their loads.
+ * 2. Starting a pool (drawing the initial weights), a checkpoint save (trainer.snapshotState() +
+ *    saveCheckpoint, as the session does) and its load, for the small config and the GPT-2 124M shape
+ *    (1.5 GB of weights and moments).
  * p50 / p99 / max in ms against the targets p99 ≤ 20, max ≤ 100. Prints figures only; asserts nothing.
  */
 import { execFileSync } from 'node:child_process'
@@ -17,9 +18,10 @@ import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { loadCheckpoint, saveCheckpoint, type CheckpointInput } from '../src/main/engine/checkpoints'
-import { createParamLayout } from '../src/main/engine/model/layout'
-import type { ModelConfig, NamedTensor, TrainerState } from '../src/main/engine/model/trainer'
+import type { ModelConfig, TrainerState } from '../src/main/engine/model/trainer'
 import { createSession } from '../src/main/engine/session'
+import { createTrainer } from '../src/main/engine/spheres/pool'
+import { ADAMW } from './train'
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +66,7 @@ try {
   let since = performance.now()
   monitor.enable()
   session.on((event) => {
-    if (event.event !== 'training.state') return
+    if (event.event !== 'training.state' || phase === `small: ${event.payload.state}`) return
     monitor.disable()
     report(phase, monitor, (performance.now() - since) / 1000)
     monitor = monitorEventLoopDelay({ resolution: 1 })
@@ -80,11 +82,17 @@ try {
   const shapes: [string, ModelConfig][] = [['small', { vocabSize: 4096, seqLen: 128, dModel: 256, nLayers: 4, nHeads: 8 }]]
   if (!values['no-124m']) shapes.push(['124M', { vocabSize: 50_257, seqLen: 1024, dModel: 768, nLayers: 12, nHeads: 12 }])
   for (const [name, model] of shapes) {
-    const input = checkpointOf(model)
-    const path = join(root, `${name}.safetensors`)
-    await measured(`${name}: save checkpoint`, () => saveCheckpoint(path, input))
-    await measured(`${name}: load checkpoint`, () => loadCheckpoint(path))
-    await rm(path)
+    const trainer = await measured(`${name}: start a pool (draws the weights)`, () =>
+      createTrainer({ model, adamw: ADAMW, batchSize: 1, threads: 1, seed: 1 }),
+    )
+    try {
+      const path = join(root, `${name}.safetensors`)
+      await measured(`${name}: snapshot + save checkpoint`, async () => saveCheckpoint(path, checkpointOf(model, await trainer.snapshotState())))
+      await measured(`${name}: load checkpoint`, () => loadCheckpoint(path))
+      await rm(path)
+    } finally {
+      await trainer.close()
+    }
   }
 } finally {
   await rm(root, { recursive: true, force: true })
@@ -93,24 +101,15 @@ console.log(`\n  ${'phase'.padEnd(44)}${'p50'.padStart(8)}${'p99'.padStart(8)}${
 for (const row of rows) console.log(row)
 console.log(`targets: p99 ≤ 20 ms, max ≤ 100 ms; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
 
-/** A checkpoint of the given shape with small random weights (what a session saves, minus training). */
-function checkpointOf(model: ModelConfig): CheckpointInput {
-  const layout = createParamLayout(model)
-  let seed = 1
-  const tensors = (): NamedTensor[] =>
-    layout.tensors.map((t) => {
-      const data = new Float32Array(t.size)
-      for (let i = 0; i < data.length; i += 97) data[i] = ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.02
-      return { name: t.name, shape: [...t.shape], data }
-    })
-  const state: TrainerState = { step: 1, params: tensors(), adamM: tensors(), adamV: tensors() }
+/** What a session saves, with placeholder training metadata. */
+function checkpointOf(model: ModelConfig, state: TrainerState): CheckpointInput {
   return {
     state,
     metadata: {
       config: { model, training: { batchSize: 1, learningRate: 1e-4 }, adamw: { beta1: 0.9, beta2: 0.999 } },
       tokenizerKind: 'word',
       tokenizer: '{"words":["<PAD>","<UNK>"]}',
-      step: 1,
+      step: state.step,
       epoch: 0,
       sampler: { cursor: 0, order: [] },
       rng: { state: [1, 2, 3, 4] },
