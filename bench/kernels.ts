@@ -296,7 +296,7 @@ function stepCalls(
     call('encoderBackward', 1, (k) => k.encoderBackward(b.dwte, b.dwpe, b.dy, b.tokens, B, T, C)),
     call('sumSquares (all grads)', 1, (k) => void k.sumSquares(b.grads, params)),
     call(`adamw (${params} params)`, 1, (k) =>
-      k.adamw(b.params, b.grads, b.m, b.v, params, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001, 1),
+      k.adamw(b.params, b.grads, b.m, b.v, params, 0.9, 0.1, 0.999, 0.001, 1e-8, 1 - 1e-5, 1e-3 / 0.1, Math.sqrt(0.001), 1),
     ),
     call('zero (a gradient-sized buffer)', 1, (k) => k.zero(b.gradsCopy, params)),
   ]

@@ -127,7 +127,7 @@ async function measureInProcess(config: BenchConfig, runs: number): Promise<numb
     k.zero(plan.grads[0], layout.totalFloats)
     shard.forward(B, T, true)
     shard.backward(B, T, 1 / (B * T))
-    k.adamw(plan.params, plan.grads[0], plan.adamM, plan.adamV, layout.totalFloats, 1e-4, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001, 1)
+    k.adamw(plan.params, plan.grads[0], plan.adamM, plan.adamV, layout.totalFloats, 0.9, 0.1, 0.999, 0.001, 1e-8, 1 - 1e-6, 1e-4 / 0.1, Math.sqrt(0.001), 1)
   }
   const warm = performance.now()
   for (let i = 0; i < 3; i++) step()
@@ -191,7 +191,7 @@ async function printMatmulGflops(runs: number): Promise<void> {
   }
   seconds.sort((x, y) => x - y)
   const gflops = (2 * M * K * N) / seconds[seconds.length >> 1] / 1e9
-  console.log(`\nmatmul ${M}×${K}×${N} (${variant} SIMD, 1 thread): ${gflops.toFixed(1)} GFLOP/s median (target ≥ 28 with relaxed SIMD)`)
+  console.log(`\nmatmul ${M}×${K}×${N} (${variant} SIMD, 1 thread): ${gflops.toFixed(1)} GFLOP/s median (targets with relaxed SIMD: ≥ 28, issue 4; ≥ 36, issue 12)`)
 }
 
 // Run only as the benchmark itself; bench/spheres.ts imports the helpers above.

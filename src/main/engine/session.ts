@@ -432,7 +432,7 @@ export class TrainingSession {
         created: new Date().toISOString(),
         corpusFingerprint: p.fingerprint,
       }
-      await saveCheckpoint(path, { metadata, state: trainer.getState() })
+      await saveCheckpoint(path, { metadata, state: await trainer.snapshotState() })
       onCheckpoint(path)
       const removed = kind === 'final' ? [] : (await applyRetention(runDir, { keep: training.keep })).removed
       this.emitter.emit('training.checkpoint', {

@@ -6,6 +6,7 @@
  * `header_checksum` over the rest of the header, so a flipped byte anywhere is refused on load.
  */
 import { createHash } from 'node:crypto'
+import { sha256Yielding } from './hash'
 import { readFile, stat } from 'node:fs/promises'
 import type { ZodError } from 'zod'
 import {
@@ -365,7 +366,7 @@ export async function saveCheckpoint(
     throw new Error(`Cannot save checkpoint ${path}: ${problem.replace(/^it /, 'the state ')}.`)
 
   const data = tensors.map((t) => tensorBytes(t.data))
-  metadata[CHECKSUM_KEY] = sha256(data)
+  metadata[CHECKSUM_KEY] = await sha256Yielding(data)
   const header = headerObject(tensors, metadata)
   metadata[HEADER_CHECKSUM_KEY] = headerChecksum(header)
   try {
@@ -419,7 +420,7 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
   const parsed = parseFile(bytes, path)
   const header = decodeHeader(parsed, path)
   const data = bytes.subarray(parsed.dataStart)
-  if (sha256([data]) !== header.checksum) {
+  if ((await sha256Yielding([data])) !== header.checksum) {
     throw corruptCheckpoint(
       path,
       'its tensor data does not match its checksum (the file was damaged or changed after it was written)',

@@ -42,6 +42,12 @@ export interface Kernels {
    * att[B,NH,T,T] keeps the softmax probabilities for backward, out[B,T,C] the heads concatenated.
    */
   attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void
+  /**
+   * attentionForward's position t of one window alone (generation with a key/value cache): qkv[0..t]
+   * are that window's rows, out[C] receives position t, att is scratch of NH·(t+1) floats. Identical
+   * results to attentionForward's row t.
+   */
+  attentionStep(out: number, att: number, qkv: number, t: number, C: number, NH: number): void
   /** dqkv += …; datt is scratch of the size of att (overwritten). */
   attentionBackward(
     dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number,
@@ -67,13 +73,15 @@ export interface Kernels {
   zero(x: number, n: number): void
 
   /**
-   * One AdamW update of n parameters. lr already includes the schedule; weightDecay is 0 for biases
-   * and LayerNorm. biasCorrection1 = 1 − β1^t, biasCorrection2 = 1 − β2^t. gradScale multiplies the
-   * gradient first (clipping and averaging over spheres).
+   * One AdamW update of n parameters, in torch.optim.AdamW's order (see assembly/adamw.ts). The host
+   * computes every derived scalar in f64 (model/adamw-step.ts): oneMinusBeta1/2 = 1 − β1/2,
+   * decayFactor = 1 − lr·weightDecay (1 for biases and LayerNorm), stepSize = lr / (1 − β1^t),
+   * sqrtBiasCorrection2 = √(1 − β2^t). gradScale multiplies the gradient first (clipping).
    */
   adamw(
-    params: number, grads: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number, gradScale: number,
+    params: number, grads: number, m: number, v: number, n: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, eps: number, decayFactor: number, stepSize: number,
+    sqrtBiasCorrection2: number, gradScale: number,
   ): void
 }
 

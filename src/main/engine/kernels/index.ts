@@ -35,6 +35,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'geluForward',
   'geluBackward',
   'attentionForward',
+  'attentionStep',
   'attentionBackward',
   'crossEntropyForward',
   'crossEntropyBackward',

@@ -217,6 +217,33 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
         }
       }
     },
+    attentionStep(out, att, qkv, t, C, NH) {
+      views()
+      const hs = C / NH,
+        scale = 1 / Math.sqrt(hs),
+        n = t + 1
+      const row = new Float64Array(n)
+      for (let h = 0; h < NH; h++) {
+        const q = at(qkv) + t * 3 * C + h * hs
+        let mx = -Infinity
+        for (let t2 = 0; t2 < n; t2++) {
+          const k = at(qkv) + t2 * 3 * C + C + h * hs
+          let s = 0
+          for (let i = 0; i < hs; i++) s += f32[q + i] * f32[k + i]
+          row[t2] = s * scale
+          mx = Math.max(mx, row[t2])
+        }
+        let sum = 0
+        for (let t2 = 0; t2 < n; t2++) sum += row[t2] = Math.exp(row[t2] - mx)
+        const a = at(att) + h * n
+        for (let t2 = 0; t2 < n; t2++) f32[a + t2] = row[t2] / sum
+        for (let i = 0; i < hs; i++) {
+          let s = 0
+          for (let t2 = 0; t2 < n; t2++) s += f32[a + t2] * f32[at(qkv) + t2 * 3 * C + 2 * C + h * hs + i]
+          f32[at(out) + h * hs + i] = s
+        }
+      }
+    },
     attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH) {
       views()
       const hs = C / NH,
@@ -317,26 +344,25 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       m,
       v,
       n,
-      lr,
       beta1,
+      oneMinusBeta1,
       beta2,
+      oneMinusBeta2,
       eps,
-      weightDecay,
-      biasCorrection1,
-      biasCorrection2,
+      decayFactor,
+      stepSize,
+      sqrtBiasCorrection2,
       gradScale,
     ) {
       views()
       for (let i = 0; i < n; i++) {
         const g = f32[at(grads) + i] * gradScale
-        const mi = beta1 * f32[at(m) + i] + (1 - beta1) * g
-        const vi = beta2 * f32[at(v) + i] + (1 - beta2) * g * g
+        const mi = beta1 * f32[at(m) + i] + oneMinusBeta1 * g
+        const vi = beta2 * f32[at(v) + i] + oneMinusBeta2 * g * g
         f32[at(m) + i] = mi
         f32[at(v) + i] = vi
-        const p = f32[at(params) + i]
-        f32[at(params) + i] =
-          p -
-          lr * (mi / biasCorrection1 / (Math.sqrt(vi / biasCorrection2) + eps) + weightDecay * p)
+        const p = f32[at(params) + i] * decayFactor
+        f32[at(params) + i] = p - (stepSize * mi) / (Math.sqrt(vi) / sqrtBiasCorrection2 + eps)
       }
     },
   }

@@ -51,7 +51,8 @@ export class GptShard {
 
   /**
    * Forward over B windows of T tokens (area.tokens). With targets, returns Σ cross-entropy over the
-   * B·T positions and leaves probabilities in area.logits; without, leaves logits there and returns 0.
+   * B·T positions and leaves probabilities in area.logits; without, returns 0 and leaves only each
+   * window's last position's logits there (row b·T + T − 1): generation needs no others.
    */
   forward(B: number, T: number, withTargets: boolean): number {
     const { k, p, area: a } = this
@@ -77,9 +78,51 @@ export class GptShard {
     }
     k.layernormForward(a.lnf, a.lnfMean, a.lnfRstd, residual, p.lnfw, p.lnfb, N, C)
     // Tied LM head: logits = lnf · wteᵀ.
+    if (!withTargets) {
+      for (let b = 0; b < B; b++) this.headRow(b * T + T - 1)
+      return 0
+    }
     k.matmulNT(a.logits, a.lnf, p.wte, N, C, V, 0)
-    if (!withTargets) return 0
     return k.crossEntropyForward(a.losses, a.logits, a.logits, a.targets, N, V)
+  }
+
+  /**
+   * Position t of one window (B = 1) whose positions 0…t−1 a previous forward(1, ≥ t, false) or
+   * forwardStep left in this area: its keys and values are the cache. Computes only row t (its token
+   * is area.tokens[t]) and leaves its logits at row t of area.logits; the same arithmetic as a full
+   * forward's row t, so the logits are the same.
+   */
+  forwardStep(t: number): void {
+    const { k, p, area: a } = this
+    const { dModel: C, nHeads: NH } = this.layout.config
+    const row = (base: number, width: number) => base + t * width * 4
+    k.encoderForward(row(a.encoded, C), row(a.tokens, 1), p.wte, row(p.wpe, C), 1, 1, C)
+    let residual = a.encoded
+    for (let l = 0; l < p.layers.length; l++) {
+      const w = p.layers[l]
+      const s = a.layers[l]
+      k.layernormForward(row(s.ln1, C), row(s.ln1Mean, 1), row(s.ln1Rstd, 1), row(residual, C), w.ln1w, w.ln1b, 1, C)
+      k.matmulNN(row(s.qkv, 3 * C), row(s.ln1, C), w.qkvw, w.qkvb, 1, C, 3 * C, 0)
+      // The layer's att area is free scratch here (nothing runs backward after generation).
+      k.attentionStep(row(s.atty, C), s.att, s.qkv, t, C, NH)
+      k.matmulNN(row(s.residual2, C), row(s.atty, C), w.attprojw, w.attprojb, 1, C, C, 0)
+      k.accumulate(row(s.residual2, C), row(residual, C), C)
+      k.layernormForward(row(s.ln2, C), row(s.ln2Mean, 1), row(s.ln2Rstd, 1), row(s.residual2, C), w.ln2w, w.ln2b, 1, C)
+      k.matmulNN(row(s.fch, 4 * C), row(s.ln2, C), w.fcw, w.fcb, 1, C, 4 * C, 0)
+      k.geluForward(row(s.fchGelu, 4 * C), row(s.fch, 4 * C), 4 * C)
+      k.matmulNN(row(s.residual3, C), row(s.fchGelu, 4 * C), w.fcprojw, w.fcprojb, 1, 4 * C, C, 0)
+      k.accumulate(row(s.residual3, C), row(s.residual2, C), C)
+      residual = s.residual3
+    }
+    k.layernormForward(row(a.lnf, C), row(a.lnfMean, 1), row(a.lnfRstd, 1), row(residual, C), p.lnfw, p.lnfb, 1, C)
+    this.headRow(t)
+  }
+
+  /** Logits of one row: logits[n] = lnf[n] · wteᵀ. */
+  private headRow(n: number): void {
+    const { k, p, area: a } = this
+    const { vocabSize: V, dModel: C } = this.layout.config
+    k.matmulNT(a.logits + n * V * 4, a.lnf + n * C * 4, p.wte, 1, C, V, 0)
   }
 
   /**

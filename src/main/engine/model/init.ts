@@ -1,4 +1,5 @@
 import type { ParamLayout } from './layout'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { Rng } from '../rng'
 
 /** GPT-2's initialiser range (HF `initializer_range`). */
@@ -11,6 +12,24 @@ export const INIT_STD = 0.02
  * stream, so the same seed gives the same model.
  */
 export function initParams(params: Float32Array, layout: ParamLayout, seed: number): void {
+  for (const _ of initSlices(params, layout, seed)) {
+    // Runs to completion.
+  }
+}
+
+/** Values drawn between two turns of the event loop in initParamsYielding (~10 ms of drawing). */
+const YIELD_EVERY = 1 << 19
+
+/**
+ * initParams with a turn of the event loop every YIELD_EVERY values: the same values, but the
+ * 124M-parameter shape does not hold the engine's process for seconds.
+ */
+export async function initParamsYielding(params: Float32Array, layout: ParamLayout, seed: number): Promise<void> {
+  for (const _ of initSlices(params, layout, seed)) await yieldToLoop()
+}
+
+/** The initialisation, pausing (yield) after every YIELD_EVERY values drawn. One stream, layout order. */
+function* initSlices(params: Float32Array, layout: ParamLayout, seed: number): Generator<void> {
   const rng = Rng.seeded(seed)
   const residualStd = INIT_STD / Math.sqrt(2 * layout.config.nLayers)
   params.fill(0, 0, layout.totalFloats)
@@ -20,7 +39,11 @@ export function initParams(params: Float32Array, layout: ParamLayout, seed: numb
       case 'normal':
       case 'residual-proj': {
         const std = tensor.init === 'normal' ? INIT_STD : residualStd
-        for (let i = tensor.offset; i < end; i++) params[i] = rng.nextNormal() * std
+        for (let from = tensor.offset; from < end; from += YIELD_EVERY) {
+          const to = Math.min(end, from + YIELD_EVERY)
+          for (let i = from; i < to; i++) params[i] = rng.nextNormal() * std
+          yield
+        }
         break
       }
       case 'ones':

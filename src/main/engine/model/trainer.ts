@@ -65,6 +65,22 @@ export interface StepResult {
   tokens: number
   wallMs: number
   spheres: SphereStats[]
+  /** Per sphere, where its step went (for profiling; the session ignores it). */
+  phases: StepPhases[]
+}
+
+/** One sphere's step in phases, nanoseconds: its own work and each wait at a barrier. */
+export interface StepPhases {
+  /** Zeroing its gradient, forward and backward over its rows. */
+  computeNs: number
+  /** Waiting until every sphere's gradient is ready. */
+  gradWaitNs: number
+  /** Summing its slice of the gradient over all spheres, and that slice's sum of squares. */
+  reduceNs: number
+  /** Waiting until every slice's sum of squares is in (the global norm). */
+  normWaitNs: number
+  /** AdamW over its slice. */
+  updateNs: number
 }
 
 export interface Trainer {
@@ -81,6 +97,11 @@ export interface Trainer {
   /** Next-token logits [vocab] after the context (the last seqLen tokens are used). */
   logits(context: ArrayLike<number>): Promise<Float32Array>
   getState(): TrainerState
+  /**
+   * getState's copy taken a slice at a time with turns of the event loop between (1.5 GB for GPT-2
+   * 124M would hold the process for seconds); steps are refused until it is done.
+   */
+  snapshotState(): Promise<TrainerState>
   setState(state: TrainerState): void
   close(): Promise<void>
 }

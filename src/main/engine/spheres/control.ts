@@ -32,6 +32,8 @@ export const I = {
   cmdDataset: 0 * LINE + 4,
   /** The coordinator's step counter (1-based) for the fault hook. */
   cmdStep: 0 * LINE + 5,
+  /** logits: the first position to compute; the earlier ones are the previous call's (the key/value cache). */
+  cmdFrom: 0 * LINE + 6,
   /** Set by sphere 0 to cmdSeq when every sphere has finished the command; the coordinator waits on it. */
   done: 1 * LINE,
   /** Barrier release epoch, broadcast by sphere 0. */
@@ -65,6 +67,12 @@ export const S = {
   totalBatches: 7,
   stepTokens: 8,
   stepRows: 9,
+  /** The last step's phases (ns): forward + backward, wait for every gradient, reduce, wait for the norm, AdamW. */
+  phaseComputeNs: 10,
+  phaseGradWaitNs: 11,
+  phaseReduceNs: 12,
+  phaseNormWaitNs: 13,
+  phaseUpdateNs: 14,
 } as const
 const S_STRIDE = 16
 

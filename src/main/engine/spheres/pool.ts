@@ -24,14 +24,15 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { validateAdamW, validateModelConfig, validateRun } from '../model/config'
-import { initParams } from '../model/init'
+import { initParamsYielding } from '../model/init'
 import { createParamLayout, type ParamLayout } from '../model/layout'
 import { assertPlanFits, planMemory, type MemoryPlan } from '../model/memory-plan'
 import type {
-  AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepResult, Trainer, TrainerState,
+  AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepPhases, StepResult, Trainer, TrainerState,
 } from '../model/trainer'
 import {
   Command, F, Fault, I, S, SPHERE_STATES, createControlBuffers, openControl, stateIndex, statsIndex,
@@ -69,6 +70,11 @@ export interface CreateTrainerOptions {
   spins?: number
   /** The machine memory the plan is checked against (default: os.totalmem()). */
   machineMemoryBytes?: number
+  /**
+   * logits() on a context one token longer than the last one computes that token's position only,
+   * from the keys and values left by the last call (default true; false recomputes the whole window).
+   */
+  kvCache?: boolean
 }
 
 /** A sphere failed: thrown from the pending step (and every later call) with the sphere's id. */
@@ -117,12 +123,15 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
         'lower --batch-size, --seq-len or the model size.',
     )
   }
-  initParams(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, options.seed)
+  await initParamsYielding(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, options.seed)
   const source = await loadKernelSource(options.kernels ?? 'wasm')
   const pool = new SpherePool(options, layout, plan, memory, source)
   await pool.start()
   return pool
 }
+
+/** Floats copied between two turns of the event loop in snapshotState (4 MB, a few ms). */
+const SNAPSHOT_SLICE_FLOATS = 1 << 20
 
 /** What the pool offers beyond the Trainer interface. */
 export interface SpherePoolExtras {
@@ -152,6 +161,8 @@ class SpherePool implements Trainer, SpherePoolExtras {
   private terminating: Promise<void> | null = null
   private readonly f32: Float32Array
   private totalWallNs = 0
+  /** The window whose keys and values sit in sphere 0's area (the last logits call's), or null when a step, an evaluation or new weights overwrote or outdated them. */
+  private cachedWindow: number[] | null = null
 
   constructor(
     private readonly options: CreateTrainerOptions,
@@ -232,6 +243,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
         throw new UserError('invalid-input', `The learning rate must be a finite number ≥ 0, got ${lr}.`)
       }
       const { floats, ints } = this.control
+      this.cachedWindow = null
       this.loadStarts(tokens, starts, 0, rows)
       floats[F.lr] = lr
       floats[F.adamT] = this.stepCount + 1
@@ -250,6 +262,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
         tokens: rows * T,
         wallMs: wallNs / 1e6,
         spheres: this.stepStats(wallNs),
+        phases: this.stepPhases(),
       }
     } finally {
       this.busy = false
@@ -262,6 +275,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       if (starts.length < 1) throw new UserError('invalid-input', 'There are no windows to evaluate.')
       const T = this.config.seqLen
       const capacity = this.control.capacity
+      this.cachedWindow = null
       let lossSum = 0
       for (let from = 0; from < starts.length; from += capacity) {
         const rows = Math.min(capacity, starts.length - from)
@@ -283,14 +297,23 @@ class SpherePool implements Trainer, SpherePoolExtras {
       const length = Math.min(T, context.length)
       const shard = this.plan.shards[0]
       const tokens = new Int32Array(this.memory.buffer, shard.tokens, length)
+      const window: number[] = []
       for (let j = 0; j < length; j++) {
         const token = context[context.length - length + j]
         if (!Number.isInteger(token) || token < 0 || token >= V) {
           throw new UserError('invalid-input', `Token id ${token} is outside the vocabulary (0 to ${V - 1}).`)
         }
-        tokens[j] = token
+        window.push(token)
       }
+      // A window that extends the cached one by a token costs one position; any other (a new prompt,
+      // or a context past seqLen, where every position shifts) is computed whole.
+      const cached = this.cachedWindow
+      const extends1 = cached !== null && this.options.kvCache !== false && cached.length === length - 1 && cached.every((t, j) => t === window[j])
+      this.cachedWindow = null
+      for (let j = extends1 ? length - 1 : 0; j < length; j++) tokens[j] = window[j]
+      this.control.ints[I.cmdFrom] = extends1 ? length - 1 : 0
       await this.run(Command.logits, 1, length)
+      this.cachedWindow = window
       const row = shard.logits / 4 + (length - 1) * V
       return this.f32.slice(row, row + V)
     } finally {
@@ -313,6 +336,33 @@ class SpherePool implements Trainer, SpherePoolExtras {
     }
   }
 
+  async snapshotState(): Promise<TrainerState> {
+    this.enter()
+    try {
+      const copy = async (base: number): Promise<NamedTensor[]> => {
+        const tensors: NamedTensor[] = []
+        for (const t of this.layout.tensors) {
+          const from = base / 4 + t.offset
+          const data = new Float32Array(t.size)
+          for (let at = 0; at < t.size; at += SNAPSHOT_SLICE_FLOATS) {
+            data.set(this.f32.subarray(from + at, from + Math.min(t.size, at + SNAPSHOT_SLICE_FLOATS)), at)
+            await yieldToLoop()
+          }
+          tensors.push({ name: t.name, shape: [...t.shape], data })
+        }
+        return tensors
+      }
+      return {
+        step: this.stepCount,
+        params: await copy(this.plan.params),
+        adamM: await copy(this.plan.adamM),
+        adamV: await copy(this.plan.adamV),
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
   setState(state: TrainerState): void {
     this.assertIdle('load a trainer state')
     if (!Number.isSafeInteger(state.step) || state.step < 0) {
@@ -325,6 +375,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
     ]
     // Check everything before writing anything, so a refused state leaves the model as it was.
     for (const [what, tensors] of groups) checkTensors(this.layout, what, tensors)
+    this.cachedWindow = null
     for (const [, tensors, base] of groups) {
       const byName = new Map(tensors.map((t) => [t.name, t]))
       for (const t of this.layout.tensors) this.f32.set(byName.get(t.name)!.data, base / 4 + t.offset)
@@ -468,6 +519,22 @@ class SpherePool implements Trainer, SpherePoolExtras {
       this.registry.set(key, entry)
     }
     return { id: entry.id, offset: shared ? tokens.byteOffset / tokens.BYTES_PER_ELEMENT : 0 }
+  }
+
+  private stepPhases(): StepPhases[] {
+    const { floats } = this.control
+    const phases: StepPhases[] = []
+    for (let id = 0; id < this.threads; id++) {
+      const base = statsIndex(this.control, id)
+      phases.push({
+        computeNs: floats[base + S.phaseComputeNs],
+        gradWaitNs: floats[base + S.phaseGradWaitNs],
+        reduceNs: floats[base + S.phaseReduceNs],
+        normWaitNs: floats[base + S.phaseNormWaitNs],
+        updateNs: floats[base + S.phaseUpdateNs],
+      })
+    }
+    return phases
   }
 
   private stepStats(wallNs: number): SphereStats[] {

@@ -2,6 +2,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { Kernels } from '../kernels/abi'
 import { GptShard } from '../model/gpt'
 import type { MemoryPlan } from '../model/memory-plan'
+import { adamwStep, applyAdamW } from '../model/adamw-step'
 import type { AdamWConfig } from '../model/trainer'
 import { Command, F, Fault, I, S, State, openControl, shardOf, sliceOf, stateIndex, statsIndex, type ControlBlock, type ControlBuffers } from './control'
 import { TreeBarrier, awaitValue } from './sync'
@@ -97,6 +98,7 @@ export class Sphere {
     const rows = Atomics.load(ints, I.cmdRows)
     const { first, count } = shardOf(rows, threads, id)
     this.setState(State.working)
+    const t0 = performance.now()
     this.k.zero(plan.grads[id], plan.layout.totalFloats)
     let lossSum = 0
     if (count > 0) {
@@ -109,8 +111,10 @@ export class Sphere {
     floats[this.stats + S.stepRows] = count
     this.faultHook()
 
+    const t1 = performance.now()
     this.setState(State.waiting)
     this.barrier.wait()
+    const t2 = performance.now()
     // Reduce-scatter: this sphere owns one slice and sums it over every sphere's gradient in id order,
     // into sphere 0's buffer. The order is fixed, so the result is the same at every run.
     this.setState(State.reducing)
@@ -122,24 +126,27 @@ export class Sphere {
     }
     floats[this.stats + S.sumSquares] = length > 0 ? this.k.sumSquares(g0, length) : 0
 
+    const t3 = performance.now()
     this.setState(State.waiting)
     this.barrier.wait()
+    const t4 = performance.now()
     this.setState(State.reducing)
     let sumSquares = 0
     for (let s = 0; s < threads; s++) sumSquares += floats[statsIndex(this.control, s) + S.sumSquares]
     const norm = Math.sqrt(sumSquares)
     const gradScale = adamw.gradClip > 0 && norm > adamw.gradClip ? adamw.gradClip / (norm + 1e-6) : 1
-    const lr = floats[F.lr]
-    const t = floats[F.adamT]
-    const bc1 = 1 - Math.pow(adamw.beta1, t)
-    const bc2 = 1 - Math.pow(adamw.beta2, t)
+    const step = adamwStep(adamw, floats[F.lr], floats[F.adamT])
     for (const seg of this.segments) {
       const at = seg.offset * 4
-      this.k.adamw(
-        plan.params + at, plan.grads[0] + at, plan.adamM + at, plan.adamV + at, seg.length,
-        lr, adamw.beta1, adamw.beta2, adamw.eps, seg.decay ? adamw.weightDecay : 0, bc1, bc2, gradScale,
-      )
+      const where = { params: plan.params + at, grads: plan.grads[0] + at, m: plan.adamM + at, v: plan.adamV + at }
+      applyAdamW(this.k, step, where, seg.length, seg.decay, gradScale)
     }
+    const base = this.stats
+    floats[base + S.phaseComputeNs] = (t1 - t0) * 1e6
+    floats[base + S.phaseGradWaitNs] = (t2 - t1) * 1e6
+    floats[base + S.phaseReduceNs] = (t3 - t2) * 1e6
+    floats[base + S.phaseNormWaitNs] = (t4 - t3) * 1e6
+    floats[base + S.phaseUpdateNs] = (performance.now() - t4) * 1e6
   }
 
   private evaluate(): void {
@@ -158,7 +165,11 @@ export class Sphere {
     floats[this.stats + S.stepRows] = count
   }
 
-  /** Sphere 0 runs one window of the command's length; the coordinator wrote its tokens already. */
+  /**
+   * Sphere 0 runs one window of the command's length; the coordinator wrote its tokens already. When
+   * only the last position is new, the earlier ones' keys and values are still in the area from the
+   * previous logits command: one position is computed.
+   */
   private logits(): void {
     const floats = this.control.floats
     floats[this.stats + S.lossSum] = 0
@@ -166,7 +177,10 @@ export class Sphere {
     floats[this.stats + S.stepRows] = 0
     if (this.init.id !== 0) return
     this.setState(State.working)
-    this.shard.forward(1, Atomics.load(this.control.ints, I.cmdT), false)
+    const T = Atomics.load(this.control.ints, I.cmdT)
+    const from = Atomics.load(this.control.ints, I.cmdFrom)
+    if (from > 0 && from === T - 1) this.shard.forwardStep(from)
+    else this.shard.forward(1, T, false)
   }
 
   /** Copies this shard's windows from the shared token dataset: inputs window[0..T), targets window[1..T]. */

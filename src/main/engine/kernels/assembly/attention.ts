@@ -43,10 +43,27 @@ import { vexp, expf } from './math'
   if (n < T) memory.fill(row + (<usize>n << 2), 0, <usize>(T - n) << 2)
 }
 
+/**
+ * One query of one head: row[0..n) ← softmax(scale · q·keys[0..n)), row[n..rowLength) ← 0, and
+ * out[0..hs) ← Σ row[t2]·values[t2]. Keys and values are ld bytes apart.
+ */
+// @ts-ignore: decorator
+@inline function attendOne(out: usize, row: usize, q: usize, keys: usize, values: usize, ld: usize, n: i32, rowLength: i32, hs: i32, scale: f32): void {
+  const scalev = f32x4.splat(scale)
+  let t2 = 0
+  for (; t2 + 4 <= n; t2 += 4) {
+    const k0 = keys + <usize>t2 * ld
+    const s = dot1x4(q, k0, k0 + ld, k0 + 2 * ld, k0 + 3 * ld, hs)
+    v128.store(row + (<usize>t2 << 2), f32x4.mul(s, scalev))
+  }
+  for (; t2 < n; t2++) store<f32>(row + (<usize>t2 << 2), dot(q, keys + <usize>t2 * ld, hs) * scale)
+  softmaxCausalRow(row, n, rowLength)
+  weightedRowSum(out, row, values, ld, n, hs, false)
+}
+
 export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32): void {
   const hs = C / NH
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
-  const scalev = f32x4.splat(scale)
   const ld = <usize>(3 * C) << 2 // bytes between consecutive positions in qkv
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
@@ -55,20 +72,27 @@ export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: 
       const keys = base + (<usize>C << 2) + hOff
       const values = base + (<usize>(2 * C) << 2) + hOff
       for (let t = 0; t < T; t++) {
-        const q = base + <usize>t * ld + hOff
         const row = att + (<usize>((b * NH + h) * T + t) * <usize>T << 2)
-        const n = t + 1
-        let t2 = 0
-        for (; t2 + 4 <= n; t2 += 4) {
-          const k0 = keys + <usize>t2 * ld
-          const s = dot1x4(q, k0, k0 + ld, k0 + 2 * ld, k0 + 3 * ld, hs)
-          v128.store(row + (<usize>t2 << 2), f32x4.mul(s, scalev))
-        }
-        for (; t2 < n; t2++) store<f32>(row + (<usize>t2 << 2), dot(q, keys + <usize>t2 * ld, hs) * scale)
-        softmaxCausalRow(row, n, T)
-        weightedRowSum(out + (<usize>(b * T + t) * <usize>C << 2) + hOff, row, values, ld, n, hs, false)
+        attendOne(out + (<usize>(b * T + t) * <usize>C << 2) + hOff, row, base + <usize>t * ld + hOff, keys, values, ld, t + 1, T, hs, scale)
       }
     }
+  }
+}
+
+/**
+ * The last position t of one window only (generation with a key/value cache): qkv[0..t] hold the
+ * window's q | k | v rows, out[C] receives position t's heads; att is scratch of NH·(t+1) floats.
+ * The same arithmetic as attentionForward's row t, so the results are identical.
+ */
+export function attentionStep(out: usize, att: usize, qkv: usize, t: i32, C: i32, NH: i32): void {
+  const hs = C / NH
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
+  const ld = <usize>(3 * C) << 2
+  const n = t + 1
+  for (let h = 0; h < NH; h++) {
+    const hOff = <usize>(h * hs) << 2
+    const row = att + (<usize>(h * n) << 2)
+    attendOne(out + hOff, row, qkv + <usize>t * ld + hOff, qkv + (<usize>C << 2) + hOff, qkv + (<usize>(2 * C) << 2) + hOff, ld, n, n, hs, scale)
   }
 }
 

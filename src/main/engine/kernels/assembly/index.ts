@@ -5,6 +5,6 @@ export { add, accumulate, scale, sumSquares, zero, biasBackward } from './elemen
 export { encoderForward, encoderBackward } from './encoder'
 export { layernormForward, layernormBackward } from './layernorm'
 export { geluForward, geluBackward } from './gelu'
-export { attentionForward, attentionBackward } from './attention'
+export { attentionForward, attentionStep, attentionBackward } from './attention'
 export { crossEntropyForward, crossEntropyBackward } from './crossentropy'
 export { adamw } from './adamw'

@@ -200,6 +200,15 @@ for (const [B, T, C, NH] of [
     },
   })
   cases.push({
+    name: `attentionStep ${shape} (last position)`,
+    setup(arena, rand) {
+      const out = arena.random('out', C, rand),
+        att = arena.random('att', NH * T, rand)
+      const qkv = arena.random('qkv', T * 3 * C, rand, 2)
+      return (k) => k.attentionStep(out, att, qkv, T - 1, C, NH)
+    },
+  })
+  cases.push({
     name: `attentionBackward ${shape}`,
     setup(arena, rand, ref) {
       const out = arena.random('out', B * T * C, rand),
@@ -323,13 +332,14 @@ for (const n of [1, 3, 4, 37, 1000]) {
             m,
             v,
             n,
-            1e-3,
             0.9,
+            1 - 0.9,
             0.95,
+            1 - 0.95,
             1e-8,
-            weightDecay,
-            1 - 0.9 ** t,
-            1 - 0.95 ** t,
+            1 - 1e-3 * weightDecay,
+            1e-3 / (1 - 0.9 ** t),
+            Math.sqrt(1 - 0.95 ** t),
             0.5,
           )
       },
@@ -365,5 +375,24 @@ describe.each(VARIANTS)('kernels (%s build) match the reference', (variant) => {
       'memory',
       (i) => arena.regionAt(i * 4),
     )
+  })
+})
+
+describe.each(VARIANTS)('attentionStep (%s build)', (variant) => {
+  it('gives exactly attentionForward\'s row t at every t (generation with a cache equals recomputing)', async () => {
+    const [T, C, NH] = [11, 24, 3]
+    const arena = new Arena(wasmMemory)
+    const rand = rng(77)
+    const qkv = arena.random('qkv', T * 3 * C, rand, 2)
+    const full = arena.alloc('full', T * C),
+      att = arena.alloc('att', NH * T * T)
+    const step = arena.alloc('step', C),
+      scratch = arena.alloc('scratch', NH * T)
+    const k = await kernelsOf(wasmMemory, variant)
+    k.attentionForward(full, att, qkv, 1, T, C, NH)
+    for (let t = 0; t < T; t++) {
+      k.attentionStep(step, scratch, qkv, t, C, NH)
+      expect(Array.from(arena.f32(step))).toEqual(Array.from(arena.f32(full).subarray(t * C, (t + 1) * C)))
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { initParams } from '../../../../../src/main/engine/model/init'
+import { initParams, initParamsYielding } from '../../../../../src/main/engine/model/init'
 import { createParamLayout } from '../../../../../src/main/engine/model/layout'
 import { Rng } from '../../../../../src/main/engine/rng'
 
@@ -58,5 +58,18 @@ describe('GPT-2 initialisation', () => {
     expect(max).toBeLessThan(1)
     expect(Math.abs(sum / 50_000)).toBeLessThan(0.02)
     expect(squares / 50_000).toBeCloseTo(1, 1)
+  })
+
+  it('initParamsYielding draws the same values and lets the event loop run meanwhile', async () => {
+    const big = createParamLayout({ vocabSize: 4096, seqLen: 128, dModel: 256, nLayers: 2, nHeads: 8 })
+    const sync = new Float32Array(big.totalFloats)
+    initParams(sync, big, 11)
+    const yielding = new Float32Array(big.totalFloats).fill(3)
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 0)
+    await initParamsYielding(yielding, big, 11)
+    clearInterval(timer)
+    expect(Buffer.from(yielding.buffer).equals(Buffer.from(sync.buffer))).toBe(true)
+    expect(ticks).toBeGreaterThan(0)
   })
 })

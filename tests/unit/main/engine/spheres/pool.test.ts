@@ -147,6 +147,19 @@ describe('createTrainer', () => {
     expect((await t.step(tokens, [0, 1], 1e-3)).tokens).toBe(2 * T)
   })
 
+  it('snapshotState gives getState\'s copy, and refuses steps until it is done', async () => {
+    const t = await make({ threads: 2, batchSize: 2 })
+    await t.step(tokens, [0, 1], 1e-3)
+    const snapshot = t.snapshotState()
+    await expect(t.step(tokens, [0, 1], 1e-3)).rejects.toMatchObject({ code: 'busy' })
+    const state = await snapshot
+    expect(sameState(state, t.getState())).toBe(true)
+    // A copy, not a view: later steps leave it as it was.
+    const before = state.params[0].data.slice()
+    await t.step(tokens, [0, 1], 1e-3)
+    expect(Buffer.from(state.params[0].data.buffer).equals(Buffer.from(before.buffer))).toBe(true)
+  })
+
   it('refuses a state of another shape and leaves the model as it was', async () => {
     const t = await make({ threads: 1, batchSize: 2 })
     const state = t.getState()
