@@ -1,4 +1,4 @@
-/** Checkpoints: the file format, the run folder store, and the Hugging Face export. */
+/** Checkpoints: the file format, the run folder store, and the Hugging Face and GGUF exports. */
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -30,3 +30,9 @@ export {
 export { exportHuggingFace, gpt2Config, type ExportResult, type ExportedFile } from './export-hf'
 export { gpt2ParamLayout, checkpointTensorLayout } from './gpt2-layout'
 export { CorruptCheckpointError } from './errors'
+export {
+  exportGguf,
+  GGUF_PRECISIONS,
+  type GgufPrecision,
+  type GgufExportResult,
+} from './export-gguf'
