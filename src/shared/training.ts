@@ -299,6 +299,8 @@ export const RunStarted = z.object({
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),
+  /** The model a fine-tuning run started from (a Hugging Face folder or a checkpoint), if any. */
+  initFrom: z.string().nullable().optional(),
   /** Validation loss of the untrained model (≈ ln(vocab)); null on a resumed run. */
   initialValLoss: z.number().nullable(),
   /** Set when resuming on a corpus that changed since the checkpoint (and --force allowed it). */

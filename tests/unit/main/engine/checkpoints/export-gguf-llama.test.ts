@@ -4,15 +4,15 @@
  * and llama.cpp must tokenize like us, continue a prompt greedily like us, and give the same
  * next-token distribution within a stated tolerance.
  */
-import { stat, writeFile } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp'
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportGguf } from '../../../../../src/main/engine/checkpoints/export-gguf'
-import { createSession } from '../../../../../src/main/engine/session'
 import { openCheckpointModel, type OpenModel } from '../../../../../src/main/engine/session/from-checkpoint'
 import { generateText } from '../../../../../src/main/engine/session/generate'
-import { workspace, type Workspace } from '../session/fixtures'
+import type { Workspace } from '../session/fixtures'
+import { TRAINED_SEQ_LEN, trainedModel } from './trained-model'
 
 /**
  * How far llama.cpp's next-token distribution may be from ours, at every position of a text and over
@@ -37,12 +37,6 @@ const TEXTS = [
   '<|endoftext|> typed in a file is ordinary text',
 ]
 
-/** A passage the tiny model memorises, so its greedy continuation is text, not one token repeated. */
-const PASSAGE =
-  'The old lighthouse keeper climbed the stairs each evening, counting one hundred and twelve steps. ' +
-  'At the top he wound the clock, trimmed the wick, and wrote the weather in his book: wind from the west, ' +
-  'three boats in the harbour, gulls asleep on the rocks. Then he lit the lamp and watched the sea.\n'
-
 let ws: Workspace
 let ours: OpenModel
 let llama: Llama
@@ -52,26 +46,13 @@ let ggufPath: string
 let checkpoint: string
 
 beforeAll(async () => {
-  ws = await workspace(0)
-  for (let i = 0; i < 3; i++) await writeFile(join(ws.corpus, `passage${i}.txt`), PASSAGE.repeat(30))
-  const session = await createSession({
-    folder: ws.corpus,
-    sample: false,
-    config: {
-      model: { vocabSize: 320, embedDim: 32, numLayers: 2, numHeads: 2, seqLen: 64 },
-      training: { tokenizer: 'bpe', threads: 2, maxSteps: 120, learningRate: 0.02, batchSize: 4, warmup: 10 },
-      paths: { checkpointDir: ws.checkpoints, runName: 'gguf' },
-    },
-  })
-  const finished = await session.run()
-  if (finished.state !== 'done' || !finished.checkpoint) throw new Error(`tiny run failed: ${finished.message}`)
-  checkpoint = finished.checkpoint
+  ;({ ws, checkpoint } = await trainedModel())
   ggufPath = join(ws.root, 'model-f32.gguf')
   await exportGguf(checkpoint, ggufPath, { precision: 'f32' })
   ours = await openCheckpointModel(checkpoint)
-  llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never })
+  llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
   model = await llama.loadModel({ modelPath: ggufPath })
-  context = await model.createContext({ contextSize: 64, threads: 1 })
+  context = await model.createContext({ contextSize: TRAINED_SEQ_LEN, threads: 1 })
 })
 
 afterAll(async () => {
@@ -97,7 +78,7 @@ describe('GGUF export, checked by llama.cpp', () => {
     expect(model.fileInfo.metadata.general.architecture).toBe('gpt2')
     expect(model.tokens.bos).toBe(ours.tokenizer.endOfText)
     expect(model.tokens.eos).toBe(ours.tokenizer.endOfText)
-    expect(model.fileInsights.trainContextSize).toBe(64)
+    expect(model.fileInsights.trainContextSize).toBe(TRAINED_SEQ_LEN)
   })
 
   it('tokenizes code, prose, unicode and whitespace runs exactly as we do', () => {
@@ -143,7 +124,7 @@ describe('GGUF export, checked by llama.cpp', () => {
     const result = await exportGguf(checkpoint, path, { precision })
     expect(result.bytes).toBeLessThan((await stat(ggufPath)).size)
     const smaller = await llama.loadModel({ modelPath: path })
-    const smallerContext = await smaller.createContext({ contextSize: 64, threads: 1 })
+    const smallerContext = await smaller.createContext({ contextSize: TRAINED_SEQ_LEN, threads: 1 })
     try {
       const worst = await worstDifference(smallerContext)
       expect(worst.logProb).toBeLessThan(TOLERANCE[precision].logProb)
