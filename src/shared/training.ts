@@ -410,6 +410,8 @@ export const TrainRequest = z.object({
   resume: z.string().min(1).optional(),
   /** Resume even though the corpus changed since the checkpoint. */
   force: z.boolean().optional(),
+  /** Fine-tune this model (a Hugging Face GPT-2 folder or a checkpoint file) instead of starting from noise. */
+  initFrom: z.string().min(1).optional(),
 })
 export type TrainRequest = z.infer<typeof TrainRequest>
 

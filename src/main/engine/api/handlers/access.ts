@@ -26,3 +26,18 @@ export function checkCheckpointPath(context: EngineContext, path: string): strin
   }
   return absolute
 }
+
+/**
+ * A model to start from: one of the app's own checkpoints (inside the checkpoint folder), or a
+ * Hugging Face folder the user picked (readable by the platform's rules).
+ */
+export function checkModelSource(context: EngineContext, path: string): string {
+  const absolute = resolve(context.options.checkpointDir, path)
+  const inside = relative(context.options.checkpointDir, absolute)
+  if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) return absolute
+  if (context.options.mayRead(absolute)) return absolute
+  throw new UserError(
+    'forbidden',
+    `This app may not read ${absolute}. Choose the model's folder with the folder picker, or a checkpoint of your runs.`,
+  )
+}

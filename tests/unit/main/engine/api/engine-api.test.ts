@@ -160,5 +160,9 @@ describe('engine API', () => {
     )
     const resume = await failure('training.start', { folder: sampleCorpus, resume: outside })
     expect(resume.code).toBe('forbidden')
+    // A model to start from: a picked (readable) folder or one of the runs' checkpoints, nothing else.
+    const initFrom = await failure('training.start', { folder: sampleCorpus, initFrom: tmpdir() })
+    expect(initFrom.code).toBe('forbidden')
+    expect(initFrom.message).toMatch(/Choose the model's folder with the folder picker/)
   })
 })
