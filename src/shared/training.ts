@@ -168,17 +168,24 @@ export const MACHINE_MEMORY_SHARE = 0.8
 
 /**
  * The run's shared memory, laid out as the trainer does (model/memory-plan.ts): per layer ≈ 17·T·C
- * floats plus NH·T² for attention, per window the logits T·V and the backward scratch.
+ * floats plus NH·T² for attention, per window the logits T·V and the backward scratch. When that
+ * is beyond a WebAssembly memory, the trainer keeps one attention matrix and GELU output (4·T·C) for
+ * all layers and recomputes them in backward, and so does this estimate.
  */
 export function estimateMemory(model: ModelSection, batchSize: number, threads: number): MemoryEstimate {
   const { vocabSize: V, embedDim: C, numLayers: L, numHeads: NH, seqLen: T } = model
   const parameters = countParameters(model)
   const rowsPerSphere = Math.ceil(batchSize / Math.max(1, threads))
-  const perLayer = 17 * T * C + NH * T * T + 4 * T
-  const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T
-  const activationBytes = perRow * rowsPerSphere * 4 * threads
   const stateBytes = parameters * 4 * (3 + threads)
-  return { parameters, stateBytes, activationBytes, totalBytes: stateBytes + activationBytes }
+  const estimate = (recompute: boolean): MemoryEstimate => {
+    const recomputable = NH * T * T + 4 * T * C
+    const perLayer = 17 * T * C + NH * T * T + 4 * T - (recompute ? recomputable : 0)
+    const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T + (recompute ? recomputable : 0)
+    const activationBytes = perRow * rowsPerSphere * 4 * threads
+    return { parameters, stateBytes, activationBytes, totalBytes: stateBytes + activationBytes }
+  }
+  const stored = estimate(false)
+  return stored.totalBytes <= WASM32_MAX_BYTES ? stored : estimate(true)
 }
 
 const GIB = 1024 ** 3
