@@ -46,7 +46,7 @@ import type { Trainer } from './model/trainer'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
-import { fineTuneConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
+import { fineTuneRunConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
 import { learningRate, type Schedule } from './session/schedule'
 import { SphereTotals } from './session/sphere-totals'
 import { createTrainer, type FaultInjection } from './spheres/pool'
@@ -117,7 +117,7 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   }
   if (options.initFrom !== undefined) {
     const initial = await loadInitialModel(options.initFrom)
-    return new TrainingSession(options, resolveRunConfig(fineTuneConfig(options.config, initial), machine), null, initial)
+    return new TrainingSession(options, fineTuneRunConfig(options.config, initial, machine), null, initial)
   }
   if (options.resume === undefined) {
     return new TrainingSession(options, resolveRunConfig(options.config ?? {}, machine), null)

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
-import type { RunConfigInput } from '../../../shared/training'
+import { resolveRunConfig, type MachineInfo, type ResolvedRunConfig, type RunConfigInput } from '../../../shared/training'
 import { loadCheckpoint } from '../checkpoints'
 import { importHuggingFace, type InitialModel } from '../checkpoints/import-hf'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
@@ -78,6 +78,36 @@ export function fineTuneConfig(given: RunConfigInput | undefined, initial: Initi
     ...given,
     model: shape,
     training: { ...FINE_TUNE_DEFAULTS, ...given?.training, tokenizer: initial.tokenizerKind },
+  }
+}
+
+/**
+ * The resolved config of a fine-tuning run. A large model (GPT-2 124M at context 1024) does not fit
+ * one WebAssembly memory with the default batch on every core; where the caller left the batch or
+ * the threads unset, they become one window per sphere on as many spheres as fit.
+ */
+export function fineTuneRunConfig(
+  given: RunConfigInput | undefined,
+  initial: InitialModel,
+  machine: MachineInfo,
+): ResolvedRunConfig {
+  const input = fineTuneConfig(given, initial)
+  try {
+    return resolveRunConfig(input, machine)
+  } catch (error) {
+    const fixedBatch = given?.training?.batchSize
+    const fixedThreads = given?.training?.threads
+    if (!(error instanceof UserError) || error.code !== 'invalid-config') throw error
+    if (fixedBatch !== undefined && fixedThreads !== undefined) throw error
+    for (let threads = fixedThreads ?? Math.max(1, machine.cores); threads >= 1; threads--) {
+      const training = { ...input.training, threads, batchSize: fixedBatch ?? threads }
+      try {
+        return resolveRunConfig({ ...input, training }, machine)
+      } catch {
+        if (fixedThreads !== undefined) break
+      }
+    }
+    throw error
   }
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportHuggingFace } from '../../../../../src/main/engine/checkpoints'
 import { createSession } from '../../../../../src/main/engine/session'
-import { FINE_TUNE_DEFAULTS } from '../../../../../src/main/engine/session/init-from'
+import { FINE_TUNE_DEFAULTS, fineTuneRunConfig } from '../../../../../src/main/engine/session/init-from'
 import { train } from '../../../../../src/cli/commands/train'
 import { UserError } from '../../../../../src/shared/errors'
 import { capture } from '../../../cli/commands/cli-fixtures'
@@ -61,6 +61,16 @@ describe('a run started from a model on disk', () => {
     const missing = await createSession({ folder: ws.corpus, initFrom: join(ws.root, 'nope') }).catch((e: unknown) => e)
     expect(missing).toBeInstanceOf(UserError)
     expect((missing as UserError).code).toBe('not-found')
+  })
+
+  it('fits GPT-2 124M by default: one window per sphere, on as many spheres as one WebAssembly memory holds', () => {
+    const gpt2 = { source: 'gpt2', model: { vocabSize: 50257, seqLen: 1024, dModel: 768, nLayers: 12, nHeads: 12 }, tokenizerKind: 'bpe' as const, tokenizer: '', params: [] }
+    const machine = { cores: 16, totalMemoryBytes: 64e9 }
+    const config = fineTuneRunConfig(undefined, gpt2, machine)
+    expect(config.training).toMatchObject({ threads: 2, batchSize: 2, learningRate: 1e-4 })
+    expect(fineTuneRunConfig({ training: { threads: 1 } }, gpt2, machine).training).toMatchObject({ threads: 1, batchSize: 1 })
+    // What the caller set is kept, and refused when it cannot fit, naming the batch and threads.
+    expect(() => fineTuneRunConfig({ training: { threads: 8, batchSize: 8 } }, gpt2, machine)).toThrow(/batchSize 8 and 8 threads/)
   })
 
   it('cllm train --init-from prints where the run starts from', async () => {
