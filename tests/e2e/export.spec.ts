@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { listRuns } from '../../src/main/engine/checkpoints'
 import { createSession } from '../../src/main/engine/session'
-import { expect, expectNoStack, openStudio, sampleCorpus, test } from './fixtures'
+import { expect, expectNoStack, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -34,6 +34,7 @@ test('a checkpoint exports as GGUF and as a Hugging Face folder from the Checkpo
   const result = dialog.getByTestId('export-result')
   await expect(result).toContainText('export-me-final_model-f16.gguf')
   await expect(result).toContainText('ollama create my-model -f Modelfile')
+  await page.screenshot({ path: screenshotPath('screenshot-export.png') })
   const ggufFolder = join(studio.checkpointDir, 'exports', 'export-me-final_model-gguf-f16')
   expect((await readdir(ggufFolder)).sort()).toEqual(['Modelfile', 'export-me-final_model-f16.gguf'])
   expect((await readFile(join(ggufFolder, 'export-me-final_model-f16.gguf'))).subarray(0, 4).toString('latin1')).toBe('GGUF')
@@ -56,6 +57,7 @@ test('Start from a model fine-tunes the exported folder, keeping its shape', asy
   await page.getByTestId('start-from-path').press('Enter')
   await page.getByTestId('start-from-path').blur()
   await expect(page.getByTestId('start-from-model')).toContainText('its size and tokenizer are kept')
+  await page.screenshot({ path: screenshotPath('screenshot-start-from-model.png') })
   await page.getByTestId('train-button').click()
   await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 60_000 })
   const runs = (await listRuns(studio.checkpointDir)).runs
