@@ -25,15 +25,15 @@ export const GPT2_SMALL: ModelConfig = { vocabSize: 50257, seqLen: 1024, dModel:
 const GIB = 1024 ** 3
 const gib = (bytes: number): string => `${(bytes / GIB).toFixed(2)} GiB`
 
-/** The highest resident set size seen while `work` runs (sampled every 50 ms, plus the kernel's own peak). */
-async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+/** The highest resident set size of this process (workers included) from start() to stop(), sampled every 50 ms. */
+function rssSampler(): { stop(): number } {
   let peak = process.memoryUsage().rss
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
-  try {
-    const result = await work()
-    return { result, peakRss: Math.max(peak, process.memoryUsage().rss) }
-  } finally {
-    clearInterval(timer)
+  return {
+    stop() {
+      clearInterval(timer)
+      return Math.max(peak, process.memoryUsage().rss)
+    },
   }
 }
 
@@ -41,6 +41,8 @@ interface OurFigures {
   tokensPerSecond: number
   planBytes: number
   recompute: boolean
+  /** Peak RSS while training (before any copy of the state is taken for the checkpoint test). */
+  peakRss: number
   state: TrainerState
 }
 
@@ -48,6 +50,7 @@ async function measureOurs(threads: number, steps: number, keepState: boolean): 
   const batchSize = threads
   const plan = planMemory(createParamLayout(GPT2_SMALL), batchSize, threads)
   const tokens = benchTokens(GPT2_SMALL.vocabSize, 100_000)
+  const sampler = rssSampler()
   const trainer = await createTrainer({ model: GPT2_SMALL, adamw: ADAMW, batchSize, threads, seed: 1 })
   try {
     const rng = Rng.seeded(2)
@@ -63,13 +66,16 @@ async function measureOurs(threads: number, steps: number, keepState: boolean): 
       await step()
       rates.push((batchSize * GPT2_SMALL.seqLen) / ((performance.now() - started) / 1000))
     }
+    const peakRss = sampler.stop()
     return {
+      peakRss,
       tokensPerSecond: median(rates),
       planBytes: plan.totalBytes,
       recompute: plan.shards[0].recompute,
       state: keepState ? trainer.getState() : { step: 0, params: [], adamM: [], adamV: [] },
     }
   } finally {
+    sampler.stop()
     await trainer.close()
   }
 }
@@ -148,12 +154,13 @@ async function main(): Promise<void> {
   console.log(
     `${'threads'.padEnd(8)}${pad('tokens/s', 10)}${pad('PyTorch', 10)}${pad('vs torch', 10)}${pad('wasm memory', 13)}${pad('activations', 13)}${pad('peak RSS', 11)}${pad('torch RSS', 11)}`,
   )
-  let state: TrainerState | undefined
+  let checkpointLine: string | undefined
   const notes: string[] = []
   for (const threads of threadCounts) {
-    const keep = !values['no-checkpoint'] && state === undefined
-    const { result: ours, peakRss } = await withPeakRss(() => measureOurs(threads, steps, keep))
-    if (keep) state = ours.state
+    const keep = !values['no-checkpoint'] && checkpointLine === undefined
+    const ours = await measureOurs(threads, steps, keep)
+    // Written and read back now, so the copy of the state is gone before the next row is measured.
+    if (keep) checkpointLine = await measureCheckpoint(ours.state)
     const torch = values['no-torch'] ? 'skipped (--no-torch)' : measureTorch(threads, steps)
     if (typeof torch === 'string') notes.push(torch)
     const torchRate = typeof torch === 'string' ? NaN : torch.tokens_per_s
@@ -161,14 +168,14 @@ async function main(): Promise<void> {
       `${String(threads).padEnd(8)}${pad(fmt(ours.tokensPerSecond), 10)}` +
         `${pad(Number.isNaN(torchRate) ? '-' : fmt(torchRate), 10)}` +
         `${pad(Number.isNaN(torchRate) ? '-' : `${(ours.tokensPerSecond / torchRate).toFixed(2)}×`, 10)}` +
-        `${pad(gib(ours.planBytes), 13)}${pad(ours.recompute ? 'recomputed' : 'stored', 13)}${pad(gib(peakRss), 11)}` +
+        `${pad(gib(ours.planBytes), 13)}${pad(ours.recompute ? 'recomputed' : 'stored', 13)}${pad(gib(ours.peakRss), 11)}` +
         `${pad(typeof torch === 'string' ? '-' : gib(torch.peak_rss_bytes), 11)}`,
     )
   }
   for (const note of notes) console.log(note)
   console.log('wasm memory: the run\'s one WebAssembly memory (weights, AdamW m and v, a gradient per sphere, activations); at most 4 GiB.')
   console.log('activations: "recomputed" keeps one attention matrix and GELU output for all layers and recomputes them in backward.')
-  if (state) console.log(await measureCheckpoint(state))
+  if (checkpointLine) console.log(checkpointLine)
 }
 
 await main()
