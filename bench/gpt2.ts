@@ -6,6 +6,8 @@
  * 1 and 2 threads, beside PyTorch on the same shape, threads and batch (bench/gpt2_torch.py, run
  * here). Also prints the memory plan (stored or recomputed activations), the process's peak memory,
  * and the time to write and read back a checkpoint of that size. Prints figures; asserts nothing.
+ * A later row's peak RSS can include an earlier trainer's memory not yet collected: for a clean
+ * figure run one thread count per process (`--threads 2`).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
