@@ -70,6 +70,23 @@ export const GenerateRequest = GenerateOptions.extend({
 })
 export type GenerateRequestInput = z.input<typeof GenerateRequest>
 
+/** Export a checkpoint as a Hugging Face GPT-2 folder or a GGUF file (llama.cpp, Ollama, LM Studio). */
+export const ExportRequest = z.object({
+  checkpoint: z.string().min(1, 'Choose a checkpoint first.'),
+  format: z.enum(['hf', 'gguf']),
+  /** GGUF weights; the Hugging Face folder is always F32. */
+  precision: z.enum(['f32', 'f16', 'q8_0']).default('f32'),
+  /** A folder the user picked; absent: `exports/` in the app's checkpoint folder. */
+  outDir: z.string().min(1).optional(),
+})
+export type ExportRequestInput = z.input<typeof ExportRequest>
+export const ExportResult = z.object({
+  /** The folder holding what was written (for GGUF: the .gguf file and its Modelfile). */
+  outDir: z.string(),
+  files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int().nonnegative() })),
+})
+export type ExportResult = z.infer<typeof ExportResult>
+
 const RunControl = z.object({ runId: z.string() })
 const RunControlResult = z.object({ state: RunState })
 
@@ -102,6 +119,7 @@ export const methods = {
       problem: z.string().optional(),
     }),
   },
+  'checkpoints.export': { input: ExportRequest, output: ExportResult },
   'generate.run': {
     input: GenerateRequest,
     output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),

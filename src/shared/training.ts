@@ -185,24 +185,33 @@ export const MACHINE_MEMORY_SHARE = 0.8
 
 /**
  * The run's shared memory, laid out as the trainer does (model/memory-plan.ts): per layer ≈ 17·T·C
- * floats plus NH·T² for attention, per window the logits T·V and the backward scratch.
+ * floats plus NH·T² for attention, per window the logits T·V and the backward scratch. When that
+ * is beyond a WebAssembly memory, the trainer keeps one attention matrix and GELU output (4·T·C) for
+ * all layers and recomputes them in backward, and so does this estimate.
  */
 export function estimateMemory(model: ModelSection, batchSize: number, threads: number): MemoryEstimate {
   const { vocabSize: V, embedDim: C, numLayers: L, numHeads: NH, seqLen: T } = model
   const parameters = countParameters(model)
   const rowsPerSphere = Math.ceil(batchSize / Math.max(1, threads))
-  const perLayer = 17 * T * C + NH * T * T + 4 * T
-  const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T
-  const activationBytes = perRow * rowsPerSphere * 4 * threads
   const stateBytes = parameters * 4 * (3 + threads)
   const sphereBytes = SPHERE_OVERHEAD_BYTES * threads
-  return {
-    parameters,
-    stateBytes,
-    sphereBytes,
-    activationBytes,
-    totalBytes: stateBytes + activationBytes + sphereBytes,
+  // The plan recomputes attention and GELU in backward only when storing them would not fit one
+  // WebAssembly memory (state and activations live there; a sphere's own thread does not).
+  const estimate = (recompute: boolean): MemoryEstimate => {
+    const recomputable = NH * T * T + 4 * T * C
+    const perLayer = 17 * T * C + NH * T * T + 4 * T - (recompute ? recomputable : 0)
+    const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T + (recompute ? recomputable : 0)
+    const activationBytes = perRow * rowsPerSphere * 4 * threads
+    return {
+      parameters,
+      stateBytes,
+      sphereBytes,
+      activationBytes,
+      totalBytes: stateBytes + activationBytes + sphereBytes,
+    }
   }
+  const stored = estimate(false)
+  return stored.stateBytes + stored.activationBytes <= WASM32_MAX_BYTES ? stored : estimate(true)
 }
 
 const GIB = 1024 ** 3
@@ -338,6 +347,8 @@ export const RunStarted = z.object({
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),
+  /** The model a fine-tuning run started from (a Hugging Face folder or a checkpoint), if any. */
+  initFrom: z.string().nullable().optional(),
   /** Validation loss of the untrained model (≈ ln(vocab)); null on a resumed run. */
   initialValLoss: z.number().nullable(),
   /** Set when resuming on a corpus that changed since the checkpoint (and --force allowed it). */
@@ -447,6 +458,8 @@ export const TrainRequest = z.object({
   resume: z.string().min(1).optional(),
   /** Resume even though the corpus changed since the checkpoint. */
   force: z.boolean().optional(),
+  /** Fine-tune this model (a Hugging Face GPT-2 folder or a checkpoint file) instead of starting from noise. */
+  initFrom: z.string().min(1).optional(),
 })
 export type TrainRequest = z.infer<typeof TrainRequest>
 

@@ -50,6 +50,8 @@ export interface TrainFlags {
   valFraction?: number
   runName?: string
   resume?: string
+  /** A Hugging Face GPT-2 folder or a checkpoint to fine-tune instead of starting from noise. */
+  initFrom?: string
   force?: boolean
   json?: boolean
   followLinks?: boolean
@@ -120,6 +122,7 @@ export function register(program: Command): void {
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue training from a checkpoint file')
+    .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
@@ -162,6 +165,7 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
       folder,
       config: configFromFlags(flags),
       ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+      ...(flags.initFrom !== undefined ? { initFrom: flags.initFrom } : {}),
       ...(flags.force ? { force: true } : {}),
       ...(flags.followLinks ? { followLinks: true } : {}),
       ...control.session,
@@ -267,6 +271,7 @@ export function formatConfig(started: RunStarted): string[] {
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
+  if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
   if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)
   return lines

@@ -49,6 +49,7 @@ import type { Trainer } from './model/trainer'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
+import { fineTuneRunConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
 import { learningRate, type Schedule } from './session/schedule'
 import { SphereTotals } from './session/sphere-totals'
 import { createTrainer, type FaultInjection } from './spheres/pool'
@@ -73,6 +74,11 @@ export interface SessionOptions {
   config?: RunConfigInput
   /** A checkpoint file to resume from; the run continues in that checkpoint's folder. */
   resume?: string
+  /**
+   * Start a new run from this model instead of random weights: a Hugging Face GPT-2 folder or a
+   * checkpoint file. Its shape and tokenizer are kept (see session/init-from.ts).
+   */
+  initFrom?: string
   /** Resume even though the corpus changed since the checkpoint (the change is reported as a warning). */
   force?: boolean
   /** The corpus, when the caller has already loaded this folder (files are read once). */
@@ -111,6 +117,13 @@ interface Prepared {
  */
 export async function createSession(options: SessionOptions): Promise<TrainingSession> {
   const machine = options.machine ?? thisMachine()
+  if (options.resume !== undefined && options.initFrom !== undefined) {
+    throw new UserError('invalid-config', 'Resume a run or start from a model (--init-from), not both.')
+  }
+  if (options.initFrom !== undefined) {
+    const initial = await loadInitialModel(options.initFrom)
+    return new TrainingSession(options, fineTuneRunConfig(options.config, initial, machine), null, initial)
+  }
   if (options.resume === undefined) {
     const config = resolveRunConfig(options.config ?? {}, machine)
     await removeStaleTempFilesUnder(config.paths.checkpointDir) // left by writes that were killed
@@ -145,6 +158,8 @@ export class TrainingSession {
     /** The validated config; vocabSize is corrected to the tokenizer's once it is known. */
     public config: ResolvedRunConfig,
     private readonly checkpoint: Checkpoint | null,
+    /** The model a fine-tuning run starts from (`initFrom`), else null. */
+    private readonly initial: InitialModel | null = null,
   ) {}
 
   get state(): RunState {
@@ -253,12 +268,17 @@ export class TrainingSession {
       tokenizerSpec = parseTokenizer(metadata.tokenizer, `${options.resume}`)
       runDir = dirname(options.resume!)
     } else {
-      tokenizerSpec = { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize }
+      tokenizerSpec = this.initial
+        ? parseTokenizer(this.initial.tokenizer, this.initial.source)
+        : { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize }
       runDir = await createRunDir(checkpointDir, this.config.paths.runName)
       this.createdRunDir = runDir
     }
 
-    this.prepareEvent('tokenizer', resumed ? 'Tokenizer restored from the checkpoint' : 'Training the tokenizer')
+    this.prepareEvent(
+      'tokenizer',
+      resumed ? 'Tokenizer restored from the checkpoint' : this.initial ? `Tokenizer of ${this.initial.source}` : 'Training the tokenizer',
+    )
     const dataset = await prepareDataset({
       documents,
       tokenizer: tokenizerSpec,
@@ -283,7 +303,7 @@ export class TrainingSession {
       true,
     )
     if (tokenizer.vocabSize !== this.config.model.vocabSize) {
-      if (resumed) {
+      if (resumed || this.initial) {
         throw new UserError(
           'corrupt-checkpoint',
           `Checkpoint ${options.resume} holds a tokenizer of ${tokenizer.vocabSize} tokens for a model of ${this.config.model.vocabSize}.`,
@@ -306,6 +326,7 @@ export class TrainingSession {
         corpusFingerprint: fingerprint,
         corpusFolder: resolve(options.folder),
         tokenizer: { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize },
+        ...(this.initial ? { initFrom: this.initial.source } : {}),
       })
     }
 
@@ -337,6 +358,9 @@ export class TrainingSession {
       // The windows drawn so far, applied to this run's batch size (which may have changed).
       sampler = new Sampler(samplerConfig, samplerDrawn(resumed.metadata.sampler))
       startStep = resumed.metadata.step
+    } else if (this.initial) {
+      this.prepareEvent('checkpoint', `Starting from the weights of ${this.initial.source}`)
+      trainer.setState(initialState(this.initial))
     }
     this.checkStopped()
 
@@ -462,6 +486,7 @@ export class TrainingSession {
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
       corpusFingerprint: p.fingerprint,
       resumedFrom: this.options.resume ?? null,
+      initFrom: this.initial?.source ?? null,
       initialValLoss,
       warnings: p.warnings,
     })

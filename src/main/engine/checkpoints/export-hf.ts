@@ -6,14 +6,16 @@
  * Hugging Face re-ties it on load. No optimizer state is exported.
  */
 import { mkdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import type { ModelConfig } from '../model/trainer'
 import { writeFileAtomic } from './atomic-write'
 import { corruptCheckpoint } from './errors'
 import { loadCheckpoint } from './format'
 import { gpt2ParamLayout } from './gpt2-layout'
+import { modelCard, type RunFacts } from './model-card'
 import { safetensorsChunks, type Tensor } from './safetensors'
+import { readRunJson } from './store'
 
 /** The kernels' LayerNorm epsilon and GELU (tanh approximation = Hugging Face's "gelu_new"). */
 export const LAYER_NORM_EPSILON = 1e-5
@@ -113,9 +115,21 @@ function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
 }
 
+/** The run's name and corpus folder from run.json beside the checkpoint, when there is one. */
+async function runFacts(checkpointPath: string): Promise<RunFacts> {
+  try {
+    const info = await readRunJson(dirname(resolve(checkpointPath)))
+    const corpusFolder = (info as { corpusFolder?: unknown }).corpusFolder
+    return { name: info.name, corpusFolder: typeof corpusFolder === 'string' ? corpusFolder : undefined }
+  } catch {
+    return {} // a checkpoint copied out of its run folder: the card says less
+  }
+}
+
 /**
- * Writes `model.safetensors`, `config.json`, `generation_config.json`, `tokenizer.json` and
- * `tokenizer_config.json` into `outDir` (created if needed; each file replaced atomically).
+ * Writes `model.safetensors`, `config.json`, `generation_config.json`, `tokenizer.json`,
+ * `tokenizer_config.json`, `special_tokens_map.json` and a model card `README.md` into `outDir`
+ * (created if needed; each file replaced atomically).
  * Refuses word-tokenizer checkpoints: GPT-2 on Hugging Face needs the byte-level BPE tokenizer.
  */
 export async function exportHuggingFace(
@@ -168,6 +182,17 @@ export async function exportHuggingFace(
         }),
       ],
     },
+    {
+      name: 'special_tokens_map.json',
+      chunks: [
+        jsonText(
+          endOfTextId === null
+            ? {}
+            : { bos_token: END_OF_TEXT, eos_token: END_OF_TEXT, unk_token: END_OF_TEXT },
+        ),
+      ],
+    },
+    { name: 'README.md', chunks: [modelCard(metadata, endOfTextId, await runFacts(checkpointPath))] },
   ]
   const written: ExportedFile[] = []
   for (const file of files) {

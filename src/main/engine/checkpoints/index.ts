@@ -1,4 +1,4 @@
-/** Checkpoints: the file format, the run folder store, and the Hugging Face export. */
+/** Checkpoints: the file format, the run folder store, and the Hugging Face and GGUF exports. */
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -34,3 +34,9 @@ export { exportHuggingFace, gpt2Config, type ExportResult, type ExportedFile } f
 export { gpt2ParamLayout, checkpointTensorLayout } from './gpt2-layout'
 export { CorruptCheckpointError } from './errors'
 export { removeStaleTempFiles } from './atomic-write'
+export {
+  exportGguf,
+  GGUF_PRECISIONS,
+  type GgufPrecision,
+  type GgufExportResult,
+} from './export-gguf'

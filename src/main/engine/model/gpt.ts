@@ -147,6 +147,12 @@ export class GptShard {
       const dw = g.layers[l]
       const s = a.layers[l]
       const residual = l === 0 ? a.encoded : a.layers[l - 1].residual3
+      // A recomputing plan keeps one attention matrix and GELU output for all layers: rebuild this
+      // layer's from its stored inputs (same kernels, same values) before backward reads them.
+      if (a.recompute) {
+        k.geluForward(s.fchGelu, s.fch, N * 4 * C)
+        k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH)
+      }
       // dres holds d(residual3): through the MLP's output projection…
       k.biasBackward(dw.fcprojb, dres, N, C)
       k.matmulTN(dw.fcprojw, s.fchGelu, dres, 4 * C, N, C, 1)

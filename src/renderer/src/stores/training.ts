@@ -38,6 +38,8 @@ export interface StartRequest {
   config: RunConfigInput
   resume?: string
   force?: boolean
+  /** A Hugging Face GPT-2 folder or a checkpoint to fine-tune. */
+  initFrom?: string
 }
 
 const ACTIVE: readonly RunState[] = ['preparing', 'training', 'paused', 'stopping']

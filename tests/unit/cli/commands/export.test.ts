@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -30,6 +30,34 @@ describe('cllm export', () => {
         true,
       )
     expect(lines.join('\n')).toMatch(/lm_head\.weight is not stored/)
+  })
+
+  it('writes a GGUF file and a Modelfile with --format gguf, at the precision asked', async () => {
+    const checkpoint = join(dir, 'final_model.safetensors')
+    const input = makeCheckpoint()
+    input.metadata.tokenizer = JSON.stringify({
+      ...JSON.parse(input.metadata.tokenizer),
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false },
+    })
+    await saveCheckpoint(checkpoint, input)
+    const out = join(dir, 'model.gguf')
+    const lines: string[] = []
+    await exportCheckpoint({ checkpoint, out, format: 'gguf', precision: 'f16' }, (line) => lines.push(line))
+    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
+    expect(lines.join('\n')).toMatch(/ollama create my-model -f Modelfile/)
+    expect((await readdir(dir)).sort()).toEqual(['Modelfile', 'final_model.safetensors', 'model.gguf'])
+    expect((await readFile(out)).readUInt32LE(4)).toBe(3)
+  })
+
+  it('refuses an unknown --format or --precision, and --precision for the folder, naming the flag', async () => {
+    const checkpoint = join(dir, 'c.safetensors')
+    await saveCheckpoint(checkpoint, makeCheckpoint())
+    const run = (extra: Record<string, string>) =>
+      exportCheckpoint({ checkpoint, out: join(dir, 'x'), ...extra }, () => undefined)
+    await expect(run({ format: 'onnx' })).rejects.toThrow('--format must be one of hf, gguf, got "onnx".')
+    await expect(run({ format: 'gguf', precision: 'q4_k' })).rejects.toThrow(/^--precision must be one of f32, f16, q8_0/)
+    await expect(run({ precision: 'f16' })).rejects.toThrow(/--precision applies to --format gguf only/)
+    expect(await readdir(dir)).toEqual(['c.safetensors'])
   })
 
   it('refuses a word-tokenizer checkpoint with a sentence, writing nothing', async () => {

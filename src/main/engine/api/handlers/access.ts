@@ -37,3 +37,20 @@ export function checkResumePath(context: EngineContext, path: string): string {
   assertNoLinksBelow(context.options.checkpointDir, absolute)
   return absolute
 }
+
+/**
+ * A model to start from: one of the app's own checkpoints (inside the checkpoint folder), or a
+ * Hugging Face folder the user picked (readable by the platform's rules).
+ */
+export function checkModelSource(context: EngineContext, path: string): string {
+  const absolute = resolve(context.options.checkpointDir, path)
+  if (context.options.mayRead(absolute)) return absolute
+  try {
+    return checkCheckpointPath(context, path)
+  } catch {
+    throw new UserError(
+      'forbidden',
+      `This app may not read ${absolute}. Choose the model's folder with the folder picker, or a checkpoint of your runs.`,
+    )
+  }
+}

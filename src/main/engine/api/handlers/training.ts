@@ -4,7 +4,7 @@ import type { RunConfigInput } from '../../../../shared/training'
 import { createSession, type TrainingSession } from '../../session'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
-import { checkReadable, checkResumePath } from './access'
+import { checkModelSource, checkReadable, checkResumePath } from './access'
 
 type TrainingHandlers = Pick<
   Handlers,
@@ -29,7 +29,7 @@ export function createTrainingHandlers(context: EngineContext): {
   }
 
   const handlers: TrainingHandlers = {
-    'training.start': async ({ folder, config, resume, force }) => {
+    'training.start': async ({ folder, config, resume, force, initFrom }) => {
       if (active)
         throw new UserError('busy', 'A training run is already in progress. Stop it first.')
       const absolute = checkReadable(context, folder)
@@ -39,6 +39,7 @@ export function createTrainingHandlers(context: EngineContext): {
         config: withCheckpointDir(config, context.options.checkpointDir),
         resume: resume === undefined ? undefined : checkResumePath(context, resume),
         force,
+        initFrom: initFrom === undefined ? undefined : checkModelSource(context, initFrom),
         // Files are read once: reuse the scan when it is of this folder.
         corpus: corpus && resolve(corpus.summary.root) === absolute ? corpus : undefined,
       })

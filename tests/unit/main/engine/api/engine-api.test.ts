@@ -2,7 +2,7 @@
  * The engine API end to end on the real engine: scan → tokenize → train → list checkpoints →
  * generate, as the UI drives it, with the access rules that keep the UI to its folders.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -153,6 +153,23 @@ describe('engine API', () => {
     expect(result.tokens).toBeGreaterThan(0)
   })
 
+  it('exports a checkpoint as a Hugging Face folder and as GGUF into exports/, never into the run', async () => {
+    const runFiles = await readdir(join(checkpoint, '..'))
+    const hf = await call('checkpoints.export', { checkpoint, format: 'hf' })
+    expect(hf.outDir.startsWith(join(checkpointDir, 'exports'))).toBe(true)
+    expect(hf.files.map((f) => f.name)).toContain('model.safetensors')
+    const gguf = await call('checkpoints.export', { checkpoint, format: 'gguf', precision: 'f16' })
+    expect(gguf.files.map((f) => f.name)).toEqual([expect.stringMatching(/-final_model-f16\.gguf$/), 'Modelfile'])
+    expect((await readFile(gguf.files[0].path)).subarray(0, 4).toString('latin1')).toBe('GGUF')
+    expect(await readdir(join(checkpoint, '..'))).toEqual(runFiles)
+    // Still one run in the listing: the exports folder is not mistaken for a run.
+    expect((await call('checkpoints.list', {})).runs).toHaveLength(1)
+    const outside = await failure('checkpoints.export', { checkpoint, format: 'hf', outDir: tmpdir() })
+    expect(outside.code).toBe('forbidden')
+    const bad = await failure('checkpoints.export', { checkpoint, format: 'onnx' })
+    expect(bad.code).toBe('invalid-input')
+  })
+
   it('reads checkpoints only from its checkpoint folder', async () => {
     const outside = join(tmpdir(), 'elsewhere.safetensors')
     expect((await failure('generate.run', { checkpoint: outside, requestId: 'x' })).code).toBe(
@@ -160,5 +177,9 @@ describe('engine API', () => {
     )
     const resume = await failure('training.start', { folder: sampleCorpus, resume: outside })
     expect(resume.code).toBe('forbidden')
+    // A model to start from: a picked (readable) folder or one of the runs' checkpoints, nothing else.
+    const initFrom = await failure('training.start', { folder: sampleCorpus, initFrom: tmpdir() })
+    expect(initFrom.code).toBe('forbidden')
+    expect(initFrom.message).toMatch(/Choose the model's folder with the folder picker/)
   })
 })

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { exportHuggingFace, saveCheckpoint } from '../../../../../src/main/engine/checkpoints'
@@ -44,9 +44,11 @@ describe('exportHuggingFace', () => {
 
     const result = await exportHuggingFace(checkpoint, out)
     expect((await readdir(out)).sort()).toEqual([
+      'README.md',
       'config.json',
       'generation_config.json',
       'model.safetensors',
+      'special_tokens_map.json',
       'tokenizer.json',
       'tokenizer_config.json',
     ])
@@ -100,7 +102,51 @@ describe('exportHuggingFace', () => {
     })
     expect(await readFile(join(out, 'tokenizer.json'), 'utf8')).toBe(tokenizerJson())
     const tokenizerConfig = JSON.parse(await readFile(join(out, 'tokenizer_config.json'), 'utf8'))
-    expect(tokenizerConfig).toMatchObject({ eos_token: '<|endoftext|>', model_max_length: 8 })
+    expect(tokenizerConfig).toMatchObject({
+      eos_token: '<|endoftext|>',
+      model_max_length: 8,
+      clean_up_tokenization_spaces: false,
+    })
+    expect(JSON.parse(await readFile(join(out, 'special_tokens_map.json'), 'utf8'))).toEqual({
+      bos_token: '<|endoftext|>',
+      eos_token: '<|endoftext|>',
+      unk_token: '<|endoftext|>',
+    })
+    expect(JSON.parse(await readFile(join(out, 'generation_config.json'), 'utf8'))).toEqual({
+      bos_token_id: 256,
+      eos_token_id: 256,
+      max_length: 8,
+    })
+  })
+
+  it('writes a model card with the config, steps, losses and corpus size from the checkpoint and run.json', async () => {
+    const runDir = join(dir, 'my-run')
+    await mkdir(runDir)
+    await writeFile(
+      join(runDir, 'run.json'),
+      JSON.stringify({ name: 'my-run', created: '2026-11-27T11:00:00.000Z', config: { model: TINY }, corpusFingerprint: 'sha256:abc', corpusFolder: '/home/me/private/notes' }),
+    )
+    const checkpoint = join(runDir, 'final_model.safetensors')
+    const input = makeCheckpoint(TINY, { step: 321, valLoss: 2.5 })
+    input.metadata.sampler = { version: 1, range: { start: 0, end: 45678 }, seqLen: 8, batchSize: 4, seed: 1, drawn: 9 }
+    await saveCheckpoint(checkpoint, input)
+    await exportHuggingFace(checkpoint, join(dir, 'hf'))
+    const card = await readFile(join(dir, 'hf', 'README.md'), 'utf8')
+    expect(card).toMatch(/^# my-run$/m)
+    expect(card).toMatch(/\| Layers \| 2 \|/)
+    expect(card).toMatch(/\| Embedding size \| 16 \|/)
+    expect(card).toMatch(/\| Corpus \| folder `notes`, 45,678 training tokens/)
+    expect(card).not.toContain('/home/me') // a local path never goes into a card meant to be shared
+    expect(card).toMatch(/\| Steps \| 321 \(1\.50 epochs\) \|/)
+    expect(card).toMatch(/\| Validation loss \| 2\.5000 nats\/token \(perplexity 12\.18\) \|/)
+    expect(card).toMatch(/\| Learning rate \| 0\.001 \|/)
+    // Without run.json (a checkpoint copied elsewhere) the card still says what the file holds.
+    const alone = join(dir, 'alone.safetensors')
+    await saveCheckpoint(alone, makeCheckpoint(TINY, { valLoss: null }))
+    await exportHuggingFace(alone, join(dir, 'hf2'))
+    const short = await readFile(join(dir, 'hf2', 'README.md'), 'utf8')
+    expect(short).toMatch(/^# CLLM Studio GPT-2 model$/m)
+    expect(short).toMatch(/\| Validation loss \| not measured \|/)
   })
 
   it('refuses a word-tokenizer checkpoint before writing anything', async () => {

@@ -95,6 +95,20 @@ describe('GPT forward and backward', () => {
     }
   })
 
+  it('gives bit-identical loss and gradients when backward recomputes attention and GELU (wasm and reference)', async () => {
+    const config = { vocabSize: 40, seqLen: 16, dModel: 32, nLayers: 3, nHeads: 4 }
+    for (const kernels of ['wasm', 'reference'] as const) {
+      const stored = await createHarness(config, 2, kernels, 5, 'stored')
+      const recomputed = await createHarness(config, 2, kernels, 5, 'recomputed')
+      expect(recomputed.plan.shards[0].recompute).toBe(true)
+      const windows = windowsOf(config.vocabSize, 2, config.seqLen, 9)
+      stored.setWindows(windows)
+      recomputed.setWindows(windows)
+      expect(recomputed.lossAndGrad()).toBe(stored.lossAndGrad())
+      expect(Float32Array.from(recomputed.grads)).toEqual(Float32Array.from(stored.grads))
+    }
+  })
+
   it('starts near ln(vocab) at GPT-2 initialisation', async () => {
     const config = { vocabSize: 500, seqLen: 32, dModel: 64, nLayers: 2, nHeads: 4 }
     const h: Harness = await createHarness(config, 4, 'wasm', 123)

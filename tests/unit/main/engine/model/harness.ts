@@ -11,7 +11,7 @@ import { createReferenceKernels } from '../../../../../src/main/engine/kernels/r
 import { GptShard } from '../../../../../src/main/engine/model/gpt'
 import { initParams } from '../../../../../src/main/engine/model/init'
 import { createParamLayout, type ParamLayout } from '../../../../../src/main/engine/model/layout'
-import { planMemory, type MemoryPlan } from '../../../../../src/main/engine/model/memory-plan'
+import { planMemory, type ActivationMode, type MemoryPlan } from '../../../../../src/main/engine/model/memory-plan'
 import type { ModelConfig } from '../../../../../src/main/engine/model/trainer'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
@@ -40,9 +40,10 @@ export interface Harness {
 
 export async function createHarness(
   config: ModelConfig, rows: number, kernels: 'reference' | 'wasm', seed = 1,
+  activations: ActivationMode = 'auto',
 ): Promise<Harness> {
   const layout = createParamLayout(config)
-  const plan = planMemory(layout, rows, 1)
+  const plan = planMemory(layout, rows, 1, undefined, activations)
   const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true })
   const k = kernels === 'wasm' ? (await loadKernels(memory)).kernels : createReferenceKernels(memory)
   const f32 = new Float32Array(memory.buffer)

@@ -51,4 +51,32 @@ describe('memory plan', () => {
     expect(() => assertPlanFits(small, 64e9)).not.toThrow()
     expect(() => assertPlanFits(small, 1e6)).toThrow(/80% of this machine's 0\.00 GB/)
   })
+
+  it('fits GPT-2 124M at context 1024 on 1 and 2 spheres: stored activations on 1, recomputed on 2', () => {
+    const shape = { vocabSize: 50257, seqLen: 1024, dModel: 768, nLayers: 12, nHeads: 12 }
+    const gpt2 = createParamLayout(shape)
+    expect(gpt2.paramCount).toBe(124_439_808) // GPT-2 small: 124M
+    const one = planMemory(gpt2, 1, 1)
+    expect(one.shards[0].recompute).toBe(false)
+    expect(() => assertPlanFits(one, 64e9)).not.toThrow()
+    const stored = planMemory(gpt2, 2, 2, undefined, 'stored')
+    expect(stored.totalBytes).toBeGreaterThan(WASM32_MAX_BYTES)
+    const two = planMemory(gpt2, 2, 2)
+    expect(two.shards.every((s) => s.recompute)).toBe(true)
+    expect(() => assertPlanFits(two, 64e9)).not.toThrow()
+    const estimate = estimateMemory({ vocabSize: 50257, seqLen: 1024, embedDim: 768, numLayers: 12, numHeads: 12 }, 2, 2)
+    expect(Math.abs(two.totalBytes - estimate.totalBytes) / two.totalBytes).toBeLessThan(0.05)
+    expect(estimate.totalBytes).toBeLessThan(WASM32_MAX_BYTES)
+  })
+
+  it('a recomputing plan shares one attention matrix and one GELU output among the layers', () => {
+    const layout = createParamLayout({ ...config, nLayers: 3 })
+    const stored = planMemory(layout, 2, 1, undefined, 'stored').shards[0]
+    const shared = planMemory(layout, 2, 1, undefined, 'recomputed').shards[0]
+    expect(new Set(shared.layers.map((l) => l.att)).size).toBe(1)
+    expect(new Set(shared.layers.map((l) => l.fchGelu)).size).toBe(1)
+    expect(new Set(stored.layers.map((l) => l.att)).size).toBe(3)
+    const saved = 2 * (4 * 32 * 32 + 32 * 4 * 64) * 4 // (3 − 1) layers of att and fchGelu, 2 rows
+    expect(stored.bytes - shared.bytes).toBeGreaterThanOrEqual(saved * 2 - 64 * 8)
+  })
 })

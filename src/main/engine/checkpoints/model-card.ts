@@ -1,0 +1,112 @@
+/**
+ * The model card (`README.md`) of an exported Hugging Face folder: what the model is, how big, what
+ * it was trained on and how, and how well it did — drawn only from the checkpoint's own metadata
+ * (and the run's `run.json` when it sits beside the checkpoint), so the card cannot claim what the
+ * file does not hold. The corpus is named by its folder's base name, never a full local path.
+ */
+import { basename } from 'node:path'
+import type { CheckpointMetadata } from '../../../shared/checkpoint'
+import { countParams } from '../model/layout'
+import type { ModelConfig } from '../model/trainer'
+
+/** What the card may add from run.json; every field optional (an old or foreign run lacks them). */
+export interface RunFacts {
+  name?: string
+  corpusFolder?: string
+}
+
+interface SamplerFacts {
+  range?: { start?: unknown; end?: unknown }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function format(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value)
+  if (typeof value === 'string' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value)
+}
+
+/** Training tokens: the sampler's token range (the training split, validation excluded). */
+function trainingTokens(sampler: unknown): number | null {
+  const range = isRecord(sampler) ? (sampler as SamplerFacts).range : undefined
+  const start = range?.start
+  const end = range?.end
+  return typeof start === 'number' && typeof end === 'number' && end >= start ? end - start : null
+}
+
+export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | null, run: RunFacts = {}): string {
+  const model = metadata.config.model as ModelConfig
+  const training = isRecord(metadata.config.training) ? metadata.config.training : {}
+  const title = run.name ?? 'CLLM Studio GPT-2 model'
+  const tokens = trainingTokens(metadata.sampler)
+  const val = metadata.losses.val
+  const train = metadata.losses.train
+  const lines = [
+    '---',
+    'library_name: transformers',
+    'pipeline_tag: text-generation',
+    'tags: [gpt2, cllm-studio]',
+    '---',
+    '',
+    `# ${title}`,
+    '',
+    `A GPT-2-architecture language model of ${format(countParams(model))} parameters, trained from scratch ` +
+      'on the CPU with CLLM Studio (data-parallel worker threads, WebAssembly SIMD kernels, AdamW).',
+    '',
+    '## Model',
+    '',
+    '| | |',
+    '|---|---|',
+    `| Vocabulary | ${format(model.vocabSize)} tokens (byte-level BPE${endOfTextId === null ? '' : `, \`<|endoftext|>\` = ${endOfTextId}`}) |`,
+    `| Context length | ${format(model.seqLen)} |`,
+    `| Embedding size | ${format(model.dModel)} |`,
+    `| Layers | ${format(model.nLayers)} |`,
+    `| Attention heads | ${format(model.nHeads)} |`,
+    '| Activation | GELU (tanh approximation, `gelu_new`) |',
+    '| LM head | tied to the token embedding |',
+    '',
+    '## Training',
+    '',
+    '| | |',
+    '|---|---|',
+    `| Corpus | ${run.corpusFolder ? `folder \`${basename(run.corpusFolder)}\`, ` : ''}${tokens === null ? 'size not recorded' : `${format(tokens)} training tokens`} (fingerprint \`${metadata.corpusFingerprint}\`) |`,
+    `| Steps | ${format(metadata.step)} (${metadata.epoch.toFixed(2)} epochs) |`,
+  ]
+  for (const [label, key] of [
+    ['Batch size', 'batchSize'],
+    ['Learning rate', 'learningRate'],
+    ['Warmup steps', 'warmup'],
+    ['Weight decay', 'weightDecay'],
+    ['Gradient clipping', 'gradClip'],
+    ['Validation share', 'valFraction'],
+    ['Seed', 'seed'],
+  ] as const) {
+    if (training[key] !== undefined) lines.push(`| ${label} | ${format(training[key])} |`)
+  }
+  lines.push(
+    `| Training loss | ${train === null ? 'not recorded' : `${train.toFixed(4)} nats/token`} |`,
+    `| Validation loss | ${val === null ? 'not measured' : `${val.toFixed(4)} nats/token (perplexity ${Math.exp(val).toFixed(2)})`} |`,
+    `| Checkpoint written | ${metadata.created} |`,
+    '',
+    'No dropout; AdamW with a linear warmup and cosine decay; the loss is the mean cross-entropy of the ' +
+      'next token.',
+    '',
+    '## Use',
+    '',
+    '```python',
+    'from transformers import AutoTokenizer, GPT2LMHeadModel',
+    'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+    'model = GPT2LMHeadModel.from_pretrained("path/to/this/folder")',
+    'ids = tokenizer("Once upon a time", return_tensors="pt").input_ids',
+    'print(tokenizer.decode(model.generate(ids, max_new_tokens=50)[0]))',
+    '```',
+    '',
+    'The tokenizer is byte-level: `clean_up_tokenization_spaces` is false so that decoding gives the ' +
+      'text back exactly.',
+    '',
+  )
+  return lines.join('\n')
+}
