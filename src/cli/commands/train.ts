@@ -118,7 +118,7 @@ export function register(program: Command): void {
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
-    .option('--resume <checkpoint>', 'continue training from a checkpoint file')
+    .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .action(async (folder: string, flags: TrainFlags) => {
