@@ -16,6 +16,7 @@ import {
   VOCAB_LIMITS,
 } from './tokenizer'
 import { GenerateOptions, RunState, TrainRequest, trainingEvents } from './training'
+import { RunHistory, RunNotes, RunsListing } from './runs'
 
 const Empty = z.object({}).strict()
 
@@ -71,6 +72,8 @@ export const GenerateRequest = GenerateOptions.extend({
 export type GenerateRequestInput = z.input<typeof GenerateRequest>
 
 const RunControl = z.object({ runId: z.string() })
+/** A run folder, named by its absolute path (it must lie in the checkpoint folder). */
+const RunFolder = z.object({ runDir: z.string().min(1) })
 const RunControlResult = z.object({ state: RunState })
 
 export const methods = {
@@ -93,6 +96,14 @@ export const methods = {
   'training.stop': { input: RunControl, output: RunControlResult },
   'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
   'checkpoints.list': { input: Empty, output: RunListing },
+  /** Every run with status, lineage and figures (the Runs view). */
+  'runs.list': { input: Empty, output: RunsListing },
+  /** A run's whole history: its parents' metrics up to each resume step, then its own, each step once. */
+  'runs.history': { input: RunFolder, output: RunHistory },
+  /** Sets a run's title and notes (kept in its folder's notes.json). */
+  'runs.annotate': { input: RunFolder.extend(RunNotes.shape), output: RunNotes },
+  /** Moves a run folder to the trash (the system trash in the desktop app). */
+  'runs.delete': { input: RunFolder, output: z.object({ deleted: z.string() }) },
   'generate.run': {
     input: GenerateRequest,
     output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),

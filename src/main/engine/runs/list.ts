@@ -67,7 +67,7 @@ export function folderTrash(checkpointDir: string): (path: string) => Promise<vo
   }
 }
 
-async function readEnd(info: RunEntry['info']): Promise<RunEnd | null> {
+function readEnd(info: RunEntry['info']): RunEnd | null {
   const parsed = RunEnd.safeParse((info as { ended?: unknown } | null)?.ended)
   return parsed.success ? parsed.data : null
 }
@@ -93,7 +93,7 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
   ])
   const lockAlive = lock ? isHolderAlive(lock) : null
   const own = ownSteps(metrics.records).filter((r) => !parent || r.step > parent.step)
-  const lastStep = Math.max(end?.step ?? 0, own.at(-1)?.step ?? 0, parent?.step ?? 0)
+  const lastStep = Math.max(end?.step ?? 0, own.at(-1)?.step ?? 0, parent?.step ?? 0, ...entry.checkpoints.filter((c) => c.status === 'ok').map((c) => c.step ?? 0))
   const started = info?.started ?? info?.created ?? entry.created
   const lastTime = end?.at ?? own.at(-1)?.time ?? null
   const durationSec = started && lastTime ? Math.max(0, (Date.parse(lastTime) - Date.parse(started)) / 1000) : null
