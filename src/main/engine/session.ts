@@ -442,6 +442,7 @@ export class TrainingSession {
     let lastFlush = performance.now()
     let lastYield = lastFlush
     let periodTokens = 0
+    let periodTrainMs = 0
     const loopStart = performance.now()
     let pausedMs = 0
     let epochStart = performance.now()
@@ -513,7 +514,8 @@ export class TrainingSession {
 
     const flush = (now: number): void => {
       if (points.length === 0) return
-      const elapsed = (now - lastFlush) / 1000
+      // Training steps' own time: evaluation and checkpoint writing are reported apart (RunFinished).
+      const elapsed = periodTrainMs / 1000
       if (elapsed > 0 && periodTokens > 0) tokensPerSec = periodTokens / elapsed
       const done = step - p.startStep
       const activeSec = (now - loopStart - pausedMs) / 1000
@@ -537,6 +539,7 @@ export class TrainingSession {
       points = []
       period.reset()
       periodTokens = 0
+      periodTrainMs = 0
       lastFlush = now
     }
 
@@ -560,6 +563,7 @@ export class TrainingSession {
         const stepStart = performance.now()
         const result = await trainer.step(tokens, starts, lr)
         this.timing.trainMs += performance.now() - stepStart
+        periodTrainMs += performance.now() - stepStart
         this.timing.tokens += result.tokens
         step++
         this.currentStep = step

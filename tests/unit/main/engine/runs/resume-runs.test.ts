@@ -102,6 +102,15 @@ describe('resume creates a child run', () => {
     expect(history.records.filter((r) => r.step > N).every((r) => r.run === child)).toBe(true)
     expect(history.segments.map((s) => [s.name, s.toStep])).toEqual([['parent', N], [`parent-from-${N}`, 2 * N]])
     expect((await describeRunSummary(child)).status).toBe('done')
+
+    // The reported training loss is the mean of the last steps (here all 2N: fewer than the window), not one batch's.
+    const losses = history.records.filter((r) => r.step > 0).map((r) => r.loss!)
+    const mean = losses.reduce((x, y) => x + y, 0) / losses.length
+    expect(finished.trainLossWindow).toBe(2 * N)
+    expect(finished.trainLoss).toBeCloseTo(mean, 10)
+    expect(finished.trainLoss).not.toBe(losses.at(-1))
+    const summary = await describeRunSummary(child)
+    expect(summary.checkpoints.find((c) => c.kind === 'final')!.trainLoss).toBeCloseTo(mean, 10)
   })
 
   it('two concurrent resumes of one checkpoint give two complete, independent children', async () => {
