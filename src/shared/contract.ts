@@ -46,6 +46,9 @@ export const PrepareRequest = z.object({
   tokenizer: TokenizerKind.default('bpe'),
   vocabSize: z.number().int().min(VOCAB_LIMITS.word.min).max(VOCAB_LIMITS.bpe.max).default(500),
   seqLen: z.number().int().positive().default(32),
+  /** The split's seed and validation share: the Train view's, so the run trains on the split shown here. */
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+  valFraction: z.number().gt(0).max(0.5).default(0.1),
   /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
   previewPath: z.string().optional(),
 })
