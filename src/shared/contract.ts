@@ -15,7 +15,7 @@ import {
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
-import { GenerateOptions, RunState, TrainRequest, trainingEvents } from './training'
+import { GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
 import { RunHistory, RunNotes, RunsListing } from './runs'
 
 const Empty = z.object({}).strict()
@@ -64,6 +64,10 @@ export const TrainingStatus = z.object({
   state: RunState,
   step: z.number().int().nonnegative(),
   folder: z.string(),
+  /** The run's own config (a page that reloads shows it, not its form's). */
+  config: RunStarted.shape.config.optional(),
+  /** The run folder, once created. */
+  runDir: z.string().nullable().optional(),
 })
 export type TrainingStatus = z.infer<typeof TrainingStatus>
 

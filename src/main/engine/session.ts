@@ -166,6 +166,11 @@ export class TrainingSession {
     return this.currentStep
   }
 
+  /** The run folder this session writes (null until preparation has created it). */
+  get folder(): string | null {
+    return this.runDir
+  }
+
   on(listener: TrainingListener): () => void {
     return this.emitter.on(listener)
   }

@@ -68,6 +68,10 @@ export const useTrainingStore = defineStore('training', () => {
   const starting = ref(false)
   /** Step reported by training.status when this page attached to a run already going. */
   const attachedStep = ref<number | null>(null)
+  /** The config of a run this page attached to (its started event was before the page loaded). */
+  const attachedConfig = shallowRef<RunStarted['config'] | null>(null)
+  /** The config of the run shown: its own, never the form's. */
+  const runConfig = computed(() => started.value?.config ?? attachedConfig.value)
   const series = shallowRef(markRaw(new RunSeries()))
   /** Bumped whenever `series` grows, so charts redraw without watching the arrays. */
   const seriesVersion = ref(0)
@@ -112,6 +116,7 @@ export const useTrainingStore = defineStore('training', () => {
     log.value = []
     error.value = null
     attachedStep.value = null
+    attachedConfig.value = null
     series.value = markRaw(new RunSeries())
     seriesVersion.value++
   }
@@ -244,6 +249,7 @@ export const useTrainingStore = defineStore('training', () => {
       state.value = run.state
       folder.value = run.folder
       attachedStep.value = run.step
+      attachedConfig.value = run.config ?? null
     } else if (active.value) {
       // The run ended while this page could not hear it.
       state.value = null
@@ -272,6 +278,7 @@ export const useTrainingStore = defineStore('training', () => {
     error,
     starting,
     attachedStep,
+    runConfig,
     series,
     seriesVersion,
     active,

@@ -120,7 +120,8 @@ describe('engine API', () => {
       folder: sampleCorpus,
       config: { model: { vocabSize: 300 }, training: { maxSteps: 6, threads: 2, checkpointInterval: 3 } },
     })
-    expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus })
+    // A page that reloads mid-run gets the run's own config, not its form's.
+    expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus, config: { model: { vocabSize: 300 } } })
     expect((await failure('training.start', { folder: sampleCorpus })).code).toBe('busy')
     const end = (await finished).payload as {
       state: string
