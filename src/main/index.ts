@@ -57,6 +57,7 @@ if (!app.requestSingleInstanceLock()) {
       pickFolder,
       mayRead: (folder) => access.mayRead(folder),
       trash: (path) => shell.trashItem(path),
+      reveal: (path) => shell.showItemInFolder(path),
     })
     shutdownEngine = engine.shutdown
 

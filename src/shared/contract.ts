@@ -15,7 +15,7 @@ import {
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
-import { GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
+import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
 import { RunHistory, RunNotes, RunsListing } from './runs'
 
 const Empty = z.object({}).strict()
@@ -111,6 +111,18 @@ export const methods = {
   'runs.annotate': { input: RunFolder.extend(RunNotes.shape), output: RunNotes },
   /** Moves a run folder to the trash (the system trash in the desktop app). */
   'runs.delete': { input: RunFolder, output: z.object({ deleted: z.string() }) },
+  /** Shows a run folder or checkpoint in the system file manager; `revealed` false where there is none (browser). */
+  'runs.reveal': { input: z.object({ path: z.string().min(1) }), output: z.object({ revealed: z.boolean(), path: z.string() }) },
+  /** Scores a folder of text with a checkpoint: mean cross-entropy and perplexity. */
+  'checkpoints.evaluate': {
+    input: z.object({ checkpoint: z.string().min(1), folder: z.string().min(1, 'Choose a folder first.') }),
+    output: EvaluationResult,
+  },
+  /** Exports a checkpoint (Hugging Face GPT-2 folder) into `<checkpoint dir>/exports/`, never into the run. */
+  'checkpoints.export': {
+    input: z.object({ checkpoint: z.string().min(1), format: z.enum(['hf']).default('hf') }),
+    output: z.object({ outDir: z.string(), files: z.array(z.object({ name: z.string(), bytes: z.number() })) }),
+  },
   'generate.run': {
     input: GenerateRequest,
     output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),

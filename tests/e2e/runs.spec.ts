@@ -23,6 +23,7 @@ test.beforeAll(async ({ studio }) => {
 test.afterAll(async ({ studio }) => {
   for (const run of await ours(studio.checkpointDir)) await rm(run.path, { recursive: true, force: true })
   await rm(join(studio.checkpointDir, '.trash'), { recursive: true, force: true })
+  await rm(join(studio.checkpointDir, 'exports'), { recursive: true, force: true })
 })
 
 const STEPS = 30
@@ -111,6 +112,22 @@ test('a resumed run is a new run whose page continues its parent’s curve', asy
   expect(ownPart).toEqual(lossPoints(await metrics(child.path)))
   expect(ownPart[0][0]).toBe(STEPS + 1)
   await shoot(page, 'screenshot-run-page.png')
+
+  // Evaluate (on the Data view's folder), Export (beside the runs, never into one), Reveal.
+  const final = page.locator('[data-testid="run-checkpoint"][data-file="final_model.safetensors"]')
+  await final.getByTestId('run-checkpoint-evaluate').click()
+  const result = page.getByTestId('run-action-result')
+  await expect(result).toContainText('perplexity', { timeout: 30_000 })
+  const [, loss, perplexity] = /loss (\d+\.\d+), perplexity (\d+\.\d+)/.exec((await result.textContent())!)!
+  expect(Number(perplexity)).toBeCloseTo(Math.exp(Number(loss)), 0)
+  const childFiles = await readdir(child.path)
+  await final.getByTestId('run-checkpoint-export').click()
+  await expect(result).toContainText('Exported as a Hugging Face GPT-2 model to', { timeout: 30_000 })
+  const outDir = join(studio.checkpointDir, 'exports', `${child.name}-final_model-hf`)
+  expect(await readdir(outDir)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']))
+  expect(await readdir(child.path)).toEqual(childFiles)
+  await page.getByTestId('run-reveal').click()
+  await expect(result).toHaveText(`The folder is ${child.path}`)
 })
 
 test('rename, notes and delete work and survive a reload', async ({ page, studio }) => {

@@ -34,6 +34,8 @@ export interface EngineApiOptions {
    * folder moves into `<checkpoint dir>/.trash/` (see runs/list.ts, folderTrash).
    */
   trash?: (path: string) => Promise<void>
+  /** Shows a path in the system file manager (Electron: `shell.showItemInFolder`); absent in the browser. */
+  reveal?: (path: string) => void
 }
 
 export interface EngineApi {

@@ -1,11 +1,19 @@
 import { mkdir } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { availableParallelism } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
-import { deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
+import { exportHuggingFace } from '../../checkpoints'
+import { loadCorpus } from '../../corpus'
+import { createUniqueRunDir, deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
+import { evaluateTexts, openCheckpointModel } from '../../session/from-checkpoint'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
+import { checkCheckpointPath, checkReadable } from './access'
 
-type RunHandlers = Pick<Handlers, 'runs.list' | 'runs.history' | 'runs.annotate' | 'runs.delete'>
+type RunHandlers = Pick<
+  Handlers,
+  'runs.list' | 'runs.history' | 'runs.annotate' | 'runs.delete' | 'runs.reveal' | 'checkpoints.evaluate' | 'checkpoints.export'
+>
 
 /**
  * The Runs view: listing, whole history, title and notes, delete to the trash. A run the UI names
@@ -35,6 +43,31 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
       const folder = runFolder(runDir)
       await deleteRun(folder, context.options.trash ?? folderTrash(root()))
       return { deleted: folder }
+    },
+    'runs.reveal': async ({ path }) => {
+      const absolute = checkCheckpointPath(context, path)
+      if (!context.options.reveal) return { revealed: false, path: absolute }
+      context.options.reveal(absolute)
+      return { revealed: true, path: absolute }
+    },
+    'checkpoints.evaluate': async ({ checkpoint, folder }) => {
+      const file = checkCheckpointPath(context, checkpoint)
+      const texts = (await loadCorpus({ folder: checkReadable(context, folder) })).documents.map((d) => d.text)
+      const threads = Math.max(1, Math.min(4, availableParallelism()))
+      const model = await openCheckpointModel(file, { threads, batchSize: threads * 4 })
+      try {
+        return await evaluateTexts(model, texts, threads * 4)
+      } finally {
+        await model.close()
+      }
+    },
+    'checkpoints.export': async ({ checkpoint }) => {
+      // Beside the runs, never inside one: a run does not change after it ends.
+      const file = checkCheckpointPath(context, checkpoint)
+      const base = `${basename(dirname(file))}-${basename(file).replace(/\.safetensors$/, '')}-hf`
+      const outDir = await createUniqueRunDir(join(root(), 'exports'), base)
+      const result = await exportHuggingFace(file, outDir)
+      return { outDir: result.outDir, files: result.files.map((f) => ({ name: f.name, bytes: f.bytes })) }
     },
   }
 }
