@@ -253,7 +253,7 @@ export const useTrainingStore = defineStore('training', () => {
     } else if (active.value) {
       // The run ended while this page could not hear it.
       state.value = null
-      note('The run ended while the page was disconnected; see Checkpoints for what it saved.')
+      note('The run ended while the page was disconnected; see Runs for what it saved.')
     }
   }
 
