@@ -4,7 +4,7 @@
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
 import { createEngineApi } from './engine/api/engine-api'
 import { preloadPath, rendererLocation, sampleCorpusPath } from './app-paths'
 import { createFolderPicker, showStartupError } from './dialogs'
@@ -56,6 +56,8 @@ if (!app.requestSingleInstanceLock()) {
       checkpointDir: join(app.getPath('documents'), APP_NAME, 'checkpoints'),
       pickFolder,
       mayRead: (folder) => access.mayRead(folder),
+      trash: (path) => shell.trashItem(path),
+      reveal: (path) => shell.showItemInFolder(path),
     })
     shutdownEngine = engine.shutdown
 

@@ -49,6 +49,9 @@ export const CheckpointLosses = z.object({
   val: z.number().nullable(),
   recentTrain: z.array(StepLoss).default([]),
   recentVal: z.array(StepLoss).default([]),
+  /** Mean training loss over the last `trainWindow` steps: what summaries show (`train` is one batch's). */
+  trainMean: z.number().nullable().optional(),
+  trainWindow: z.number().int().nonnegative().optional(),
 })
 export type CheckpointLosses = z.infer<typeof CheckpointLosses>
 

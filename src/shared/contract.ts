@@ -15,7 +15,8 @@ import {
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
-import { GenerateOptions, RunState, TrainRequest, trainingEvents } from './training'
+import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
+import { RunHistory, RunNotes, RunsListing } from './runs'
 
 const Empty = z.object({}).strict()
 
@@ -45,6 +46,9 @@ export const PrepareRequest = z.object({
   tokenizer: TokenizerKind.default('bpe'),
   vocabSize: z.number().int().min(VOCAB_LIMITS.word.min).max(VOCAB_LIMITS.bpe.max).default(500),
   seqLen: z.number().int().positive().default(32),
+  /** The split's seed and validation share: the Train view's, so the run trains on the split shown here. */
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+  valFraction: z.number().gt(0).max(0.5).default(0.1),
   /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
   previewPath: z.string().optional(),
 })
@@ -60,6 +64,10 @@ export const TrainingStatus = z.object({
   state: RunState,
   step: z.number().int().nonnegative(),
   folder: z.string(),
+  /** The run's own config (a page that reloads shows it, not its form's). */
+  config: RunStarted.shape.config.optional(),
+  /** The run folder, once created. */
+  runDir: z.string().nullable().optional(),
 })
 export type TrainingStatus = z.infer<typeof TrainingStatus>
 
@@ -88,6 +96,8 @@ export const ExportResult = z.object({
 export type ExportResult = z.infer<typeof ExportResult>
 
 const RunControl = z.object({ runId: z.string() })
+/** A run folder, named by its absolute path (it must lie in the checkpoint folder). */
+const RunFolder = z.object({ runDir: z.string().min(1) })
 const RunControlResult = z.object({ state: RunState })
 
 export const methods = {
@@ -120,6 +130,21 @@ export const methods = {
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
+  /** Every run with status, lineage and figures (the Runs view). */
+  'runs.list': { input: Empty, output: RunsListing },
+  /** A run's whole history: its parents' metrics up to each resume step, then its own, each step once. */
+  'runs.history': { input: RunFolder, output: RunHistory },
+  /** Sets a run's title and notes (kept in its folder's notes.json). */
+  'runs.annotate': { input: RunFolder.extend(RunNotes.shape), output: RunNotes },
+  /** Moves a run folder to the trash (the system trash in the desktop app). */
+  'runs.delete': { input: RunFolder, output: z.object({ deleted: z.string() }) },
+  /** Shows a run folder or checkpoint in the system file manager; `revealed` false where there is none (browser). */
+  'runs.reveal': { input: z.object({ path: z.string().min(1) }), output: z.object({ revealed: z.boolean(), path: z.string() }) },
+  /** Scores a folder of text with a checkpoint: mean cross-entropy and perplexity. */
+  'checkpoints.evaluate': {
+    input: z.object({ checkpoint: z.string().min(1), folder: z.string().min(1, 'Choose a folder first.') }),
+    output: EvaluationResult,
+  },
   'generate.run': {
     input: GenerateRequest,
     output: z.object({ text: z.string(), tokens: z.number().int().nonnegative() }),

@@ -19,6 +19,9 @@ async function prepareDirectly(vocabSize: number): Promise<{
       tokenizer: { kind: 'bpe', vocabSize },
       runDir: dir,
       seqLen: 32,
+      // The Train form's split (seed 42, 10% validation): Tokenize shows the split a run trains on.
+      seed: 42,
+      validationFraction: 0.1,
     })
     return { prepared, documents }
   } finally {

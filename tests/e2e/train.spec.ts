@@ -218,8 +218,10 @@ test('generating from a checkpoint streams text, and Stop ends it', async ({ pag
   await page.screenshot({ path: screenshotPath('screenshot-checkpoints.png') })
   await final.getByTestId('checkpoint-generate').click()
   await expect(page.getByTestId('nav-generate')).toHaveAttribute('aria-current', 'page')
-  const [run] = (await listRuns(studio.checkpointDir)).runs
-  const path = run.checkpoints.find((checkpoint) => checkpoint.kind === 'final')!.path
+  // The final model is the resumed run's: resuming wrote a new run folder beside the first.
+  const path = (await listRuns(studio.checkpointDir)).runs
+    .flatMap((run) => run.checkpoints)
+    .find((checkpoint) => checkpoint.kind === 'final')!.path
   await expect(page.getByTestId('generate-checkpoint')).toHaveValue(path)
 
   // The engine's own generation with the same settings is the expected text (seeded, so exact).
@@ -296,8 +298,9 @@ test('resuming on a changed corpus fails with a clear message, and can go on any
   const changed = join(studio.tmp, 'changed-corpus')
   await cp(sampleCorpus, changed, { recursive: true })
   await appendFile(join(changed, 'README.md'), '\nA line added after training.\n')
-  const [run] = (await listRuns(studio.checkpointDir)).runs
-  const final = run.checkpoints.find((checkpoint) => checkpoint.kind === 'final')!
+  const final = (await listRuns(studio.checkpointDir)).runs
+    .flatMap((run) => run.checkpoints)
+    .find((checkpoint) => checkpoint.kind === 'final')!
 
   await openStudio(page, studio)
   await scanFolder(page, changed)

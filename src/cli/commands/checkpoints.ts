@@ -1,16 +1,19 @@
 /**
- * `cllm checkpoints [dir]`: the runs under a checkpoint folder and their checkpoints, as a table
- * (step, epoch, losses, size, created; the best by validation loss marked) or as JSON. Damaged files
- * are listed with the reason they cannot be used.
+ * `cllm checkpoints [dir]`: the runs under a checkpoint folder with their status and lineage, and
+ * their checkpoints as a table (step, epoch, losses, size, created; the best by validation loss
+ * marked) or as JSON. Damaged files are listed with the reason they cannot be used. `--history
+ * <run>` prints one run's whole history (its parents' metrics up to each resume, then its own).
  */
 import type { Command } from 'commander'
-import { listRuns } from '../../main/engine/checkpoints'
-import type { CheckpointEntry, RunEntry, RunListing } from '../../shared/checkpoint'
+import { listRunSummaries, runHistory } from '../../main/engine/runs'
+import type { CheckpointEntry, RunEntry } from '../../shared/checkpoint'
+import type { RunHistory, RunSummary, RunsListing } from '../../shared/runs'
 
 export interface CheckpointsOptions {
   json?: boolean
   /** Read each checkpoint whole: tensor hashes, metadata consistency, finite weights. */
   verify?: boolean
+  history?: string
 }
 
 export function register(program: Command): void {
@@ -20,8 +23,11 @@ export function register(program: Command): void {
     .argument('[dir]', 'checkpoint folder (or one run folder)', './checkpoints')
     .option('--json', 'print the listing as JSON')
     .option('--verify', "read every checkpoint whole and check its tensors' hash and weights")
+    .option('--history <run>', "print a run folder's whole history as metrics lines (JSON), its parents' steps first")
     .action(async (dir: string, options: CheckpointsOptions) => {
-      await listCheckpoints(dir, options, (line) => process.stdout.write(`${line}\n`))
+      const print = (line: string) => process.stdout.write(`${line}\n`)
+      if (options.history !== undefined) await printHistory(options.history, options, print)
+      else await listCheckpoints(dir, options, print)
     })
 }
 
@@ -29,11 +35,20 @@ export async function listCheckpoints(
   dir: string,
   options: CheckpointsOptions,
   print: (line: string) => void,
-): Promise<RunListing> {
-  const listing = await listRuns(dir, { verify: options.verify === true })
+): Promise<RunsListing> {
+  const listing = await listRunSummaries(dir, { verify: options.verify === true })
   if (options.json) print(JSON.stringify(listing, null, 2))
   else for (const line of formatListing(listing)) print(line)
   return listing
+}
+
+/** One metrics line per step of the run's lineage (JSON lines), or the whole object with --json. */
+export async function printHistory(runDir: string, options: CheckpointsOptions, print: (line: string) => void): Promise<RunHistory> {
+  const history = await runHistory(runDir)
+  if (options.json) print(JSON.stringify(history, null, 2))
+  else for (const record of history.records) print(JSON.stringify(record))
+  if (history.problem) process.stderr.write(`Warning: ${history.problem}\n`)
+  return history
 }
 
 const KIB = 1024
@@ -69,6 +84,8 @@ function describeModel(run: RunEntry): string {
 }
 
 const HEADINGS = ['checkpoint', 'step', 'epoch', 'val loss', 'train loss', 'size', 'created']
+/** How the train loss column is computed, said under the table. */
+const TRAIN_LOSS_NOTE = 'train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).'
 /** Columns after the first are right-aligned numbers, except the date. */
 const LEFT_ALIGNED = new Set([0, 6])
 
@@ -94,7 +111,31 @@ function table(rows: string[][], markers: string[]): string[] {
   })
 }
 
-export function formatListing(listing: RunListing): string[] {
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 })
+}
+
+/** `done · 1,200 steps, 38,400 tokens, best val 2.1834, 3:12` and the parent it continues. */
+function runFacts(run: RunSummary): string[] {
+  const parts = [run.status, `${formatCount(run.step)} steps`, `${formatCount(run.tokens)} tokens`]
+  if (run.bestValLoss !== null) parts.push(`best val loss ${run.bestValLoss.toFixed(4)}`)
+  if (run.durationSec !== null) parts.push(formatSeconds(run.durationSec))
+  if (run.ended?.tokensPerSec) parts.push(`${formatCount(run.ended.tokensPerSec)} tok/s training`)
+  const lines = [`  ${parts.join(' · ')}${run.title ? ` — "${run.title}"` : ''}`]
+  if (run.parent) {
+    const from = run.parent.runName ?? run.parent.checkpoint
+    lines.push(`  continues ${from} from step ${formatCount(run.parent.step)} (${run.parent.checkpoint.split(/[\\/]/).pop()}, sha256 ${run.parent.sha256.slice(0, 12)}…)`)
+  }
+  return lines
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`
+}
+
+export function formatListing(listing: RunsListing): string[] {
   if (listing.runs.length === 0) return [`No training runs in ${listing.dir}.`]
   const lines = [`Checkpoints in ${listing.dir}`]
   let checkpoints = 0
@@ -103,6 +144,7 @@ export function formatListing(listing: RunListing): string[] {
     lines.push('')
     const model = describeModel(run)
     lines.push(`${run.name}  (created ${formatTime(run.created)}${model ? `; ${model}` : ''})`)
+    lines.push(...runFacts(run))
     if (run.problem) lines.push(`  ! ${run.problem}`)
     if (run.checkpoints.length === 0) {
       lines.push('  no checkpoints yet')
@@ -122,6 +164,6 @@ export function formatListing(listing: RunListing): string[] {
   lines.push('')
   const runs = `${listing.runs.length} run${listing.runs.length === 1 ? '' : 's'}`
   const files = `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}${corrupt ? ` (${corrupt} unusable)` : ''}`
-  lines.push(`${runs}, ${files}. * marks the lowest validation loss of a run.`)
+  lines.push(`${runs}, ${files}. * marks the lowest validation loss of a run; ${TRAIN_LOSS_NOTE}`)
   return lines
 }

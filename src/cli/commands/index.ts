@@ -8,6 +8,7 @@ import { register as registerEvaluate } from './evaluate'
 import { register as registerScan } from './scan'
 import { register as registerTokenize } from './tokenize'
 import { register as registerPrepare } from './prepare'
+import { register as registerQueue } from './queue'
 
 /** Every `cllm` subcommand. Add one line per command module. */
 /** In the order a newcomer meets them: data, tokens, training, using a model, the browser UI. */
@@ -16,6 +17,7 @@ export const commands: Array<(program: Command) => void> = [
   registerPrepare,
   registerTokenize,
   registerTrain,
+  registerQueue,
   registerGenerate,
   registerEvaluate,
   registerCheckpoints,

@@ -13,15 +13,21 @@ import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/
 import { checkVocabSize } from '../../main/engine/tokenizer'
 import { UserError } from '../../shared/errors'
 import {
-  DEFAULT_VALIDATION_FRACTION,
-  DEFAULT_VOCAB_SIZE,
   TokenizerKind,
   type DatasetSummary,
   type TokenizeProgress,
 } from '../../shared/tokenizer'
+import { ModelSection, TrainingSection } from '../../shared/training'
 import { formatBytes } from './checkpoints'
 
-export const DEFAULT_SEQ_LEN = 128
+// The defaults of `cllm train` (and the Train view), so that `cllm prepare` then `cllm train` with
+// the same flags build the same dataset, and training reuses it instead of encoding again.
+const MODEL_DEFAULTS = ModelSection.parse({})
+const TRAINING_DEFAULTS = TrainingSection.parse({})
+const DEFAULT_VOCAB_SIZE = MODEL_DEFAULTS.vocabSize
+export const DEFAULT_SEQ_LEN = MODEL_DEFAULTS.seqLen
+const DEFAULT_SEED = TRAINING_DEFAULTS.seed
+const DEFAULT_VALIDATION_FRACTION = TRAINING_DEFAULTS.valFraction
 
 export interface PrepareCommandOptions {
   vocabSize?: string
@@ -65,7 +71,7 @@ export function register(program: Command): void {
     .option('--checkpoint-dir <dir>', 'folder that holds the run folders', './checkpoints')
     .option('--run-name <name>', 'run folder name (default: the corpus folder name)')
     .option('--threads <n>', 'threads that encode the corpus (default: the cores, at most 8)')
-    .option('--seed <n>', 'seed of the train/validation split', '0')
+    .option('--seed <n>', 'seed of the train/validation split (as cllm train --seed)', String(DEFAULT_SEED))
     .option(
       '--val-fraction <f>',
       'share of the corpus kept for validation',
@@ -116,7 +122,7 @@ export async function prepareCommand(
       `--threads ${threads} is more than this machine can use: at most ${maxThreads} (4 × ${availableParallelism()} cores).`,
     )
   }
-  const seed = integerOption('--seed', options.seed, 0, 0)
+  const seed = integerOption('--seed', options.seed, DEFAULT_SEED, 0)
   const validationFraction =
     options.valFraction === undefined ? DEFAULT_VALIDATION_FRACTION : Number(options.valFraction)
   checkFraction(validationFraction)

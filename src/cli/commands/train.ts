@@ -121,7 +121,7 @@ export function register(program: Command): void {
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
-    .option('--resume <checkpoint>', 'continue training from a checkpoint file')
+    .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
@@ -238,6 +238,17 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const loss = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4))
 const plural = (n: number, word: string, words = `${word}s`) => `${fmt(n)} ${n === 1 ? word : words}`
 
+/** Epochs to two decimals, whole numbers without them: 0.27, 1, 2.5. */
+export function fmtEpochs(epochs: number): string {
+  return Number.isInteger(epochs) ? fmt(epochs) : epochs.toFixed(2)
+}
+
+/** `1,274 tok/s over 2.1 s of training steps; evaluation 0.4 s and checkpoints 0.1 s on top` */
+export function formatSpeed(finished: RunFinished): string {
+  const s = (x: number | undefined) => `${(x ?? 0).toFixed(1)} s`
+  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
+}
+
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '-'
   const s = Math.round(seconds)
@@ -282,6 +293,7 @@ class TextPrinter {
   private lastPhase = ''
   private lossSum = 0
   private lossCount = 0
+  private legend = false
 
   constructor(private readonly io: CliIo) {}
 
@@ -310,8 +322,11 @@ class TextPrinter {
       case 'training.finished':
         if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}.`)
         if (payload.reason === 'completed') {
-          line(`Done: ${fmt(payload.step)} steps in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}, validation loss ${loss(payload.valLoss)}.`)
+          const epochs = this.started ? ` (${fmtEpochs(payload.step / this.started.stepsPerEpoch)} epochs)` : ''
+          const window = payload.trainLossWindow ? ` (mean of the last ${plural(payload.trainLossWindow, 'step')})` : ''
+          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}${window}, validation loss ${loss(payload.valLoss)}.`)
         }
+        if (payload.tokensPerSec !== undefined && payload.reason !== 'failed') line(formatSpeed(payload))
         if (payload.sample !== null) line(`Sample:\n${payload.sample}`)
         break
       default:
@@ -321,6 +336,11 @@ class TextPrinter {
 
   private progress(p: TrainingProgress, line: (text: string) => void): void {
     const width = String(p.totalSteps).length
+    const perEpoch = this.started?.stepsPerEpoch ?? p.totalSteps
+    if (!this.legend) {
+      this.legend = true
+      line('(loss: mean training loss since the previous line; tok/s: training steps only, evaluation and checkpoints excluded)')
+    }
     for (const point of p.points) {
       this.lossSum += point.loss
       this.lossCount++
@@ -329,7 +349,7 @@ class TextPrinter {
       this.lossSum = 0
       this.lossCount = 0
       line(
-        `step ${String(point.step).padStart(width)}/${p.totalSteps}  epoch ${point.epoch + 1}/${p.epochs}  ` +
+        `step ${String(point.step).padStart(width)}/${p.totalSteps}  epoch ${fmtEpochs(point.step / perEpoch)}/${fmtEpochs(p.totalSteps / perEpoch)}  ` +
           `loss ${loss(meanLoss)}  val ${loss(point.valLoss)}  lr ${point.lr.toExponential(2)}  ` +
           `${fmt(p.tokensPerSec)} tok/s  ETA ${formatDuration(point.step === p.totalSteps ? 0 : p.etaSec)}`,
       )
@@ -337,9 +357,13 @@ class TextPrinter {
   }
 
   private epoch(e: EpochSummary, line: (text: string) => void): void {
-    const epochs = this.started ? Math.max(1, Math.ceil(this.started.totalSteps / this.started.stepsPerEpoch)) : e.epoch + 1
+    const perEpoch = this.started?.stepsPerEpoch ?? e.step
+    const epochs = this.started ? this.started.totalSteps / perEpoch : e.epoch + 1
+    // A run that ends mid-epoch says how much of the epoch it trained.
+    const part = e.step / perEpoch - e.epoch
+    const label = part < 1 - 1e-9 ? `Epoch ${e.epoch + 1} (${fmtEpochs(part)} of it)` : `Epoch ${e.epoch + 1}/${fmtEpochs(epochs)}`
     line(
-      `Epoch ${e.epoch + 1}/${epochs}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
+      `${label}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
         `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s`,
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)

@@ -1,17 +1,22 @@
 /**
  * One training run: preparing → training ⇄ paused → stopping → done | failed.
  *
- * Preparation loads the corpus (once), trains or restores the tokenizer, encodes the dataset
- * (cached in the run folder), creates the run folder and the trainer (the sphere pool). The loop
+ * Preparation loads the corpus (once), creates the run folder and takes its writer lock (a resumed
+ * run gets a new folder of its own, recording its parent; the parent's folder is only read), trains
+ * or restores the tokenizer, encodes the dataset (or reuses an identical one already encoded) and
+ * starts the trainer (the sphere pool). The loop
  * draws window starts from the seeded sampler, follows the LR schedule, measures the validation
  * loss on a fixed set of windows, appends metrics.jsonl, reports progress at most ~10 times a
  * second, and writes checkpoints (periodic, on stop, final_model) with retention.
  *
  * Everything training depends on is in the checkpoint (weights, AdamW moments, step, sampler state,
- * tokenizer), so a resumed run continues exactly as the uninterrupted one would have.
+ * tokenizer), so a resumed run continues exactly as the uninterrupted one would have. When the run
+ * ends, its own process records how in run.json and releases the lock; nothing writes to it after.
  */
 import { randomUUID } from 'node:crypto'
-import { dirname, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
 import type { CheckpointMetadata, MetricsRecord, StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
@@ -33,11 +38,13 @@ import {
   appendMetrics,
   applyRetention,
   checkpointPath,
+  classifyCheckpointFile,
   createRunDir,
   finalModelPath,
   loadCheckpoint,
   removeStaleTempFiles,
   removeStaleTempFilesUnder,
+  readRunJson,
   saveCheckpoint,
   writeRunJson,
   type Checkpoint,
@@ -51,6 +58,9 @@ import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
 import { fineTuneRunConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
 import { learningRate, type Schedule } from './session/schedule'
+import { acquireRunLock, childRunBase, childRunRoot, createUniqueRunDir, parentRecord, type RunLock } from './runs'
+import { PathsSection } from '../../shared/training'
+import { RunEnd, ScheduleRecord, type RunParent } from '../../shared/runs'
 import { SphereTotals } from './session/sphere-totals'
 import { createTrainer, type FaultInjection } from './spheres/pool'
 import { parseTokenizer, type Tokenizer } from './tokenizer'
@@ -66,13 +76,18 @@ export const PROGRESS_INTERVAL_MS = 100
 const YIELD_INTERVAL_MS = 20
 /** Losses kept in each checkpoint's metadata. */
 const RECENT_LOSSES = 50
+/** Steps the summarised training loss is the mean of (the per-step values stay in metrics.jsonl). */
+export const TRAIN_LOSS_WINDOW = 100
 
 export interface SessionOptions {
   /** The corpus folder. */
   folder: string
   /** What the caller set; everything else comes from the defaults (or from the resumed checkpoint). */
   config?: RunConfigInput
-  /** A checkpoint file to resume from; the run continues in that checkpoint's folder. */
+  /**
+   * A checkpoint file to resume from. The run continues in a new run folder (in the checkpoint
+   * folder given in `config.paths`, else beside the parent run) and never writes the parent's.
+   */
   resume?: string
   /**
    * Start a new run from this model instead of random weights: a Hugging Face GPT-2 folder or a
@@ -109,6 +124,8 @@ interface Prepared {
   stepsPerEpoch: number
   schedule: Schedule
   warnings: string[]
+  /** Where the run's history continues from (null for a new run). */
+  parent: RunParent | null
 }
 
 /**
@@ -146,12 +163,18 @@ export class TrainingSession {
   private currentStep = 0
   private started = false
   private stopRequested = false
-  /** The run folder this session created (not set when resuming into an existing one). */
+  /** The run folder this session created (a new run's or a resumed run's child). */
   createdRunDir: string | undefined
   private pauseRequested = false
   private wakeUp: (() => void) | null = null
   private readonly abort = new AbortController()
   private trainer: Trainer | null = null
+  /** The run folder's writer lock, held from the folder's creation to the end recorded in run.json. */
+  private lock: RunLock | null = null
+  private runDir: string | null = null
+  private readonly startedAt = new Date().toISOString()
+  /** Wall time of the loop, split: steps, evaluation, checkpoint writing (ms). */
+  private readonly timing = { trainMs: 0, evalMs: 0, checkpointMs: 0, tokens: 0, trainLossWindow: 0 }
 
   constructor(
     private readonly options: SessionOptions,
@@ -168,6 +191,11 @@ export class TrainingSession {
 
   get step(): number {
     return this.currentStep
+  }
+
+  /** The run folder this session writes (null until preparation has created it). */
+  get folder(): string | null {
+    return this.runDir
   }
 
   on(listener: TrainingListener): () => void {
@@ -214,14 +242,17 @@ export class TrainingSession {
           ? await this.generateSample(prepared)
           : null
       await this.closeTrainer()
+      await this.recordEnd(outcome)
       return this.finish('done', outcome, began, checkpointWritten, losses, sample)
     } catch (error) {
       await this.closeTrainer()
       if (error instanceof UserError && error.code === 'cancelled' && this.stopRequested) {
+        await this.recordEnd('stopped')
         return this.finish('done', 'stopped', began, checkpointWritten, losses, null)
       }
       const message = error instanceof Error ? error.message : String(error)
       const code = error instanceof UserError ? error.code : 'internal'
+      await this.recordEnd('failed', message)
       return this.finish('failed', 'failed', began, checkpointWritten, losses, null, message, code)
     }
   }
@@ -266,7 +297,11 @@ export class TrainingSession {
         warnings.push(`${change}; continuing because of --force.`)
       }
       tokenizerSpec = parseTokenizer(metadata.tokenizer, `${options.resume}`)
-      runDir = dirname(options.resume!)
+      // A child run: in the folder the caller named, else beside the parent run.
+      const root = childRunRoot(options.resume!, options.config?.paths?.checkpointDir, PathsSection.parse({}).checkpointDir)
+      const name = options.config?.paths?.runName
+      runDir = name !== undefined ? await createRunDir(root, name) : await createUniqueRunDir(root, childRunBase(options.resume!, metadata.step))
+      this.createdRunDir = runDir
     } else {
       tokenizerSpec = this.initial
         ? parseTokenizer(this.initial.tokenizer, this.initial.source)
@@ -274,6 +309,23 @@ export class TrainingSession {
       runDir = await createRunDir(checkpointDir, this.config.paths.runName)
       this.createdRunDir = runDir
     }
+    this.lock = await acquireRunLock(runDir)
+    this.runDir = runDir
+    const parent = resumed ? await parentRecord(options.resume!, resumed.metadata.step) : null
+    const runJson = (vocabSize: number, kind: string) =>
+      writeRunJson(runDir, {
+        name: runDirName(runDir),
+        created: this.startedAt,
+        started: this.startedAt,
+        config: checkpointConfig(this.config),
+        corpusFingerprint: fingerprint,
+        corpusFolder: resolve(options.folder),
+        tokenizer: { kind, vocabSize },
+        parent,
+        pid: process.pid,
+        ...(this.initial ? { initFrom: this.initial.source } : {}),
+      })
+    await runJson(this.config.model.vocabSize, this.config.training.tokenizer)
 
     this.prepareEvent(
       'tokenizer',
@@ -287,6 +339,8 @@ export class TrainingSession {
       validationFraction: this.config.training.valFraction,
       seed: this.config.training.seed,
       threads: this.config.training.threads,
+      // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
+      reuseFrom: resumed ? [dirname(options.resume!)] : await preparedDatasets(checkpointDir),
       signal,
       onProgress: (p) =>
         this.prepareEvent(
@@ -318,17 +372,7 @@ export class TrainingSession {
       warnings.push('The corpus is too small for a separate validation set: validation overlaps training.')
     }
 
-    if (!resumed) {
-      await writeRunJson(runDir, {
-        name: runDirName(runDir),
-        created: new Date().toISOString(),
-        config: checkpointConfig(this.config),
-        corpusFingerprint: fingerprint,
-        corpusFolder: resolve(options.folder),
-        tokenizer: { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize },
-        ...(this.initial ? { initFrom: this.initial.source } : {}),
-      })
-    }
+    await runJson(tokenizer.vocabSize, tokenizer.kind)
 
     this.checkStopped()
     this.prepareEvent('model', `Starting ${this.config.training.threads} sphere(s)`)
@@ -377,6 +421,17 @@ export class TrainingSession {
         `The checkpoint is already at step ${startStep}, and this run's total is ${totalSteps}: nothing to train. Raise --max-steps or --epochs to train more.`,
       )
     }
+    const schedule = scheduleFor(
+      { peak: training.learningRate, warmup: warmupSteps(training, totalSteps), totalSteps },
+      resumed,
+      options.resume,
+      startStep,
+    )
+    if (schedule.hold && startStep < totalSteps) {
+      warnings.push(
+        `Extending a finished run: steps ${startStep + 1}–${totalSteps} keep the learning rate its last step had (${schedule.hold.rate.toExponential(2)}).`,
+      )
+    }
     return {
       runDir,
       dataset,
@@ -389,8 +444,9 @@ export class TrainingSession {
       startStep,
       totalSteps,
       stepsPerEpoch,
-      schedule: { peak: training.learningRate, warmup: warmupSteps(training, totalSteps), totalSteps },
+      schedule,
       warnings,
+      parent,
     }
   }
 
@@ -406,13 +462,18 @@ export class TrainingSession {
     const tokens = dataset.tokens
     const recentTrain: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentTrain ?? [])]
     const recentVal: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentVal ?? [])]
-    losses.train = this.checkpoint?.metadata.losses.train ?? null
     losses.val = this.checkpoint?.metadata.losses.val ?? null
+    // The summarised training loss: the mean of the last TRAIN_LOSS_WINDOW steps (this run's history).
+    const window: number[] = recentTrain.map((entry) => entry.loss).filter((x): x is number => x !== null)
+    const meanTrain = (): number | null => (window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : null)
+    losses.train = this.checkpoint ? (this.checkpoint.metadata.losses.trainMean ?? this.checkpoint.metadata.losses.train) : null
     let step = p.startStep
     this.currentStep = step
 
     const evaluate = async (): Promise<number> => {
+      const evalStart = performance.now()
       const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
+      this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
@@ -430,6 +491,7 @@ export class TrainingSession {
     let lastFlush = performance.now()
     let lastYield = lastFlush
     let periodTokens = 0
+    let periodTrainMs = 0
     const loopStart = performance.now()
     let pausedMs = 0
     let epochStart = performance.now()
@@ -437,14 +499,17 @@ export class TrainingSession {
     let epochSteps = 0
     let epochTokens = 0
     let lastLoss = NaN
+    const lastLossOrNull = (): number | null => (Number.isFinite(lastLoss) ? lastLoss : (this.checkpoint?.metadata.losses.train ?? null))
     let lastLr = 0
     let tokensPerSec = 0
 
     const saveAt = async (kind: 'periodic' | 'stop' | 'final'): Promise<void> => {
       flush(performance.now())
+      const saveStart = performance.now()
       const path = kind === 'final' ? finalModelPath(runDir) : checkpointPath(runDir, step)
       const metadata: CheckpointMetadata = {
-        config: checkpointConfig(this.config),
+        // The schedule travels with the weights, so a resumed extension keeps its rate.
+        config: { ...checkpointConfig(this.config), schedule: ScheduleRecord.parse(p.schedule) },
         tokenizerKind: p.tokenizer.kind,
         tokenizer: p.tokenizerText,
         step,
@@ -452,13 +517,14 @@ export class TrainingSession {
         sampler: sampler.state() as unknown as CheckpointMetadata['sampler'],
         // The loop draws random numbers only through the sampler, whose state is (seed, windows drawn).
         rng: { seed: training.seed, windowsDrawn: sampler.state().drawn },
-        losses: { train: losses.train, val: losses.val, recentTrain, recentVal },
+        losses: { train: lastLossOrNull(), val: losses.val, recentTrain, recentVal, trainMean: meanTrain(), trainWindow: window.length },
         created: new Date().toISOString(),
         corpusFingerprint: p.fingerprint,
       }
       await saveCheckpoint(path, { metadata, state: await trainer.snapshotState() })
       onCheckpoint(path)
       const removed = kind === 'final' ? [] : (await applyRetention(runDir, { keep: training.keep })).removed
+      this.timing.checkpointMs += performance.now() - saveStart
       this.emitter.emit('training.checkpoint', {
         runId: this.runId,
         path,
@@ -498,7 +564,8 @@ export class TrainingSession {
 
     const flush = (now: number): void => {
       if (points.length === 0) return
-      const elapsed = (now - lastFlush) / 1000
+      // Training steps' own time: evaluation and checkpoint writing are reported apart (RunFinished).
+      const elapsed = periodTrainMs / 1000
       if (elapsed > 0 && periodTokens > 0) tokensPerSec = periodTokens / elapsed
       const done = step - p.startStep
       const activeSec = (now - loopStart - pausedMs) / 1000
@@ -522,6 +589,7 @@ export class TrainingSession {
       points = []
       period.reset()
       periodTokens = 0
+      periodTrainMs = 0
       lastFlush = now
     }
 
@@ -542,7 +610,11 @@ export class TrainingSession {
         const epoch = Math.floor(step / stepsPerEpoch)
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
+        const stepStart = performance.now()
         const result = await trainer.step(tokens, starts, lr)
+        this.timing.trainMs += performance.now() - stepStart
+        periodTrainMs += performance.now() - stepStart
+        this.timing.tokens += result.tokens
         step++
         this.currentStep = step
         if (!Number.isFinite(result.loss)) {
@@ -553,7 +625,10 @@ export class TrainingSession {
         }
         lastLoss = result.loss
         lastLr = lr
-        losses.train = result.loss
+        window.push(result.loss)
+        if (window.length > TRAIN_LOSS_WINDOW) window.shift()
+        losses.train = meanTrain()
+        this.timing.trainLossWindow = window.length
         recentTrain.push({ step, loss: result.loss })
         if (recentTrain.length > RECENT_LOSSES) recentTrain.shift()
         period.add(result.spheres, result.wallMs)
@@ -664,12 +739,43 @@ export class TrainingSession {
       step: this.currentStep,
       checkpoint,
       trainLoss: losses.train,
+      ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
       valLoss: losses.val,
       sample,
       durationSec: (performance.now() - began) / 1000,
+      ...this.speed(),
+      runDir: this.runDir,
     }
     this.emitter.emit('training.finished', finished)
     return finished
+  }
+
+  /** Training tokens per second over the steps' wall time; evaluation and checkpoint time apart. */
+  private speed(): { tokensPerSec: number; trainSec: number; evalSec: number; checkpointSec: number } {
+    const { trainMs, evalMs, checkpointMs, tokens } = this.timing
+    return {
+      tokensPerSec: trainMs > 0 ? (tokens * 1000) / trainMs : 0,
+      trainSec: trainMs / 1000,
+      evalSec: evalMs / 1000,
+      checkpointSec: checkpointMs / 1000,
+    }
+  }
+
+  /** The run's own end, in its run.json; then the lock goes. Nothing writes the folder after this. */
+  private async recordEnd(reason: RunEnd['reason'], message?: string): Promise<void> {
+    const runDir = this.runDir
+    const lock = this.lock
+    this.lock = null
+    if (!runDir || !lock) return
+    try {
+      const info = await readRunJson(runDir)
+      const ended: RunEnd = { reason, step: this.currentStep, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}), ...this.speed() }
+      await writeRunJson(runDir, { ...info, ended, pid: undefined })
+    } catch {
+      // A run.json that cannot be rewritten leaves the run listed as interrupted; the lock still goes.
+    } finally {
+      await lock.release()
+    }
   }
 
   private setState(state: RunState, reason?: RunStateChange['reason'], message?: string): void {
@@ -740,4 +846,38 @@ function samplerDrawn(state: unknown): number {
 
 function runDirName(runDir: string): string {
   return runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'
+}
+
+/**
+ * The learning-rate schedule of a run. A new run, or a resume within its run's planned total:
+ * warmup and cosine over this run's total. Extending a run past the total it was planned for (the
+ * checkpoint's recorded schedule, or a final_model from before schedules were recorded): the extra
+ * steps hold the rate of its last step, so the rate never jumps back up the cosine.
+ */
+function scheduleFor(base: Schedule, resumed: Checkpoint | null, resume: string | undefined, startStep: number): Schedule {
+  if (!resumed || startStep === 0) return base
+  const stored = ScheduleRecord.safeParse((resumed.metadata.config as { schedule?: unknown }).schedule)
+  let parentSchedule: Schedule | null = stored.success ? stored.data : null
+  if (!parentSchedule && resume !== undefined && classifyCheckpointFile(basename(resume))?.kind === 'final') {
+    const training = (resumed.metadata.config as { training?: { learningRate?: number; warmup?: number } }).training ?? {}
+    parentSchedule = {
+      peak: training.learningRate ?? base.peak,
+      warmup: warmupSteps({ warmup: training.warmup }, startStep),
+      totalSteps: startStep,
+    }
+  }
+  if (!parentSchedule) return base
+  if (parentSchedule.hold && startStep >= parentSchedule.hold.from) return { ...base, hold: parentSchedule.hold }
+  if (startStep >= parentSchedule.totalSteps) {
+    return { ...base, hold: { from: startStep, rate: learningRate(parentSchedule, startStep - 1) } }
+  }
+  return base
+}
+
+/** Run folders (and the Data view's hidden one) under the checkpoint folder that hold an encoded dataset. */
+async function preparedDatasets(checkpointDir: string): Promise<string[]> {
+  const entries = await readdir(checkpointDir, { withFileTypes: true }).catch(() => [])
+  return entries
+    .filter((entry) => entry.isDirectory() && existsSync(join(checkpointDir, entry.name, 'dataset.json')))
+    .map((entry) => join(checkpointDir, entry.name))
 }

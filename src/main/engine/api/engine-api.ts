@@ -14,6 +14,7 @@ import { createDatasetHandlers } from './handlers/dataset'
 import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
+import { createRunHandlers } from './handlers/runs'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -28,6 +29,13 @@ export interface EngineApiOptions {
   pickFolder?: () => Promise<string | null>
   /** Whether a folder named by the UI may be read. Electron allows dialog picks; `serve` a root. */
   mayRead: (folder: string) => boolean
+  /**
+   * Moves a deleted run folder to the trash. Electron passes `shell.trashItem`; without one the
+   * folder moves into `<checkpoint dir>/.trash/` (see runs/list.ts, folderTrash).
+   */
+  trash?: (path: string) => Promise<void>
+  /** Shows a path in the system file manager (Electron: `shell.showItemInFolder`); absent in the browser. */
+  reveal?: (path: string) => void
 }
 
 export interface EngineApi {
@@ -71,6 +79,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createDatasetHandlers(context),
     ...training.handlers,
     ...createCheckpointHandlers(context),
+    ...createRunHandlers(context),
     ...generation.handlers,
   })
   return {

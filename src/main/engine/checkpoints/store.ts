@@ -301,7 +301,8 @@ async function describeCheckpoint(
     status: 'ok',
     step: metadata.step,
     epoch: metadata.epoch,
-    trainLoss: metadata.losses.train,
+    // The mean over the last steps (older checkpoints: the last step's loss).
+    trainLoss: metadata.losses.trainMean ?? metadata.losses.train,
     valLoss: metadata.losses.val,
     created: metadata.created,
   }

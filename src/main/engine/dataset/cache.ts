@@ -65,10 +65,10 @@ export function tokensHash(tokens: TokenArray): string {
     .digest('hex')
 }
 
-/** The cached dataset in `runDir` if it was built for `key` and is intact; otherwise undefined. */
+/** The cached dataset in `runDir` if it was built for `key` (or passes it) and is intact; otherwise undefined. */
 export async function readCachedDataset(
   runDir: string,
-  key: string,
+  key: string | ((manifest: DatasetManifest) => boolean),
 ): Promise<{ manifest: DatasetManifest; tokens: TokenArray } | undefined> {
   let manifest: DatasetManifest
   try {
@@ -80,7 +80,7 @@ export async function readCachedDataset(
   } catch {
     return undefined
   }
-  if (manifest.key !== key) return undefined
+  if (typeof key === 'string' ? manifest.key !== key : !key(manifest)) return undefined
   const width = manifest.tokens.dtype === 'uint16' ? 2 : 4
   const bytes = manifest.tokens.count * width
   const buffer = new SharedArrayBuffer(bytes)

@@ -46,6 +46,12 @@ export interface PrepareOptions {
   threads?: number
   onProgress?: (progress: TokenizeProgress) => void
   signal?: AbortSignal
+  /**
+   * Other folders whose saved dataset may be reused (only read): one built from the same corpus with
+   * the same tokenizer and split is copied into `runDir` instead of encoding again — a run after
+   * `cllm prepare` or the Data view's Tokenize, or a resumed run after its parent.
+   */
+  reuseFrom?: readonly string[]
 }
 
 export interface PreparedDataset {
@@ -94,6 +100,22 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     if (tokenizer) {
       return finish(options, tokenizer, cached.tokens, cached.manifest, true)
     }
+  }
+  for (const folder of options.reuseFrom ?? []) {
+    // Same corpus, same split, and the same tokenizer (the given one, or one trained by the same request).
+    const other = await readCachedDataset(folder, (manifest) =>
+      manifest.corpus.hash === corpusHash &&
+      manifest.split.seed === seed &&
+      manifest.split.fraction === fraction &&
+      (given ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
+    )
+    if (!other) continue
+    const tokenizer = given ?? (await readSavedTokenizer(folder, other.manifest))
+    if (!tokenizer) continue
+    const manifest = { ...other.manifest, key }
+    await writeAtomic(join(options.runDir, tokenizer.fileName), tokenizer.serialize())
+    await writeDataset(options.runDir, manifest, other.tokens)
+    return finish(options, tokenizer, other.tokens, manifest, true)
   }
 
   // Workers for encoding start now, while the tokenizer trains (BPE training on several threads

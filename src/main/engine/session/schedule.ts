@@ -10,11 +10,14 @@ export interface Schedule {
   peak: number
   warmup: number
   totalSteps: number
+  /** Extending a finished run: from this step on, the rate stays at `rate` (its last step's). */
+  hold?: { from: number; rate: number }
 }
 
 /** Rate for the optimizer step that takes the model from `step` to `step + 1` steps (0-based). */
 export function learningRate(schedule: Schedule, step: number): number {
-  const { peak, warmup, totalSteps } = schedule
+  const { peak, warmup, totalSteps, hold } = schedule
+  if (hold && step >= hold.from) return hold.rate
   if (step < warmup) return (peak * (step + 1)) / warmup
   const decaySteps = Math.max(1, totalSteps - warmup - 1)
   const progress = Math.min(1, Math.max(0, (step - warmup) / decaySteps))

@@ -98,6 +98,8 @@ export const useDatasetStore = defineStore('dataset', () => {
       tokenizer: runConfig.form.tokenizer,
       vocabSize: Number(runConfig.form.vocabSize),
       seqLen: Number.isInteger(seqLen) && seqLen > 0 ? seqLen : 32,
+      // The split the run will train on: the same seed as the Train form's.
+      ...(Number.isSafeInteger(Number(runConfig.form.seed)) && Number(runConfig.form.seed) >= 0 ? { seed: Number(runConfig.form.seed) } : {}),
       ...(previewPath.value ? { previewPath: previewPath.value } : {}),
     })
   }

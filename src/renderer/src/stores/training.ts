@@ -70,6 +70,10 @@ export const useTrainingStore = defineStore('training', () => {
   const starting = ref(false)
   /** Step reported by training.status when this page attached to a run already going. */
   const attachedStep = ref<number | null>(null)
+  /** The config of a run this page attached to (its started event was before the page loaded). */
+  const attachedConfig = shallowRef<RunStarted['config'] | null>(null)
+  /** The config of the run shown: its own, never the form's. */
+  const runConfig = computed(() => started.value?.config ?? attachedConfig.value)
   const series = shallowRef(markRaw(new RunSeries()))
   /** Bumped whenever `series` grows, so charts redraw without watching the arrays. */
   const seriesVersion = ref(0)
@@ -114,6 +118,7 @@ export const useTrainingStore = defineStore('training', () => {
     log.value = []
     error.value = null
     attachedStep.value = null
+    attachedConfig.value = null
     series.value = markRaw(new RunSeries())
     seriesVersion.value++
   }
@@ -246,10 +251,11 @@ export const useTrainingStore = defineStore('training', () => {
       state.value = run.state
       folder.value = run.folder
       attachedStep.value = run.step
+      attachedConfig.value = run.config ?? null
     } else if (active.value) {
       // The run ended while this page could not hear it.
       state.value = null
-      note('The run ended while the page was disconnected; see Checkpoints for what it saved.')
+      note('The run ended while the page was disconnected; see Runs for what it saved.')
     }
   }
 
@@ -274,6 +280,7 @@ export const useTrainingStore = defineStore('training', () => {
     error,
     starting,
     attachedStep,
+    runConfig,
     series,
     seriesVersion,
     active,

@@ -2,8 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { formatBytes, listCheckpoints, register } from '../../../../src/cli/commands/checkpoints'
+import { formatBytes, listCheckpoints, printHistory, register } from '../../../../src/cli/commands/checkpoints'
+import type { RunEntry } from '../../../../src/shared/checkpoint'
 import {
+  appendMetrics,
   checkpointPath,
   createRunDir,
   finalModelPath,
@@ -82,15 +84,18 @@ describe('cllm checkpoints', () => {
       /! checkpoint_step_30\.safetensors \(4 B\) cannot be used: the file is 4 bytes long, too short/,
     )
     expect(lines.at(-1)).toBe(
-      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run.',
+      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run; train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).',
     )
+    expect(text).toMatch(/^ {2}done · 25 steps · 0 tokens · best val loss 2\.7500/m)
   })
 
   it('--json prints the listing the engine returns', async () => {
     await makeRun()
     const lines: string[] = []
     await listCheckpoints(dir, { json: true }, (line) => lines.push(line))
-    expect(JSON.parse(lines.join('\n'))).toEqual(await listRuns(dir))
+    const listing = JSON.parse(lines.join('\n'))
+    expect(listing.runs.map((r: RunEntry) => r.checkpoints)).toEqual((await listRuns(dir)).runs.map((r) => r.checkpoints))
+    expect(listing.runs[0]).toMatchObject({ status: 'done', parent: null, step: 25 })
   })
 
   it('says so when there are no runs, and refuses a missing folder', async () => {
@@ -120,6 +125,34 @@ describe('cllm checkpoints', () => {
       'checkpoint_step_30.safetensors',
       'final_model.safetensors',
     ])
+  })
+
+  it('shows a child run’s lineage, and --history its whole history with each step once', async () => {
+    const parent = await makeRun()
+    const metric = (step: number) => ({ step, loss: 5 - step / 10, lr: 0.001, tokens_per_s: 100, time: '2026-11-27T11:08:00.000Z' })
+    // An older build appended a resume's steps to the parent's file: steps 21–22 appear twice there.
+    await appendMetrics(parent, [10, 20, 21, 22, 21, 22, 23, 24, 25].map(metric))
+    const child = await createRunDir(dir, 'run-a-from-20')
+    await writeRunJson(child, {
+      name: 'run-a-from-20',
+      created: '2026-11-27T12:00:00.000Z',
+      config: { model: SMALL, training: { batchSize: 2 } },
+      corpusFingerprint: 'sha256:abc',
+      parent: { runDir: parent, runName: 'run-a', checkpoint: checkpointPath(parent, 20), step: 20, sha256: 'ab'.repeat(32) },
+      ended: { reason: 'stopped', step: 30, at: '2026-11-27T12:01:00.000Z' },
+    })
+    await appendMetrics(child, [21, 22, 30].map(metric))
+    const lines: string[] = []
+    await listCheckpoints(dir, {}, (line) => lines.push(line))
+    const text = lines.join('\n')
+    expect(text).toMatch(/^ {2}stopped · 30 steps · 240 tokens · 1:00$/m)
+    expect(text).toContain(`  continues run-a from step 20 (checkpoint_step_20.safetensors, sha256 ${'ab'.repeat(6)}…)`)
+
+    const history: string[] = []
+    await printHistory(child, {}, (line) => history.push(line))
+    const records = history.map((line) => JSON.parse(line) as { step: number; run: string })
+    expect(records.map((r) => r.step)).toEqual([10, 20, 21, 22, 30])
+    expect(records.map((r) => r.run)).toEqual([parent, parent, child, child, child])
   })
 
   it('formats sizes in binary units', () => {

@@ -44,6 +44,9 @@ describe('dataset store (the Tokenize step)', () => {
         tokenizer: { kind: 'bpe', vocabSize: 500 },
         runDir: dir,
         seqLen: 32,
+        // The Train form's seed and validation share: the split the run will train on.
+        seed: 42,
+        validationFraction: 0.1,
       })
       expect(dataset.result).toMatchObject(direct.summary)
       const file = loaded.documents[5]

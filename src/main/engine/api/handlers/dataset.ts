@@ -10,7 +10,9 @@ const PREVIEW_CHARS = 3000
 /**
  * The Data view's "Tokenize" step: trains the tokenizer and encodes the scanned corpus (the texts
  * already in memory, not read again), so the user sees vocabulary, token counts and compression
- * before training. The result is cached, so repeating it with the same settings is instant.
+ * before training. The result is cached, so repeating it with the same settings is instant, and a
+ * run started with the same settings reuses it (the session looks for it here) instead of encoding
+ * again.
  */
 export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'dataset.prepare'> {
   // Beside the runs, hidden: the scan never reads the checkpoint folder, the listing skips it.
@@ -28,6 +30,8 @@ export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'd
           tokenizer: { kind: input.tokenizer, vocabSize: input.vocabSize },
           runDir,
           seqLen: input.seqLen,
+          seed: input.seed,
+          validationFraction: input.valFraction,
           onProgress: (progress) => context.events.emit('dataset.progress', progress),
         })
         const document =

@@ -80,6 +80,8 @@ export function createTrainingHandlers(context: EngineContext): {
             state: active.session.state,
             step: active.session.step,
             folder: active.folder,
+            config: active.session.config,
+            runDir: active.session.folder,
           }
         : null,
     }),

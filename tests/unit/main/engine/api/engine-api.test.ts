@@ -62,6 +62,8 @@ function waitFor(event: EngineEvent['event'], timeoutMs = 60_000): Promise<Engin
   })
 }
 
+let tokenized: MethodOutput<'dataset.prepare'>
+
 describe('engine API', () => {
   it('tells the UI about the machine and where runs go', async () => {
     const info = await call('app.info', {})
@@ -97,6 +99,7 @@ describe('engine API', () => {
     )
     // The same settings again reuse the cached dataset.
     expect((await call('dataset.prepare', { vocabSize: 300 })).reused).toBe(true)
+    tokenized = prepared
   })
 
   it('refuses an impossible config naming the field, before any work', async () => {
@@ -110,13 +113,15 @@ describe('engine API', () => {
   })
 
   let checkpoint: string
-  it('trains a run, one at a time, and lists its checkpoints', async () => {
+  it('trains a run, one at a time, on the dataset Tokenize built, and lists its checkpoints', async () => {
     const finished = waitFor('training.finished')
+    const started = waitFor('training.started')
     const { runId } = await call('training.start', {
       folder: sampleCorpus,
-      config: { training: { maxSteps: 6, threads: 2, checkpointInterval: 3 } },
+      config: { model: { vocabSize: 300 }, training: { maxSteps: 6, threads: 2, checkpointInterval: 3 } },
     })
-    expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus })
+    // A page that reloads mid-run gets the run's own config, not its form's.
+    expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus, config: { model: { vocabSize: 300 } } })
     expect((await failure('training.start', { folder: sampleCorpus })).code).toBe('busy')
     const end = (await finished).payload as {
       state: string
@@ -124,6 +129,11 @@ describe('engine API', () => {
       checkpoint: string | null
     }
     expect(end).toMatchObject({ state: 'done', step: 6 })
+    // Same settings as the Tokenize step: encoded once, the same split.
+    const run = (await started).payload as { trainTokens: number; valTokens: number; runId: string }
+    expect([run.trainTokens, run.valTokens]).toEqual([tokenized.trainTokens, tokenized.valTokens])
+    const cached = events.filter((e) => e.event === 'training.prepare' && e.payload.runId === runId && e.payload.phase === 'dataset' && e.payload.done)
+    expect((cached[0]?.payload as { detail: string }).detail).toMatch(/from the cache$/)
     expect(events.some((e) => e.event === 'training.progress')).toBe(true)
     expect((await call('training.status', {})).run).toBeNull()
 

@@ -1,0 +1,65 @@
+import { mkdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { UserError } from '../../../../shared/errors'
+import { exportHuggingFace } from '../../checkpoints'
+import { loadCorpus } from '../../corpus'
+import { createUniqueRunDir, deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
+import { evaluateTexts, openCheckpointModel } from '../../session/from-checkpoint'
+import type { Handlers } from '../dispatcher'
+import type { EngineContext } from '../engine-api'
+import { checkCheckpointPath, checkReadable } from './access'
+
+type RunHandlers = Pick<
+  Handlers,
+  'runs.list' | 'runs.history' | 'runs.annotate' | 'runs.delete' | 'runs.reveal' | 'checkpoints.evaluate'
+>
+
+/**
+ * The Runs view: listing, whole history, title and notes, delete to the trash. A run the UI names
+ * must be a folder directly in the checkpoint folder: nothing else is read, annotated or deleted.
+ */
+export function createRunHandlers(context: EngineContext): RunHandlers {
+  const root = () => resolve(context.options.checkpointDir)
+  const runFolder = (runDir: string): string => {
+    const absolute = resolve(root(), runDir)
+    if (dirname(absolute) !== root()) {
+      throw new UserError('forbidden', `${absolute} is not a run folder in the checkpoint folder ${root()}.`)
+    }
+    return absolute
+  }
+  return {
+    'runs.list': async () => {
+      await mkdir(root(), { recursive: true })
+      return listRunSummaries(root())
+    },
+    'runs.history': async ({ runDir }) => runHistory(runFolder(runDir)),
+    'runs.annotate': async ({ runDir, title, notes }) =>
+      writeNotes(runFolder(runDir), {
+        ...(title !== undefined ? { title } : {}),
+        ...(notes !== undefined ? { notes } : {}),
+      }),
+    'runs.delete': async ({ runDir }) => {
+      const folder = runFolder(runDir)
+      await deleteRun(folder, context.options.trash ?? folderTrash(root()))
+      return { deleted: folder }
+    },
+    'runs.reveal': async ({ path }) => {
+      const absolute = checkCheckpointPath(context, path)
+      if (!context.options.reveal) return { revealed: false, path: absolute }
+      context.options.reveal(absolute)
+      return { revealed: true, path: absolute }
+    },
+    'checkpoints.evaluate': async ({ checkpoint, folder }) => {
+      const file = checkCheckpointPath(context, checkpoint)
+      const texts = (await loadCorpus({ folder: checkReadable(context, folder) })).documents.map((d) => d.text)
+      const threads = Math.max(1, Math.min(4, availableParallelism()))
+      const model = await openCheckpointModel(file, { threads, batchSize: threads * 4 })
+      try {
+        return await evaluateTexts(model, texts, threads * 4)
+      } finally {
+        await model.close()
+      }
+    },
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Runs as experiments: what `run.json` records about a run's lineage and end, the status a listing
+ * derives from it and the writer lock, and the whole history a run's charts draw. Pure schemas, so
+ * the engine validates what it reads and the UI gets the types.
+ */
+import { z } from 'zod'
+import { MetricsRecord, RunEntry } from './checkpoint'
+
+/** Where a resumed run came from: the parent run, the checkpoint file, its step and its SHA-256. */
+export const RunParent = z.object({
+  /** The parent run folder (absolute), or null for a loose checkpoint file outside any run folder. */
+  runDir: z.string().nullable(),
+  /** The parent run folder's name, to find it again when the folders were moved together. */
+  runName: z.string().nullable(),
+  checkpoint: z.string(),
+  step: z.number().int().nonnegative(),
+  sha256: z.string(),
+})
+export type RunParent = z.infer<typeof RunParent>
+
+/**
+ * How a resumed run's learning rate continues. `same`: the warmup-and-cosine curve of the run's
+ * total (an unchanged total continues exactly). `hold`: extending a finished run — the extra steps
+ * keep the rate its last step had (the end of its cosine), so the rate never jumps back up.
+ */
+export const ScheduleRecord = z.object({
+  peak: z.number(),
+  warmup: z.number().int().nonnegative(),
+  totalSteps: z.number().int().positive(),
+  hold: z.object({ from: z.number().int().nonnegative(), rate: z.number() }).optional(),
+})
+export type ScheduleRecord = z.infer<typeof ScheduleRecord>
+
+/** Written into run.json when the run's process ends it (never by anyone else). */
+export const RunEnd = z.object({
+  reason: z.enum(['completed', 'stopped', 'failed']),
+  step: z.number().int().nonnegative(),
+  at: z.string(),
+  message: z.string().optional(),
+  /** Training tokens per second over the loop's wall time, evaluation and checkpoint time excluded. */
+  tokensPerSec: z.number().optional(),
+  trainSec: z.number().optional(),
+  evalSec: z.number().optional(),
+  checkpointSec: z.number().optional(),
+})
+export type RunEnd = z.infer<typeof RunEnd>
+
+/**
+ * running: a live process holds the lock. interrupted: the lock was left by a process that is gone
+ * (killed, crashed), or the run never recorded an end. done / stopped / failed: how it ended.
+ */
+export const RunStatus = z.enum(['running', 'done', 'stopped', 'failed', 'interrupted'])
+export type RunStatus = z.infer<typeof RunStatus>
+
+/** What the user wrote about a run (kept in the run folder's `notes.json`; the folder name stays). */
+export const RunNotes = z.object({
+  title: z.string().max(200).optional(),
+  notes: z.string().max(100_000).optional(),
+})
+export type RunNotes = z.infer<typeof RunNotes>
+
+/** A run as the Runs view lists it: the folder's listing plus status, lineage and figures. */
+export const RunSummary = RunEntry.extend({
+  status: RunStatus,
+  parent: RunParent.nullable(),
+  started: z.string().nullable(),
+  ended: RunEnd.nullable(),
+  /** Wall time from start to end (or to the last metrics line while running / interrupted). */
+  durationSec: z.number().nullable(),
+  /** The last step recorded (own metrics, or the end). */
+  step: z.number().int().nonnegative(),
+  /** Tokens seen over the run's whole history (steps × batch × window). */
+  tokens: z.number().nonnegative(),
+  bestValLoss: z.number().nullable(),
+  title: z.string().nullable(),
+  notes: z.string(),
+  /** The lock holder while running. */
+  pid: z.number().int().nullable(),
+})
+export type RunSummary = z.infer<typeof RunSummary>
+
+export const RunsListing = z.object({ dir: z.string(), runs: z.array(RunSummary) })
+export type RunsListing = z.infer<typeof RunsListing>
+
+/** One line of a run's whole history, tagged with the run folder it was read from. */
+export const HistoryRecord = MetricsRecord.extend({ run: z.string() })
+export type HistoryRecord = z.infer<typeof HistoryRecord>
+
+export const RunHistory = z.object({
+  runDir: z.string(),
+  records: z.array(HistoryRecord),
+  /** The lineage, oldest first: each run and the step its part of the history ends at. */
+  segments: z.array(z.object({ runDir: z.string(), name: z.string(), fromStep: z.number(), toStep: z.number() })),
+  /** Why the history starts late (a parent folder that is gone), when it does. */
+  problem: z.string().optional(),
+  /** Tokens per step (batch × window), for an x axis in tokens. */
+  tokensPerStep: z.number().nullable(),
+})
+export type RunHistory = z.infer<typeof RunHistory>

@@ -1,0 +1,164 @@
+/**
+ * The Runs view with the real engine: two runs that differ only in learning rate compared (the
+ * overlaid curves are the runs' metrics.jsonl, the config diff is the learning rate alone), a
+ * resumed run's page continuing its parent's curve, and a title, notes and delete that survive a
+ * reload. Screenshots of the Runs view, a run page and Compare.
+ */
+import { readdir, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import { listRunSummaries } from '../../src/main/engine/runs'
+import type { MetricsRecord } from '../../src/shared/checkpoint'
+import { expect, openStudio, screenshotPath, test } from './fixtures'
+
+test.describe.configure({ mode: 'serial' })
+
+// The engine (and its checkpoint folder) is shared by every spec of the worker: these tests look
+// only at the runs they made, and remove them at the end so later specs start from an empty folder.
+let before = new Set<string>()
+const ours = async (dir: string) => (await listRunSummaries(dir)).runs.filter((run) => !before.has(run.path))
+test.beforeAll(async ({ studio }) => {
+  before = new Set((await listRunSummaries(studio.checkpointDir).catch(() => ({ runs: [] }))).runs.map((run) => run.path))
+})
+test.afterAll(async ({ studio }) => {
+  for (const run of await ours(studio.checkpointDir)) await rm(run.path, { recursive: true, force: true })
+  await rm(join(studio.checkpointDir, '.trash'), { recursive: true, force: true })
+  await rm(join(studio.checkpointDir, 'exports'), { recursive: true, force: true })
+})
+
+const STEPS = 30
+
+async function trainOnce(page: Page, learningRate: string): Promise<void> {
+  await page.getByTestId('nav-train').click()
+  await expect(page.getByTestId('train-button')).toBeEnabled()
+  // After a run the settings are folded away.
+  if (!(await page.getByTestId('preset-tiny').isVisible())) await page.getByTestId('settings-toggle').click()
+  await page.getByTestId('preset-tiny').click()
+  await page.getByTestId('field-threads').fill('2')
+  await page.getByTestId('field-maxSteps').fill(String(STEPS))
+  await page.getByTestId('field-learningRate').fill(learningRate)
+  const more = page.getByText('More settings')
+  if (!(await page.getByTestId('field-evalInterval').isVisible())) await more.click()
+  await page.getByTestId('field-evalInterval').fill('10')
+  await page.getByTestId('field-checkpointInterval').fill('0')
+  await page.getByTestId('train-button').click()
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 45_000 })
+}
+
+/** Toasts from the finished run would cover the screenshot. */
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const close of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) await close.click()
+  await expect(page.getByTestId('toast')).toHaveCount(0)
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: screenshotPath(name), fullPage: true })
+}
+
+async function metrics(runDir: string): Promise<MetricsRecord[]> {
+  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8')
+  return text.trim().split('\n').map((line) => JSON.parse(line) as MetricsRecord)
+}
+
+const lossPoints = (records: MetricsRecord[]) => records.filter((r) => r.loss !== null).map((r) => [r.step, r.loss])
+
+async function series(page: Page, testId: string): Promise<Array<{ label: string; points: number[][] }>> {
+  return JSON.parse((await page.getByTestId(testId).getAttribute('data-series')) ?? '[]')
+}
+
+test('two runs that differ in learning rate, compared: curves equal metrics.jsonl, the diff is the learning rate', async ({ page, studio }) => {
+  await openStudio(page, studio)
+  await trainOnce(page, '0.001')
+  await trainOnce(page, '0.003')
+  const runs = await ours(studio.checkpointDir)
+  expect(runs.map((run) => run.status)).toEqual(['done', 'done'])
+
+  await page.getByTestId('nav-checkpoints').click()
+  for (const run of runs) await page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`).getByTestId('runs-pick').check()
+  await shoot(page, 'screenshot-runs.png')
+  await page.getByTestId('runs-compare').click()
+
+  const drawn = await series(page, 'compare-chart-loss')
+  const byLabel = new Map(drawn.map((s) => [s.label, s.points]))
+  for (const run of runs) expect(byLabel.get(run.name)).toEqual(lossPoints(await metrics(run.path)))
+  const rows = page.getByTestId('compare-config-row')
+  await expect(rows).toHaveCount(1)
+  await expect(rows).toHaveAttribute('data-field', 'training.learningRate')
+  await page.getByTestId('compare-only-diff').uncheck()
+  expect(await rows.count()).toBeGreaterThan(5)
+  await page.getByTestId('compare-only-diff').check()
+  await page.getByTestId('compare-smoothing').fill('0.6')
+  await shoot(page, 'screenshot-compare.png')
+})
+
+test('a resumed run is a new run whose page continues its parent’s curve', async ({ page, studio }) => {
+  const [first] = await ours(studio.checkpointDir)
+  await openStudio(page, studio)
+  await page.getByTestId('nav-checkpoints').click()
+  await page.locator(`[data-testid="runs-row"][data-run="${first.name}"]`).getByTestId('runs-open').click()
+  await page.locator('[data-testid="run-checkpoint"][data-file="final_model.safetensors"]').getByTestId('run-checkpoint-resume').click()
+  const dialog = page.getByTestId('resume-dialog')
+  await dialog.getByTestId('resume-max-steps').fill(String(STEPS + 10))
+  await dialog.getByTestId('resume-confirm').click()
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 45_000 })
+
+  const child = (await ours(studio.checkpointDir)).find((run) => run.parent !== null)!
+  expect(child.parent).toMatchObject({ runDir: first.path, step: STEPS })
+  await page.getByTestId('nav-checkpoints').click()
+  await page.locator(`[data-testid="runs-row"][data-run="${child.name}"]`).getByTestId('runs-open').click()
+  await expect(page.getByTestId('run-lineage')).toContainText(`from step ${STEPS}`)
+  const charts = page.getByTestId('run-charts')
+  await expect(charts).not.toHaveAttribute('data-raw-loss', '[]')
+  const [parentPart, ownPart] = JSON.parse((await charts.getAttribute('data-raw-loss'))!) as number[][][]
+  expect(parentPart).toEqual(lossPoints(await metrics(first.path)))
+  expect(ownPart).toEqual(lossPoints(await metrics(child.path)))
+  expect(ownPart[0][0]).toBe(STEPS + 1)
+  await shoot(page, 'screenshot-run-page.png')
+
+  // Evaluate (on the Data view's folder), Export (beside the runs, never into one), Reveal.
+  const final = page.locator('[data-testid="run-checkpoint"][data-file="final_model.safetensors"]')
+  await final.getByTestId('run-checkpoint-evaluate').click()
+  const result = page.getByTestId('run-action-result')
+  await expect(result).toContainText('perplexity', { timeout: 30_000 })
+  const [, loss, perplexity] = /loss (\d+\.\d+), perplexity (\d+\.\d+)/.exec((await result.textContent())!)!
+  expect(Number(perplexity)).toBeCloseTo(Math.exp(Number(loss)), 0)
+  const childFiles = await readdir(child.path)
+  await final.getByTestId('run-checkpoint-export').click()
+  await expect(result).toContainText('Exported as a Hugging Face GPT-2 model to', { timeout: 30_000 })
+  const outDir = join(studio.checkpointDir, 'exports', `${child.name}-final_model-hf`)
+  expect(await readdir(outDir)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']))
+  expect(await readdir(child.path)).toEqual(childFiles)
+  await page.getByTestId('run-reveal').click()
+  await expect(result).toHaveText(`The folder is ${child.path}`)
+})
+
+test('rename, notes and delete work and survive a reload', async ({ page, studio }) => {
+  const all = (await listRunSummaries(studio.checkpointDir)).runs
+  const second = (await ours(studio.checkpointDir))[1]
+  await openStudio(page, studio)
+  await page.getByTestId('nav-checkpoints').click()
+  await page.locator(`[data-testid="runs-row"][data-run="${second.name}"]`).getByTestId('runs-open').click()
+  await page.getByTestId('run-title-input').fill('Faster learning rate')
+  await page.getByTestId('run-title-save').click()
+  await page.getByTestId('run-notes-input').fill('lr 0.003: lower loss at 30 steps')
+  await page.getByTestId('run-notes-save').click()
+  await expect(page.getByTestId('run-saved')).toBeVisible()
+
+  await page.reload()
+  await expect(page.getByTestId('totals')).toBeVisible()
+  await page.getByTestId('nav-checkpoints').click()
+  const row = page.locator(`[data-testid="runs-row"][data-run="${second.name}"]`)
+  await expect(row.getByTestId('runs-open')).toHaveText('Faster learning rate')
+  await row.getByTestId('runs-open').click()
+  await expect(page.getByTestId('run-page-title')).toHaveText('Faster learning rate')
+  await expect(page.getByTestId('run-notes-input')).toHaveValue('lr 0.003: lower loss at 30 steps')
+
+  await page.getByTestId('run-delete').click()
+  await page.getByTestId('run-delete-confirm').click()
+  await expect(page.getByTestId('runs-row')).toHaveCount(all.length - 1)
+  await page.reload()
+  await expect(page.getByTestId('totals')).toBeVisible()
+  await page.getByTestId('nav-checkpoints').click()
+  await expect(page.getByTestId('runs-row')).toHaveCount(all.length - 1)
+  await expect(page.locator(`[data-testid="runs-row"][data-run="${second.name}"]`)).toHaveCount(0)
+  // The browser transport's trash: the folder moved into the checkpoint folder's .trash.
+  expect((await readdir(join(studio.checkpointDir, '.trash')))[0]).toContain(second.name)
+})
