@@ -1,5 +1,5 @@
 /**
- * The window's security fences (DESIGN.md, Security): a strict Content-Security-Policy on every
+ * The window's security fences (docs/architecture.md, Security): a strict Content-Security-Policy on every
  * response, no permission prompts, no navigation away from our page, no new windows, no <webview>.
  */
 import { shell, type Session, type WebContents } from 'electron'

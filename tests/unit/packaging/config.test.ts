@@ -1,6 +1,6 @@
 /**
  * The electron-builder configuration, loaded and validated by electron-builder itself (so an option
- * name its schema does not know fails here), and the promises DESIGN.md makes about the package.
+ * name its schema does not know fails here), and the promises docs/architecture.md makes about the package.
  */
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
