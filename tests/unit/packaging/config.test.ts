@@ -52,9 +52,9 @@ describe('electron-builder.yml', () => {
     expect(config.extraResources).toEqual([{ from: 'resources/sample-corpus', to: 'sample-corpus' }])
   })
 
-  it('targets AppImage and deb, NSIS, and DMG', async () => {
+  it('targets deb first (then AppImage), NSIS, and DMG', async () => {
     const config: Configuration = await load()
-    expect(targetNames(config.linux?.target)).toEqual(['AppImage', 'deb'])
+    expect(targetNames(config.linux?.target)).toEqual(['deb', 'AppImage'])
     expect(targetNames(config.win?.target)).toEqual(['nsis'])
     expect(targetNames(config.mac?.target)).toEqual(['dmg'])
     // deb refuses to build without a maintainer.
