@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, ipcMain, session } from 'electron'
 import { createEngineApi } from './engine/api/engine-api'
 import { preloadPath, rendererLocation, sampleCorpusPath } from './app-paths'
+import { registerAppScheme, serveAppScheme } from './app-protocol'
 import { createFolderPicker, showStartupError } from './dialogs'
 import { bindIpc, createSenderCheck, forwardEvents } from './ipc'
 import { installMenu } from './menu'
@@ -28,6 +29,7 @@ if (!app.requestSingleInstanceLock()) {
     isPackaged: app.isPackaged,
     devServerUrl: process.env.ELECTRON_RENDERER_URL,
   })
+  registerAppScheme()
 
   const openWindow = (): void => {
     const created = createMainWindow({
@@ -60,6 +62,7 @@ if (!app.requestSingleInstanceLock()) {
     shutdownEngine = engine.shutdown
 
     installSessionSecurity(session.defaultSession)
+    if (renderer.kind === 'app') serveAppScheme(renderer.root)
     bindIpc(
       ipcMain,
       engine.dispatch,

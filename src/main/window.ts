@@ -41,7 +41,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   guardWebContents(window.webContents, options.renderer)
   window.once('ready-to-show', () => window.show())
   // A failed load must not leave an invisible window behind.
-  const loaded = options.renderer.kind === 'url' ? window.loadURL(options.renderer.url) : window.loadFile(options.renderer.path)
+  const loaded = window.loadURL(options.renderer.url)
   loaded.catch((error: unknown) => {
     console.error(`Could not load the interface: ${error instanceof Error ? error.message : String(error)}`)
     if (!window.isDestroyed()) window.show()

@@ -114,11 +114,29 @@ export class FakeSession {
       this.headersListener = listener
     },
   }
+  permissionCheckHandler: ((...args: unknown[]) => boolean) | undefined
   setPermissionRequestHandler(handler: FakeSession['permissionHandler']): void {
     this.permissionHandler = handler
   }
+  setPermissionCheckHandler(handler: (...args: unknown[]) => boolean): void {
+    this.permissionCheckHandler = handler
+  }
 }
 export const session = { defaultSession: new FakeSession() }
+
+/** Electron's rule: privileged schemes are registered before ready; a scheme is handled once. */
+export const protocol = {
+  privileged: [] as Array<{ scheme: string; privileges?: Record<string, boolean> }>,
+  handlers: new Map<string, (request: Request) => Promise<Response> | Response>(),
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>): void {
+    if (app.isReady()) throw new Error('registerSchemesAsPrivileged must be called before the app is ready')
+    protocol.privileged.push(...schemes)
+  },
+  handle(scheme: string, handler: (request: Request) => Promise<Response> | Response): void {
+    if (protocol.handlers.has(scheme)) throw new Error(`The scheme has been registered: ${scheme}`)
+    protocol.handlers.set(scheme, handler)
+  },
+}
 
 export const shell = { openExternal: vi.fn(async (_url: string) => {}) }
 
@@ -250,6 +268,8 @@ export function resetFakeElectron(): void {
   app.reset()
   BrowserWindow.instances.length = 0
   session.defaultSession = new FakeSession()
+  protocol.privileged.length = 0
+  protocol.handlers.clear()
   shell.openExternal.mockClear()
   dialogAnswers.length = 0
   dialog.showOpenDialog.mockClear()
@@ -268,6 +288,7 @@ export default {
   app,
   BrowserWindow,
   session,
+  protocol,
   shell,
   dialog,
   Menu,

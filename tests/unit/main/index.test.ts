@@ -76,14 +76,43 @@ describe('app lifecycle', () => {
     expect(String((window.options.webPreferences as { preload: string }).preload)).toMatch(
       /preload[/\\]index\.cjs$/,
     )
-    expect(window.loaded.file).toMatch(/renderer[/\\]index\.html$/)
+    expect(window.loaded).toEqual({ url: 'app://cllm/index.html' })
     expect(fake.session.defaultSession.headersListener).toBeTypeOf('function')
+    expect(fake.session.defaultSession.permissionCheckHandler?.({}, 'media', 'app://cllm', {})).toBe(false)
     expect([...fake.ipcMain.handlers.keys()]).toEqual(['cllm:call'])
     expect(fake.Menu.setApplicationMenu).toHaveBeenCalledTimes(1)
     expect(fake.app.aboutOptions).toMatchObject({
       applicationName: 'CLLM Studio',
       applicationVersion: '9.9.9-test',
     })
+  })
+
+  it('registers app:// as a privileged scheme before ready, and serves only the renderer folder on it', async () => {
+    const renderer = join(repo, 'out', 'renderer')
+    await mkdir(join(renderer, 'assets'), { recursive: true })
+    await writeFile(join(renderer, 'index.html'), '<!doctype html><title>CLLM</title>')
+    await writeFile(join(renderer, 'assets', 'app.js'), 'export {}')
+    await writeFile(join(repo, 'out', 'secret.txt'), 'not for the page')
+    const fake = await launch()
+    expect(fake.protocol.privileged).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+    ])
+    await ready(fake)
+    const handler = fake.protocol.handlers.get('app')!
+    // The entry module sits in out/main (mainDir); here the tests run it from src/main, so its
+    // renderer folder is <repo>/src/renderer: check the mapping with a handler on the fixture folder.
+    const { createAppRequestHandler } = await import('../../../src/main/app-protocol')
+    const serve = createAppRequestHandler(renderer)
+    const page = await serve(new Request('app://cllm/index.html'))
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await page.text()).toContain('<title>CLLM</title>')
+    expect((await serve(new Request('app://cllm/assets/app.js'))).headers.get('content-type')).toMatch(/^text\/javascript/)
+    expect((await serve(new Request('app://cllm/../secret.txt'))).status).toBe(404)
+    expect((await serve(new Request('app://cllm/%2e%2e/secret.txt'))).status).toBe(404)
+    expect((await serve(new Request('app://cllm/missing.js'))).status).toBe(404)
+    expect((await serve(new Request('app://cllm/index.html', { method: 'POST', body: 'x' }))).status).toBe(405)
+    expect(handler).toBeTypeOf('function')
   })
 
   it('loads the dev server when electron-vite provides one', async () => {

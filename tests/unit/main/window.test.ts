@@ -6,7 +6,7 @@ const fake = await import('./fake-electron')
 const { createMainWindow } = await import('../../../src/main/window')
 
 const preloadPath = '/app/out/preload/index.cjs'
-const file = { kind: 'file' as const, path: '/app/out/renderer/index.html' }
+const file = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
 
 describe('main window', () => {
   it('runs the renderer sandboxed and isolated, with only our preload', () => {
@@ -28,7 +28,7 @@ describe('main window', () => {
   it('loads the built page and shows the window only when it is ready to show', () => {
     const window = createMainWindow({ preloadPath, renderer: file }) as unknown as InstanceType<typeof fake.BrowserWindow>
     expect(window.options.show).toBe(false)
-    expect(window.loaded).toEqual({ file: file.path })
+    expect(window.loaded).toEqual({ url: 'app://cllm/index.html' })
     expect(window.visible).toBe(false)
     window.emit('ready-to-show')
     expect(window.visible).toBe(true)
@@ -50,7 +50,7 @@ describe('main window', () => {
 
   it('still shows the window when the page fails to load, so the user is not left with nothing', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const load = vi.spyOn(fake.BrowserWindow.prototype, 'loadFile').mockRejectedValueOnce(new Error('ERR_FILE_NOT_FOUND'))
+    const load = vi.spyOn(fake.BrowserWindow.prototype, 'loadURL').mockRejectedValueOnce(new Error('ERR_FILE_NOT_FOUND'))
     const window = createMainWindow({ preloadPath, renderer: file }) as unknown as InstanceType<typeof fake.BrowserWindow>
     await vi.waitFor(() => expect(window.visible).toBe(true))
     expect(error).toHaveBeenCalledWith(expect.stringContaining('ERR_FILE_NOT_FOUND'))
