@@ -30,6 +30,8 @@ export const AppInfo = z.object({
   totalMemoryBytes: z.number().positive(),
   /** Where new runs are written and where the Checkpoints view looks. */
   checkpointDir: z.string(),
+  /** The folder the desktop app had open when last closed (readable again), to open with instead of the sample. */
+  lastFolder: z.string().optional(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -103,10 +105,21 @@ export const methods = {
   },
 } as const
 
+/** The studio's views, as the menu and the renderer name them. */
+export const ViewName = z.enum(['data', 'train', 'checkpoints', 'generate'])
+/** A desktop action for the window: a menu item or its shortcut, or a clicked notification (open-run). */
+export const AppCommand = z.discriminatedUnion('command', [
+  z.object({ command: z.enum(['train', 'pause', 'stop']) }),
+  z.object({ command: z.literal('show'), view: ViewName }),
+  z.object({ command: z.literal('open-run'), runId: z.string() }),
+])
+export type AppCommand = z.infer<typeof AppCommand>
+
 export const events = {
   'corpus.progress': ScanProgress,
   /** The user chose a folder outside the UI (File → Open Folder… in Electron's menu). */
   'app.folderPicked': z.object({ folder: z.string() }),
+  'app.command': AppCommand,
   'dataset.progress': TokenizeProgress,
   ...trainingEvents,
   /** Text as the model produces it, for the request that asked. */

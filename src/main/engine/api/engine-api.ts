@@ -28,6 +28,8 @@ export interface EngineApiOptions {
   pickFolder?: () => Promise<string | null>
   /** Whether a folder named by the UI may be read. Electron allows dialog picks; `serve` a root. */
   mayRead: (folder: string) => boolean
+  /** The folder the desktop app had open last time (already readable), if any. */
+  lastFolder?: () => string | undefined
 }
 
 export interface EngineApi {
@@ -66,6 +68,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
       cores: cpus().length,
       totalMemoryBytes: totalmem(),
       checkpointDir: context.options.checkpointDir,
+      lastFolder: options.lastFolder?.(),
     }),
     ...createCorpusHandlers(context),
     ...createDatasetHandlers(context),
