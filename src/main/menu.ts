@@ -1,6 +1,7 @@
 /** The application menu. The template is built by a pure function so it can be checked in tests. */
 import { Menu, type MenuItemConstructorOptions } from 'electron'
 import type { AppCommand } from '../shared/contract'
+import { SHORTCUTS } from '../shared/shortcuts'
 
 export interface MenuOptions {
   appName: string
@@ -17,16 +18,6 @@ export interface MenuOptions {
   command?: (command: AppCommand) => void
 }
 
-/** The shortcuts, in one place so the menu lists exactly what works. */
-export const SHORTCUTS = {
-  train: 'CmdOrCtrl+Enter',
-  pause: 'CmdOrCtrl+Shift+P',
-  stop: 'CmdOrCtrl+.',
-  data: 'CmdOrCtrl+1',
-  train_view: 'CmdOrCtrl+2',
-  checkpoints: 'CmdOrCtrl+3',
-  generate: 'CmdOrCtrl+4',
-} as const
 
 export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
   const isMac = options.platform === 'darwin'

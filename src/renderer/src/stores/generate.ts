@@ -15,16 +15,19 @@ function newRequestId(): string {
  * Text from a checkpoint: the settings, and the output as it streams in (`generate.text` events of
  * this page's request), with its speed.
  */
+/** One set of defaults for the UI and `cllm generate`: the contract's own. */
+export const GENERATE_DEFAULTS = GenerateOptions.parse({})
+
 export const useGenerateStore = defineStore('generate', () => {
   const api = useApi()
   const checkpoint = ref<string | null>(null)
   const options = reactive({
     prompt: 'Once upon a time',
-    maxTokens: 200 as number | string,
-    temperature: 0.8 as number | string,
-    topK: 40 as number | string,
-    topP: 0.95 as number | string,
-    seed: 42 as number | string,
+    maxTokens: GENERATE_DEFAULTS.maxTokens as number | string,
+    temperature: GENERATE_DEFAULTS.temperature as number | string,
+    topK: GENERATE_DEFAULTS.topK as number | string,
+    topP: GENERATE_DEFAULTS.topP as number | string,
+    seed: GENERATE_DEFAULTS.seed as number | string,
   })
   const status = ref<GenerateStatus>('idle')
   const prompt = ref('')
