@@ -32,6 +32,8 @@ export const AppInfo = z.object({
   checkpointDir: z.string(),
   /** The folder the desktop app had open when last closed (readable again), to open with instead of the sample. */
   lastFolder: z.string().optional(),
+  /** Served to a browser: the folders (cllm serve --root) inside which a typed folder may be read. */
+  readableRoots: z.array(z.string()).optional(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 

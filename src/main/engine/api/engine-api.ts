@@ -30,6 +30,8 @@ export interface EngineApiOptions {
   mayRead: (folder: string) => boolean
   /** The folder the desktop app had open last time (already readable), if any. */
   lastFolder?: () => string | undefined
+  /** Where the UI types paths (browser): the folders it may read inside, to tell the user. */
+  readableRoots?: string[]
 }
 
 export interface EngineApi {
@@ -69,6 +71,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
       totalMemoryBytes: totalmem(),
       checkpointDir: context.options.checkpointDir,
       lastFolder: options.lastFolder?.(),
+      readableRoots: options.readableRoots,
     }),
     ...createCorpusHandlers(context),
     ...createDatasetHandlers(context),
