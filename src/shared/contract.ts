@@ -96,6 +96,11 @@ export const methods = {
   'training.resume': { input: RunControl, output: RunControlResult },
   'training.stop': { input: RunControl, output: RunControlResult },
   'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
+  /** Times a few steps of these settings on this machine (cached per model, batch and spheres). */
+  'training.estimate': {
+    input: z.object({ config: z.unknown().optional() }),
+    output: z.object({ msPerStep: z.number().positive(), measuredSteps: z.number().int().positive() }),
+  },
   'checkpoints.list': { input: Empty, output: RunListing },
   'generate.run': {
     input: GenerateRequest,

@@ -87,6 +87,13 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   await page.getByTestId('preset-tiny').click()
   await page.getByTestId('field-threads').fill('2')
   await page.getByTestId('field-maxSteps').fill('40')
+  // The time is measured on this machine for these settings, and given in minutes.
+  await page.getByTestId('measure-time').click()
+  await expect(page.getByTestId('estimate-time')).toHaveText(/^(< 1|≈ \d+) min for 40 steps$/, { timeout: 30_000 })
+  expect(Number(await page.getByTestId('estimate-time').getAttribute('data-ms-per-step'))).toBeGreaterThan(0)
+  await page.getByTestId('field-maxSteps').fill('400000')
+  await expect(page.getByTestId('estimate-time')).toHaveText(/^≈ [\d,]+ min for 400,000 steps$/)
+  await page.getByTestId('field-maxSteps').fill('40')
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('run-finished')).toBeVisible({ timeout: 60_000 })
 

@@ -62,7 +62,7 @@ test('an impossible config names the field and Train stays disabled', async ({ p
   const error = page.getByTestId('field-error-numHeads')
   await expect(error).toContainText('Heads')
   // The field labels the user sees, not the config's names.
-  await expect(error).toHaveText('must divide Embedding size (64 is not a multiple of 3)')
+  await expect(error).toHaveText('Heads: must divide Embedding size (64 is not a multiple of 3)')
   await expect(page.getByTestId('train-button')).toBeDisabled()
   await expect(page.getByTestId('train-blocked')).toContainText('Fix the settings')
   await expect(page.getByTestId('preset-custom')).toHaveAttribute('aria-checked', 'true')

@@ -252,7 +252,7 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'small',
     label: 'Small',
-    description: 'Writes better text: give it an hour or more',
+    description: 'Writes better text: measure its time below',
     model: { vocabSize: 4096, embedDim: 256, numLayers: 4, numHeads: 8, seqLen: 128 },
     training: { batchSize: 16, learningRate: 0.0005 },
   },
@@ -318,6 +318,17 @@ export function formToConfig(form: RunForm): RunConfigInput {
     else if (!field.optional) target[field.key] = Number.NaN
   }
   return { model, training } as RunConfigInput
+}
+
+/**
+ * A measured step time as the user reads it: the run's total in minutes when its steps are known
+ * ("≈ 12 min for 1,500 steps"), else the time of one step.
+ */
+export function stepTimeEstimate(msPerStep: number, steps: number | null): string {
+  if (steps === null) return `${(msPerStep / 1000).toFixed(msPerStep < 1000 ? 2 : 1)} s per step (tokenize to know the steps)`
+  const minutes = (msPerStep * steps) / 60_000
+  const shown = minutes < 1 ? '< 1 min' : `≈ ${Math.round(minutes).toLocaleString('en-US')} min`
+  return `${shown} for ${steps.toLocaleString('en-US')} steps`
 }
 
 /** Why the run's memory is capped where it is, in one sentence for the estimate. */

@@ -7,6 +7,7 @@ import {
   formToConfig,
   matchingPreset,
   memoryLimitReason,
+  stepTimeEstimate,
   withFieldLabels,
 } from '../../../src/renderer/src/run-form'
 import {
@@ -113,6 +114,13 @@ describe('run form', () => {
     expect(check.fieldErrors.valFraction).toBe('must be above 0 and at most 0.5')
     expect(check.fieldErrors.gradClip).toBeTruthy()
     expect(check.config).toBeNull()
+  })
+
+  it('gives the measured time in minutes for the run’s steps, or per step when the steps are unknown', () => {
+    expect(stepTimeEstimate(120, 1500)).toBe('≈ 3 min for 1,500 steps')
+    expect(stepTimeEstimate(20, 40)).toBe('< 1 min for 40 steps')
+    expect(stepTimeEstimate(900, 100_000)).toBe('≈ 1,500 min for 100,000 steps')
+    expect(stepTimeEstimate(250, null)).toBe('0.25 s per step (tokenize to know the steps)')
   })
 
   it('leaves plain words alone when naming fields', () => {

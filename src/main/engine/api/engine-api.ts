@@ -14,6 +14,7 @@ import { createDatasetHandlers } from './handlers/dataset'
 import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
+import { createEstimateHandlers } from './handlers/estimate'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -76,6 +77,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createCorpusHandlers(context),
     ...createDatasetHandlers(context),
     ...training.handlers,
+    ...createEstimateHandlers(() => training.isTraining()),
     ...createCheckpointHandlers(context),
     ...generation.handlers,
   })
