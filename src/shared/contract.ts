@@ -79,6 +79,16 @@ const RunControlResult = z.object({ state: RunState })
 
 export const methods = {
   'app.info': { input: Empty, output: AppInfo },
+  /** The whole machine now: memory in use, and how busy all cores were since the last call (null the first time). */
+  'app.machine': {
+    input: Empty,
+    output: z.object({
+      totalMemoryBytes: z.number().positive(),
+      usedMemoryBytes: z.number().nonnegative(),
+      cpuBusy: z.number().min(0).max(1).nullable(),
+      cores: z.number().int().positive(),
+    }),
+  },
   /** Native folder dialog. Returns null when the user cancels or the transport has no dialog. */
   'corpus.pickFolder': { input: Empty, output: z.object({ folder: z.string().nullable() }) },
   'corpus.scan': {

@@ -87,6 +87,12 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   })
   await expect(page.getByTestId('nav-run-state')).toHaveText('training')
   await expect.poll(() => step(page), { timeout: 20_000 }).toBeGreaterThan(300)
+  // The whole machine beside the spheres: all cores' load and the memory in use.
+  await expect(page.getByTestId('machine-cpu')).toHaveText(/^\d+%$/)
+  const cpu = await dataNumber(page, 'machine-cpu')
+  expect(cpu).toBeGreaterThan(0)
+  expect(cpu).toBeLessThanOrEqual(1)
+  expect(await dataNumber(page, 'machine-memory')).toBeGreaterThan(0)
   expect(await dataNumber(page, 'stat-step', 'data-total')).toBe(20_000)
 
   // The charts hold every step the engine reported, and the same latest loss as the figures.

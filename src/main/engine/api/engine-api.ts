@@ -15,6 +15,7 @@ import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
 import { createEstimateHandlers } from './handlers/estimate'
+import { createMachineHandlers } from './handlers/machine'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -78,6 +79,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createDatasetHandlers(context),
     ...training.handlers,
     ...createEstimateHandlers(() => training.isTraining()),
+    ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...generation.handlers,
   })
