@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { generateFromCheckpoint, openCheckpointModel } from '../../src/main/engine/session/from-checkpoint'
 import { expect, openStudio, repoRoot, scanFolder, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
@@ -94,6 +95,8 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   await page.getByTestId('field-maxSteps').fill('400000')
   await expect(page.getByTestId('estimate-time')).toHaveText(/^≈ [\d,]+ min for 400,000 steps$/)
   await page.getByTestId('field-maxSteps').fill('40')
+  await page.getByText('More settings').click()
+  await page.getByTestId('field-checkpointInterval').fill('20')
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('run-finished')).toBeVisible({ timeout: 60_000 })
 
@@ -125,6 +128,32 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   const options = await page.getByTestId('generate-checkpoint').locator('option').allTextContents()
   expect(options.length).toBeGreaterThan(0)
   for (const option of options) expect(option.trim()).toMatch(/^\S+ — (final, )?step \d+/)
+
+  // Side by side: the same prompt and seed from the final model and the step-20 checkpoint, each
+  // exactly the text the engine writes from that file.
+  const final = await page.getByTestId('generate-checkpoint').inputValue()
+  // Vue sets an option's value as a property, not an attribute.
+  const step20 = await page
+    .getByTestId('generate-compare')
+    .locator('option', { hasText: '— step 20 ' })
+    .evaluate((option) => (option as unknown as { value: string }).value)
+  expect(step20).toMatch(/checkpoint_step_20\.safetensors$/)
+  await page.getByTestId('generate-compare').selectOption(step20)
+  const settings = { prompt: 'The quick', maxTokens: 24, temperature: 0.8, topK: 0, topP: 1, seed: 42 }
+  await page.getByTestId('generate-prompt').fill(settings.prompt)
+  await page.getByTestId('generate-max-tokens').fill(String(settings.maxTokens))
+  await page.getByTestId('generate-button').click()
+  await expect(page.getByTestId('compare-output')).toHaveAttribute('data-status', 'done', { timeout: 30_000 })
+  await expect(page.getByTestId('compare-title')).toContainText('step 20')
+  for (const [path, testId] of [[final, 'generate-text'], [step20, 'compare-text']] as const) {
+    const model = await openCheckpointModel(path)
+    try {
+      const direct = await generateFromCheckpoint(model, settings)
+      expect(await page.getByTestId(testId).textContent()).toBe(direct.text)
+    } finally {
+      await model.close()
+    }
+  }
   await page.screenshot({ path: screenshotPath('screenshot-dark-generate.png') })
   expect(await page.evaluate(themeColours)).toEqual({ body: 'rgb(15, 17, 21)', accent: '#8c95f7' })
 })
