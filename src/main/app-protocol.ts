@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { protocol } from 'electron'
 import { APP_SCHEME, appRequestPath } from './app-paths'
+import { CONTENT_SECURITY_POLICY } from './security'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,7 +39,11 @@ export function createAppRequestHandler(root: string): (request: Request) => Pro
     try {
       const body = await readFile(file)
       const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
-      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'Content-Type': type } })
+      // The policy travels with the page itself too: a custom protocol's responses may not pass webRequest.
+      return new Response(request.method === 'HEAD' ? null : body, {
+        status: 200,
+        headers: { 'Content-Type': type, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+      })
     } catch {
       return new Response('Not found', { status: 404 })
     }

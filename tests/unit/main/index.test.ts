@@ -109,6 +109,8 @@ describe('app lifecycle', () => {
     const page = await serve(new Request('app://cllm/index.html'))
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const { CONTENT_SECURITY_POLICY } = await import('../../../src/main/security')
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
     expect(await page.text()).toContain('<title>CLLM</title>')
     expect((await serve(new Request('app://cllm/assets/app.js'))).headers.get('content-type')).toMatch(/^text\/javascript/)
     expect((await serve(new Request('app://cllm/../secret.txt'))).status).toBe(404)
