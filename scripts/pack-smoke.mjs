@@ -21,8 +21,8 @@ const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
 /** Electron's shipped defaults, in FuseV1Options order: RunAsNode on, cookie encryption off, NODE_OPTIONS on, inspect on, asar integrity off, only-asar off, browser V8 snapshot off, file:// privileges on. */
 const DEFAULT_FUSES = '10110001'
-/** What electron-builder.yml asks for: same order, cookies encrypted; the last two left as Electron ships them. */
-export const EXPECTED_FUSES = '01001101'
+/** What electron-builder.yml asks for: same order, cookies encrypted, no file:// privileges; the V8 snapshot fuse left as Electron ships it. */
+export const EXPECTED_FUSES = '01001100'
 
 export const REQUIRED_IN_ASAR = [
   '/package.json',

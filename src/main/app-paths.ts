@@ -2,8 +2,7 @@
  * Where the app finds its files, in development (electron-vite, run from the repository) and once
  * packaged (electron-builder). Pure functions, so both layouts are tested without Electron.
  */
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import path, { join } from 'node:path'
 
 export interface AppLocation {
   /** `app.isPackaged` */
@@ -26,8 +25,18 @@ export function preloadPath(mainDir: string): string {
   return join(mainDir, '..', 'preload', 'index.cjs')
 }
 
-/** The page the window shows: the dev server while developing, the built file otherwise. */
-export type RendererLocation = { kind: 'url'; url: string } | { kind: 'file'; path: string }
+/**
+ * The built renderer is served from `app://cllm/` by src/main/app-protocol.ts, not loaded from
+ * file://: the packaged executable turns off the GrantFileProtocolExtraPrivileges fuse, so a file://
+ * page would be treated as in a browser (no ES module scripts), and an app:// URL is the same on
+ * every platform and install folder (no drive letters or %-escapes to compare).
+ */
+export const APP_SCHEME = 'app'
+export const APP_HOST = 'cllm'
+export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`
+
+/** The page the window shows: the dev server while developing, the built files through app:// otherwise. */
+export type RendererLocation = { kind: 'url'; url: string } | { kind: 'app'; root: string; url: string }
 
 export function rendererLocation(options: {
   mainDir: string
@@ -35,12 +44,12 @@ export function rendererLocation(options: {
   devServerUrl: string | undefined
 }): RendererLocation {
   if (!options.isPackaged && options.devServerUrl) return { kind: 'url', url: options.devServerUrl }
-  return { kind: 'file', path: join(options.mainDir, '..', 'renderer', 'index.html') }
+  return { kind: 'app', root: join(options.mainDir, '..', 'renderer'), url: APP_PAGE_URL }
 }
 
 /**
- * Whether a URL is our renderer page: same origin as the dev server, or exactly the built
- * index.html (a file:// origin is opaque, so the path itself is compared). Query and hash are free.
+ * Whether a URL is our renderer page: same origin as the dev server, or exactly the page we load
+ * on app:// (query and hash are free). Compared as parsed URLs, never as paths on disk.
  */
 export function isRendererUrl(url: string, renderer: RendererLocation): boolean {
   let parsed: URL
@@ -51,7 +60,42 @@ export function isRendererUrl(url: string, renderer: RendererLocation): boolean 
   }
   if (renderer.kind === 'url') {
     const origin = new URL(renderer.url).origin
-    return parsed.protocol !== 'file:' && parsed.origin === origin
+    return parsed.protocol !== 'file:' && parsed.protocol !== `${APP_SCHEME}:` && parsed.origin === origin
   }
-  return parsed.protocol === 'file:' && parsed.host === '' && parsed.pathname === pathToFileURL(renderer.path).pathname
+  const page = new URL(renderer.url)
+  // Chromium lower-cases a standard scheme's host; Node's URL keeps a custom scheme's host as written.
+  return parsed.protocol === page.protocol && parsed.host.toLowerCase() === page.host && parsed.pathname === page.pathname
+}
+
+/**
+ * The file an app:// request names inside the renderer folder, or undefined for anything else
+ * (another host, a path escaping the folder, a malformed escape). `platformPath` is node:path's
+ * `posix` or `win32`, so both layouts are tested on any machine.
+ */
+export function appRequestPath(
+  url: string,
+  root: string,
+  platformPath: typeof import('node:path') = path,
+): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host.toLowerCase() !== APP_HOST) return undefined
+  let relative: string
+  try {
+    relative = decodeURIComponent(parsed.pathname)
+  } catch {
+    return undefined
+  }
+  if (relative === '/' || relative === '') relative = '/index.html'
+  // Segments only: a decoded separator or NUL inside a segment, or a '..', is refused.
+  const segments = relative.split('/').filter((segment) => segment !== '')
+  if (segments.some((segment) => segment === '..' || segment === '.' || /[\\\0:]/.test(segment))) return undefined
+  const file = platformPath.join(root, ...segments)
+  const inside = platformPath.relative(root, file)
+  if (inside === '' || inside.startsWith('..') || platformPath.isAbsolute(inside)) return undefined
+  return file
 }

@@ -1,5 +1,5 @@
 /**
- * The window's security fences (DESIGN.md, Security): a strict Content-Security-Policy on every
+ * The window's security fences (docs/architecture.md, Security): a strict Content-Security-Policy on every
  * response, no permission prompts, no navigation away from our page, no new windows, no <webview>.
  */
 import { shell, type Session, type WebContents } from 'electron'
@@ -9,7 +9,9 @@ import { isRendererUrl, type RendererLocation } from './app-paths'
  * Also put in the renderer's index.html as a <meta http-equiv> (file:// pages do not always pass
  * through webRequest). Inline styles are allowed because Vite injects component styles in dev and
  * chart.js sizes its canvas; scripts are only our own files, and nothing may be fetched elsewhere.
- * `connect-src 'self'` also covers the WebSocket back to the page's own origin (browser mode).
+ * `connect-src 'self'`: the desktop window talks to nothing but its own files (IPC is not a fetch);
+ * in the browser build 'self' also matches the WebSocket back to the page's own host and port, and
+ * `cllm serve` names that origin in its header as well (src/main/server/ws-server.ts).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -33,8 +35,10 @@ export function installSessionSecurity(session: Session): void {
     headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY]
     callback({ responseHeaders: headers })
   })
-  // The app needs no camera, microphone, notifications, geolocation…: refuse without asking.
+  // The app needs no camera, microphone, notifications, geolocation…: refuse without asking, and
+  // answer every permission check (navigator.permissions, clipboard, HID/serial/USB…) with no too.
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.setPermissionCheckHandler(() => false)
 }
 
 /** Keeps a window's contents on our renderer page. Web links open in the user's browser instead. */

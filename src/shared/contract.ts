@@ -31,6 +31,10 @@ export const AppInfo = z.object({
   totalMemoryBytes: z.number().positive(),
   /** Where new runs are written and where the Checkpoints view looks. */
   checkpointDir: z.string(),
+  /** The folder the desktop app had open when last closed (readable again), to open with instead of the sample. */
+  lastFolder: z.string().optional(),
+  /** Served to a browser: the folders (cllm serve --root) inside which a typed folder may be read. */
+  readableRoots: z.array(z.string()).optional(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -102,6 +106,16 @@ const RunControlResult = z.object({ state: RunState })
 
 export const methods = {
   'app.info': { input: Empty, output: AppInfo },
+  /** The whole machine now: memory in use, and how busy all cores were since the last call (null the first time). */
+  'app.machine': {
+    input: Empty,
+    output: z.object({
+      totalMemoryBytes: z.number().positive(),
+      usedMemoryBytes: z.number().nonnegative(),
+      cpuBusy: z.number().min(0).max(1).nullable(),
+      cores: z.number().int().positive(),
+    }),
+  },
   /** Native folder dialog. Returns null when the user cancels or the transport has no dialog. */
   'corpus.pickFolder': { input: Empty, output: z.object({ folder: z.string().nullable() }) },
   'corpus.scan': {
@@ -119,6 +133,11 @@ export const methods = {
   'training.resume': { input: RunControl, output: RunControlResult },
   'training.stop': { input: RunControl, output: RunControlResult },
   'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
+  /** Times a few steps of these settings on this machine (cached per model, batch and spheres). */
+  'training.estimate': {
+    input: z.object({ config: z.unknown().optional() }),
+    output: z.object({ msPerStep: z.number().positive(), measuredSteps: z.number().int().positive() }),
+  },
   'checkpoints.list': { input: Empty, output: RunListing },
   /** Reads one checkpoint whole: tensor hash, metadata consistency, finite weights. */
   'checkpoints.verify': {
@@ -155,10 +174,21 @@ export const methods = {
   },
 } as const
 
+/** The studio's views, as the menu and the renderer name them. */
+export const ViewName = z.enum(['data', 'train', 'checkpoints', 'generate'])
+/** A desktop action for the window: a menu item or its shortcut, or a clicked notification (open-run). */
+export const AppCommand = z.discriminatedUnion('command', [
+  z.object({ command: z.enum(['train', 'pause', 'stop']) }),
+  z.object({ command: z.literal('show'), view: ViewName }),
+  z.object({ command: z.literal('open-run'), runId: z.string() }),
+])
+export type AppCommand = z.infer<typeof AppCommand>
+
 export const events = {
   'corpus.progress': ScanProgress,
   /** The user chose a folder outside the UI (File → Open Folder… in Electron's menu). */
   'app.folderPicked': z.object({ folder: z.string() }),
+  'app.command': AppCommand,
   'dataset.progress': TokenizeProgress,
   ...trainingEvents,
   /** Text as the model produces it, for the request that asked. */

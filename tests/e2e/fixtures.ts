@@ -51,6 +51,7 @@ export const test = base.extend<object, { studio: Studio }>({
         sampleCorpus,
         checkpointDir,
         mayRead: createFolderPolicy([repoRoot, tmp]),
+        readableRoots: [repoRoot, tmp],
       })
       const server = await startServer({ rendererDir, api })
       await use({ server, tmp, checkpointDir })

@@ -61,7 +61,8 @@ test('an impossible config names the field and Train stays disabled', async ({ p
   await page.getByTestId('field-numHeads').fill('3')
   const error = page.getByTestId('field-error-numHeads')
   await expect(error).toContainText('Heads')
-  await expect(error).toContainText('must divide embedDim')
+  // The field labels the user sees, not the config's names.
+  await expect(error).toHaveText('Heads: must divide Embedding size (64 is not a multiple of 3)')
   await expect(page.getByTestId('train-button')).toBeDisabled()
   await expect(page.getByTestId('train-blocked')).toContainText('Fix the settings')
   await expect(page.getByTestId('preset-custom')).toHaveAttribute('aria-checked', 'true')
@@ -86,6 +87,12 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   })
   await expect(page.getByTestId('nav-run-state')).toHaveText('training')
   await expect.poll(() => step(page), { timeout: 20_000 }).toBeGreaterThan(300)
+  // The whole machine beside the spheres: all cores' load and the memory in use.
+  await expect(page.getByTestId('machine-cpu')).toHaveText(/^\d+%$/)
+  const cpu = await dataNumber(page, 'machine-cpu')
+  expect(cpu).toBeGreaterThan(0)
+  expect(cpu).toBeLessThanOrEqual(1)
+  expect(await dataNumber(page, 'machine-memory')).toBeGreaterThan(0)
   expect(await dataNumber(page, 'stat-step', 'data-total')).toBe(20_000)
 
   // The charts hold every step the engine reported, and the same latest loss as the figures.
@@ -226,7 +233,11 @@ test('generating from a checkpoint streams text, and Stop ends it', async ({ pag
 
   // The engine's own generation with the same settings is the expected text (seeded, so exact).
   const model = await openCheckpointModel(path)
-  const settings = { prompt: 'The old fox', maxTokens: 300, temperature: 0.8, topK: 40, topP: 0.95 }
+  // Generate's defaults are the contract's, as in `cllm generate`: top-k 0 (all), top-p 1.
+  const settings = { prompt: 'The old fox', maxTokens: 300, temperature: 0.8, topK: 0, topP: 1 }
+  await expect(page.getByTestId('generate-top-k')).toHaveValue('0')
+  await expect(page.getByTestId('generate-top-p')).toHaveValue('1')
+  await expect(page.getByTestId('generate-max-tokens')).toHaveValue('100')
   /** A seed whose text runs all 300 tokens, so a longer request is still going when stopped. */
   let longSeed = -1
   let direct: Awaited<ReturnType<typeof generateFromCheckpoint>> | undefined

@@ -79,6 +79,7 @@ export async function startServe(
     sampleCorpus,
     checkpointDir,
     mayRead: createFolderPolicy([...roots, sampleCorpus]),
+    readableRoots: roots,
   })
   const server = await startServer({
     host: options.host,

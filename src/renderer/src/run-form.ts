@@ -29,6 +29,9 @@ export type TrainingField =
   | 'checkpointInterval'
   | 'keep'
   | 'seed'
+  | 'weightDecay'
+  | 'gradClip'
+  | 'valFraction'
 export type FieldKey = ModelField | TrainingField
 
 /** What an <input type="number"> gives back: a number, or the text when it is not one ('' when empty). */
@@ -178,7 +181,55 @@ export const FIELDS: readonly FieldSpec[] = [
     min: 0,
     advanced: true,
   },
+  {
+    key: 'weightDecay',
+    section: 'training',
+    label: 'Weight decay',
+    flag: '--weight-decay',
+    hint: 'AdamW decay of the weights (not biases or LayerNorm)',
+    step: 'any',
+    min: 0,
+    advanced: true,
+  },
+  {
+    key: 'gradClip',
+    section: 'training',
+    label: 'Gradient clip',
+    flag: '--grad-clip',
+    hint: 'Largest gradient norm; 0 turns clipping off',
+    step: 'any',
+    min: 0,
+    advanced: true,
+  },
+  {
+    key: 'valFraction',
+    section: 'training',
+    label: 'Validation share',
+    flag: '--val-fraction',
+    hint: 'Share of the text held out to measure validation loss (at most 0.5)',
+    step: 'any',
+    min: 0,
+    advanced: true,
+  },
 ]
+
+/** The engine's names for fields (`embedDim`), as the form labels them ("Embedding size"). */
+const LABEL_OF: ReadonlyMap<string, string> = new Map(FIELDS.map((field) => [field.key, field.label]))
+
+/**
+ * The engine's sentences name fields by their config names ("must divide embedDim"); in the form
+ * they read with the labels the user sees ("must divide Embedding size"). A leading section path
+ * ("model: ") is dropped.
+ */
+export function withFieldLabels(message: string): string {
+  return message
+    .replace(/^(model|training|paths)(\.[A-Za-z]+)?: /, '')
+    // Config names are camelCase (embedDim, batchSize); plain words ("threads", "keep") stay as they are.
+    .replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => {
+      const label = LABEL_OF.get(word)
+      return label === undefined ? word : label
+    })
+}
 
 export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind }
 
@@ -202,7 +253,7 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'small',
     label: 'Small',
-    description: 'Writes better text: give it an hour or more',
+    description: 'Writes better text: measure its time below',
     model: { vocabSize: 4096, embedDim: 256, numLayers: 4, numHeads: 8, seqLen: 128 },
     training: { batchSize: 16, learningRate: 0.0005 },
   },
@@ -231,6 +282,9 @@ export function defaultForm(cores = 1): RunForm {
     checkpointInterval: 500,
     keep: 3,
     seed: 42,
+    weightDecay: 0.01,
+    gradClip: 1,
+    valFraction: 0.1,
   }
 }
 
@@ -267,6 +321,25 @@ export function formToConfig(form: RunForm): RunConfigInput {
   return { model, training } as RunConfigInput
 }
 
+/**
+ * A measured step time as the user reads it: the run's total in minutes when its steps are known
+ * ("≈ 12 min for 1,500 steps"), else the time of one step.
+ */
+export function stepTimeEstimate(msPerStep: number, steps: number | null): string {
+  if (steps === null) return `${(msPerStep / 1000).toFixed(msPerStep < 1000 ? 2 : 1)} s per step (tokenize to know the steps)`
+  const minutes = (msPerStep * steps) / 60_000
+  const shown = minutes < 1 ? '< 1 min' : `≈ ${Math.round(minutes).toLocaleString('en-US')} min`
+  return `${shown} for ${steps.toLocaleString('en-US')} steps`
+}
+
+/** Why the run's memory is capped where it is, in one sentence for the estimate. */
+export function memoryLimitReason(limit: number, machine: MachineInfo): string {
+  if (limit === WASM32_MAX_BYTES) {
+    return 'The most one WebAssembly memory can address: the spheres share a single 32-bit memory, whatever the machine has.'
+  }
+  return `${Math.round(MACHINE_MEMORY_SHARE * 100)}% of this machine’s ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, leaving the rest to the system.`
+}
+
 export interface FormCheck {
   /** The config to send, or null while a field is wrong. */
   config: RunConfigInput | null
@@ -296,7 +369,7 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
     for (const issue of parsed.error.issues) {
       const key = issue.path[1]
       if (typeof key === 'string' && !(key in fieldErrors)) {
-        fieldErrors[key as FieldKey] = issue.message
+        fieldErrors[key as FieldKey] = withFieldLabels(issue.message)
       }
     }
   }
@@ -322,7 +395,7 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
     try {
       resolveRunConfig(config, machine)
     } catch (error) {
-      configError = error instanceof Error ? error.message : String(error)
+      configError = withFieldLabels(error instanceof Error ? error.message : String(error))
     }
   }
   const ok = parsed.success && configError === null

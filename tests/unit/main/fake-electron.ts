@@ -61,12 +61,30 @@ export class BrowserWindow extends EventEmitter {
   visible = false
   focused = false
   minimized = false
+  maximized = false
   destroyed = false
   loaded: { url?: string; file?: string } = {}
+  /** Every setProgressBar call, in order. */
+  readonly progress: Array<{ value: number; mode?: string }> = []
+  bounds = { x: 0, y: 0, width: 0, height: 0 }
 
   constructor(public readonly options: Record<string, unknown>) {
     super()
     BrowserWindow.instances.push(this)
+    const size = options as { x?: number; y?: number; width?: number; height?: number }
+    this.bounds = { x: size.x ?? 100, y: size.y ?? 100, width: size.width ?? 800, height: size.height ?? 600 }
+  }
+  setProgressBar(value: number, options?: { mode?: string }): void {
+    this.progress.push(options?.mode ? { value, mode: options.mode } : { value })
+  }
+  maximize(): void {
+    this.maximized = true
+  }
+  isMaximized(): boolean {
+    return this.maximized
+  }
+  getNormalBounds(): { x: number; y: number; width: number; height: number } {
+    return { ...this.bounds }
   }
   async loadURL(url: string): Promise<void> {
     this.loaded = { url }
@@ -93,6 +111,7 @@ export class BrowserWindow extends EventEmitter {
   }
   /** Like the user closing the window. */
   close(): void {
+    this.emit('close', { preventDefault() {} })
     this.destroyed = true
     this.webContents.destroyed = true
     this.emit('closed')
@@ -114,11 +133,81 @@ export class FakeSession {
       this.headersListener = listener
     },
   }
+  permissionCheckHandler: ((...args: unknown[]) => boolean) | undefined
   setPermissionRequestHandler(handler: FakeSession['permissionHandler']): void {
     this.permissionHandler = handler
   }
+  setPermissionCheckHandler(handler: (...args: unknown[]) => boolean): void {
+    this.permissionCheckHandler = handler
+  }
 }
 export const session = { defaultSession: new FakeSession() }
+
+/** Electron's rule: privileged schemes are registered before ready; a scheme is handled once. */
+export const protocol = {
+  privileged: [] as Array<{ scheme: string; privileges?: Record<string, boolean> }>,
+  handlers: new Map<string, (request: Request) => Promise<Response> | Response>(),
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>): void {
+    if (app.isReady()) throw new Error('registerSchemesAsPrivileged must be called before the app is ready')
+    protocol.privileged.push(...schemes)
+  },
+  handle(scheme: string, handler: (request: Request) => Promise<Response> | Response): void {
+    if (protocol.handlers.has(scheme)) throw new Error(`The scheme has been registered: ${scheme}`)
+    protocol.handlers.set(scheme, handler)
+  },
+}
+
+/** powerSaveBlocker: ids handed out, and which are still started. */
+export const powerSaveBlocker = {
+  nextId: 1,
+  started: new Map<number, string>(),
+  history: [] as Array<{ action: 'start' | 'stop'; id: number; type?: string }>,
+  start(type: string): number {
+    const id = powerSaveBlocker.nextId++
+    powerSaveBlocker.started.set(id, type)
+    powerSaveBlocker.history.push({ action: 'start', id, type })
+    return id
+  },
+  stop(id: number): boolean {
+    powerSaveBlocker.history.push({ action: 'stop', id })
+    return powerSaveBlocker.started.delete(id)
+  },
+  isStarted(id: number): boolean {
+    return powerSaveBlocker.started.has(id)
+  },
+}
+
+/** A system notification: records what was shown; tests click it. */
+export class Notification extends EventEmitter {
+  static supported = true
+  static readonly shown: Notification[] = []
+  static isSupported(): boolean {
+    return Notification.supported
+  }
+  constructor(public readonly options: { title: string; body?: string }) {
+    super()
+  }
+  show(): void {
+    Notification.shown.push(this)
+  }
+}
+
+export const nativeTheme = Object.assign(new EventEmitter(), {
+  themeSource: 'light' as 'system' | 'light' | 'dark',
+  shouldUseDarkColors: false,
+})
+
+/** One 1920×1080 display unless a test says otherwise. */
+export const screen = {
+  displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1040 } }],
+  getAllDisplays() {
+    return screen.displays
+  },
+}
+
+export const webUtils = {
+  getPathForFile: vi.fn((file: { path?: string }) => file.path ?? ''),
+}
 
 export const shell = { openExternal: vi.fn(async (_url: string) => {}) }
 
@@ -142,6 +231,14 @@ export const Menu = {
 type Handler = Parameters<IpcMainLike['handle']>[1]
 export const ipcMain = {
   handlers: new Map<string, Handler>(),
+  listeners: new Map<string, Array<(event: unknown, ...args: unknown[]) => void>>(),
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): void {
+    ipcMain.listeners.set(channel, [...(ipcMain.listeners.get(channel) ?? []), listener])
+  },
+  /** What Electron does when a renderer calls ipcRenderer.send(channel, ...args). */
+  send(channel: string, event: unknown, ...args: unknown[]): void {
+    for (const listener of ipcMain.listeners.get(channel) ?? []) listener(event, ...args)
+  },
   handle(channel: string, handler: Handler): void {
     if (this.handlers.has(channel))
       throw new Error(`Attempted to register a second handler for '${channel}'`)
@@ -166,6 +263,8 @@ class FakeApp extends EventEmitter {
   exitCodes: number[] = []
   aboutOptions: unknown
   appPath = '/repo'
+  userData = '/fake-home/userData'
+  recentDocuments: string[] = []
   private resolveReady!: () => void
   private readyPromise!: Promise<void>
 
@@ -182,6 +281,12 @@ class FakeApp extends EventEmitter {
     this.exitCodes = []
     this.aboutOptions = undefined
     this.appPath = '/repo'
+    this.userData = '/fake-home/userData'
+    this.recentDocuments = []
+    // A test may replace a method on the instance (a failing getAppPath): back to the class's own.
+    for (const name of Object.getOwnPropertyNames(FakeApp.prototype)) {
+      if (name !== 'constructor' && Object.hasOwn(this, name)) Reflect.deleteProperty(this, name)
+    }
     this.readyPromise = new Promise<void>((resolve) => {
       this.resolveReady = resolve
     })
@@ -214,7 +319,13 @@ class FakeApp extends EventEmitter {
     return this.appPath
   }
   getPath(name: string): string {
-    return `/fake-home/${name}`
+    return name === 'userData' ? this.userData : `/fake-home/${name}`
+  }
+  addRecentDocument(path: string): void {
+    this.recentDocuments.push(path)
+  }
+  clearRecentDocuments(): void {
+    this.recentDocuments = []
   }
   setAboutPanelOptions(options: unknown): void {
     this.aboutOptions = options
@@ -232,6 +343,7 @@ export const contextBridge = {
 type RendererListener = (event: unknown, ...args: unknown[]) => void
 class FakeIpcRenderer extends EventEmitter {
   invoke = vi.fn(async (_channel: string, ..._args: unknown[]): Promise<unknown> => undefined)
+  send = vi.fn((_channel: string, ..._args: unknown[]): void => {})
   /** Test helper: main sent `webContents.send(channel, ...args)`. */
   deliver(channel: string, ...args: unknown[]): void {
     this.emit(channel, { sender: this }, ...args)
@@ -250,6 +362,8 @@ export function resetFakeElectron(): void {
   app.reset()
   BrowserWindow.instances.length = 0
   session.defaultSession = new FakeSession()
+  protocol.privileged.length = 0
+  protocol.handlers.clear()
   shell.openExternal.mockClear()
   dialogAnswers.length = 0
   dialog.showOpenDialog.mockClear()
@@ -258,16 +372,31 @@ export function resetFakeElectron(): void {
   Menu.buildFromTemplate.mockClear()
   Menu.setApplicationMenu.mockClear()
   ipcMain.handlers.clear()
+  ipcMain.listeners.clear()
+  powerSaveBlocker.started.clear()
+  powerSaveBlocker.history.length = 0
+  Notification.supported = true
+  Notification.shown.length = 0
+  nativeTheme.themeSource = 'light'
+  nativeTheme.shouldUseDarkColors = false
+  screen.displays = [{ workArea: { x: 0, y: 0, width: 1920, height: 1040 } }]
   contextBridge.exposed.clear()
   contextBridge.exposeInMainWorld.mockClear()
   ipcRenderer.removeAllListeners()
   ipcRenderer.invoke.mockReset()
+  ipcRenderer.send.mockReset()
 }
 
 export default {
   app,
   BrowserWindow,
   session,
+  protocol,
+  powerSaveBlocker,
+  Notification,
+  nativeTheme,
+  screen,
+  webUtils,
   shell,
   dialog,
   Menu,

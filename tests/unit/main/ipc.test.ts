@@ -2,7 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 
 vi.mock('electron', () => import('./fake-electron'))
 
@@ -14,8 +13,8 @@ const { EventHub } = await import('../../../src/main/engine/api/event-hub')
 const { ReadAccess } = await import('../../../src/main/read-access')
 const { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } = await import('../../../src/shared/ipc-channels')
 
-const renderer = { kind: 'file' as const, path: '/app/out/renderer/index.html' }
-const pageUrl = pathToFileURL(renderer.path).href
+const renderer = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
+const pageUrl = renderer.url
 
 let root: string
 let allowed: string
@@ -115,6 +114,26 @@ describe('IPC binding', () => {
     expect(await call('app.info', {}, fromWindow)).toMatchObject({ ok: true })
     window.close()
     expect(await call('app.info', {}, fromWindow)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+  })
+
+  it('accepts the window wherever the app is installed (Windows drive letters, %, spaces): it compares the URL it loaded', async () => {
+    const { rendererLocation } = await import('../../../src/main/app-paths')
+    const installs = [
+      'c:\\Users\\Zoë\\100% sure\\CLLM Studio\\resources\\app.asar\\out\\main',
+      'C:\\Program Files\\CLLM Studio\\resources\\app.asar\\out\\main',
+      '/home/me/50%25 off/CLLM Studio/resources/app.asar/out/main',
+    ]
+    for (const mainDir of installs) {
+      const location = rendererLocation({ mainDir, isPackaged: true, devServerUrl: undefined })
+      const window = new fake.BrowserWindow({})
+      await window.loadURL(location.url)
+      const check = createSenderCheck(() => window as never, location)
+      const frame = window.webContents.mainFrame
+      expect(check({ sender: window.webContents, senderFrame: frame } as never), mainDir).toBe(true)
+      // A file:// page at the install folder, spelled as Chromium would, is not our page.
+      const asFile = `file:///${mainDir.replaceAll('\\', '/').replace(/^\//, '')}/../renderer/index.html`
+      expect(check({ sender: window.webContents, senderFrame: new fake.FakeFrame(asFile) } as never)).toBe(false)
+    }
   })
 
   it('never lets an exception cross: a throwing dispatcher or sender check becomes a typed error', async () => {

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 vi.mock('electron', () => import('./fake-electron'))
 
@@ -7,7 +9,7 @@ const { CONTENT_SECURITY_POLICY, guardWebContents, installSessionSecurity, openE
   '../../../src/main/security'
 )
 
-const renderer = { kind: 'file' as const, path: '/app/out/renderer/index.html' }
+const renderer = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
 
 function directives(policy: string): Map<string, string[]> {
   return new Map(
@@ -52,6 +54,22 @@ describe('Content-Security-Policy', () => {
     }
     expect(answers).toEqual([false, false, false, false])
   })
+
+  it('answers every permission check with no (navigator.permissions, clipboard, devices)', () => {
+    const session = new fake.FakeSession()
+    installSessionSecurity(session as never)
+    for (const permission of ['media', 'clipboard-read', 'notifications', 'hid', 'serial', 'usb', 'fullscreen']) {
+      expect(session.permissionCheckHandler!({}, permission, 'app://cllm', {}), permission).toBe(false)
+    }
+  })
+
+  it('the renderer page carries the same connect-src as the header: its own origin only', () => {
+    const html = readFileSync(resolve(import.meta.dirname, '../../../src/renderer/index.html'), 'utf8')
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
+    expect(meta).toBeDefined()
+    expect(directives(meta!).get('connect-src')).toEqual(["'self'"])
+    expect(directives(meta!).get('script-src')).toEqual(["'self'"])
+  })
 })
 
 describe('web contents fences', () => {
@@ -70,7 +88,7 @@ describe('web contents fences', () => {
     expect(local.defaultPrevented).toBe(true)
     expect(fake.shell.openExternal).toHaveBeenCalledTimes(1)
 
-    const same = fake.fakeEvent({ url: 'file:///app/out/renderer/index.html#/data' })
+    const same = fake.fakeEvent({ url: 'app://cllm/index.html#/data' })
     contents.emit('will-navigate', same)
     expect(same.defaultPrevented).toBe(false)
   })

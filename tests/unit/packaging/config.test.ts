@@ -1,6 +1,6 @@
 /**
  * The electron-builder configuration, loaded and validated by electron-builder itself (so an option
- * name its schema does not know fails here), and the promises DESIGN.md makes about the package.
+ * name its schema does not know fails here), and the promises docs/architecture.md makes about the package.
  */
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -39,6 +39,7 @@ describe('electron-builder.yml', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
     })
   })
 
@@ -52,9 +53,9 @@ describe('electron-builder.yml', () => {
     expect(config.extraResources).toEqual([{ from: 'resources/sample-corpus', to: 'sample-corpus' }])
   })
 
-  it('targets AppImage and deb, NSIS, and DMG', async () => {
+  it('targets deb first (then AppImage), NSIS, and DMG', async () => {
     const config: Configuration = await load()
-    expect(targetNames(config.linux?.target)).toEqual(['AppImage', 'deb'])
+    expect(targetNames(config.linux?.target)).toEqual(['deb', 'AppImage'])
     expect(targetNames(config.win?.target)).toEqual(['nsis'])
     expect(targetNames(config.mac?.target)).toEqual(['dmg'])
     // deb refuses to build without a maintainer.

@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { listPackage } from '@electron/asar'
+import { dirname, join, resolve } from 'node:path'
+import { extractFile, listPackage } from '@electron/asar'
+import { builtFileNear } from '../../../src/main/engine/unpacked-path'
+import { kernelWasmFileName, locateKernelWasm } from '../../../src/main/engine/kernels/index'
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 
 const projectDir = resolve(import.meta.dirname, '../../..')
@@ -63,7 +65,57 @@ describe('packaging smoke test', () => {
     expect(wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(FuseState.ENABLE)
     expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(FuseState.ENABLE)
     expect(wire[FuseV1Options.EnableCookieEncryption]).toBe(FuseState.ENABLE)
-    // Left as Electron ships it: file:// pages keep their privileges (the renderer loads from file://).
-    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(FuseState.ENABLE)
+    // The renderer is served on app://, so file:// pages get no privileges beyond a browser's.
+    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(FuseState.DISABLE)
+  })
+
+  it('every worker and kernel path the packaged code computes exists, unpacked, with what each worker imports', () => {
+    const resources = join(out, 'linux-unpacked', 'resources')
+    const asar = join(resources, 'app.asar')
+    const code = (entry: string) => extractFile(asar, entry.slice(1)).toString('utf8')
+    const mainJs = entries.filter((entry) => /^\/out\/main\/.+\.js$/.test(entry))
+    // Where the packaged app asks: each built file that resolves a worker or the kernels, at its place in app.asar.
+    const askers = (needle: string) => mainJs.filter((entry) => code(entry).includes(needle))
+    const computed: string[] = []
+    for (const worker of ['sphere-worker.js', 'tokenizer-worker.js']) {
+      const from = askers(`builtFileNear("${worker}"`)
+      expect(from, worker).not.toEqual([])
+      for (const entry of from) {
+        const path = builtFileNear(worker, join(asar, entry))
+        expect(path, `${worker} from ${entry}`).toBe(join(resources, 'app.asar.unpacked', 'out', 'main', worker))
+        computed.push(path!)
+      }
+    }
+    const kernelCode = askers('function locateKernelWasm(')
+    expect(kernelCode).not.toEqual([])
+    for (const entry of kernelCode) {
+      for (const variant of ['simd', 'relaxed'] as const) {
+        const path = locateKernelWasm(variant, join(asar, entry))
+        expect(path).toBe(join(resources, 'app.asar.unpacked', 'out', 'main', kernelWasmFileName(variant)))
+        computed.push(path)
+      }
+    }
+    // Each worker's static imports, followed through the chunks, are real files beside it.
+    const pending = computed.filter((path) => path.endsWith('.js'))
+    const seen = new Set<string>()
+    while (pending.length > 0) {
+      const file = pending.pop()!
+      if (seen.has(file)) continue
+      seen.add(file)
+      expect(existsSync(file), file).toBe(true)
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)) {
+        if (specifier.startsWith('.')) pending.push(join(dirname(file), specifier))
+        else expect(specifier, `${file} imports a package a worker cannot resolve outside the asar`).toMatch(/^node:/)
+      }
+    }
+    expect(seen.size).toBeGreaterThan(2)
+  })
+
+  it('ships no build tool: esbuild is not bundled into the main process code', () => {
+    const bundled = entries.filter((entry) => /^\/out\/main\//.test(entry) && entry.endsWith('.js'))
+    const asar = join(out, 'linux-unpacked', 'resources', 'app.asar')
+    const withEsbuild = bundled.filter((entry) => extractFile(asar, entry.slice(1)).toString('utf8').includes('ESBUILD_BINARY_PATH'))
+    expect(withEsbuild).toEqual([])
+    expect(entries.filter((entry) => entry.startsWith('/node_modules/esbuild/'))).toEqual([])
   })
 })

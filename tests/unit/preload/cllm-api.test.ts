@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { EventEmitter } from 'node:events'
 import type { IpcRendererEvent } from 'electron'
 
@@ -26,9 +25,9 @@ beforeAll(async () => {
 afterAll(() => rm(folder, { recursive: true, force: true }))
 
 function connect() {
-  const renderer = { kind: 'file' as const, path: '/app/out/renderer/index.html' }
+  const renderer = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
   const window = new fake.BrowserWindow({})
-  window.webContents.mainFrame.url = pathToFileURL(renderer.path).href
+  window.webContents.mainFrame.url = renderer.url
   const engine = createEngineApi({ transport: 'ipc', version: '0.0.1', sampleCorpus: folder, mayRead: (f) => f.startsWith(folder) })
   fake.ipcMain.handlers.clear()
   bindIpc(fake.ipcMain, engine.dispatch, createSenderCheck(() => window as never, renderer))

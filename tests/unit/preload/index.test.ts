@@ -4,6 +4,13 @@ import type { CllmApi } from '../../../src/shared/contract'
 vi.mock('electron', () => import('../main/fake-electron'))
 
 const fake = await import('../main/fake-electron')
+// The preload listens for drops on the page's window (a DOM EventTarget in Electron).
+const page = new EventTarget()
+const dropListeners: Array<(event: unknown) => void> = []
+vi.stubGlobal('addEventListener', (type: string, listener: (event: unknown) => void) => {
+  page.addEventListener(type, listener as (event: Event) => void)
+  if (type === 'drop') dropListeners.push(listener)
+})
 await import('../../../src/preload/index')
 const { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } = await import('../../../src/shared/ipc-channels')
 
@@ -76,5 +83,20 @@ describe('preload', () => {
     fake.ipcRenderer.deliver(IPC_EVENT_CHANNEL, { event: 'app.folderPicked', payload: { folder: '/a' } })
     expect(seen).toEqual([{ folder: '/a' }])
     second()
+  })
+})
+
+describe('preload: dropped folders', () => {
+  it('passes a trusted drop’s path from webUtils to main on the drop channel', async () => {
+    const { IPC_DROP_CHANNEL } = await import('../../../src/shared/ipc-channels')
+    const drop = new Event('drop') as Event & { dataTransfer: unknown }
+    drop.dataTransfer = { files: [{ path: '/home/me/notes' }] }
+    // Events dispatched by a script are untrusted: nothing is sent.
+    page.dispatchEvent(drop)
+    expect(fake.ipcRenderer.send).not.toHaveBeenCalled()
+    const trusted = { type: 'drop', isTrusted: true, dataTransfer: { files: [{ path: '/home/me/notes' }] }, preventDefault() {} }
+    for (const listener of dropListeners) listener(trusted)
+    expect(fake.webUtils.getPathForFile).toHaveBeenCalledWith({ path: '/home/me/notes' })
+    expect(fake.ipcRenderer.send).toHaveBeenCalledWith(IPC_DROP_CHANNEL, '/home/me/notes')
   })
 })

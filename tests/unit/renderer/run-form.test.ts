@@ -6,6 +6,9 @@ import {
   defaultForm,
   formToConfig,
   matchingPreset,
+  memoryLimitReason,
+  stepTimeEstimate,
+  withFieldLabels,
 } from '../../../src/renderer/src/run-form'
 import {
   RunConfig,
@@ -40,8 +43,9 @@ describe('run form', () => {
         return (error as Error).message
       }
     })()
-    expect(engine).toContain('model.numHeads')
-    expect(engine).toContain(check.fieldErrors.numHeads)
+    expect(engine).toContain('model.numHeads: must divide embedDim')
+    // The same rule, in the words of the form: the label the user sees, not the config name.
+    expect(check.fieldErrors.numHeads).toBe('must divide Embedding size (64 is not a multiple of 3)')
     expect(Object.keys(check.fieldErrors)).toEqual(['numHeads'])
   })
 
@@ -84,11 +88,42 @@ describe('run form', () => {
     expect(huge.fieldErrors).toEqual({})
     expect(huge.estimate!.totalBytes).toBeGreaterThan(huge.memoryLimit)
     expect(huge.memoryLimit).toBe(WASM32_MAX_BYTES)
-    expect(() => resolveRunConfig(formToConfig(form), machine)).toThrow(huge.configError!)
+    expect(() => resolveRunConfig(formToConfig(form), machine)).toThrow(/^model: with .* batchSize \d+ .*\(embedDim, numLayers, vocabSize, seqLen\)/)
+    expect(huge.configError).toMatch(/^with .* Batch size \d+ .*\(Embedding size, Layers, Vocabulary, Context\)/)
+    expect(huge.configError).not.toMatch(/\b[a-z]+[A-Z]|model:/)
   })
 
   it('limits memory to the machine’s share when that is below one WebAssembly memory', () => {
     const check = checkForm(defaultForm(1), { cores: 1, totalMemoryBytes: 1024 ** 3 })
     expect(check.memoryLimit).toBeLessThan(1024 ** 3)
+  })
+
+  it('says why the memory limit is what it is: the WebAssembly memory, or the machine’s share', () => {
+    const big = { cores: 8, totalMemoryBytes: 23 * 1024 ** 3 }
+    expect(memoryLimitReason(checkForm(defaultForm(8), big).memoryLimit, big)).toMatch(/WebAssembly memory/)
+    const small = { cores: 2, totalMemoryBytes: 2 * 1024 ** 3 }
+    expect(memoryLimitReason(checkForm(defaultForm(2), small).memoryLimit, small)).toMatch(/^\d+% of this machine’s 2\.0 GiB/)
+  })
+
+  it('has the CLI’s weight decay, gradient clip and validation share, checked by the engine’s rules', () => {
+    const form = defaultForm(2)
+    expect(formToConfig(form).training).toMatchObject({ weightDecay: 0.01, gradClip: 1, valFraction: 0.1 })
+    form.valFraction = 0.9
+    form.gradClip = -1
+    const check = checkForm(form, machine)
+    expect(check.fieldErrors.valFraction).toBe('must be above 0 and at most 0.5')
+    expect(check.fieldErrors.gradClip).toBeTruthy()
+    expect(check.config).toBeNull()
+  })
+
+  it('gives the measured time in minutes for the run’s steps, or per step when the steps are unknown', () => {
+    expect(stepTimeEstimate(120, 1500)).toBe('≈ 3 min for 1,500 steps')
+    expect(stepTimeEstimate(20, 40)).toBe('< 1 min for 40 steps')
+    expect(stepTimeEstimate(900, 100_000)).toBe('≈ 1,500 min for 100,000 steps')
+    expect(stepTimeEstimate(250, null)).toBe('0.25 s per step (tokenize to know the steps)')
+  })
+
+  it('leaves plain words alone when naming fields', () => {
+    expect(withFieldLabels('training.batchSize: with 8 threads keep the seqLen small')).toBe('with 8 threads keep the Context small')
   })
 })

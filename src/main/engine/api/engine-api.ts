@@ -15,6 +15,8 @@ import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
 import { createRunHandlers } from './handlers/runs'
+import { createEstimateHandlers } from './handlers/estimate'
+import { createMachineHandlers } from './handlers/machine'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -36,6 +38,10 @@ export interface EngineApiOptions {
   trash?: (path: string) => Promise<void>
   /** Shows a path in the system file manager (Electron: `shell.showItemInFolder`); absent in the browser. */
   reveal?: (path: string) => void
+  /** The folder the desktop app had open last time (already readable), if any. */
+  lastFolder?: () => string | undefined
+  /** Where the UI types paths (browser): the folders it may read inside, to tell the user. */
+  readableRoots?: string[]
 }
 
 export interface EngineApi {
@@ -74,10 +80,14 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
       cores: cpus().length,
       totalMemoryBytes: totalmem(),
       checkpointDir: context.options.checkpointDir,
+      lastFolder: options.lastFolder?.(),
+      readableRoots: options.readableRoots,
     }),
     ...createCorpusHandlers(context),
     ...createDatasetHandlers(context),
     ...training.handlers,
+    ...createEstimateHandlers(() => training.isTraining()),
+    ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),
     ...generation.handlers,

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import type { KernelName, Kernels } from './abi'
+import { unpackedPath } from '../unpacked-path'
 
 export type { Kernels, KernelName } from './abi'
 export type KernelVariant = 'relaxed' | 'simd'
@@ -99,7 +100,8 @@ export function locateKernelWasm(variant: KernelVariant, from: string = import.m
     ;
     dir = dirname(dir)
   ) {
-    candidates.push(join(dir, file), join(dir, 'build', 'kernels', file))
+    // Packaged: the .wasm is unpacked beside app.asar (unpacked-path.ts).
+    candidates.push(unpackedPath(join(dir, file)), join(dir, 'build', 'kernels', file))
     if (dirname(dir) === dir) break
   }
   const found = candidates.find((path) => existsSync(path))

@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir, totalmem } from 'node:os'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
@@ -41,6 +42,7 @@ import {
 import { loadKernelSource, type KernelSource } from './kernel-source'
 import type { DatasetMessage, SphereInit } from './sphere'
 import { DEFAULT_SPINS } from './sync'
+import { builtFileNear } from '../unpacked-path'
 import { sphereParent } from './topology'
 import { wasm, waitAsync, type WasmMemory } from './wasm'
 
@@ -613,16 +615,15 @@ function checkTokenIds(tokens: TokenArray, vocabSize: number): void {
 let sourceBundle: Promise<URL> | undefined
 
 async function sphereWorkerEntry(): Promise<URL> {
-  for (const candidate of ['./sphere-worker.js', '../sphere-worker.js']) {
-    const url = new URL(candidate, import.meta.url)
-    if (existsSync(fileURLToPath(url))) return url
-  }
+  const built = builtFileNear('sphere-worker.js', import.meta.url)
+  if (built) return pathToFileURL(built)
   sourceBundle ??= bundleWorkerSource()
   return sourceBundle
 }
 
 async function bundleWorkerSource(): Promise<URL> {
-  const { build } = await import('esbuild')
+  // A runtime require, so that the app's bundler never pulls esbuild into the shipped main bundle.
+  const { build } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./sphere-worker.ts', import.meta.url))],
     write: false, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent',

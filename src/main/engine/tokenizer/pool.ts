@@ -3,12 +3,12 @@
  * later job (encoding after training, a changed corpus, another run) does not pay for starting and
  * warming up new threads. Idle workers do not keep the process alive and are ended after a while.
  */
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import type { WorkerJob, WorkerMessage } from './worker-protocol'
+import { builtFileNear } from '../unpacked-path'
 
 /** Idle workers are ended after this long. */
 const IDLE_MS = 15_000
@@ -154,13 +154,8 @@ async function startWorker(): Promise<Worker> {
     const code = await sourceWorkerCode(here)
     worker = new Worker(code, { eval: true, execArgv: [], resourceLimits: LIMITS })
   } else {
-    for (const candidate of ['./tokenizer-worker.js', '../tokenizer-worker.js']) {
-      const url = new URL(candidate, here)
-      if (existsSync(fileURLToPath(url))) {
-        worker = new Worker(url, { resourceLimits: LIMITS })
-        break
-      }
-    }
+    const built = builtFileNear('tokenizer-worker.js', here)
+    if (built) worker = new Worker(pathToFileURL(built), { resourceLimits: LIMITS })
   }
   if (worker === undefined) {
     throw new Error('The tokenizer worker (tokenizer-worker.js) is missing from this build.')

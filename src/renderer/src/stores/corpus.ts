@@ -3,6 +3,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { MethodOutput } from '../../../shared/contract'
 import type { ScanProgress, SkipReason, SkippedPath } from '../../../shared/corpus'
 import type { ApiError } from '../../../shared/errors'
+import { useAppStore } from './app'
 import { useApi } from '../api'
 
 export type ScanStatus = 'idle' | 'scanning' | 'done' | 'error'
@@ -27,6 +28,12 @@ export const useCorpusStore = defineStore('corpus', () => {
   const error = ref<ApiError | null>(null)
   const cancelled = ref(false)
   const scanId = ref<string | null>(null)
+
+  // File → Open Folder…, Open Recent or a folder dropped on the window (Electron): open it.
+  api.on('app.folderPicked', (payload) => {
+    useAppStore().go('data')
+    void scan(payload.folder)
+  })
 
   api.on('corpus.progress', (payload) => {
     if (payload.scanId === scanId.value && status.value === 'scanning') progress.value = payload

@@ -15,16 +15,19 @@ function newRequestId(): string {
  * Text from a checkpoint: the settings, and the output as it streams in (`generate.text` events of
  * this page's request), with its speed.
  */
+/** One set of defaults for the UI and `cllm generate`: the contract's own. */
+export const GENERATE_DEFAULTS = GenerateOptions.parse({})
+
 export const useGenerateStore = defineStore('generate', () => {
   const api = useApi()
   const checkpoint = ref<string | null>(null)
   const options = reactive({
     prompt: 'Once upon a time',
-    maxTokens: 200 as number | string,
-    temperature: 0.8 as number | string,
-    topK: 40 as number | string,
-    topP: 0.95 as number | string,
-    seed: 42 as number | string,
+    maxTokens: GENERATE_DEFAULTS.maxTokens as number | string,
+    temperature: GENERATE_DEFAULTS.temperature as number | string,
+    topK: GENERATE_DEFAULTS.topK as number | string,
+    topP: GENERATE_DEFAULTS.topP as number | string,
+    seed: GENERATE_DEFAULTS.seed as number | string,
   })
   const status = ref<GenerateStatus>('idle')
   const prompt = ref('')
@@ -39,12 +42,45 @@ export const useGenerateStore = defineStore('generate', () => {
   const requestId = ref<string | null>(null)
   /** The engine has not answered yet (also after Stop, until it has stopped). */
   const pending = ref(false)
+  /**
+   * Side by side: a second checkpoint given the same prompt and settings (same seed), written
+   * after the first (the engine writes one text at a time).
+   */
+  const compareWith = ref<string | null>(null)
+  const comparison = reactive({
+    checkpoint: null as string | null,
+    requestId: null as string | null,
+    output: '',
+    tokens: null as number | null,
+    status: 'idle' as GenerateStatus,
+    error: null as ApiError | null,
+  })
 
   api.on('generate.text', (payload) => {
+    if (payload.requestId === comparison.requestId) comparison.output += payload.text
     if (payload.requestId !== requestId.value) return
     output.value += payload.text
     chunks.value++
   })
+
+  async function generateComparison(input: NonNullable<ReturnType<typeof checkOptions>['input']>): Promise<void> {
+    const other = compareWith.value
+    if (!other) return
+    const id = newRequestId()
+    Object.assign(comparison, { checkpoint: other, requestId: id, output: '', tokens: null, status: 'generating', error: null })
+    pending.value = true
+    const result = await api.call('generate.run', { checkpoint: other, requestId: id, ...input })
+    pending.value = false
+    if (comparison.requestId !== id) return
+    if (result.ok) {
+      comparison.output = result.value.text
+      comparison.tokens = result.value.tokens
+      if (comparison.status === 'generating') comparison.status = 'done'
+    } else {
+      comparison.error = result.error
+      comparison.status = 'error'
+    }
+  }
 
   /** The schema's own check of the settings, field by field. */
   function checkOptions() {
@@ -75,6 +111,7 @@ export const useGenerateStore = defineStore('generate', () => {
     const id = newRequestId()
     requestId.value = id
     status.value = 'generating'
+    Object.assign(comparison, { checkpoint: null, requestId: null, output: '', tokens: null, status: 'idle', error: null })
     prompt.value = input.prompt
     output.value = ''
     chunks.value = 0
@@ -98,6 +135,7 @@ export const useGenerateStore = defineStore('generate', () => {
       if (status.value === 'generating') {
         status.value = 'done'
         endedText.value = result.value.tokens < input.maxTokens
+        await generateComparison(input)
       }
     } else {
       error.value = result.error
@@ -106,6 +144,11 @@ export const useGenerateStore = defineStore('generate', () => {
   }
 
   async function stop(): Promise<void> {
+    if (comparison.status === 'generating' && comparison.requestId) {
+      comparison.status = 'stopped'
+      await api.call('generate.cancel', { requestId: comparison.requestId })
+      return
+    }
     if (status.value !== 'generating' || !requestId.value) return
     status.value = 'stopped'
     await api.call('generate.cancel', { requestId: requestId.value })
@@ -124,6 +167,8 @@ export const useGenerateStore = defineStore('generate', () => {
     error,
     requestId,
     pending,
+    compareWith,
+    comparison,
     checkOptions,
     generate,
     stop,

@@ -123,11 +123,21 @@ export const useTrainingStore = defineStore('training', () => {
     seriesVersion.value++
   }
 
+  /**
+   * The log line of a pause: the engine reports the pause at once, then finishes the step in
+   * flight, so the line follows the step the run really stopped after (the cards show the same).
+   */
+  let pauseNote: number | null = null
+
   api.on('training.state', (payload) => {
     follow(payload.runId)
     const before = state.value
     state.value = payload.state
-    if (payload.state === 'paused') note(`Paused at step ${payload.step}`)
+    pauseNote = null
+    if (payload.state === 'paused') {
+      note(`Paused at step ${Math.max(payload.step, progress.value?.step ?? 0)}`)
+      pauseNote = logId
+    }
     else if (payload.state === 'training' && before === 'paused')
       note(`Resumed at step ${payload.step}`)
     else if (payload.state === 'stopping') note('Stopping: saving a checkpoint first…')
@@ -167,6 +177,10 @@ export const useTrainingStore = defineStore('training', () => {
   api.on('training.progress', (payload) => {
     follow(payload.runId)
     progress.value = payload
+    if (pauseNote !== null && state.value === 'paused') {
+      const id = pauseNote
+      log.value = log.value.map((entry) => (entry.id === id ? { ...entry, text: `Paused at step ${payload.step}` } : entry))
+    }
     series.value.add(payload)
     seriesVersion.value++
   })

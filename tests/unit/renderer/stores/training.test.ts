@@ -68,6 +68,8 @@ describe('training store', () => {
     const pausedAt = training.step
     await new Promise((resolveWait) => setTimeout(resolveWait, 300))
     expect(training.step).toBe(pausedAt)
+    // The log names the step the cards show, not the one before it.
+    expect(training.log.map((entry) => entry.text)).toContain(`Paused at step ${pausedAt}`)
 
     // Another page: a fresh client and fresh stores find the run with training.status.
     const other = fixture.client()

@@ -18,6 +18,8 @@ type TrainingHandlers = Pick<
 export function createTrainingHandlers(context: EngineContext): {
   handlers: TrainingHandlers
   shutdown(): Promise<void>
+  /** A run holds the spheres (preparing, training, paused or stopping). */
+  isTraining(): boolean
 } {
   let active: { session: TrainingSession; folder: string; done: Promise<unknown> } | undefined
 
@@ -89,6 +91,7 @@ export function createTrainingHandlers(context: EngineContext): {
 
   return {
     handlers,
+    isTraining: () => active !== undefined,
     shutdown: async () => {
       if (!active) return
       active.session.stop()

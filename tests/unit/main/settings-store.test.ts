@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MAX_RECENT_FOLDERS, SettingsStore } from '../../../src/main/settings-store'
+
+let dir: string
+beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'cllm-settings-'))))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('SettingsStore', () => {
+  it('starts empty, remembers folders newest first without duplicates, and reads them back next launch', () => {
+    const file = join(dir, 'a', 'settings.json')
+    const store = new SettingsStore(file)
+    expect(store.get()).toEqual({ recentFolders: [] })
+    store.rememberFolder('/data/one')
+    store.rememberFolder('/data/two')
+    store.rememberFolder('/data/one')
+    expect(new SettingsStore(file).get()).toEqual({ lastFolder: '/data/one', recentFolders: ['/data/one', '/data/two'] })
+    for (let i = 0; i < 20; i++) store.rememberFolder(`/data/f${i}`)
+    expect(new SettingsStore(file).get().recentFolders).toHaveLength(MAX_RECENT_FOLDERS)
+    store.clearRecentFolders()
+    expect(new SettingsStore(file).get()).toEqual({ lastFolder: '/data/f19', recentFolders: [] })
+    // Written atomically: no temporary file left beside it.
+    expect(readdirSync(join(dir, 'a'))).toEqual(['settings.json'])
+  })
+
+  it('remembers the window, and ignores bounds that make no sense', () => {
+    const file = join(dir, 'b', 'settings.json')
+    const store = new SettingsStore(file)
+    store.rememberWindow({ x: -1200, y: 40, width: 1400, height: 900, maximized: true })
+    store.rememberWindow({ x: 0, y: 0, width: Number.NaN, height: 10 })
+    expect(new SettingsStore(file).get().window).toEqual({ x: -1200, y: 40, width: 1400, height: 900, maximized: true })
+  })
+
+  it('a damaged or foreign file gives the defaults, and the next change replaces it', () => {
+    const file = join(dir, 'c.json')
+    for (const content of ['{"recentFolders": [', '[]', '{"recentFolders": [42]}', '\u0000\u0001']) {
+      writeFileSync(file, content)
+      expect(new SettingsStore(file).get()).toEqual({ recentFolders: [] })
+    }
+    new SettingsStore(file).rememberFolder('/x')
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ lastFolder: '/x', recentFolders: ['/x'] })
+  })
+
+  it.skipIf(process.getuid?.() === 0)('a profile it cannot write is reported once per change and changes nothing else', () => {
+    const locked = join(dir, 'locked')
+    const store = new SettingsStore(join(locked, 'settings.json'))
+    store.rememberFolder('/first')
+    chmodSync(locked, 0o500)
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      store.rememberFolder('/second')
+      expect(error).toHaveBeenCalledWith(expect.stringMatching(/^Could not save settings: /))
+      expect(store.get().lastFolder).toBe('/second')
+    } finally {
+      chmodSync(locked, 0o700)
+      error.mockRestore()
+    }
+  })
+})
