@@ -14,7 +14,7 @@ export interface RunFollowerOptions {
   getWindow: () => BrowserWindow | undefined
   appName: string
   /** A notification was clicked: show the window on this run. */
-  openRun: (runId: string) => void
+  openRun: (runId: string, runDir?: string) => void
 }
 
 /** States in which the machine must stay awake: the run is doing work the user is waiting for. */
@@ -75,7 +75,7 @@ export function followRuns(options: RunFollowerOptions): () => void {
             : `${run.step} steps${loss === null ? '' : `, loss ${loss.toFixed(3)}`}. Click to see the run.`
         const notification = new Notification({ title, body })
         shown.add(notification)
-        notification.on('click', () => options.openRun(run.runId))
+        notification.on('click', () => options.openRun(run.runId, run.runDir ?? undefined))
         notification.on('close', () => shown.delete(notification))
         notification.show()
         break

@@ -152,9 +152,9 @@ if (!app.requestSingleInstanceLock()) {
       events: engine.events,
       getWindow: () => window,
       appName: APP_NAME,
-      openRun: (runId) => {
+      openRun: (runId, runDir) => {
         bringBack()
-        command({ command: 'open-run', runId })
+        command({ command: 'open-run', runId, ...(runDir ? { runDir } : {}) })
       },
     })
     app.setAboutPanelOptions({ applicationName: APP_NAME, applicationVersion: app.getVersion() })

@@ -180,7 +180,7 @@ export const ViewName = z.enum(['data', 'train', 'checkpoints', 'generate'])
 export const AppCommand = z.discriminatedUnion('command', [
   z.object({ command: z.enum(['train', 'pause', 'stop']) }),
   z.object({ command: z.literal('show'), view: ViewName }),
-  z.object({ command: z.literal('open-run'), runId: z.string() }),
+  z.object({ command: z.literal('open-run'), runId: z.string(), runDir: z.string().optional() }),
 ])
 export type AppCommand = z.infer<typeof AppCommand>
 

@@ -7,6 +7,7 @@ import type { AppCommand } from '../../shared/contract'
 import { useAppStore } from './stores/app'
 import { useCorpusStore } from './stores/corpus'
 import { useRunConfigStore } from './stores/run-config'
+import { useRunsStore } from './stores/runs'
 import { useTrainingStore } from './stores/training'
 
 export function runAppCommand(command: AppCommand): void {
@@ -18,6 +19,8 @@ export function runAppCommand(command: AppCommand): void {
       break
     case 'open-run':
       app.go('checkpoints')
+      // The run's page when its folder is known (a finished run's notification), else the list.
+      if (command.runDir) useRunsStore().open = command.runDir
       break
     case 'pause':
       if (training.state === 'training') void training.pause()

@@ -19,7 +19,6 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { saveCheckpoint } from '../../../src/main/engine/checkpoints'
 import { makeCheckpoint } from '../main/engine/checkpoints/fixtures'
@@ -270,9 +269,9 @@ describe('campaign 4: hostile messages', () => {
   it(`over Electron IPC: ${PER_METHOD} per method, 0 crashes, 0 reads or writes outside the roots`, async () => {
     const before = snapshot(outside)
     fake.ipcMain.handlers.clear()
-    const renderer = { kind: 'file' as const, path: '/app/out/renderer/index.html' }
+    const renderer = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
     const window = new fake.BrowserWindow({})
-    window.webContents.mainFrame.url = pathToFileURL(renderer.path).href
+    window.webContents.mainFrame.url = renderer.url
     const access = new ReadAccess([root])
     const engine = createEngineApi({
       transport: 'ipc',

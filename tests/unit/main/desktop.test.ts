@@ -97,13 +97,13 @@ describe('taskbar progress', () => {
 describe('notifications', () => {
   it('says when a run finished, with its steps and loss; clicking it opens that run', () => {
     const { finished, openRun } = setup()
-    finished({})
+    finished({ runDir: '/runs/run-1' })
     expect(fake.Notification.shown).toHaveLength(1)
     const [notification] = fake.Notification.shown
     expect(notification.options).toEqual({ title: 'Training finished', body: '100 steps, loss 2.750. Click to see the run.' })
     expect(openRun).not.toHaveBeenCalled()
     notification.emit('click')
-    expect(openRun).toHaveBeenCalledWith('run-1')
+    expect(openRun).toHaveBeenCalledWith('run-1', '/runs/run-1')
   })
 
   it('says when a run failed, with the engine’s sentence, and when it was stopped', () => {

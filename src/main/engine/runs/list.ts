@@ -120,8 +120,11 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
 }
 
 /** Every run under a checkpoint folder with its status, oldest first (hidden folders skipped). */
-export async function listRunSummaries(checkpointDir: string): Promise<RunsListing> {
-  const listing = await listRuns(checkpointDir)
+export async function listRunSummaries(
+  checkpointDir: string,
+  options: { verify?: boolean } = {},
+): Promise<RunsListing> {
+  const listing = await listRuns(checkpointDir, options)
   const runs = listing.runs.filter((run) => !basename(run.path).startsWith('.'))
   return { dir: listing.dir, runs: await Promise.all(runs.map(summarizeRun)) }
 }
