@@ -4,7 +4,11 @@
  * marked) or as JSON. Damaged files are listed with the reason they cannot be used. `--history
  * <run>` prints one run's whole history (its parents' metrics up to each resume, then its own).
  */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { RUN_JSON } from '../../main/engine/checkpoints'
+import { UserError } from '../../shared/errors'
 import { listRunSummaries, runHistory } from '../../main/engine/runs'
 import type { CheckpointEntry, RunEntry } from '../../shared/checkpoint'
 import type { RunHistory, RunSummary, RunsListing } from '../../shared/runs'
@@ -44,6 +48,9 @@ export async function listCheckpoints(
 
 /** One metrics line per step of the run's lineage (JSON lines), or the whole object with --json. */
 export async function printHistory(runDir: string, options: CheckpointsOptions, print: (line: string) => void): Promise<RunHistory> {
+  if (!existsSync(join(runDir, RUN_JSON))) {
+    throw new UserError('not-found', `${resolve(runDir)} is not a run folder: it has no ${RUN_JSON}.`)
+  }
   const history = await runHistory(runDir)
   if (options.json) print(JSON.stringify(history, null, 2))
   else for (const record of history.records) print(JSON.stringify(record))

@@ -74,10 +74,14 @@ export function fineTuneConfig(given: RunConfigInput | undefined, initial: Initi
       `--tokenizer ${tokenizer} differs from the tokenizer of the model being fine-tuned (${initial.tokenizerKind}); leave it out to keep its tokenizer.`,
     )
   }
+  // The short default warmup must still leave the run a step at its peak rate (a warmup as long
+  // as the run is refused).
+  const maxSteps = given?.training?.maxSteps
+  const warmup = maxSteps === undefined ? FINE_TUNE_DEFAULTS.warmup : Math.min(FINE_TUNE_DEFAULTS.warmup, Math.max(0, maxSteps - 1))
   return {
     ...given,
     model: shape,
-    training: { ...FINE_TUNE_DEFAULTS, ...given?.training, tokenizer: initial.tokenizerKind },
+    training: { ...FINE_TUNE_DEFAULTS, warmup, ...given?.training, tokenizer: initial.tokenizerKind },
   }
 }
 

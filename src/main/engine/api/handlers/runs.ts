@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import { loadCorpus } from '../../corpus'
 import { deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
@@ -45,6 +46,8 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
     },
     'runs.reveal': async ({ path }) => {
       const absolute = checkCheckpointPath(context, path)
+      // Only what exists: a made-up name is refused, not echoed back as if it were a place.
+      if (!existsSync(absolute)) throw new UserError('not-found', `There is no ${basename(absolute)} in the checkpoint folder.`)
       if (!context.options.reveal) return { revealed: false, path: absolute }
       context.options.reveal(absolute)
       return { revealed: true, path: absolute }
