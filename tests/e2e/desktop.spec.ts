@@ -7,9 +7,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateFromCheckpoint, openCheckpointModel } from '../../src/main/engine/session/from-checkpoint'
-import { expect, openStudio, repoRoot, scanFolder, screenshotPath, test } from './fixtures'
+import { expect, leaveCheckpointFolderAsFound, openStudio, repoRoot, scanFolder, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
+leaveCheckpointFolderAsFound()
 
 /** The theme's colours as the page computes them (the Node typecheck has no DOM library). */
 function themeColours() {

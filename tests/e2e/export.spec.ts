@@ -7,9 +7,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { listRuns } from '../../src/main/engine/checkpoints'
 import { createSession } from '../../src/main/engine/session'
-import { expect, expectNoStack, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
+import { expect, leaveCheckpointFolderAsFound, expectNoStack, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
+leaveCheckpointFolderAsFound()
 
 test('a checkpoint exports as GGUF and as a Hugging Face folder from the Checkpoints view', async ({ page, studio }) => {
   const session = await createSession({

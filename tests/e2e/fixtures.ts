@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
 import { createEngineApi } from '../../src/main/engine/api/engine-api'
+import { listRunSummaries } from '../../src/main/engine/runs'
+import type { RunSummary } from '../../src/shared/runs'
 import { createFolderPolicy } from '../../src/main/server/folder-policy'
 import { startServer, type RunningServer } from '../../src/main/server/ws-server'
 
@@ -64,6 +66,26 @@ export const test = base.extend<object, { studio: Studio }>({
 })
 
 export { expect }
+
+/**
+ * The engine (and its checkpoint folder) is shared by every spec of a worker. A spec that makes
+ * runs calls this once: it returns the runs the spec made, and removes them (with the trash and
+ * the exports) after the spec, so a later spec meets the folder as it was.
+ */
+export function leaveCheckpointFolderAsFound(): (dir: string) => Promise<RunSummary[]> {
+  let before = new Set<string>()
+  const listAll = async (dir: string) => (await listRunSummaries(dir).catch(() => ({ runs: [] }))).runs
+  const ours = async (dir: string) => (await listAll(dir)).filter((run) => !before.has(run.path))
+  test.beforeAll(async ({ studio }) => {
+    before = new Set((await listAll(studio.checkpointDir)).map((run) => run.path))
+  })
+  test.afterAll(async ({ studio }) => {
+    for (const run of await ours(studio.checkpointDir)) await rm(run.path, { recursive: true, force: true })
+    await rm(join(studio.checkpointDir, '.trash'), { recursive: true, force: true })
+    await rm(join(studio.checkpointDir, 'exports'), { recursive: true, force: true })
+  })
+  return ours
+}
 
 /** Opens the studio and waits for the sample corpus it opens on to be scanned. */
 export async function openStudio(page: Page, studio: Studio): Promise<void> {

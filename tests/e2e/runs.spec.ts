@@ -4,27 +4,16 @@
  * resumed run's page continuing its parent's curve, and a title, notes and delete that survive a
  * reload. Screenshots of the Runs view, a run page and Compare.
  */
-import { readdir, readFile, rm } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { listRunSummaries } from '../../src/main/engine/runs'
 import type { MetricsRecord } from '../../src/shared/checkpoint'
-import { expect, openStudio, screenshotPath, test } from './fixtures'
+import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
-// The engine (and its checkpoint folder) is shared by every spec of the worker: these tests look
-// only at the runs they made, and remove them at the end so later specs start from an empty folder.
-let before = new Set<string>()
-const ours = async (dir: string) => (await listRunSummaries(dir)).runs.filter((run) => !before.has(run.path))
-test.beforeAll(async ({ studio }) => {
-  before = new Set((await listRunSummaries(studio.checkpointDir).catch(() => ({ runs: [] }))).runs.map((run) => run.path))
-})
-test.afterAll(async ({ studio }) => {
-  for (const run of await ours(studio.checkpointDir)) await rm(run.path, { recursive: true, force: true })
-  await rm(join(studio.checkpointDir, '.trash'), { recursive: true, force: true })
-  await rm(join(studio.checkpointDir, 'exports'), { recursive: true, force: true })
-})
+const ours = leaveCheckpointFolderAsFound()
 
 const STEPS = 30
 
