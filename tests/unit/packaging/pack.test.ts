@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { extractFile, listPackage } from '@electron/asar'
@@ -109,6 +109,13 @@ describe('packaging smoke test', () => {
       }
     }
     expect(seen.size).toBeGreaterThan(2)
+    // Nothing else is unpacked: the rest of the engine stays inside app.asar, under its integrity check.
+    const unpackedMain = join(resources, 'app.asar.unpacked', 'out', 'main')
+    const unpacked = readdirSync(unpackedMain, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+    expect(unpacked.filter((file) => !file.endsWith('.wasm')).sort()).toEqual([...seen].sort())
+    expect(entries.some((entry) => /^\/out\/main\/chunks\/engine-api-.+\.js$/.test(entry))).toBe(true)
   })
 
   it('ships no build tool: esbuild is not bundled into the main process code', () => {
