@@ -108,7 +108,7 @@ function checkpointOf(model: ModelConfig, state: TrainerState): CheckpointInput 
     metadata: {
       config: { model, training: { batchSize: 1, learningRate: 1e-4 }, adamw: { beta1: 0.9, beta2: 0.999 } },
       tokenizerKind: 'word',
-      tokenizer: '{"words":["<PAD>","<UNK>"]}',
+      tokenizer: '<PAD>\t0\n<UNK>\t0\n',
       step: state.step,
       epoch: 0,
       sampler: { cursor: 0, order: [] },
