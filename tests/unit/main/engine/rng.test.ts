@@ -8,6 +8,26 @@ describe('Rng (xoshiro128**)', () => {
     expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([11520, 0, 5927040])
   })
 
+  it('matches the reference algorithm in 64-bit arithmetic over words with every high bit set', () => {
+    // xoshiro128** computed in BigInt, masked to 32 bits: no JavaScript int32/uint32 subtleties.
+    const M = 0xffffffffn
+    const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & M
+    let [s0, s1, s2, s3] = [0xdeadbeefn, 0x80000001n, 0xfffffffen, 0x7fffffffn]
+    const rng = Rng.restore([Number(s0), Number(s1), Number(s2), Number(s3)])
+    for (let i = 0; i < 10_000; i++) {
+      const expected = Number(rotl((s1 * 5n) & M, 7n) * 9n & M)
+      const t = (s1 << 9n) & M
+      s2 ^= s0
+      s3 ^= s1
+      s1 ^= s2
+      s0 ^= s3
+      s2 ^= t
+      s3 = rotl(s3, 11n)
+      expect(rng.nextUint32()).toBe(expected)
+    }
+    expect(rng.state()).toEqual([Number(s0), Number(s1), Number(s2), Number(s3)])
+  })
+
   it('gives the same sequence for the same seed and different ones for different seeds or streams', () => {
     const draw = (rng: Rng) => Array.from({ length: 8 }, () => rng.nextUint32())
     expect(draw(Rng.seeded(42))).toEqual(draw(Rng.seeded(42)))
