@@ -54,6 +54,11 @@ test('two runs queued from the Train view train one after another and both are i
   await page.getByTestId('nav-train').click()
   await recordQueueStatuses(page)
   const rows = page.getByTestId('queue-item')
+  // The same checks as Train: an impossible config cannot be queued either.
+  await tinySettings(page, '0.001', 1500)
+  await page.getByTestId('field-numHeads').fill('3')
+  await expect(page.getByTestId('queue-add-button')).toBeDisabled()
+  await expect(page.getByTestId('train-button')).toBeDisabled()
 
   // Nothing trains: the first run starts at once (long enough to still train when the second is added).
   await tinySettings(page, '0.001', 1500)
@@ -95,4 +100,11 @@ test('two runs queued from the Train view train one after another and both are i
   for (const run of runs) {
     await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', 'done')
   }
+
+  // Ended runs can be cleared from the queue; the engine is shared with later specs.
+  await page.getByTestId('nav-train').click()
+  await rows.nth(0).getByTestId('queue-item-remove').click()
+  await expect(rows).toHaveCount(1)
+  await rows.nth(0).getByTestId('queue-item-remove').click()
+  await expect(page.getByTestId('queue-panel')).toHaveCount(0)
 })
