@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import type { MethodArgs } from '../../../../shared/contract'
+import { UserError } from '../../../../shared/errors'
 import type { QueueItem } from '../../../../shared/queue'
 import { RunQueue, type QueueEntry, type StartedRun } from '../../queue'
 import type { Handlers } from '../dispatcher'
@@ -40,8 +42,8 @@ export function createQueueHandlers(context: EngineContext, training: TrainingSl
       const checked: TrainArgs = {
         ...request,
         folder: checkReadable(context, request.folder),
-        ...(request.resume !== undefined ? { resume: checkResumePath(context, request.resume) } : {}),
-        ...(request.initFrom !== undefined ? { initFrom: checkModelSource(context, request.initFrom) } : {}),
+        ...(request.resume !== undefined ? { resume: existing(checkResumePath(context, request.resume), 'Checkpoint') } : {}),
+        ...(request.initFrom !== undefined ? { initFrom: existing(checkModelSource(context, request.initFrom), 'Model') } : {}),
       }
       return { item: toItem(queue.add(checked)) }
     },
@@ -49,6 +51,12 @@ export function createQueueHandlers(context: EngineContext, training: TrainingSl
     'queue.remove': async ({ id }) => ({ removed: queue.remove(id).id }),
   }
   return { handlers, close: () => queue.close() }
+}
+
+/** A checkpoint or model that is not there now is refused at once rather than when its turn comes. */
+function existing(path: string, what: string): string {
+  if (!existsSync(path)) throw new UserError('not-found', `${what} ${path} does not exist.`)
+  return path
 }
 
 function toItem(entry: QueueEntry<TrainArgs>): QueueItem {

@@ -211,6 +211,9 @@ describe('queue.* methods', () => {
     expect(folder.message).toBe(`This app may not read ${join(outside, 'corpus')}. Choose the folder with the folder picker.`)
     const resume = await failure('queue.add', { folder: ws.corpus, resume: join(outside, 'x.safetensors') })
     expect(resume.code).toBe('forbidden')
+    // Inside the checkpoint folder but not there: refused now, not when its turn comes.
+    const missing = await failure('queue.add', { folder: ws.corpus, resume: 'run/none.safetensors' })
+    expect(missing).toEqual({ code: 'not-found', message: `Checkpoint ${join(ws.checkpoints, 'run', 'none.safetensors')} does not exist.` })
     expect((await failure('queue.add', { folder: '' })).code).toBe('invalid-input')
     expect((await call('queue.list', {})).items).toEqual([])
     expect(events.slice(before).filter((event) => event.event === 'queue.changed')).toEqual([])
