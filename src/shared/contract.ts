@@ -17,6 +17,7 @@ import {
 } from './tokenizer'
 import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
 import { RunHistory, RunNotes, RunsListing } from './runs'
+import { QueueItem, QueueListing } from './queue'
 
 const Empty = z.object({}).strict()
 
@@ -133,6 +134,15 @@ export const methods = {
   'training.resume': { input: RunControl, output: RunControlResult },
   'training.stop': { input: RunControl, output: RunControlResult },
   'training.status': { input: Empty, output: z.object({ run: TrainingStatus.nullable() }) },
+  /**
+   * Queues a run (what `training.start` takes) to start when the one before it ends; at once when
+   * nothing trains. The folder and paths are checked now, the config when the run starts.
+   */
+  'queue.add': { input: TrainRequest, output: z.object({ item: QueueItem }) },
+  /** The queue, in order: waiting, running and ended runs (kept in the engine's memory only). */
+  'queue.list': { input: Empty, output: QueueListing },
+  /** Takes a run that has not started (or one that has ended) off the queue. */
+  'queue.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.string() }) },
   /** Times a few steps of these settings on this machine (cached per model, batch and spheres). */
   'training.estimate': {
     input: z.object({ config: z.unknown().optional() }),
@@ -191,6 +201,8 @@ export const events = {
   'app.command': AppCommand,
   'dataset.progress': TokenizeProgress,
   ...trainingEvents,
+  /** The whole queue, whenever a run is added, removed, starts or ends. */
+  'queue.changed': QueueListing,
   /** Text as the model produces it, for the request that asked. */
   'generate.text': z.object({ requestId: z.string(), text: z.string() }),
 } as const

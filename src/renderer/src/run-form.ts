@@ -401,3 +401,32 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
   const ok = parsed.success && configError === null
   return { config: ok ? config : null, fieldErrors, configError, estimate, memoryLimit }
 }
+
+/**
+ * A queued run's settings at a glance — "Tiny · 1,000 steps · lr 0.001", "Custom 32d · 1 layer · 2
+ * epochs · lr 0.003" — from the config as it was queued (anything not a number reads as a dash).
+ */
+export function queuedConfigSummary(config: unknown, initFrom?: string): string {
+  const sections = (typeof config === 'object' && config !== null ? config : {}) as {
+    model?: Record<string, unknown>
+    training?: Record<string, unknown>
+  }
+  const model = sections.model ?? {}
+  const training = sections.training ?? {}
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
+  let size: string
+  if (initFrom !== undefined) size = `From ${initFrom.split(/[\\/]/).filter(Boolean).pop() ?? initFrom}`
+  else {
+    const preset = PRESETS.find((candidate) => MODEL_FIELDS.every((field) => number(model[field]) === candidate.model[field]))
+    const layers = number(model.numLayers)
+    size = preset
+      ? preset.label
+      : `Custom ${number(model.embedDim) ?? '—'}d · ${layers ?? '—'} layer${layers === 1 ? '' : 's'}`
+  }
+  const maxSteps = number(training.maxSteps)
+  const epochs = number(training.epochs) ?? 1
+  const length = maxSteps !== undefined ? `${maxSteps.toLocaleString('en-US')} steps` : `${epochs} epoch${epochs === 1 ? '' : 's'}`
+  const rate = number(training.learningRate)
+  // Fine-tuning without a rate of its own gets the engine's fine-tuning default.
+  return `${size} · ${length} · lr ${rate ?? 'default'}`
+}

@@ -164,6 +164,7 @@ function message(method: string, next: () => number): unknown {
     case 'dataset.prepare':
       return { tokenizer: 'word', vocabSize: 64, seqLen: 8, previewPath: path() }
     case 'training.start':
+    case 'queue.add':
       return next() < 0.5
         ? { folder: path(), config: junk(next) }
         : { folder: root, resume: path(), config: { training: { maxSteps: 2 } } }
@@ -178,6 +179,8 @@ function message(method: string, next: () => number): unknown {
     case 'training.resume':
     case 'training.stop':
       return { runId: path() }
+    case 'queue.remove':
+      return { id: path() }
     default:
       return next() < 0.5 ? {} : { folder: path(), path: path() }
   }
@@ -204,7 +207,7 @@ function judge(tally: Tally, method: string, input: unknown, reply: Reply | null
   // A run of the root with no checkpoint to resume is what the UI does every day; anything else ran
   // from a path that only a hostile message names.
   const resumed = (input as { resume?: unknown } | null)?.resume !== undefined
-  if (method === 'generate.run' || (method === 'training.start' && resumed))
+  if (method === 'generate.run' || ((method === 'training.start' || method === 'queue.add') && resumed))
     return tally.record('escape', `${what} → ran: ${text.slice(0, 300)}`)
   tally.record('ok')
 }

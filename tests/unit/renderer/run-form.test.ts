@@ -7,6 +7,7 @@ import {
   formToConfig,
   matchingPreset,
   memoryLimitReason,
+  queuedConfigSummary,
   stepTimeEstimate,
   withFieldLabels,
 } from '../../../src/renderer/src/run-form'
@@ -125,5 +126,20 @@ describe('run form', () => {
 
   it('leaves plain words alone when naming fields', () => {
     expect(withFieldLabels('training.batchSize: with 8 threads keep the seqLen small')).toBe('with 8 threads keep the Context small')
+  })
+
+  it('sums up a queued run: preset or size, its length, its learning rate', () => {
+    const tiny = defaultForm()
+    tiny.maxSteps = 1500
+    expect(queuedConfigSummary(formToConfig(tiny))).toBe('Tiny · 1,500 steps · lr 0.001')
+    const small = defaultForm()
+    applyPreset(small, PRESETS[1])
+    small.epochs = 2
+    expect(queuedConfigSummary(formToConfig(small))).toBe('Small · 2 epochs · lr 0.0005')
+    const custom = { model: { vocabSize: 300, embedDim: 32, numLayers: 1, numHeads: 2, seqLen: 32 }, training: { maxSteps: 10, learningRate: 0.003 } }
+    expect(queuedConfigSummary(custom)).toBe('Custom 32d · 1 layer · 10 steps · lr 0.003')
+    // Fine-tuning: the model brings the size, the engine its rate; nothing usable reads as a dash.
+    expect(queuedConfigSummary({ training: { maxSteps: 5 } }, '/models/gpt2/')).toBe('From gpt2 · 5 steps · lr default')
+    expect(queuedConfigSummary('junk')).toBe('Custom —d · — layers · 1 epoch · lr default')
   })
 })

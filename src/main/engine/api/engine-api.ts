@@ -17,6 +17,7 @@ import { createGenerateHandlers } from './handlers/generate'
 import { createRunHandlers } from './handlers/runs'
 import { createEstimateHandlers } from './handlers/estimate'
 import { createMachineHandlers } from './handlers/machine'
+import { createQueueHandlers } from './handlers/queue'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -49,7 +50,7 @@ export interface EngineApi {
   events: EventHub
   /** The corpus of the last finished scan: read once, reused by the later steps of a run. */
   lastCorpus(): LoadedCorpus | undefined
-  /** Stops a run in progress (with its checkpoint) and frees the spheres; for app shutdown. */
+  /** Stops a run in progress (with its checkpoint), starts no queued one, frees the spheres; for app shutdown. */
   shutdown(): Promise<void>
 }
 
@@ -70,6 +71,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     corpus: {},
   }
   const training = createTrainingHandlers(context)
+  const queue = createQueueHandlers(context, training)
   const generation = createGenerateHandlers(context)
   const dispatch = createDispatcher({
     'app.info': async () => ({
@@ -86,6 +88,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createCorpusHandlers(context),
     ...createDatasetHandlers(context),
     ...training.handlers,
+    ...queue.handlers,
     ...createEstimateHandlers(() => training.isTraining()),
     ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
@@ -97,6 +100,8 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     events: context.events,
     lastCorpus: () => context.corpus.current,
     shutdown: async () => {
+      // First, so that stopping the run in progress does not start the next queued one.
+      queue.close()
       await Promise.all([training.shutdown(), generation.shutdown()])
     },
   }

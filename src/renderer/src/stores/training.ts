@@ -108,7 +108,10 @@ export const useTrainingStore = defineStore('training', () => {
     if (id === runId.value) return
     runId.value = id
     state.value = null
-    folder.value = lastRequest?.folder ?? null
+    // The run this page is starting trains on its request's folder; any other (the queue's next,
+    // another page's) is asked for.
+    folder.value = starting.value ? (lastRequest?.folder ?? null) : null
+    if (!starting.value) void learnFolder(id)
     phases.value = []
     started.value = null
     progress.value = null
@@ -121,6 +124,11 @@ export const useTrainingStore = defineStore('training', () => {
     attachedConfig.value = null
     series.value = markRaw(new RunSeries())
     seriesVersion.value++
+  }
+
+  async function learnFolder(id: string): Promise<void> {
+    const result = await api.call('training.status', {})
+    if (result.ok && result.value.run?.runId === id && runId.value === id) folder.value = result.value.run.folder
   }
 
   /**

@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import type { RunConfigInput } from '../../../../shared/training'
 import { createSession, type TrainingSession } from '../../session'
+import type { MethodArgs } from '../../../../shared/contract'
+import type { StartedRun } from '../../queue'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
 import { checkModelSource, checkReadable, checkResumePath } from './access'
@@ -17,11 +19,22 @@ type TrainingHandlers = Pick<
  */
 export function createTrainingHandlers(context: EngineContext): {
   handlers: TrainingHandlers
+  /** What `training.start` does, with the run's end as well (for the queue). */
+  start(request: MethodArgs<'training.start'>): Promise<StartedRun>
   shutdown(): Promise<void>
-  /** A run holds the spheres (preparing, training, paused or stopping). */
+  /** A run holds the spheres (preparing, training, paused or stopping), or one is being started. */
   isTraining(): boolean
+  /** Called each time the spheres are freed: a run ended, or a start was refused. */
+  onIdle(listener: () => void): () => void
 } {
   let active: { session: TrainingSession; folder: string; done: Promise<unknown> } | undefined
+  /** A start between its checks and its session (loading a checkpoint, a model): settles when it has one or is refused. */
+  let claimed: Promise<unknown> | undefined
+  const idleListeners = new Set<() => void>()
+
+  function idle(): void {
+    for (const listener of idleListeners) listener()
+  }
 
   function running(runId: string): TrainingSession {
     if (!active || active.session.runId !== runId) {
@@ -30,13 +43,19 @@ export function createTrainingHandlers(context: EngineContext): {
     return active.session
   }
 
-  const handlers: TrainingHandlers = {
-    'training.start': async ({ folder, config, resume, force, initFrom }) => {
-      if (active)
-        throw new UserError('busy', 'A training run is already in progress. Stop it first.')
-      const absolute = checkReadable(context, folder)
+  /**
+   * Starts a run: the same checks and the same one slot whether Train was pressed or the queue's
+   * turn came. The slot is claimed before the first await, so two starts never both pass.
+   */
+  async function start({ folder, config, resume, force, initFrom }: MethodArgs<'training.start'>): Promise<StartedRun> {
+    if (active || claimed)
+      throw new UserError('busy', 'A training run is already in progress. Stop it first.')
+    let session: TrainingSession
+    let absolute: string
+    try {
+      absolute = checkReadable(context, folder)
       const corpus = context.corpus.current
-      const session = await createSession({
+      const creating = createSession({
         folder: absolute,
         config: withCheckpointDir(config, context.options.checkpointDir),
         resume: resume === undefined ? undefined : checkResumePath(context, resume),
@@ -45,21 +64,35 @@ export function createTrainingHandlers(context: EngineContext): {
         // Files are read once: reuse the scan when it is of this folder.
         corpus: corpus && resolve(corpus.summary.root) === absolute ? corpus : undefined,
       })
-      const release = () => {
-        if (active?.session === session) active = undefined
-      }
-      const unsubscribe = session.on((message) => {
-        // A UI that hears "finished" may start the next run at once: free the slot first.
-        if (message.event === 'training.finished') release()
-        context.events.emit(message.event, message.payload)
-      })
-      const done = session.run().finally(() => {
-        unsubscribe()
-        release()
-      })
-      active = { session, folder: absolute, done }
-      return { runId: session.runId }
-    },
+      claimed = creating
+      session = await creating
+    } catch (error) {
+      // Refused: the slot is free again (a queued run may be waiting for it).
+      claimed = undefined
+      idle()
+      throw error
+    }
+    claimed = undefined
+    const release = () => {
+      if (active?.session !== session) return
+      active = undefined
+      idle()
+    }
+    const unsubscribe = session.on((message) => {
+      // A UI that hears "finished" may start the next run at once: free the slot first.
+      if (message.event === 'training.finished') release()
+      context.events.emit(message.event, message.payload)
+    })
+    const finished = session.run().finally(() => {
+      unsubscribe()
+      release()
+    })
+    active = { session, folder: absolute, done: finished }
+    return { runId: session.runId, finished }
+  }
+
+  const handlers: TrainingHandlers = {
+    'training.start': async (request) => ({ runId: (await start(request)).runId }),
     'training.pause': async ({ runId }) => {
       const session = running(runId)
       session.pause()
@@ -91,8 +124,15 @@ export function createTrainingHandlers(context: EngineContext): {
 
   return {
     handlers,
-    isTraining: () => active !== undefined,
+    start,
+    isTraining: () => active !== undefined || claimed !== undefined,
+    onIdle: (listener) => {
+      idleListeners.add(listener)
+      return () => idleListeners.delete(listener)
+    },
     shutdown: async () => {
+      // A run being started (a queued one, say) is stopped once it exists.
+      await claimed?.catch(() => undefined)
       if (!active) return
       active.session.stop()
       await active.done

@@ -1,0 +1,110 @@
+/**
+ * The training queue from the Train view, with the real engine: two tiny runs added one after the
+ * other go waiting → running → done in the Queue panel, never two at once, each with a link to its
+ * page, and both are listed in the Runs view.
+ */
+import type { Page } from '@playwright/test'
+import { expect, leaveCheckpointFolderAsFound, openStudio, test } from './fixtures'
+
+test.describe.configure({ mode: 'serial' })
+
+const ours = leaveCheckpointFolderAsFound()
+
+/** A tiny model (vocab 300, 32 wide, one layer of two heads, context 32) on one sphere. */
+async function tinySettings(page: Page, learningRate: string, maxSteps: number): Promise<void> {
+  // A run folds the settings away; they stay editable for the next runs.
+  if (!(await page.getByTestId('field-embedDim').isVisible())) await page.getByTestId('settings-toggle').click()
+  const fields: Record<string, string> = {
+    vocabSize: '300',
+    embedDim: '32',
+    numLayers: '1',
+    numHeads: '2',
+    seqLen: '32',
+    threads: '1',
+    maxSteps: String(maxSteps),
+    learningRate,
+  }
+  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value)
+}
+
+/** Every status each queue row has shown, in order, as the page rendered them (no poll can miss one). */
+async function recordQueueStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    // The DOM as far as this script needs it (the Node typecheck has no DOM library).
+    type Row = { getAttribute(name: string): string | null }
+    const page = globalThis as unknown as {
+      document: { body: unknown; querySelectorAll(selector: string): Iterable<Row> }
+      MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void }
+      queueStatuses: Record<string, string[]>
+    }
+    const seen: Record<string, string[]> = {}
+    page.queueStatuses = seen
+    new page.MutationObserver(() => {
+      for (const row of page.document.querySelectorAll('[data-testid="queue-item"]')) {
+        const list = (seen[row.getAttribute('data-id') ?? ''] ??= [])
+        const status = row.getAttribute('data-status') ?? ''
+        if (list.at(-1) !== status) list.push(status)
+      }
+    }).observe(page.document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] })
+  })
+}
+
+test('two runs queued from the Train view train one after another and both are in Runs', async ({ page, studio }) => {
+  await openStudio(page, studio)
+  await page.getByTestId('nav-train').click()
+  await recordQueueStatuses(page)
+  const rows = page.getByTestId('queue-item')
+  // The same checks as Train: an impossible config cannot be queued either.
+  await tinySettings(page, '0.001', 1500)
+  await page.getByTestId('field-numHeads').fill('3')
+  await expect(page.getByTestId('queue-add-button')).toBeDisabled()
+  await expect(page.getByTestId('train-button')).toBeDisabled()
+
+  // Nothing trains: the first run starts at once (long enough to still train when the second is added).
+  await tinySettings(page, '0.001', 1500)
+  await page.getByTestId('queue-add-button').click()
+  await expect(rows).toHaveCount(1)
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', /preparing|training/)
+
+  await tinySettings(page, '0.003', 200)
+  await page.getByTestId('queue-add-button').click()
+  await expect(rows).toHaveCount(2)
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
+  await expect(page.getByTestId('queue-waiting')).toHaveText('1 waiting')
+  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,500 steps · lr 0.001')
+  await expect(rows.nth(1).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 200 steps · lr 0.003')
+  await expect(rows.nth(1).getByTestId('queue-item-folder')).toHaveText('sample-corpus')
+  // Only a run that is not training can be removed.
+  await expect(rows.nth(0).getByTestId('queue-item-remove')).toHaveCount(0)
+  await expect(rows.nth(1).getByTestId('queue-item-remove')).toBeVisible()
+
+  for (const row of [rows.nth(0), rows.nth(1)]) await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  await expect(page.getByTestId('queue-waiting')).toHaveText('Nothing waiting')
+  const ids = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-id') ?? ''))
+  const statuses = await page.evaluate(() => (globalThis as unknown as { queueStatuses: Record<string, string[]> }).queueStatuses)
+  // The first may show "waiting" for the instant before it starts; the second waited its turn.
+  expect(statuses[ids[0]].filter((status) => status !== 'waiting')).toEqual(['running', 'done'])
+  expect(statuses[ids[1]]).toEqual(['waiting', 'running', 'done'])
+
+  const runs = await ours(studio.checkpointDir)
+  expect(runs.map((run) => run.status)).toEqual(['done', 'done'])
+  expect(runs.map((run) => run.step).sort((a, b) => a - b)).toEqual([200, 1500])
+
+  // Each row links to its run's page in the Runs view, where both runs are listed.
+  await rows.nth(1).getByTestId('queue-item-open').click()
+  const second = runs.find((run) => run.step === 200)!
+  await expect(page.getByTestId('run-page')).toHaveAttribute('data-run', second.name)
+  await expect(page.getByTestId('run-page-status')).toHaveText('done')
+  await page.getByTestId('run-back').click()
+  for (const run of runs) {
+    await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', 'done')
+  }
+
+  // Ended runs can be cleared from the queue; the engine is shared with later specs.
+  await page.getByTestId('nav-train').click()
+  await rows.nth(0).getByTestId('queue-item-remove').click()
+  await expect(rows).toHaveCount(1)
+  await rows.nth(0).getByTestId('queue-item-remove').click()
+  await expect(page.getByTestId('queue-panel')).toHaveCount(0)
+})
