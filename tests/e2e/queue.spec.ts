@@ -4,7 +4,7 @@
  * page, and both are listed in the Runs view.
  */
 import type { Page } from '@playwright/test'
-import { expect, leaveCheckpointFolderAsFound, openStudio, test } from './fixtures'
+import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -75,6 +75,7 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,500 steps · lr 0.001')
   await expect(rows.nth(1).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 200 steps · lr 0.003')
   await expect(rows.nth(1).getByTestId('queue-item-folder')).toHaveText('sample-corpus')
+  await page.screenshot({ path: screenshotPath('screenshot-queue.png'), fullPage: true })
   // Only a run that is not training can be removed.
   await expect(rows.nth(0).getByTestId('queue-item-remove')).toHaveCount(0)
   await expect(rows.nth(1).getByTestId('queue-item-remove')).toBeVisible()
