@@ -7,8 +7,8 @@
  *    preparing (corpus, tokenizer, encoding, pool start) and training (steps, evaluations and a
  *    checkpoint every 4 steps).
  * 2. Starting a pool (drawing the initial weights), a checkpoint save (trainer.snapshotState() +
- *    saveCheckpoint, as the session does) and its load, for the small config and the GPT-2 124M shape
- *    (1.5 GB of weights and moments).
+ *    saveCheckpoint, as the session does) and its load into the pool (loadCheckpoint + restoreState,
+ *    as a resume does), for the small config and the GPT-2 124M shape (1.5 GB of weights and moments).
  * p50 / p99 / max in ms against the targets p99 ≤ 20, max ≤ 100. Prints figures only; asserts nothing.
  */
 import { execFileSync } from 'node:child_process'
@@ -88,7 +88,8 @@ try {
     try {
       const path = join(root, `${name}.safetensors`)
       await measured(`${name}: snapshot + save checkpoint`, async () => saveCheckpoint(path, checkpointOf(model, await trainer.snapshotState())))
-      await measured(`${name}: load checkpoint`, () => loadCheckpoint(path))
+      // What a resume does: read and verify the file, then copy it into the pool's memory.
+      await measured(`${name}: load checkpoint, restore it`, async () => trainer.restoreState((await loadCheckpoint(path)).state))
       await rm(path)
     } finally {
       await trainer.close()

@@ -398,13 +398,13 @@ export class TrainingSession {
     let startStep = 0
     if (resumed) {
       this.prepareEvent('checkpoint', `Restoring step ${resumed.metadata.step} from ${options.resume}`)
-      trainer.setState(resumed.state)
+      await trainer.restoreState(resumed.state)
       // The windows drawn so far, applied to this run's batch size (which may have changed).
       sampler = new Sampler(samplerConfig, samplerDrawn(resumed.metadata.sampler))
       startStep = resumed.metadata.step
     } else if (this.initial) {
       this.prepareEvent('checkpoint', `Starting from the weights of ${this.initial.source}`)
-      trainer.setState(initialState(this.initial))
+      await trainer.restoreState(initialState(this.initial))
     }
     this.checkStopped()
 

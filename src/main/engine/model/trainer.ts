@@ -103,5 +103,7 @@ export interface Trainer {
    */
   snapshotState(): Promise<TrainerState>
   setState(state: TrainerState): void
+  /** setState a slice at a time with turns of the event loop between; steps are refused until it is done. */
+  restoreState(state: TrainerState): Promise<void>
   close(): Promise<void>
 }

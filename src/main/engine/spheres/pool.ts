@@ -132,8 +132,8 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   return pool
 }
 
-/** Floats copied between two turns of the event loop in snapshotState (4 MB, a few ms). */
-const SNAPSHOT_SLICE_FLOATS = 1 << 20
+/** Floats copied between two turns of the event loop in snapshotState and restoreState (2 MB, a millisecond or two). */
+const SNAPSHOT_SLICE_FLOATS = 1 << 19
 
 /** What the pool offers beyond the Trainer interface. */
 export interface SpherePoolExtras {
@@ -367,6 +367,22 @@ class SpherePool implements Trainer, SpherePoolExtras {
 
   setState(state: TrainerState): void {
     this.assertIdle('load a trainer state')
+    for (const _ of this.copyIn(state)) {
+      // Runs to completion.
+    }
+  }
+
+  async restoreState(state: TrainerState): Promise<void> {
+    this.enter()
+    try {
+      for (const _ of this.copyIn(state)) await yieldToLoop()
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Checks `state` whole, then copies it into the model a slice at a time (yield = one slice done). */
+  private *copyIn(state: TrainerState): Generator<void> {
     if (!Number.isSafeInteger(state.step) || state.step < 0) {
       throw new UserError('invalid-config', `The state's step must be a whole number ≥ 0, got ${state.step}.`)
     }
@@ -380,7 +396,14 @@ class SpherePool implements Trainer, SpherePoolExtras {
     this.cachedWindow = null
     for (const [, tensors, base] of groups) {
       const byName = new Map(tensors.map((t) => [t.name, t]))
-      for (const t of this.layout.tensors) this.f32.set(byName.get(t.name)!.data, base / 4 + t.offset)
+      for (const t of this.layout.tensors) {
+        const data = byName.get(t.name)!.data
+        const to = base / 4 + t.offset
+        for (let at = 0; at < t.size; at += SNAPSHOT_SLICE_FLOATS) {
+          this.f32.set(data.subarray(at, Math.min(t.size, at + SNAPSHOT_SLICE_FLOATS)), to + at)
+          yield
+        }
+      }
     }
     this.stepCount = state.step
   }

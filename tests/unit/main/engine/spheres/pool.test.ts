@@ -160,6 +160,21 @@ describe('createTrainer', () => {
     expect(Buffer.from(state.params[0].data.buffer).equals(Buffer.from(before.buffer))).toBe(true)
   })
 
+  it('restoreState loads what setState loads, and refuses steps until it is done', async () => {
+    const source = await make({ threads: 1, batchSize: 2 })
+    await source.step(tokens, [0, 1], 1e-3)
+    const state = await source.snapshotState()
+    const t = await make({ threads: 2, batchSize: 2 })
+    const restoring = t.restoreState(state)
+    await expect(t.step(tokens, [0, 1], 1e-3)).rejects.toMatchObject({ code: 'busy' })
+    await restoring
+    expect(sameState(t.getState(), state)).toBe(true)
+    // A refused state is refused before anything is copied, and the trainer is usable after.
+    await expect(t.restoreState({ ...state, adamV: state.adamV.slice(1) })).rejects.toThrow(/second moments lack/)
+    expect(sameState(t.getState(), state)).toBe(true)
+    await t.step(tokens, [0, 1], 1e-3)
+  })
+
   it('refuses a state of another shape and leaves the model as it was', async () => {
     const t = await make({ threads: 1, batchSize: 2 })
     const state = t.getState()
