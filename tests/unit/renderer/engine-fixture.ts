@@ -3,10 +3,12 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach } from 'vitest'
 import { createEngineApi } from '../../../src/main/engine/api/engine-api'
 import { createFolderPolicy } from '../../../src/main/server/folder-policy'
 import { startServer, type RunningServer } from '../../../src/main/server/ws-server'
-import { WebSocketApi, type WebSocketLike } from '../../../src/renderer/src/api'
+import { setApi, WebSocketApi, type WebSocketLike } from '../../../src/renderer/src/api'
 
 export interface EngineFixture {
   dir: string
@@ -65,4 +67,22 @@ export async function startEngineFixture(
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * For store tests: before each test a fresh engine fixture, the renderer's API connected to it and a
+ * fresh Pinia; after each, both closed. Returns the current test's fixture.
+ */
+export function connectStoresToEngine(options: Parameters<typeof startEngineFixture>[0] = {}): () => EngineFixture {
+  let fixture: EngineFixture | undefined
+  beforeEach(async () => {
+    fixture = await startEngineFixture(options)
+    setApi(fixture.client())
+    setActivePinia(createPinia())
+  })
+  afterEach(async () => {
+    setApi(undefined)
+    await fixture?.close()
+  })
+  return () => fixture!
 }

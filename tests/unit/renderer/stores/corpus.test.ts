@@ -1,29 +1,17 @@
 import { join } from 'node:path'
 import { writeFile, mkdir } from 'node:fs/promises'
-import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setApi } from '../../../../src/renderer/src/api'
+import { describe, expect, it } from 'vitest'
 import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
 import { loadCorpus } from '../../../../src/main/engine/corpus'
-import { startEngineFixture, type EngineFixture } from '../engine-fixture'
+import { connectStoresToEngine } from '../engine-fixture'
 
-let fixture: EngineFixture
-
-beforeEach(async () => {
-  fixture = await startEngineFixture()
-  setApi(fixture.client())
-  setActivePinia(createPinia())
-})
-afterEach(async () => {
-  setApi(undefined)
-  await fixture.close()
-})
+const engine = connectStoresToEngine()
 
 describe('corpus store', () => {
   it('scans a folder and keeps the engine’s summary, skips grouped by reason', async () => {
     const store = useCorpusStore()
-    await store.scan(fixture.corpus)
-    const direct = await loadCorpus({ folder: fixture.corpus })
+    await store.scan(engine().corpus)
+    const direct = await loadCorpus({ folder: engine().corpus })
     expect(store.status).toBe('done')
     expect(store.error).toBeNull()
     expect(store.summary?.totals).toEqual(direct.summary.totals)
@@ -39,8 +27,8 @@ describe('corpus store', () => {
 
   it('turns a bad folder into an error message, never a stale summary', async () => {
     const store = useCorpusStore()
-    await store.scan(fixture.corpus)
-    await store.scan(join(fixture.corpus, 'missing'))
+    await store.scan(engine().corpus)
+    await store.scan(join(engine().corpus, 'missing'))
     expect(store.status).toBe('error')
     expect(store.summary).toBeNull()
     expect(store.error).toMatchObject({
@@ -48,7 +36,7 @@ describe('corpus store', () => {
       message: expect.stringContaining('missing'),
     })
 
-    await store.scan(join(fixture.corpus, 'one.txt'))
+    await store.scan(join(engine().corpus, 'one.txt'))
     expect(store.error?.code).toBe('not-a-folder')
     await store.scan('/')
     expect(store.error?.code).toBe('forbidden')
@@ -57,7 +45,7 @@ describe('corpus store', () => {
   })
 
   it('cancels a scan in progress', async () => {
-    const big = join(fixture.dir, 'big')
+    const big = join(engine().dir, 'big')
     await mkdir(big)
     await Promise.all(
       Array.from({ length: 300 }, (_, i) => writeFile(join(big, `f${i}.txt`), `file ${i}\n`)),
@@ -76,9 +64,9 @@ describe('corpus store', () => {
 describe('corpus store without a folder dialog', () => {
   it('leaves everything as it was when the transport has no dialog', async () => {
     const store = useCorpusStore()
-    await store.scan(fixture.corpus)
+    await store.scan(engine().corpus)
     expect(await store.pickFolder()).toBe(false)
     expect(store.status).toBe('done')
-    expect(store.summary?.root).toBe(fixture.corpus)
+    expect(store.summary?.root).toBe(engine().corpus)
   })
 })

@@ -1,28 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setApi } from '../../../../src/renderer/src/api'
+import { describe, expect, it } from 'vitest'
 import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
 import { useDatasetStore } from '../../../../src/renderer/src/stores/dataset'
 import { useRunConfigStore } from '../../../../src/renderer/src/stores/run-config'
 import { loadCorpus } from '../../../../src/main/engine/corpus'
 import { prepareDataset } from '../../../../src/main/engine/dataset'
-import { startEngineFixture, type EngineFixture } from '../engine-fixture'
+import { connectStoresToEngine } from '../engine-fixture'
 import { sampleCorpus } from '../store-helpers'
 
-let fixture: EngineFixture
-
-beforeEach(async () => {
-  fixture = await startEngineFixture({ mayRead: [sampleCorpus] })
-  setApi(fixture.client())
-  setActivePinia(createPinia())
-})
-afterEach(async () => {
-  setApi(undefined)
-  await fixture.close()
-})
+const engine = connectStoresToEngine({ mayRead: [sampleCorpus] })
 
 describe('dataset store (the Tokenize step)', () => {
   it('shows the counts the engine computes, with progress, and a chosen file as tokens', async () => {
@@ -30,7 +18,7 @@ describe('dataset store (the Tokenize step)', () => {
     await corpus.scan(sampleCorpus)
     const dataset = useDatasetStore()
     const phases = new Set<string>()
-    const seen = fixture.client()
+    const seen = engine().client()
     seen.on('dataset.progress', (progress) => phases.add(progress.phase))
     await dataset.tokenize()
     expect(dataset.status).toBe('done')
@@ -86,7 +74,7 @@ describe('dataset store (the Tokenize step)', () => {
     const dataset = useDatasetStore()
     await dataset.tokenize()
     expect(dataset.result).not.toBeNull()
-    await corpus.scan(fixture.corpus)
+    await corpus.scan(engine().corpus)
     expect(dataset.result).toBeNull()
     expect(dataset.status).toBe('idle')
   })

@@ -1,22 +1,12 @@
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { setApi } from '../../../../src/renderer/src/api'
 import { useQueueStore } from '../../../../src/renderer/src/stores/queue'
 import { useTrainingStore } from '../../../../src/renderer/src/stores/training'
-import { startEngineFixture, type EngineFixture } from '../engine-fixture'
+import { connectStoresToEngine } from '../engine-fixture'
 import { sampleCorpus, until } from '../store-helpers'
 
-let fixture: EngineFixture
-
-beforeEach(async () => {
-  fixture = await startEngineFixture({ mayRead: [sampleCorpus] })
-  setApi(fixture.client())
-  setActivePinia(createPinia())
-})
-afterEach(async () => {
-  setApi(undefined)
-  await fixture.close()
-})
+const engine = connectStoresToEngine({ mayRead: [sampleCorpus] })
 
 const tiny = (learningRate: number, maxSteps = 10) => ({
   model: { vocabSize: 300, embedDim: 32, numLayers: 1, numHeads: 2, seqLen: 32 },
@@ -35,12 +25,12 @@ describe('queue store', () => {
     await until(() => training.runId !== null && training.runId === queue.items[0].runId && training.folder === sampleCorpus, 'the Train view to follow the first run')
 
     await until(() => queue.items.every((item) => item.status === 'done'), 'both runs to finish')
-    expect(queue.items.map((item) => item.runDir?.startsWith(fixture.checkpointDir))).toEqual([true, true])
+    expect(queue.items.map((item) => item.runDir?.startsWith(engine().checkpointDir))).toEqual([true, true])
     expect(training.runId).toBe(queue.items[1].runId)
     expect(queue.waiting).toBe(0)
 
     // Another page finds the same queue.
-    setApi(fixture.client())
+    setApi(engine().client())
     setActivePinia(createPinia())
     const other = useQueueStore()
     await other.refresh()

@@ -1,24 +1,16 @@
 import { readFile } from 'node:fs/promises'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { setApi } from '../../../../src/renderer/src/api'
 import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
 import { useTrainingStore } from '../../../../src/renderer/src/stores/training'
 import { MetricsRecord } from '../../../../src/shared/checkpoint'
-import { startEngineFixture, type EngineFixture } from '../engine-fixture'
+import { connectStoresToEngine } from '../engine-fixture'
 import { metricsFile, sampleCorpus, tinyRun, until } from '../store-helpers'
 
-let fixture: EngineFixture
-
+const engine = connectStoresToEngine({ mayRead: [sampleCorpus] })
 beforeEach(async () => {
-  fixture = await startEngineFixture({ mayRead: [sampleCorpus] })
-  setApi(fixture.client())
-  setActivePinia(createPinia())
   await useCorpusStore().scan(sampleCorpus)
-})
-afterEach(async () => {
-  setApi(undefined)
-  await fixture.close()
 })
 
 describe('training store', () => {
@@ -72,7 +64,7 @@ describe('training store', () => {
     expect(training.log.map((entry) => entry.text)).toContain(`Paused at step ${pausedAt}`)
 
     // Another page: a fresh client and fresh stores find the run with training.status.
-    const other = fixture.client()
+    const other = engine().client()
     setApi(other)
     setActivePinia(createPinia())
     const late = useTrainingStore()
