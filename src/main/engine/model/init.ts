@@ -17,7 +17,7 @@ export function initParams(params: Float32Array, layout: ParamLayout, seed: numb
   }
 }
 
-/** Values drawn between two turns of the event loop in initParamsYielding (Box–Muller costs ~100–150 ns a value: ~8 ms). */
+/** Values drawn between two turns of the event loop in initParamsYielding (Box–Muller costs ~75 ns a value: ~5 ms). */
 const YIELD_EVERY = 1 << 16
 /** Floats zeroed between two turns (16 MB; first touch of fresh pages makes this ~5 ms, not less). */
 const ZERO_EVERY = 1 << 22
