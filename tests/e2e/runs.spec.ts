@@ -17,7 +17,7 @@ const ours = leaveCheckpointFolderAsFound()
 
 const STEPS = 30
 
-async function trainOnce(page: Page, learningRate: string): Promise<void> {
+async function trainOnce(page: Page, checkpointDir: string, learningRate: string): Promise<void> {
   await page.getByTestId('nav-train').click()
   await expect(page.getByTestId('train-button')).toBeEnabled()
   // After a run the settings are folded away.
@@ -30,8 +30,12 @@ async function trainOnce(page: Page, learningRate: string): Promise<void> {
   if (!(await page.getByTestId('field-evalInterval').isVisible())) await more.click()
   await page.getByTestId('field-evalInterval').fill('10')
   await page.getByTestId('field-checkpointInterval').fill('0')
+  const done = async () => (await ours(checkpointDir)).filter((run) => run.status === 'done').length
+  const before = await done()
   await page.getByTestId('train-button').click()
-  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 45_000 })
+  // The previous run's "Finished" card stays until the new run's first event: wait for the new run itself.
+  await expect.poll(done, { timeout: 45_000 }).toBe(before + 1)
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed')
 }
 
 /** Toasts from the finished run would cover the screenshot. */
@@ -55,8 +59,8 @@ async function series(page: Page, testId: string): Promise<Array<{ label: string
 
 test('two runs that differ in learning rate, compared: curves equal metrics.jsonl, the diff is the learning rate', async ({ page, studio }) => {
   await openStudio(page, studio)
-  await trainOnce(page, '0.001')
-  await trainOnce(page, '0.003')
+  await trainOnce(page, studio.checkpointDir, '0.001')
+  await trainOnce(page, studio.checkpointDir, '0.003')
   const runs = await ours(studio.checkpointDir)
   expect(runs.map((run) => run.status)).toEqual(['done', 'done'])
 
@@ -87,7 +91,10 @@ test('a resumed run is a new run whose page continues its parent’s curve', asy
   const dialog = page.getByTestId('resume-dialog')
   await dialog.getByTestId('resume-max-steps').fill(String(STEPS + 10))
   await dialog.getByTestId('resume-confirm').click()
-  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 45_000 })
+  // The page may still show the last run's "Finished" card: wait for the child run itself.
+  const childDone = async () => (await ours(studio.checkpointDir)).some((run) => run.parent !== null && run.status === 'done')
+  await expect.poll(childDone, { timeout: 45_000 }).toBe(true)
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed')
 
   const child = (await ours(studio.checkpointDir)).find((run) => run.parent !== null)!
   expect(child.parent).toMatchObject({ runDir: first.path, step: STEPS })
@@ -121,6 +128,9 @@ test('a resumed run is a new run whose page continues its parent’s curve', asy
   expect(await readdir(child.path)).toEqual(childFiles)
   await page.getByTestId('run-reveal').click()
   await expect(result).toHaveText(`The folder is ${child.path}`)
+  // One checkpoint, too (the browser build has no file manager: it says where the file is).
+  await page.locator('[data-testid="run-checkpoint"][data-file="final_model.safetensors"]').getByTestId('run-checkpoint-reveal').click()
+  await expect(result).toHaveText(`The file is ${join(child.path, 'final_model.safetensors')}`)
 })
 
 test('rename, notes and delete work and survive a reload', async ({ page, studio }) => {
