@@ -234,6 +234,8 @@ export const useTrainingStore = defineStore('training', () => {
     lastRequest = request
     starting.value = true
     error.value = null
+    // The last run's result is not this one's: gone at the press, not at the new run's first event.
+    finished.value = null
     const result = await api.call('training.start', request)
     starting.value = false
     if (!result.ok) {

@@ -14,6 +14,17 @@ beforeEach(async () => {
 })
 
 describe('training store', () => {
+  it('drops the last run\'s result when Train is pressed, before the new run reports', async () => {
+    const training = useTrainingStore()
+    await training.start({ folder: sampleCorpus, config: tinyRun(10) })
+    await until(() => training.finished !== null, 'the first run to finish')
+    const second = training.start({ folder: sampleCorpus, config: tinyRun(10) })
+    expect(training.finished).toBeNull()
+    expect(await second).toBe(true)
+    await until(() => training.finished !== null, 'the second run to finish')
+    expect(training.finished).toMatchObject({ reason: 'completed', step: 10 })
+  })
+
   it('follows a run to its end: phases, every step as the engine recorded it, checkpoints', async () => {
     const training = useTrainingStore()
     expect(await training.start({ folder: sampleCorpus, config: tinyRun(30) })).toBe(true)
