@@ -30,6 +30,12 @@ export const useQueueStore = defineStore('queue', () => {
     if (result.ok) items.value = result.value.items
   }
 
+  /** Whether the engine accepted; a refusal is kept in `error` for the panel. */
+  function accepted(result: { ok: true } | { ok: false; error: ApiError }): boolean {
+    error.value = result.ok ? null : result.error
+    return result.ok
+  }
+
   /** Queues a run; the engine starts it at once when nothing trains. */
   async function add(request: StartRequest): Promise<boolean> {
     if (adding.value) return false
@@ -37,21 +43,12 @@ export const useQueueStore = defineStore('queue', () => {
     error.value = null
     const result = await api.call('queue.add', request)
     adding.value = false
-    if (!result.ok) {
-      error.value = result.error
-      return false
-    }
-    return true
+    return accepted(result)
   }
 
   async function remove(id: string): Promise<boolean> {
     error.value = null
-    const result = await api.call('queue.remove', { id })
-    if (!result.ok) {
-      error.value = result.error
-      return false
-    }
-    return true
+    return accepted(await api.call('queue.remove', { id }))
   }
 
   watch(
