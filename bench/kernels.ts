@@ -1,8 +1,11 @@
 /**
  * Kernel benchmark: `npm run bench -- kernels [--runs 9]`.
  *
- * 1. matmul GFLOP/s at M=512, K=256, N=256 for NN, NT and TN, relaxed SIMD beside plain SIMD, one thread:
- *    median (and best) of --runs samples, each sample several calls long.
+ * 1. matmul GFLOP/s at M=512, K=256, N=256 and at the small model's shapes, for NN, NT and TN, one
+ *    thread: relaxed SIMD packed (what training runs) beside relaxed unpacked and plain SIMD packed,
+ *    median (and best) of --runs samples, each sample several calls long; and each as a share of the
+ *    128-bit FMA peak at the core clock measured in the same run (the clock of a shared host varies,
+ *    so GFLOP/s alone cannot say how close a kernel is to what the machine allows).
  * 2. Per-kernel timings of one training step of the tiny model (vocab 500, d 64, 2 layers, 4 heads,
  *    seq 32) at batch 4 and 32: µs per call for both builds, calls per step, and the kernels' share of
  *    the step, summed into a kernel-only bound on tokens/s.
@@ -16,6 +19,7 @@ import {
   type Kernels,
   type KernelVariant,
 } from '../src/main/engine/kernels'
+import { MATMUL_SCRATCH_BYTES } from '../src/main/engine/kernels/abi'
 
 /** Issue 12: matmul 512×256×256, one thread, relaxed SIMD. */
 const TARGET_GFLOPS = 36
@@ -101,39 +105,85 @@ interface MatmulCase {
   N: number
 }
 
-/** GFLOP/s of each case, relaxed beside plain SIMD: median (best). */
+/**
+ * The core's clock, from a chain of dependent f64 multiplies (each waits 4 cycles for the one before
+ * on Intel cores since Skylake; 3 on AMD Zen, where this reads 4/3 high). Median of 5 chains of ~20 ms.
+ */
+function clockGHz(): number {
+  const chain = (n: number, y: number): number => {
+    let x = 1.0000001
+    for (let i = 0; i < n; i++) {
+      x *= y; x *= y; x *= y; x *= y; x *= y; x *= y; x *= y; x *= y
+    }
+    return x
+  }
+  chain(1e5, 0.9999999)
+  const n = 2e6
+  const samples = Array.from({ length: 5 }, () => {
+    const started = performance.now()
+    if (chain(n, 0.99999999) === 42) console.log('') // keeps the chain alive
+    return (n * 8 * 4) / ((performance.now() - started) / 1000) / 1e9
+  })
+  return median(samples)
+}
+
+/** 128-bit FMA: 4 lanes × 2 flops × 2 FMA units per cycle, the most WebAssembly SIMD can reach. */
+const PEAK_FLOPS_PER_CYCLE = 16
+
+/**
+ * GFLOP/s of each case: relaxed SIMD packed (with scratch, what training runs) beside relaxed SIMD
+ * unpacked (no scratch) and plain SIMD packed, median (best); and the packed relaxed median as a share of
+ * the 128-bit FMA peak at the clock measured around the table.
+ */
 async function matmulTable(title: string, cases: MatmulCase[], target?: number): Promise<void> {
   const floats = Math.max(...cases.map(({ M, K, N }) => M * N + M * K + K * N + N))
-  const { memory, alloc } = workspace(floats * 4 + (1 << 20))
+  const { memory, alloc } = workspace(floats * 4 + MATMUL_SCRATCH_BYTES + (1 << 20))
   const k = await instantiate(memory)
+  const clocks = [clockGHz()]
   console.log(`${title}, 1 thread, GFLOP/s: median (best) of ${runs} samples`)
-  console.log(`  ${''.padEnd(40)}   relaxed SIMD     plain SIMD    relaxed/plain`)
+  console.log(
+    `  ${''.padEnd(40)}   relaxed packed   relaxed unpacked  plain packed   packed/unpacked  relaxed/plain  % of peak`,
+  )
+  const lines: { name: string; cells: string; gflops: number; op: string }[] = []
   for (const { label, op, M, K, N } of cases) {
     const ws = workspaceAllocator(alloc)
     const out = ws(M * N),
       a = ws(M * K),
       b = ws(K * N),
-      bias = ws(N)
-    const call = (x: Kernels): void => {
-      if (op === 'NN') x.matmulNN(out, a, b, bias, M, K, N, 0)
-      else if (op === 'NT') x.matmulNT(out, a, b, M, K, N, 0)
-      else x.matmulTN(out, a, b, M, K, N, 0)
+      bias = ws(N),
+      scratch = ws(MATMUL_SCRATCH_BYTES / 4)
+    const call = (x: Kernels, scratchPtr: number): void => {
+      if (op === 'NN') x.matmulNN(out, a, b, bias, M, K, N, 0, scratchPtr)
+      else if (op === 'NT') x.matmulNT(out, a, b, M, K, N, 0, scratchPtr)
+      else x.matmulTN(out, a, b, M, K, N, 0, scratchPtr)
     }
-    const [relaxed, simd] = timeInterleaved(
-      VARIANTS.map((v) => () => call(k[v])),
+    const [packed, unpacked, plain] = timeInterleaved(
+      [() => call(k.relaxed, scratch), () => call(k.relaxed, 0), () => call(k.simd, scratch)],
       20,
     )
     const flops = 2 * M * K * N
     const cell = (t: Timing): string =>
       `${(flops / t.median / 1e9).toFixed(1).padStart(6)} (${(flops / t.best / 1e9).toFixed(1).padStart(5)})`
-    const gflops = flops / relaxed.median / 1e9
+    const ratio = (x: Timing, y: Timing): string => `${(y.median / x.median).toFixed(2).padStart(5)}x`
+    lines.push({
+      name: `${op} ${M}×${K}×${N} ${label}`.padEnd(40),
+      cells: `${cell(packed)}     ${cell(unpacked)}    ${cell(plain)}        ${ratio(packed, unpacked)}         ${ratio(packed, plain)}`,
+      gflops: flops / packed.median / 1e9,
+      op,
+    })
+  }
+  clocks.push(clockGHz())
+  const ghz = median(clocks)
+  const peak = ghz * PEAK_FLOPS_PER_CYCLE
+  for (const { name, cells, gflops, op } of lines) {
     const verdict =
       target && op === 'NN' ? `   target ≥ ${target}: ${gflops >= target ? 'met' : 'NOT met'}` : ''
-    const name = `${op} ${M}×${K}×${N} ${label}`.padEnd(40)
-    console.log(
-      `  ${name}  ${cell(relaxed)}   ${cell(simd)}    ${(simd.median / relaxed.median).toFixed(2).padStart(5)}x${verdict}`,
-    )
+    console.log(`  ${name}  ${cells}      ${((100 * gflops) / peak).toFixed(0).padStart(3)} %${verdict}`)
   }
+  console.log(
+    `  clock ≈ ${ghz.toFixed(2)} GHz (${clocks.map((c) => c.toFixed(2)).join(' before, ')} after): 128-bit FMA peak ${peak.toFixed(1)} GFLOP/s per core` +
+      (target ? `; ${target} GFLOP/s would be ${((100 * target) / peak).toFixed(0)} % of it` : ''),
+  )
 }
 
 /** Every case reuses the same workspace from its start. */
@@ -157,16 +207,16 @@ async function matmulBench(): Promise<void> {
     ],
     TARGET_GFLOPS,
   )
-  // Rows of 4 KiB (1024 floats) map a tile's panel to one L1 set; NN and TN stream rows there instead.
+  // Rows of 1, 2 or 4 KiB map an unpacked tile's panel onto a few L1 sets: what packing is for.
   await matmulTable('\nmatmuls of the small model (d 256, FF 1024, vocab 4096, B×T 2048)', [
     { label: 'qkv', op: 'NN', M: 2048, K: 256, N: 768 },
-    { label: 'fc (4 KiB rows: streamed)', op: 'NN', M: 2048, K: 256, N: 1024 },
+    { label: 'fc', op: 'NN', M: 2048, K: 256, N: 1024 },
     { label: 'fc proj', op: 'NN', M: 2048, K: 1024, N: 256 },
     { label: 'logits', op: 'NT', M: 2048, K: 256, N: 4096 },
     { label: 'dx fc', op: 'NT', M: 2048, K: 1024, N: 256 },
-    { label: 'dW fc (streamed)', op: 'TN', M: 256, K: 2048, N: 1024 },
-    { label: 'dW fc proj (streamed)', op: 'TN', M: 1024, K: 2048, N: 256 },
-    { label: 'dwte (streamed)', op: 'TN', M: 4096, K: 2048, N: 256 },
+    { label: 'dW fc', op: 'TN', M: 256, K: 2048, N: 1024 },
+    { label: 'dW fc proj', op: 'TN', M: 1024, K: 2048, N: 256 },
+    { label: 'dwte', op: 'TN', M: 4096, K: 2048, N: 256 },
   ])
 }
 
@@ -227,6 +277,7 @@ function stepCalls(
     gradsCopy: alloc(params),
     tokens: alloc(BT),
     targets: alloc(BT),
+    scratch: alloc(MATMUL_SCRATCH_BYTES / 4),
   }
   const call = (name: string, perStep: number, run: (k: Kernels) => void): Call => ({
     name,
@@ -239,22 +290,22 @@ function stepCalls(
       k.layernormForward(b.ln, b.mean, b.rstd, b.x, b.lnw, b.lnb, BT, C),
     ),
     call(`matmulNN qkv ${BT}×${C}→${C3}`, L, (k) =>
-      k.matmulNN(b.qkv, b.ln, b.w, b.bias, BT, C, C3, 0),
+      k.matmulNN(b.qkv, b.ln, b.w, b.bias, BT, C, C3, 0, b.scratch),
     ),
     call('attentionForward', L, (k) => k.attentionForward(b.attOut, b.att, b.qkv, B, T, C, NH)),
     call(`matmulNN proj ${BT}×${C}→${C}`, L, (k) =>
-      k.matmulNN(b.out, b.attOut, b.w, b.bias, BT, C, C, 0),
+      k.matmulNN(b.out, b.attOut, b.w, b.bias, BT, C, C, 0, b.scratch),
     ),
     call('add (residual)', 2 * L, (k) => k.add(b.out, b.x, b.attOut, BT * C)),
     call(`matmulNN fc ${BT}×${C}→${C4}`, L, (k) =>
-      k.matmulNN(b.fc, b.ln, b.w, b.bias, BT, C, C4, 0),
+      k.matmulNN(b.fc, b.ln, b.w, b.bias, BT, C, C4, 0, b.scratch),
     ),
     call('geluForward', L, (k) => k.geluForward(b.fcGelu, b.fc, BT * C4)),
     call(`matmulNN fcproj ${BT}×${C4}→${C}`, L, (k) =>
-      k.matmulNN(b.out, b.fcGelu, b.w, b.bias, BT, C4, C, 0),
+      k.matmulNN(b.out, b.fcGelu, b.w, b.bias, BT, C4, C, 0, b.scratch),
     ),
     call(`matmulNT logits ${BT}×${C}·${V}ᵀ`, 1, (k) =>
-      k.matmulNT(b.logits, b.ln, b.wte, BT, C, V, 0),
+      k.matmulNT(b.logits, b.ln, b.wte, BT, C, V, 0, b.scratch),
     ),
     call('crossEntropyForward', 1, (k) =>
       k.crossEntropyForward(b.losses, b.probs, b.logits, b.targets, BT, V),
@@ -263,37 +314,37 @@ function stepCalls(
       k.crossEntropyBackward(b.dlogits, b.probs, b.targets, BT, V, 1 / BT),
     ),
     call(`matmulNN dx head ${BT}×${V}→${C}`, 1, (k) =>
-      k.matmulNN(b.dsink, b.dlogits, b.wte, 0, BT, V, C, 0),
+      k.matmulNN(b.dsink, b.dlogits, b.wte, 0, BT, V, C, 0, b.scratch),
     ),
     call(`matmulTN dwte ${V}×${BT}→${C}`, 1, (k) =>
-      k.matmulTN(b.dwte, b.dlogits, b.ln, V, BT, C, 1),
+      k.matmulTN(b.dwte, b.dlogits, b.ln, V, BT, C, 1, b.scratch),
     ),
     call('layernormBackward', 2 * L + 1, (k) =>
       k.layernormBackward(b.dsink, b.dlnw, b.dlnb, b.dy, b.x, b.lnw, b.mean, b.rstd, BT, C),
     ),
     call(`matmulNT dx fcproj ${BT}×${C}→${C4}`, L, (k) =>
-      k.matmulNT(b.dsink, b.dy, b.w, BT, C, C4, 0),
+      k.matmulNT(b.dsink, b.dy, b.w, BT, C, C4, 0, b.scratch),
     ),
     call(`matmulTN dw fcproj ${C4}×${BT}→${C}`, L, (k) =>
-      k.matmulTN(b.dw, b.fcGelu, b.dy, C4, BT, C, 1),
+      k.matmulTN(b.dw, b.fcGelu, b.dy, C4, BT, C, 1, b.scratch),
     ),
     call('biasBackward (mean width 7C/4)', 4 * L, (k) =>
       k.biasBackward(b.dbias, b.dy, BT, (C3 + C + C4 + C) / 4),
     ),
     call('geluBackward', L, (k) => k.geluBackward(b.dsink, b.fc, b.dy, BT * C4)),
-    call(`matmulNT dx fc ${BT}×${C4}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C4, C, 0)),
-    call(`matmulTN dw fc ${C}×${BT}→${C4}`, L, (k) => k.matmulTN(b.dw, b.ln, b.dy, C, BT, C4, 1)),
-    call(`matmulNT dx proj ${BT}×${C}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C, C, 0)),
+    call(`matmulNT dx fc ${BT}×${C4}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C4, C, 0, b.scratch)),
+    call(`matmulTN dw fc ${C}×${BT}→${C4}`, L, (k) => k.matmulTN(b.dw, b.ln, b.dy, C, BT, C4, 1, b.scratch)),
+    call(`matmulNT dx proj ${BT}×${C}→${C}`, L, (k) => k.matmulNT(b.dsink, b.dy, b.w, BT, C, C, 0, b.scratch)),
     call(`matmulTN dw proj ${C}×${BT}→${C}`, L, (k) =>
-      k.matmulTN(b.dw, b.attOut, b.dy, C, BT, C, 1),
+      k.matmulTN(b.dw, b.attOut, b.dy, C, BT, C, 1, b.scratch),
     ),
     call('attentionBackward', L, (k) =>
       k.attentionBackward(b.dqkv, b.datt, b.dy, b.qkv, b.att, B, T, C, NH),
     ),
     call(`matmulNT dx qkv ${BT}×${C3}→${C}`, L, (k) =>
-      k.matmulNT(b.dsink, b.qkv, b.w, BT, C3, C, 0),
+      k.matmulNT(b.dsink, b.qkv, b.w, BT, C3, C, 0, b.scratch),
     ),
-    call(`matmulTN dw qkv ${C}×${BT}→${C3}`, L, (k) => k.matmulTN(b.dw, b.ln, b.qkv, C, BT, C3, 1)),
+    call(`matmulTN dw qkv ${C}×${BT}→${C3}`, L, (k) => k.matmulTN(b.dw, b.ln, b.qkv, C, BT, C3, 1, b.scratch)),
     call('encoderBackward', 1, (k) => k.encoderBackward(b.dwte, b.dwpe, b.dy, b.tokens, B, T, C)),
     call('sumSquares (all grads)', 1, (k) => void k.sumSquares(b.grads, params)),
     call(`adamw (${params} params)`, 1, (k) =>

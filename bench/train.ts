@@ -179,6 +179,7 @@ async function printMatmulGflops(runs: number): Promise<void> {
   const a = 1024
   const b = a + M * K * 4
   const out = b + K * N * 4
+  const scratch = out + M * N * 4
   const view = new Float32Array(memory.buffer)
   const random = Rng.seeded(7)
   for (let i = a / 4; i < out / 4; i++) view[i] = random.nextFloat() - 0.5
@@ -186,7 +187,7 @@ async function printMatmulGflops(runs: number): Promise<void> {
   for (let r = 0; r < Math.max(runs, 7); r++) {
     const calls = 20
     const started = performance.now()
-    for (let c = 0; c < calls; c++) kernels.matmulNN(out, a, b, 0, M, K, N, 0)
+    for (let c = 0; c < calls; c++) kernels.matmulNN(out, a, b, 0, M, K, N, 0, scratch)
     seconds.push((performance.now() - started) / 1000 / calls)
   }
   seconds.sort((x, y) => x - y)

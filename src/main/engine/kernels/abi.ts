@@ -9,13 +9,25 @@
  * Weights of linear layers are stored [in, out] like Hugging Face GPT-2's Conv1D, so export is a
  * renaming. The tied LM head reads wte [V, C] transposed (matmulNT).
  */
+/**
+ * Bytes of scratch a matmul may use (packed copies of its operands; see assembly/matmul-packed.ts). Each
+ * sphere owns one such region (model/memory-plan.ts); a matmul given 0 runs unpacked, slower on large
+ * shapes but needing nothing.
+ */
+export const MATMUL_SCRATCH_BYTES = 589_952
+
 export interface Kernels {
-  /** out[M,N] = a[M,K] · b[K,N] (+ bias[N] when bias ≠ 0) (+ out when accumulate ≠ 0). */
-  matmulNN(out: number, a: number, b: number, bias: number, M: number, K: number, N: number, accumulate: number): void
+  /**
+   * out[M,N] = a[M,K] · b[K,N] (+ bias[N] when bias ≠ 0) (+ out when accumulate ≠ 0). scratch: 0, or
+   * MATMUL_SCRATCH_BYTES that no other thread uses meanwhile (the three matmuls likewise).
+   */
+  matmulNN(
+    out: number, a: number, b: number, bias: number, M: number, K: number, N: number, accumulate: number, scratch: number,
+  ): void
   /** out[M,N] = a[M,K] · b[N,K]ᵀ (+ out when accumulate ≠ 0). */
-  matmulNT(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number): void
+  matmulNT(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number, scratch: number): void
   /** out[M,N] = a[K,M]ᵀ · b[K,N] (+ out when accumulate ≠ 0). */
-  matmulTN(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number): void
+  matmulTN(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number, scratch: number): void
   /** dbias[N] += Σ_m dout[m,N]. */
   biasBackward(dbias: number, dout: number, M: number, N: number): void
 

@@ -64,15 +64,15 @@ export class GptShard {
       const w = p.layers[l]
       const s = a.layers[l]
       k.layernormForward(s.ln1, s.ln1Mean, s.ln1Rstd, residual, w.ln1w, w.ln1b, N, C)
-      k.matmulNN(s.qkv, s.ln1, w.qkvw, w.qkvb, N, C, 3 * C, 0)
+      k.matmulNN(s.qkv, s.ln1, w.qkvw, w.qkvb, N, C, 3 * C, 0, a.matmulScratch)
       k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH)
       // residual2 = attention projection + residual, summed in place (no buffer for the projection).
-      k.matmulNN(s.residual2, s.atty, w.attprojw, w.attprojb, N, C, C, 0)
+      k.matmulNN(s.residual2, s.atty, w.attprojw, w.attprojb, N, C, C, 0, a.matmulScratch)
       k.accumulate(s.residual2, residual, N * C)
       k.layernormForward(s.ln2, s.ln2Mean, s.ln2Rstd, s.residual2, w.ln2w, w.ln2b, N, C)
-      k.matmulNN(s.fch, s.ln2, w.fcw, w.fcb, N, C, 4 * C, 0)
+      k.matmulNN(s.fch, s.ln2, w.fcw, w.fcb, N, C, 4 * C, 0, a.matmulScratch)
       k.geluForward(s.fchGelu, s.fch, N * 4 * C)
-      k.matmulNN(s.residual3, s.fchGelu, w.fcprojw, w.fcprojb, N, 4 * C, C, 0)
+      k.matmulNN(s.residual3, s.fchGelu, w.fcprojw, w.fcprojb, N, 4 * C, C, 0, a.matmulScratch)
       k.accumulate(s.residual3, s.residual2, N * C)
       residual = s.residual3
     }
@@ -82,7 +82,7 @@ export class GptShard {
       for (let b = 0; b < B; b++) this.headRow(b * T + T - 1)
       return 0
     }
-    k.matmulNT(a.logits, a.lnf, p.wte, N, C, V, 0)
+    k.matmulNT(a.logits, a.lnf, p.wte, N, C, V, 0, a.matmulScratch)
     return k.crossEntropyForward(a.losses, a.logits, a.logits, a.targets, N, V)
   }
 
@@ -102,15 +102,15 @@ export class GptShard {
       const w = p.layers[l]
       const s = a.layers[l]
       k.layernormForward(row(s.ln1, C), row(s.ln1Mean, 1), row(s.ln1Rstd, 1), row(residual, C), w.ln1w, w.ln1b, 1, C)
-      k.matmulNN(row(s.qkv, 3 * C), row(s.ln1, C), w.qkvw, w.qkvb, 1, C, 3 * C, 0)
+      k.matmulNN(row(s.qkv, 3 * C), row(s.ln1, C), w.qkvw, w.qkvb, 1, C, 3 * C, 0, a.matmulScratch)
       // The layer's att area is free scratch here (nothing runs backward after generation).
       k.attentionStep(row(s.atty, C), s.att, s.qkv, t, C, NH)
-      k.matmulNN(row(s.residual2, C), row(s.atty, C), w.attprojw, w.attprojb, 1, C, C, 0)
+      k.matmulNN(row(s.residual2, C), row(s.atty, C), w.attprojw, w.attprojb, 1, C, C, 0, a.matmulScratch)
       k.accumulate(row(s.residual2, C), row(residual, C), C)
       k.layernormForward(row(s.ln2, C), row(s.ln2Mean, 1), row(s.ln2Rstd, 1), row(s.residual2, C), w.ln2w, w.ln2b, 1, C)
-      k.matmulNN(row(s.fch, 4 * C), row(s.ln2, C), w.fcw, w.fcb, 1, C, 4 * C, 0)
+      k.matmulNN(row(s.fch, 4 * C), row(s.ln2, C), w.fcw, w.fcb, 1, C, 4 * C, 0, a.matmulScratch)
       k.geluForward(row(s.fchGelu, 4 * C), row(s.fch, 4 * C), 4 * C)
-      k.matmulNN(row(s.residual3, C), row(s.fchGelu, 4 * C), w.fcprojw, w.fcprojb, 1, 4 * C, C, 0)
+      k.matmulNN(row(s.residual3, C), row(s.fchGelu, 4 * C), w.fcprojw, w.fcprojb, 1, 4 * C, C, 0, a.matmulScratch)
       k.accumulate(row(s.residual3, C), row(s.residual2, C), C)
       residual = s.residual3
     }
@@ -122,7 +122,7 @@ export class GptShard {
   private headRow(n: number): void {
     const { k, p, area: a } = this
     const { vocabSize: V, dModel: C } = this.layout.config
-    k.matmulNT(a.logits + n * V * 4, a.lnf + n * C * 4, p.wte, 1, C, V, 0)
+    k.matmulNT(a.logits + n * V * 4, a.lnf + n * C * 4, p.wte, 1, C, V, 0, a.matmulScratch)
   }
 
   /**
@@ -137,8 +137,8 @@ export class GptShard {
     const dres = a.dresidual
     // LM head: probs → dlogits in place, then into wte's gradient and the final LayerNorm.
     k.crossEntropyBackward(a.logits, a.logits, a.targets, N, V, lossScale)
-    k.matmulTN(g.wte, a.logits, a.lnf, V, N, C, 1)
-    k.matmulNN(a.dln, a.logits, p.wte, 0, N, V, C, 0)
+    k.matmulTN(g.wte, a.logits, a.lnf, V, N, C, 1, a.matmulScratch)
+    k.matmulNN(a.dln, a.logits, p.wte, 0, N, V, C, 0, a.matmulScratch)
     k.zero(dres, N * C)
     const lastResidual = L > 0 ? a.layers[L - 1].residual3 : a.encoded
     k.layernormBackward(dres, g.lnfw, g.lnfb, a.dln, lastResidual, p.lnfw, a.lnfMean, a.lnfRstd, N, C)
@@ -155,23 +155,23 @@ export class GptShard {
       }
       // dres holds d(residual3): through the MLP's output projection…
       k.biasBackward(dw.fcprojb, dres, N, C)
-      k.matmulTN(dw.fcprojw, s.fchGelu, dres, 4 * C, N, C, 1)
-      k.matmulNT(a.dfchGelu, dres, w.fcprojw, N, C, 4 * C, 0)
+      k.matmulTN(dw.fcprojw, s.fchGelu, dres, 4 * C, N, C, 1, a.matmulScratch)
+      k.matmulNT(a.dfchGelu, dres, w.fcprojw, N, C, 4 * C, 0, a.matmulScratch)
       k.zero(a.dfch, N * 4 * C)
       k.geluBackward(a.dfch, s.fch, a.dfchGelu, N * 4 * C)
       k.biasBackward(dw.fcb, a.dfch, N, 4 * C)
-      k.matmulTN(dw.fcw, s.ln2, a.dfch, C, N, 4 * C, 1)
-      k.matmulNT(a.dln, a.dfch, w.fcw, N, 4 * C, C, 0)
+      k.matmulTN(dw.fcw, s.ln2, a.dfch, C, N, 4 * C, 1, a.matmulScratch)
+      k.matmulNT(a.dln, a.dfch, w.fcw, N, 4 * C, C, 0, a.matmulScratch)
       // …and ln_2, whose input is residual2: dres becomes d(residual2).
       k.layernormBackward(dres, dw.ln2w, dw.ln2b, a.dln, s.residual2, w.ln2w, s.ln2Mean, s.ln2Rstd, N, C)
       k.biasBackward(dw.attprojb, dres, N, C)
-      k.matmulTN(dw.attprojw, s.atty, dres, C, N, C, 1)
-      k.matmulNT(a.datty, dres, w.attprojw, N, C, C, 0)
+      k.matmulTN(dw.attprojw, s.atty, dres, C, N, C, 1, a.matmulScratch)
+      k.matmulNT(a.datty, dres, w.attprojw, N, C, C, 0, a.matmulScratch)
       k.zero(a.dqkv, N * 3 * C)
       k.attentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, B, T, C, NH)
       k.biasBackward(dw.qkvb, a.dqkv, N, 3 * C)
-      k.matmulTN(dw.qkvw, s.ln1, a.dqkv, C, N, 3 * C, 1)
-      k.matmulNT(a.dln, a.dqkv, w.qkvw, N, 3 * C, C, 0)
+      k.matmulTN(dw.qkvw, s.ln1, a.dqkv, C, N, 3 * C, 1, a.matmulScratch)
+      k.matmulNT(a.dln, a.dqkv, w.qkvw, N, 3 * C, C, 0, a.matmulScratch)
       // ln_1 reads the layer's input: dres becomes d(input of layer l).
       k.layernormBackward(dres, dw.ln1w, dw.ln1b, a.dln, residual, w.ln1w, s.ln1Mean, s.ln1Rstd, N, C)
     }

@@ -1,4 +1,5 @@
 import { UserError } from '../../../shared/errors'
+import { MATMUL_SCRATCH_BYTES } from '../kernels/abi'
 import { alignUp, type ParamLayout } from './layout'
 
 /** Byte offsets of one layer's saved activations (what backward needs). */
@@ -47,6 +48,8 @@ export interface ShardArea {
   dqkv: number
   datty: number
   datt: number
+  /** The sphere's matmul scratch (MATMUL_SCRATCH_BYTES): packed copies of the operands of its current matmul. */
+  matmulScratch: number
   start: number
   bytes: number
 }
@@ -135,9 +138,10 @@ export function planShard(layout: ParamLayout, rows: number, start: number, reco
   const dqkv = bump.take(N * 3 * C)
   const datty = bump.take(N * C)
   const datt = bump.take(rows * NH * T * T)
+  const matmulScratch = bump.take(MATMUL_SCRATCH_BYTES / F32)
   return {
     rows, recompute, tokens, targets, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
-    dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, start, bytes: bump.cursor - start,
+    dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, matmulScratch, start, bytes: bump.cursor - start,
   }
 }
 

@@ -1,17 +1,19 @@
-// Matrix products. All three shapes run on register-blocked micro-kernels that keep their accumulators
-// in v128 registers and vectorise along a contiguous dimension, so nothing is packed (the ABI gives the
-// kernels no scratch memory):
+// Matrix products: out = a·b, a·bᵀ or aᵀ·b. With the caller's scratch (MATMUL_SCRATCH_BYTES, see
+// kernels/abi.ts) and at least PACK_MIN_ROWS rows, all three run the packed GEMM of matmul-packed.ts.
+// Without scratch, or for a few rows (generation computes one position at a time, where packing b would
+// cost more than the product), they run the direct kernels below, register-blocked on the operands
+// where they lie:
 //   NN and TN: 4 rows × 8 columns of out (8 accumulators); per k, two loads of b[k, j..j+8] and a
 //              broadcast of a[i+r, k] per row. NN and TN differ only in the strides of a.
 //   NT:        2 rows × 4 columns of out, each a dot product along the contiguous K of a and b
 //              (8 accumulators), folded into one vector of 4 results at the end.
 // Dimensions that are not multiples of the tile fall back to narrower tiles, then to scalar code.
-//
-// Rows 4 KiB apart (or any multiple) all map to one L1 set, so a panel running down such rows cannot
-// stay in L1 and the tiles run at half speed or less. NN and TN with such a stride (N or, for TN, M a
-// multiple of 1024) stream whole rows instead: out rows accumulate in memory (in L1) while 2 rows × 4 k
-// of a sit in registers as broadcasts and rows of b are read front to back.
+// Eight accumulators is the most V8 keeps in registers: a 5 × 8 or 6 × 8 tile spills (measured slower).
 import { madd, hsum4, dot, dot1x4, tails4 } from './simd'
+import { gemmPacked } from './matmul-packed'
+
+/** Fewer rows than this run the direct kernels even with scratch: packing b would cost more than it saves. */
+const PACK_MIN_ROWS: i32 = 16
 
 /** k-block: a KC × 8 panel of b (8 KiB) stays in L1 while a runs over an MC-row block of a. */
 const KC: i32 = 256
@@ -160,132 +162,6 @@ const MC: i32 = 64
   }
 }
 
-// ---- row streaming, for strides that defeat the tiles ----
-
-/** k-block of the row-streaming path: KR rows of b (≤ 256 KiB for N ≤ 1024) stay in L2 across all of a. */
-const KR: i32 = 64
-
-/** A row stride that is a multiple of 4 KiB puts every row of a panel into the same L1 set. */
-// @ts-ignore: decorator
-@inline function conflictingStride(bytes: usize): bool {
-  return (bytes & 4095) == 0
-}
-
-/** out ← bias (or 0), or out += bias, before the products are accumulated into it. */
-// @ts-ignore: decorator
-@inline function rowInit(out: usize, bias: usize, M: i32, N: i32, accumulate: bool): void {
-  const ldo = <usize>N << 2
-  for (let i = 0; i < M; i++) {
-    const o = out + <usize>i * ldo
-    if (!accumulate && !bias) { memory.fill(o, 0, ldo); continue }
-    if (!bias) continue
-    let j = 0
-    for (; j + 4 <= N; j += 4) {
-      const p = o + (<usize>j << 2)
-      const bv = v128.load(bias + (<usize>j << 2))
-      v128.store(p, accumulate ? f32x4.add(v128.load(p), bv) : bv)
-    }
-    for (; j < N; j++) {
-      const p = o + (<usize>j << 2)
-      const bv = load<f32>(bias + (<usize>j << 2))
-      store<f32>(p, accumulate ? load<f32>(p) + bv : bv)
-    }
-  }
-}
-
-/** out[i, :] += Σ_q x_q · b[k+q, :] for two rows i (o0, o1) and four k (b0..b3 rows). */
-// @ts-ignore: decorator
-@inline function sweep2x4(
-  o0: usize, o1: usize, b0: usize, ldb: usize, N: i32,
-  x00: v128, x01: v128, x02: v128, x03: v128, x10: v128, x11: v128, x12: v128, x13: v128,
-): void {
-  const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-  let j = 0
-  for (; j + 8 <= N; j += 8) {
-    const o = <usize>j << 2
-    let r0 = v128.load(o0 + o), r0b = v128.load(o0 + o, 16)
-    let r1 = v128.load(o1 + o), r1b = v128.load(o1 + o, 16)
-    let y = v128.load(b0 + o), yb = v128.load(b0 + o, 16)
-    r0 = madd(x00, y, r0); r0b = madd(x00, yb, r0b); r1 = madd(x10, y, r1); r1b = madd(x10, yb, r1b)
-    y = v128.load(b1 + o); yb = v128.load(b1 + o, 16)
-    r0 = madd(x01, y, r0); r0b = madd(x01, yb, r0b); r1 = madd(x11, y, r1); r1b = madd(x11, yb, r1b)
-    y = v128.load(b2 + o); yb = v128.load(b2 + o, 16)
-    r0 = madd(x02, y, r0); r0b = madd(x02, yb, r0b); r1 = madd(x12, y, r1); r1b = madd(x12, yb, r1b)
-    y = v128.load(b3 + o); yb = v128.load(b3 + o, 16)
-    r0 = madd(x03, y, r0); r0b = madd(x03, yb, r0b); r1 = madd(x13, y, r1); r1b = madd(x13, yb, r1b)
-    v128.store(o0 + o, r0); v128.store(o0 + o, r0b, 16); v128.store(o1 + o, r1); v128.store(o1 + o, r1b, 16)
-  }
-  for (; j + 4 <= N; j += 4) {
-    const o = <usize>j << 2
-    let r0 = v128.load(o0 + o), r1 = v128.load(o1 + o)
-    let y = v128.load(b0 + o); r0 = madd(x00, y, r0); r1 = madd(x10, y, r1)
-    y = v128.load(b1 + o); r0 = madd(x01, y, r0); r1 = madd(x11, y, r1)
-    y = v128.load(b2 + o); r0 = madd(x02, y, r0); r1 = madd(x12, y, r1)
-    y = v128.load(b3 + o); r0 = madd(x03, y, r0); r1 = madd(x13, y, r1)
-    v128.store(o0 + o, r0); v128.store(o1 + o, r1)
-  }
-  for (; j < N; j++) {
-    const o = <usize>j << 2
-    // Columns left over when N is not a multiple of 4 (each broadcast holds its value in lane 0 too).
-    const y0 = load<f32>(b0 + o), y1 = load<f32>(b1 + o), y2 = load<f32>(b2 + o), y3 = load<f32>(b3 + o)
-    let s0 = f32x4.extract_lane(x00, 0) * y0 + f32x4.extract_lane(x01, 0) * y1
-    s0 += f32x4.extract_lane(x02, 0) * y2 + f32x4.extract_lane(x03, 0) * y3
-    let s1 = f32x4.extract_lane(x10, 0) * y0 + f32x4.extract_lane(x11, 0) * y1
-    s1 += f32x4.extract_lane(x12, 0) * y2 + f32x4.extract_lane(x13, 0) * y3
-    store<f32>(o0 + o, load<f32>(o0 + o) + s0)
-    store<f32>(o1 + o, load<f32>(o1 + o) + s1)
-  }
-}
-
-/** out[i, :] += x · b[k, :] for one row and one k. */
-// @ts-ignore: decorator
-@inline function sweep1x1(o0: usize, b0: usize, N: i32, x: v128): void {
-  let j = 0
-  for (; j + 4 <= N; j += 4) {
-    const o = <usize>j << 2
-    v128.store(o0 + o, madd(x, v128.load(b0 + o), v128.load(o0 + o)))
-  }
-  const xs = f32x4.extract_lane(x, 0)
-  for (; j < N; j++) {
-    const o = <usize>j << 2
-    store<f32>(o0 + o, load<f32>(o0 + o) + xs * load<f32>(b0 + o))
-  }
-}
-
-/** Same contract as gemmAB, computed by streaming rows of b and out (see the header). */
-// @ts-ignore: decorator
-@inline function gemmRowStream(
-  out: usize, a: usize, ai: usize, ak: usize, b: usize, bias: usize, M: i32, K: i32, N: i32, accumulate: bool,
-): void {
-  const ldb = <usize>N << 2, ldo = <usize>N << 2
-  rowInit(out, bias, M, N, accumulate)
-  for (let k0 = 0; k0 < K; k0 += KR) {
-    const k1 = min(K, k0 + KR)
-    let i = 0
-    for (; i + 2 <= M; i += 2) {
-      const o0 = out + <usize>i * ldo, o1 = o0 + ldo
-      const a0 = a + <usize>i * ai, a1 = a0 + ai
-      let k = k0
-      for (; k + 4 <= k1; k += 4) {
-        const p0 = a0 + <usize>k * ak, p1 = a1 + <usize>k * ak
-        sweep2x4(
-          o0, o1, b + <usize>k * ldb, ldb, N,
-          v128.load32_splat(p0), v128.load32_splat(p0 + ak), v128.load32_splat(p0 + 2 * ak), v128.load32_splat(p0 + 3 * ak),
-          v128.load32_splat(p1), v128.load32_splat(p1 + ak), v128.load32_splat(p1 + 2 * ak), v128.load32_splat(p1 + 3 * ak),
-        )
-      }
-      for (; k < k1; k++) {
-        sweep1x1(o0, b + <usize>k * ldb, N, v128.load32_splat(a0 + <usize>k * ak))
-        sweep1x1(o1, b + <usize>k * ldb, N, v128.load32_splat(a1 + <usize>k * ak))
-      }
-    }
-    for (; i < M; i++) {
-      const o0 = out + <usize>i * ldo, a0 = a + <usize>i * ai
-      for (let k = k0; k < k1; k++) sweep1x1(o0, b + <usize>k * ldb, N, v128.load32_splat(a0 + <usize>k * ak))
-    }
-  }
-}
-
 /** K = 0: the product is empty, out becomes bias (or 0), plus out when accumulating. */
 function emptyProduct(out: usize, bias: usize, M: i32, N: i32, accumulate: bool): void {
   for (let i = 0; i < M; i++) {
@@ -296,17 +172,20 @@ function emptyProduct(out: usize, bias: usize, M: i32, N: i32, accumulate: bool)
   }
 }
 
-export function matmulNN(out: usize, a: usize, b: usize, bias: usize, M: i32, K: i32, N: i32, accumulate: i32): void {
-  if (conflictingStride(<usize>N << 2)) gemmRowStream(out, a, <usize>K << 2, 4, b, bias, M, K, N, accumulate != 0)
-  else if (K <= 0) emptyProduct(out, bias, M, N, accumulate != 0)
-  else gemmAB(out, a, <usize>K << 2, 4, b, bias, M, K, N, accumulate != 0)
+export function matmulNN(
+  out: usize, a: usize, b: usize, bias: usize, M: i32, K: i32, N: i32, accumulate: i32, scratch: usize,
+): void {
+  const ai = <usize>K << 2, ldb = <usize>N << 2
+  if (K <= 0) emptyProduct(out, bias, M, N, accumulate != 0)
+  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, a, ai, 4, b, ldb, 4, bias, M, K, N, accumulate != 0, scratch)
+  else gemmAB(out, a, ai, 4, b, bias, M, K, N, accumulate != 0)
 }
 
-export function matmulTN(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32): void {
-  if (conflictingStride(<usize>N << 2) || conflictingStride(<usize>M << 2)) {
-    gemmRowStream(out, a, 4, <usize>M << 2, b, 0, M, K, N, accumulate != 0)
-  } else if (K <= 0) emptyProduct(out, 0, M, N, accumulate != 0)
-  else gemmAB(out, a, 4, <usize>M << 2, b, 0, M, K, N, accumulate != 0)
+export function matmulTN(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32, scratch: usize): void {
+  const ak = <usize>M << 2, ldb = <usize>N << 2
+  if (K <= 0) emptyProduct(out, 0, M, N, accumulate != 0)
+  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, a, 4, ak, b, ldb, 4, 0, M, K, N, accumulate != 0, scratch)
+  else gemmAB(out, a, 4, ak, b, 0, M, K, N, accumulate != 0)
 }
 
 // ---- NT: out[i, j] = a[i, :] · b[j, :] ----
@@ -341,9 +220,13 @@ const NT_MC: i32 = 32
   finish(out, r0, 0, acc); finish(out + ldo, r1, 0, acc)
 }
 
-export function matmulNT(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32): void {
+export function matmulNT(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32, scratch: usize): void {
   const acc = accumulate != 0
   const lda = <usize>K << 2, ldo = <usize>N << 2
+  if (scratch && M >= PACK_MIN_ROWS && K > 0) {
+    gemmPacked(out, a, lda, 4, b, 4, lda, 0, M, K, N, acc, scratch)
+    return
+  }
   for (let i0 = 0; i0 < M; i0 += NT_MC) {
     const i1 = min(M, i0 + NT_MC)
     let j = 0

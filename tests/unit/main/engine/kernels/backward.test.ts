@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, it } from 'vitest'
 import type { Kernels } from '../../../../../src/main/engine/kernels'
+import { MATMUL_SCRATCH_BYTES } from '../../../../../src/main/engine/kernels/abi'
 import {
   Arena,
   VARIANTS,
@@ -19,6 +20,8 @@ import {
 } from './helpers'
 
 const memory = sharedMemory(1 << 20)
+/** The matmuls' scratch, at the end of memory (they pack from 16 rows on). */
+const scratch = memory.buffer.byteLength - MATMUL_SCRATCH_BYTES
 
 /** The change a backward made to a gradient buffer: after − before. */
 function delta(arena: Arena, ptr: number, before: Float32Array): Float64Array {
@@ -47,6 +50,7 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
     [13, 5, 9],
     [1, 3, 1],
     [6, 17, 8],
+    [20, 9, 18],
   ])('linear layer out = a·b + bias (NN) via NT, TN and biasBackward: M%i K%i N%i', (M, K, N) => {
     const { arena, rand } = setup(M * 100 + K)
     const a = arena.random('a', M * K, rand),
@@ -58,8 +62,8 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
       dbias = arena.random('dbias', N, rand)
     const before = [snapshot(arena, da), snapshot(arena, db), snapshot(arena, dbias)]
     // da = dout · bᵀ (NT), db = aᵀ · dout (TN), dbias = Σ dout; the first two accumulate.
-    k.matmulNT(da, w, b, M, N, K, 1)
-    k.matmulTN(db, a, w, K, M, N, 1)
+    k.matmulNT(da, w, b, M, N, K, 1, scratch)
+    k.matmulTN(db, a, w, K, M, N, 1, scratch)
     k.biasBackward(dbias, w, M, N)
     const [A, Bm, bias64, W] = [copy(arena, a), copy(arena, b), copy(arena, bias), copy(arena, w)]
     const loss = (): number => dot(W, f64.matmul(A, Bm, bias64, M, K, N, false, false))
@@ -72,6 +76,7 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
     [7, 13, 33],
     [5, 9, 6],
     [2, 1, 3],
+    [18, 7, 17],
   ])('tied head out = a·bᵀ (NT) via NN and TN: M%i K%i N%i', (M, K, N) => {
     const { arena, rand } = setup(M * 7 + N)
     const a = arena.random('a', M * K, rand),
@@ -80,8 +85,8 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
     const da = arena.random('da', M * K, rand),
       db = arena.random('db', N * K, rand)
     const before = [snapshot(arena, da), snapshot(arena, db)]
-    k.matmulNN(da, w, b, 0, M, N, K, 1) // da = dout · b
-    k.matmulTN(db, w, a, N, M, K, 1) // db = doutᵀ · a
+    k.matmulNN(da, w, b, 0, M, N, K, 1, scratch) // da = dout · b
+    k.matmulTN(db, w, a, N, M, K, 1, scratch) // db = doutᵀ · a
     const [A, Bm, W] = [copy(arena, a), copy(arena, b), copy(arena, w)]
     const loss = (): number => dot(W, f64.matmul(A, Bm, null, M, K, N, false, true))
     expectGradient(delta(arena, da, before[0]), finiteDifferences(loss, A), 'da')

@@ -2,10 +2,14 @@
  * Every WebAssembly kernel (relaxed and plain SIMD builds) against the plain-TypeScript reference, on
  * shapes that are not multiples of the tiles. Each case runs on two copies of one memory (the whole
  * memory filled with random data first); afterwards the two memories must agree everywhere, within a
- * tolerance where a kernel writes and bit for bit where it must not write.
+ * tolerance where a kernel writes and bit for bit where it must not write. The matmuls run both without
+ * scratch (the direct kernels) and with it (the packed GEMM from 16 rows on); their scratch lies at the
+ * very end of memory, so a matmul that used more than MATMUL_SCRATCH_BYTES would trap, and is left out
+ * of the comparison.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Kernels } from '../../../../../src/main/engine/kernels'
+import { MATMUL_SCRATCH_BYTES } from '../../../../../src/main/engine/kernels/abi'
 import { createReferenceKernels } from '../../../../../src/main/engine/kernels/reference'
 import {
   Arena,
@@ -25,7 +29,10 @@ interface Case {
   atol?: number
 }
 
-const MEMORY_BYTES = 512 << 10
+/** Where the cases lay their data; the matmul scratch follows, up to the end of the memory. */
+const MEMORY_BYTES = 1 << 20
+const TOTAL_BYTES = Math.ceil((MEMORY_BYTES + MATMUL_SCRATCH_BYTES) / 65536) * 65536
+const SCRATCH = TOTAL_BYTES - MATMUL_SCRATCH_BYTES
 
 const cases: Case[] = []
 
@@ -39,42 +46,49 @@ const matmulShapes: [number, number, number][] = [
   [66, 257, 16],
   [9, 5, 4],
   [3, 0, 5],
-  // Rows of 4 KiB (N or, for TN, M a multiple of 1024) take the row-streaming path.
+  // Rows of 4 KiB (N or, for TN, M a multiple of 1024).
   [7, 13, 1024],
   [2, 6, 1024],
   [1024, 7, 33],
   [1024, 9, 12],
+  // Packed: edges in rows and columns, more than one block of K (256), of rows (64), of columns (512).
+  [16, 1, 8],
+  [17, 260, 21],
+  [20, 5, 521],
+  [130, 40, 1030],
 ]
 for (const [M, K, N] of matmulShapes) {
-  for (const accumulate of [0, 1]) {
+  for (const [accumulate, packed] of [[0, false], [1, false], [0, true], [1, true]] as const) {
+    const scratch = packed ? SCRATCH : 0
+    const how = `${accumulate ? ' +=' : ''}${packed ? ', scratch' : ''}`
     for (const withBias of [false, true]) {
       cases.push({
-        name: `matmulNN M${M} K${K} N${N}${withBias ? ' +bias' : ''}${accumulate ? ' +=' : ''}`,
+        name: `matmulNN M${M} K${K} N${N}${withBias ? ' +bias' : ''}${how}`,
         setup(arena, rand) {
           const out = arena.random('out', M * N, rand),
             a = arena.random('a', M * K, rand),
             b = arena.random('b', K * N, rand)
           const bias = withBias ? arena.random('bias', N, rand) : 0
-          return (k) => k.matmulNN(out, a, b, bias, M, K, N, accumulate)
+          return (k) => k.matmulNN(out, a, b, bias, M, K, N, accumulate, scratch)
         },
       })
     }
     cases.push({
-      name: `matmulNT M${M} K${K} N${N}${accumulate ? ' +=' : ''}`,
+      name: `matmulNT M${M} K${K} N${N}${how}`,
       setup(arena, rand) {
         const out = arena.random('out', M * N, rand),
           a = arena.random('a', M * K, rand),
           b = arena.random('b', N * K, rand)
-        return (k) => k.matmulNT(out, a, b, M, K, N, accumulate)
+        return (k) => k.matmulNT(out, a, b, M, K, N, accumulate, scratch)
       },
     })
     cases.push({
-      name: `matmulTN M${M} K${K} N${N}${accumulate ? ' +=' : ''}`,
+      name: `matmulTN M${M} K${K} N${N}${how}`,
       setup(arena, rand) {
         const out = arena.random('out', M * N, rand),
           a = arena.random('a', K * M, rand),
           b = arena.random('b', K * N, rand)
-        return (k) => k.matmulTN(out, a, b, M, K, N, accumulate)
+        return (k) => k.matmulTN(out, a, b, M, K, N, accumulate, scratch)
       },
     })
   }
@@ -348,8 +362,8 @@ for (const n of [1, 3, 4, 37, 1000]) {
 }
 
 // Two memories reused by every case: one for the WebAssembly kernels, one for the reference.
-const wasmMemory = sharedMemory(MEMORY_BYTES)
-const refMemory = sharedMemory(MEMORY_BYTES)
+const wasmMemory = sharedMemory(TOTAL_BYTES)
+const refMemory = sharedMemory(TOTAL_BYTES)
 
 beforeAll(() => ensureKernelsBuilt())
 
@@ -369,8 +383,8 @@ describe.each(VARIANTS)('kernels (%s build) match the reference', (variant) => {
     if (typeof want === 'number') expectClose([got as number], [want], tol, 'return value')
     else expect(got).toBeUndefined()
     expectClose(
-      new Float32Array(wasmMemory.buffer),
-      new Float32Array(refMemory.buffer),
+      new Float32Array(wasmMemory.buffer, 0, SCRATCH / 4),
+      new Float32Array(refMemory.buffer, 0, SCRATCH / 4),
       tol,
       'memory',
       (i) => arena.regionAt(i * 4),

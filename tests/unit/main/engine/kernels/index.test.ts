@@ -140,14 +140,14 @@ describe('instantiateKernels in a worker', () => {
           worker.once('message', resolve)
           worker.once('error', reject)
         })
-        worker.postMessage({ module, memory, args: [out, a, b, bias, M, K, N, 0] })
+        worker.postMessage({ module, memory, args: [out, a, b, bias, M, K, N, 0, 0] })
         expect(await done).toBe('done')
 
         // The worker wrote into the memory this thread sees; check it against the reference on a copy.
         const expected = sharedMemory(1 << 20)
         new Uint8Array(expected.buffer).set(new Uint8Array(memory.buffer))
         new Float32Array(expected.buffer, out, M * N).fill(0)
-        createReferenceKernels(expected).matmulNN(out, a, b, bias, M, K, N, 0)
+        createReferenceKernels(expected).matmulNN(out, a, b, bias, M, K, N, 0, 0)
         expectClose(
           arena.f32(out),
           new Float32Array(expected.buffer, out, M * N),

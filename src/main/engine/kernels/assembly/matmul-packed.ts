@@ -1,0 +1,214 @@
+// The packed GEMM behind all three matmul layouts (NN, NT, TN), the way GotoBLAS and BLIS do it: copy
+// a block of each operand into the caller's scratch in the exact order the micro-kernel reads it, so
+// the micro-kernel's loads run front to back through contiguous memory whatever the operands' strides.
+//
+// Why: row strides of 1, 2 or 4 KiB (d 256, FF 1024, vocab 4096: every shape of the models here) map
+// a panel running down the rows of an operand onto a few L1 sets, so an unpacked tile keeps evicting
+// its own panel. Packed, the same 4 × 8 micro-kernel runs 1.1–1.5× faster on the small model's shapes
+// (bench/kernels.ts), and one micro-kernel serves the three layouts, which differ only in how they pack.
+//
+// Loop nest (C = out, M×N; sums over K):
+//   for each NC-column block of b:
+//     for each KC-deep block of K:    pack b[KC, NC] into 8-column panels  (≤ 512 KiB, stays in L2)
+//       for each MC-row block of a:   pack a[MC, KC] into 4-row groups     (64 KiB, L2)
+//         for each 8-column panel:    (8 KiB, L1)
+//           for each 4-row group:     micro-kernel, 8 v128 accumulators, k from 0 to KC
+// Edges are padded with zeros in the packs, so every tile runs the full micro-kernel; a tile that
+// sticks out past M or N writes only its rows and columns that exist.
+//
+// Summation order for out[i, j]: k ascending inside each KC block, each block's sum added to out in
+// turn, then the bias once — as the unpacked tiles in matmul.ts.
+import { madd } from './simd'
+
+/** k-block: a packed 8-column panel of b is KC × 8 floats (8 KiB), read from L1 by every row group. */
+const KC: i32 = 256
+/** Rows of a per block: MC × KC floats = 64 KiB of packed a, read from L2 once per panel. */
+const MC: i32 = 64
+/** Columns of b per block: KC × NC floats = 512 KiB of packed b, in L2. A multiple of 8. */
+const NC: i32 = 512
+
+const PACKED_B_BYTES: usize = <usize>KC * <usize>NC * 4
+const PACKED_A_BYTES: usize = <usize>MC * <usize>KC * 4
+/** One 4 × 8 tile written out in full, for a tile at the edge to copy its part from. */
+const EDGE_TILE_BYTES: usize = 4 * 8 * 4
+
+// Scratch: PACKED_B_BYTES + PACKED_A_BYTES + EDGE_TILE_BYTES = 589,952 bytes, MATMUL_SCRATCH_BYTES in
+// kernels/abi.ts (a test places the scratch at the very end of memory, so a larger use would trap).
+
+// ---- packing ----
+
+/**
+ * Packs a[rows, kc] (element (i, k) at a + i·ai + k·ak) as groups of 4 rows: group g holds, for each
+ * k, the 4 values a[4g..4g+3, k] (16 bytes), so group g starts at dst + g·kc·16. Rows past `rows` are 0.
+ */
+function packA(dst: usize, a: usize, ai: usize, ak: usize, rows: i32, kc: i32): void {
+  const groupBytes = <usize>kc << 4
+  for (let g = 0; g < rows; g += 4) {
+    const src = a + <usize>g * ai
+    const d = dst + <usize>(g >> 2) * groupBytes
+    if (g + 4 > rows) packEdge(d, src, ai, ak, rows - g, 4, kc)
+    else if (ai == 4) {
+      // aᵀ in TN: the group's four values at each k are adjacent.
+      for (let k = 0; k < kc; k++) v128.store(d + (<usize>k << 4), v128.load(src + <usize>k * ak))
+    } else if (ak == 4) transpose4Rows(d, src, ai, kc, 16)
+    else packEdge(d, src, ai, ak, 4, 4, kc)
+  }
+}
+
+/**
+ * Packs b[kc, cols] (element (k, j) at b + k·bk + j·bj) as panels of 8 columns: panel p holds, for each
+ * k, b[k, 8p..8p+7] (32 bytes), so panel p starts at dst + p·kc·32. Columns past `cols` are 0.
+ */
+function packB(dst: usize, b: usize, bk: usize, bj: usize, kc: i32, cols: i32): void {
+  const panelBytes = <usize>kc << 5
+  for (let j = 0; j < cols; j += 8) {
+    const src = b + <usize>j * bj
+    const d = dst + <usize>(j >> 3) * panelBytes
+    if (j + 8 > cols) packEdge(d, src, bj, bk, cols - j, 8, kc)
+    else if (bj == 4) {
+      // b[K, N] in NN and TN: a panel's row is 8 adjacent floats.
+      for (let k = 0; k < kc; k++) {
+        const s = src + <usize>k * bk, o = d + (<usize>k << 5)
+        v128.store(o, v128.load(s)); v128.store(o, v128.load(s, 16), 16)
+      }
+    } else if (bk == 4) {
+      // b[N, K] in NT: 8 rows of b, each contiguous along k, transposed 4 × 4 at a time.
+      transpose4Rows(d, src, bj, kc, 32)
+      transpose4Rows(d + 16, src + 4 * bj, bj, kc, 32)
+    } else packEdge(d, src, bj, bk, 8, 8, kc)
+  }
+}
+
+/**
+ * For k < kc: writes the k-th value of 4 rows (row r at src + r·stride, contiguous along k) as 4
+ * adjacent floats at dst + k·step. The rows are read 4 × 4 and transposed in registers.
+ */
+function transpose4Rows(dst: usize, src: usize, stride: usize, kc: i32, step: usize): void {
+  const r0 = src, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride
+  let k = 0
+  for (; k + 4 <= kc; k += 4) {
+    const o = <usize>k << 2
+    const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o)
+    const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5)
+    const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7)
+    const d = dst + <usize>k * step
+    v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5))
+    v128.store(d + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7))
+    v128.store(d + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5))
+    v128.store(d + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7))
+  }
+  for (; k < kc; k++) {
+    const o = <usize>k << 2, d = dst + <usize>k * step
+    store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r1 + o), 4)
+    store<f32>(d, load<f32>(r2 + o), 8); store<f32>(d, load<f32>(r3 + o), 12)
+  }
+}
+
+/**
+ * The general pack, one float at a time: for k < kc, `width` floats at dst + k·width·4, of which the
+ * first `count` are src[r·across + k·along] and the rest 0. Edges and unusual strides only.
+ */
+function packEdge(dst: usize, src: usize, across: usize, along: usize, count: i32, width: i32, kc: i32): void {
+  for (let k = 0; k < kc; k++) {
+    const d = dst + ((<usize>k * <usize>width) << 2)
+    for (let r = 0; r < width; r++) {
+      store<f32>(d + (<usize>r << 2), r < count ? load<f32>(src + <usize>r * across + <usize>k * along) : 0)
+    }
+  }
+}
+
+// ---- micro-kernel ----
+
+// @ts-ignore: decorator
+@inline function finish(out: usize, v: v128, bias: usize, accumulate: bool): void {
+  if (accumulate) v = f32x4.add(v, v128.load(out))
+  if (bias) v = f32x4.add(v, v128.load(bias))
+  v128.store(out, v)
+}
+
+/**
+ * out[4 × 8 at out, row stride ldo] (+)= packed a group · packed b panel over kc (+ bias[8]). A tile
+ * at an edge (rows < 4 or cols < 8) goes through `edge` and writes only its rows and columns.
+ */
+// @ts-ignore: decorator
+@inline function tile4x8(
+  out: usize, ldo: usize, pa: usize, pb: usize, kc: i32, bias: usize, acc: bool, rows: i32, cols: i32, edge: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16)
+    let x = v128.load32_splat(pa)
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01)
+    x = v128.load32_splat(pa, 4)
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11)
+    x = v128.load32_splat(pa, 8)
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21)
+    x = v128.load32_splat(pa, 12)
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31)
+    pa += 16; pb += 32
+  }
+  if (rows == 4 && cols == 8) {
+    const bias1 = bias ? bias + 16 : 0
+    finish(out, c00, bias, acc); finish(out + 16, c01, bias1, acc); out += ldo
+    finish(out, c10, bias, acc); finish(out + 16, c11, bias1, acc); out += ldo
+    finish(out, c20, bias, acc); finish(out + 16, c21, bias1, acc); out += ldo
+    finish(out, c30, bias, acc); finish(out + 16, c31, bias1, acc)
+  } else {
+    v128.store(edge, c00); v128.store(edge, c01, 16); v128.store(edge, c10, 32); v128.store(edge, c11, 48)
+    v128.store(edge, c20, 64); v128.store(edge, c21, 80); v128.store(edge, c30, 96); v128.store(edge, c31, 112)
+    writeEdge(out, ldo, edge, bias, acc, rows, cols)
+  }
+}
+
+/** The rows × cols corner of a tile that `tile4x8` left in `edge` (4 rows of 8), added like finish. */
+function writeEdge(out: usize, ldo: usize, edge: usize, bias: usize, acc: bool, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const o = out + <usize>r * ldo + (<usize>c << 2)
+      let v = load<f32>(edge + (<usize>(r * 8 + c) << 2))
+      if (acc) v += load<f32>(o)
+      if (bias) v += load<f32>(bias + (<usize>c << 2))
+      store<f32>(o, v)
+    }
+  }
+}
+
+// ---- the GEMM ----
+
+/**
+ * out[M, N] (+)= A · B (+ bias[N]) with A(i, k) at a + i·ai + k·ak and B(k, j) at b + k·bk + j·bj
+ * (bytes), out row-major. K ≥ 1. `scratch` holds MATMUL_SCRATCH_BYTES.
+ */
+export function gemmPacked(
+  out: usize, a: usize, ai: usize, ak: usize, b: usize, bk: usize, bj: usize, bias: usize,
+  M: i32, K: i32, N: i32, accumulate: bool, scratch: usize,
+): void {
+  const ldo = <usize>N << 2
+  const packedB = scratch, packedA = scratch + PACKED_B_BYTES, edge = packedA + PACKED_A_BYTES
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc)
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc)
+      const acc = accumulate || pc > 0
+      const blockBias: usize = pc == 0 && bias ? bias + (<usize>jc << 2) : 0
+      packB(packedB, b + <usize>pc * bk + <usize>jc * bj, bk, bj, kc, nc)
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic)
+        packA(packedA, a + <usize>ic * ai + <usize>pc * ak, ai, ak, mc, kc)
+        for (let jr = 0; jr < nc; jr += 8) {
+          const pb = packedB + <usize>(jr >> 3) * (<usize>kc << 5)
+          const cols = min(8, nc - jr)
+          const tileBias: usize = blockBias ? blockBias + (<usize>jr << 2) : 0
+          const outColumn = out + (<usize>(jc + jr) << 2)
+          for (let ir = 0; ir < mc; ir += 4) {
+            const pa = packedA + <usize>(ir >> 2) * (<usize>kc << 4)
+            tile4x8(outColumn + <usize>(ic + ir) * ldo, ldo, pa, pb, kc, tileBias, acc, min(4, mc - ir), cols, edge)
+          }
+        }
+      }
+    }
+  }
+}
