@@ -138,8 +138,8 @@ async function fmaCeilingMeter(): Promise<() => number> {
   const { error } = await asc.main(
     ['bench/assembly/fma-ceiling.ts', '--outFile', 'fma.wasm', '-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd'],
     {
-      writeFile: (name: string, contents: Uint8Array) => {
-        if (name.endsWith('.wasm')) binary = contents
+      writeFile: (name: string, contents: string | Uint8Array) => {
+        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents
       },
       stdout: asc.createMemoryStream(),
       stderr: asc.createMemoryStream((chunk: unknown) => void stderr.push(String(chunk))),
@@ -329,7 +329,7 @@ function stepCalls(
     call(`matmulNN qkv ${BT}×${C}→${C3}`, L, (k) =>
       k.matmulNN(b.qkv, b.ln, b.w, b.bias, BT, C, C3, 0, b.scratch),
     ),
-    call('attentionForward', L, (k) => k.attentionForward(b.attOut, b.att, b.qkv, B, T, C, NH)),
+    call('attentionForward', L, (k) => k.attentionForward(b.attOut, b.att, b.qkv, B, T, C, NH, b.scratch)),
     call(`matmulNN proj ${BT}×${C}→${C}`, L, (k) =>
       k.matmulNN(b.out, b.attOut, b.w, b.bias, BT, C, C, 0, b.scratch),
     ),
@@ -376,7 +376,7 @@ function stepCalls(
       k.matmulTN(b.dw, b.attOut, b.dy, C, BT, C, 1, b.scratch),
     ),
     call('attentionBackward', L, (k) =>
-      k.attentionBackward(b.dqkv, b.datt, b.dy, b.qkv, b.att, B, T, C, NH),
+      k.attentionBackward(b.dqkv, b.datt, b.dy, b.qkv, b.att, B, T, C, NH, b.scratch),
     ),
     call(`matmulNT dx qkv ${BT}×${C3}→${C}`, L, (k) =>
       k.matmulNT(b.dsink, b.qkv, b.w, BT, C3, C, 0, b.scratch),

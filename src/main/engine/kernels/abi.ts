@@ -53,16 +53,17 @@ export interface Kernels {
    * Causal multi-head self-attention. qkv[B,T,3C] (q | k | v, heads of size C/NH inside each),
    * att[B,NH,T,T] keeps the softmax probabilities for backward, out[B,T,C] the heads concatenated.
    */
-  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void
+  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number, scratch: number): void
   /**
    * attentionForward's position t of one window alone (generation with a key/value cache): qkv[0..t]
    * are that window's rows, out[C] receives position t, att is scratch of NH·(t+1) floats. Identical
    * results to attentionForward's row t.
    */
-  attentionStep(out: number, att: number, qkv: number, t: number, C: number, NH: number): void
+  attentionStep(out: number, att: number, qkv: number, t: number, C: number, NH: number, scratch: number): void
   /** dqkv += …; datt is scratch of the size of att (overwritten). */
   attentionBackward(
     dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number,
+    scratch: number,
   ): void
 
   /**

@@ -65,7 +65,7 @@ export class GptShard {
       const s = a.layers[l]
       k.layernormForward(s.ln1, s.ln1Mean, s.ln1Rstd, residual, w.ln1w, w.ln1b, N, C)
       k.matmulNN(s.qkv, s.ln1, w.qkvw, w.qkvb, N, C, 3 * C, 0, a.matmulScratch)
-      k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH)
+      k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH, a.matmulScratch)
       // residual2 = attention projection + residual, summed in place (no buffer for the projection).
       k.matmulNN(s.residual2, s.atty, w.attprojw, w.attprojb, N, C, C, 0, a.matmulScratch)
       k.accumulate(s.residual2, residual, N * C)
@@ -104,7 +104,7 @@ export class GptShard {
       k.layernormForward(row(s.ln1, C), row(s.ln1Mean, 1), row(s.ln1Rstd, 1), row(residual, C), w.ln1w, w.ln1b, 1, C)
       k.matmulNN(row(s.qkv, 3 * C), row(s.ln1, C), w.qkvw, w.qkvb, 1, C, 3 * C, 0, a.matmulScratch)
       // The layer's att area is free scratch here (nothing runs backward after generation).
-      k.attentionStep(row(s.atty, C), s.att, s.qkv, t, C, NH)
+      k.attentionStep(row(s.atty, C), s.att, s.qkv, t, C, NH, a.matmulScratch)
       k.matmulNN(row(s.residual2, C), row(s.atty, C), w.attprojw, w.attprojb, 1, C, C, 0, a.matmulScratch)
       k.accumulate(row(s.residual2, C), row(residual, C), C)
       k.layernormForward(row(s.ln2, C), row(s.ln2Mean, 1), row(s.ln2Rstd, 1), row(s.residual2, C), w.ln2w, w.ln2b, 1, C)
@@ -151,7 +151,7 @@ export class GptShard {
       // layer's from its stored inputs (same kernels, same values) before backward reads them.
       if (a.recompute) {
         k.geluForward(s.fchGelu, s.fch, N * 4 * C)
-        k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH)
+        k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH, a.matmulScratch)
       }
       // dres holds d(residual3): through the MLP's output projection…
       k.biasBackward(dw.fcprojb, dres, N, C)
@@ -168,7 +168,7 @@ export class GptShard {
       k.matmulTN(dw.attprojw, s.atty, dres, C, N, C, 1, a.matmulScratch)
       k.matmulNT(a.datty, dres, w.attprojw, N, C, C, 0, a.matmulScratch)
       k.zero(a.dqkv, N * 3 * C)
-      k.attentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, B, T, C, NH)
+      k.attentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, B, T, C, NH, a.matmulScratch)
       k.biasBackward(dw.qkvb, a.dqkv, N, 3 * C)
       k.matmulTN(dw.qkvw, s.ln1, a.dqkv, C, N, 3 * C, 1, a.matmulScratch)
       k.matmulNT(a.dln, a.dqkv, w.qkvw, N, 3 * C, C, 0, a.matmulScratch)

@@ -1,18 +1,37 @@
 // Causal multi-head self-attention over qkv[B, T, 3C] (q | k | v; head h owns columns h·hs … h·hs+hs of
 // each). att[B, NH, T, T] keeps the softmax probabilities (zero above the diagonal) for backward.
-// Scores are dot products along the head dimension, four keys at a time (dot1x4); the weighted sums
-// of values run along the head dimension with their accumulators in registers (weightedRowSum).
-import { dot, dot1x4, axpy, weightedRowSum } from './simd'
+//
+// Every product runs on the packed GEMM (matmul-packed.ts), per head, in blocks of ROWS query rows: a
+// block of rows r0…r1 needs keys 0…r1 only, so the GEMMs cover the causal triangle plus half a block
+// instead of the whole square. Scores beyond a row's own position that a block computes anyway are
+// overwritten (zeros) by the softmax; zeros in att and datt above the diagonal keep the later products
+// exact. attentionStep (generation, one position) runs the same GEMMs on one row, and the packed GEMM
+// sums each element in the same order whatever the block, so it gives exactly attentionForward's row.
 import { vexp, expf } from './math'
+import { gemmPacked } from './matmul-packed'
 
-/** In place: row[0..n) ← softmax(row[0..n)); row[n..T) ← 0. */
+/** Query rows per block: the GEMMs compute T²/2 + T·ROWS/2 scores per head instead of T². */
+const ROWS: i32 = 64
+
+/** In place: row[0..n) ← softmax(scale · row[0..n)); row[n..T) ← 0. */
 // @ts-ignore: decorator
-@inline function softmaxCausalRow(row: usize, n: i32, T: i32): void {
+@inline function softmaxCausalRow(row: usize, n: i32, T: i32, scale: f32): void {
+  const scalev = f32x4.splat(scale)
   let mx = f32x4.splat(-Infinity)
   let i = 0
-  for (; i + 4 <= n; i += 4) mx = f32x4.pmax(mx, v128.load(row + (<usize>i << 2)))
+  for (; i + 4 <= n; i += 4) {
+    const o = row + (<usize>i << 2)
+    const x = f32x4.mul(v128.load(o), scalev)
+    v128.store(o, x)
+    mx = f32x4.pmax(mx, x)
+  }
   let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)))
-  for (; i < n; i++) m = max(m, load<f32>(row + (<usize>i << 2)))
+  for (; i < n; i++) {
+    const o = row + (<usize>i << 2)
+    const x = load<f32>(o) * scale
+    store<f32>(o, x)
+    m = max(m, x)
+  }
   const mv = f32x4.splat(m)
   let sv = f32x4.splat(0)
   i = 0
@@ -44,36 +63,40 @@ import { vexp, expf } from './math'
 }
 
 /**
- * One query of one head: row[0..n) ← softmax(scale · q·keys[0..n)), row[n..rowLength) ← 0, and
- * out[0..hs) ← Σ row[t2]·values[t2]. Keys and values are ld bytes apart.
+ * Query rows r0…r1 of one head: scores[t, 0..r1) = q[t]·k[0..r1) into att (row r0's, rows ldAtt bytes
+ * apart), softmax per row, then out[t] = Σ p[t, t2]·v[t2] into out (row r0's, rows ldOut apart).
+ * q, k, v: the head's position 0 in qkv, ld bytes between positions.
  */
 // @ts-ignore: decorator
-@inline function attendOne(out: usize, row: usize, q: usize, keys: usize, values: usize, ld: usize, n: i32, rowLength: i32, hs: i32, scale: f32): void {
-  const scalev = f32x4.splat(scale)
-  let t2 = 0
-  for (; t2 + 4 <= n; t2 += 4) {
-    const k0 = keys + <usize>t2 * ld
-    const s = dot1x4(q, k0, k0 + ld, k0 + 2 * ld, k0 + 3 * ld, hs)
-    v128.store(row + (<usize>t2 << 2), f32x4.mul(s, scalev))
-  }
-  for (; t2 < n; t2++) store<f32>(row + (<usize>t2 << 2), dot(q, keys + <usize>t2 * ld, hs) * scale)
-  softmaxCausalRow(row, n, rowLength)
-  weightedRowSum(out, row, values, ld, n, hs, false)
+@inline function attendRows(
+  out: usize, ldOut: usize, att: usize, ldAtt: usize, q: usize, k: usize, v: usize, ld: usize,
+  r0: i32, r1: i32, rowLength: i32, hs: i32, scale: f32, scratch: usize,
+): void {
+  const rows = r1 - r0
+  // scores = q[r0..r1) · k[0..r1)ᵀ: a is q (rows ld apart, contiguous along the head), b(d, t2) = k[t2, d].
+  gemmPacked(att, ldAtt, q + <usize>r0 * ld, ld, 4, k, 4, ld, 0, rows, hs, r1, false, scratch)
+  for (let t = r0; t < r1; t++) softmaxCausalRow(att + <usize>(t - r0) * ldAtt, t + 1, rowLength, scale)
+  // out[r0..r1) = p · v[0..r1): p's entries past each row's position are 0.
+  gemmPacked(out, ldOut, att, ldAtt, 4, v, ld, 4, 0, rows, r1, hs, false, scratch)
 }
 
-export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32): void {
+export function attentionForward(
+  out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32, scratch: usize,
+): void {
   const hs = C / NH
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
   const ld = <usize>(3 * C) << 2 // bytes between consecutive positions in qkv
+  const ldOut = <usize>C << 2, ldAtt = <usize>T << 2
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
     for (let h = 0; h < NH; h++) {
       const hOff = <usize>(h * hs) << 2
-      const keys = base + (<usize>C << 2) + hOff
-      const values = base + (<usize>(2 * C) << 2) + hOff
-      for (let t = 0; t < T; t++) {
-        const row = att + (<usize>((b * NH + h) * T + t) * <usize>T << 2)
-        attendOne(out + (<usize>(b * T + t) * <usize>C << 2) + hOff, row, base + <usize>t * ld + hOff, keys, values, ld, t + 1, T, hs, scale)
+      const q = base + hOff, k = base + (<usize>C << 2) + hOff, v = base + (<usize>(2 * C) << 2) + hOff
+      const headAtt = att + (<usize>((b * NH + h) * T) * <usize>T << 2)
+      const headOut = out + (<usize>(b * T) * <usize>C << 2) + hOff
+      for (let r0 = 0; r0 < T; r0 += ROWS) {
+        const r1 = min(T, r0 + ROWS)
+        attendRows(headOut + <usize>r0 * ldOut, ldOut, headAtt + <usize>r0 * ldAtt, ldAtt, q, k, v, ld, r0, r1, T, hs, scale, scratch)
       }
     }
   }
@@ -84,68 +107,83 @@ export function attentionForward(out: usize, att: usize, qkv: usize, B: i32, T: 
  * window's q | k | v rows, out[C] receives position t's heads; att is scratch of NH·(t+1) floats.
  * The same arithmetic as attentionForward's row t, so the results are identical.
  */
-export function attentionStep(out: usize, att: usize, qkv: usize, t: i32, C: i32, NH: i32): void {
+export function attentionStep(out: usize, att: usize, qkv: usize, t: i32, C: i32, NH: i32, scratch: usize): void {
   const hs = C / NH
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
   const ld = <usize>(3 * C) << 2
   const n = t + 1
   for (let h = 0; h < NH; h++) {
     const hOff = <usize>(h * hs) << 2
-    const row = att + (<usize>(h * n) << 2)
-    attendOne(out + hOff, row, qkv + <usize>t * ld + hOff, qkv + (<usize>C << 2) + hOff, qkv + (<usize>(2 * C) << 2) + hOff, ld, n, n, hs, scale)
+    const q = qkv + hOff, k = qkv + (<usize>C << 2) + hOff, v = qkv + (<usize>(2 * C) << 2) + hOff
+    attendRows(out + hOff, <usize>C << 2, att + (<usize>(h * n) << 2), <usize>n << 2, q, k, v, ld, t, n, n, hs, scale, scratch)
   }
 }
 
 /**
- * Per (b, t, h), with p = att row, do = dout slice:
- *   dp[t2] = v[t2]·do,  dv[t2] += p[t2]·do,
- *   ds[t2] = p[t2]·(dp[t2] − Σ p·dp) · scale   (softmax backward, kept in datt),
- *   dq += Σ ds[t2]·k[t2],  dk[t2] += ds[t2]·q.
+ * Per head, with P = att, dO = dout, S the scores:
+ *   dP = dO · Vᵀ,  dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale  (kept in datt, zero above the diagonal),
+ *   dQ += dS · K,  dK += dSᵀ · Q,  dV += Pᵀ · dO.
+ * dP and dQ go by blocks of query rows (causal: keys 0…r1); dK and dV by blocks of key rows c0…c1,
+ * which only queries c0…T see.
  */
 export function attentionBackward(
-  dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32,
+  dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, scratch: usize,
 ): void {
   const hs = C / NH
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
   const ld = <usize>(3 * C) << 2
+  const ldOut = <usize>C << 2, ldAtt = <usize>T << 2
+  const kOff = <usize>C << 2, vOff = <usize>(2 * C) << 2
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
     const dbase = dqkv + <usize>(b * T) * ld
     for (let h = 0; h < NH; h++) {
       const hOff = <usize>(h * hs) << 2
-      const kOff = (<usize>C << 2) + hOff, vOff = (<usize>(2 * C) << 2) + hOff
-      for (let t = 0; t < T; t++) {
-        const p = att + (<usize>((b * NH + h) * T + t) * <usize>T << 2)
-        const dp = datt + (<usize>((b * NH + h) * T + t) * <usize>T << 2)
-        const g = dout + (<usize>(b * T + t) * <usize>C << 2) + hOff
-        const n = t + 1
-        // dp = V · do, four positions at a time; dv += p · do.
-        let t2 = 0
-        for (; t2 + 4 <= n; t2 += 4) {
-          const v0 = base + <usize>t2 * ld + vOff
-          v128.store(dp + (<usize>t2 << 2), dot1x4(g, v0, v0 + ld, v0 + 2 * ld, v0 + 3 * ld, hs))
-        }
-        for (; t2 < n; t2++) store<f32>(dp + (<usize>t2 << 2), dot(g, base + <usize>t2 * ld + vOff, hs))
-        for (t2 = 0; t2 < n; t2++) axpy(dbase + <usize>t2 * ld + vOff, g, load<f32>(p + (<usize>t2 << 2)), hs)
-        // Softmax backward in place.
-        const pdp = dot(p, dp, n)
-        const pdpv = f32x4.splat(pdp), scalev = f32x4.splat(scale)
-        t2 = 0
-        for (; t2 + 4 <= n; t2 += 4) {
-          const o = <usize>t2 << 2
-          const ds = f32x4.mul(f32x4.mul(v128.load(p + o), f32x4.sub(v128.load(dp + o), pdpv)), scalev)
-          v128.store(dp + o, ds)
-        }
-        for (; t2 < n; t2++) {
-          const o = <usize>t2 << 2
-          store<f32>(dp + o, load<f32>(p + o) * (load<f32>(dp + o) - pdp) * scale)
-        }
-        if (n < T) memory.fill(dp + (<usize>n << 2), 0, <usize>(T - n) << 2)
-        // dq += Σ ds·k; dk += ds·q.
-        const q = base + <usize>t * ld + hOff
-        weightedRowSum(dbase + <usize>t * ld + hOff, dp, base + kOff, ld, n, hs, true)
-        for (t2 = 0; t2 < n; t2++) axpy(dbase + <usize>t2 * ld + kOff, q, load<f32>(dp + (<usize>t2 << 2)), hs)
+      const q = base + hOff, k = q + kOff, v = q + vOff
+      const dq = dbase + hOff, dk = dq + kOff, dv = dq + vOff
+      const P = att + (<usize>((b * NH + h) * T) * <usize>T << 2)
+      const dS = datt + (<usize>((b * NH + h) * T) * <usize>T << 2)
+      const dO = dout + (<usize>(b * T) * <usize>C << 2) + hOff
+      for (let r0 = 0; r0 < T; r0 += ROWS) {
+        const r1 = min(T, r0 + ROWS), rows = r1 - r0
+        const dSr = dS + <usize>r0 * ldAtt
+        // dP[r0..r1, 0..r1) = dO · Vᵀ, then the softmax backward in place, row by row.
+        gemmPacked(dSr, ldAtt, dO + <usize>r0 * ldOut, ldOut, 4, v, 4, ld, 0, rows, hs, r1, false, scratch)
+        for (let t = r0; t < r1; t++) softmaxBackwardRow(dS + <usize>t * ldAtt, P + <usize>t * ldAtt, t + 1, T, scale)
+        // dQ[r0..r1) += dS · K[0..r1).
+        gemmPacked(dq + <usize>r0 * ld, ld, dSr, ldAtt, 4, k, ld, 4, 0, rows, r1, hs, true, scratch)
+      }
+      for (let c0 = 0; c0 < T; c0 += ROWS) {
+        const c1 = min(T, c0 + ROWS), span = T - c0
+        // dK[c0..c1) += dS[c0..T, c0..c1)ᵀ · Q[c0..T);  dV[c0..c1) += P[c0..T, c0..c1)ᵀ · dO[c0..T).
+        const corner = <usize>c0 * ldAtt + (<usize>c0 << 2)
+        gemmPacked(dk + <usize>c0 * ld, ld, dS + corner, 4, ldAtt, q + <usize>c0 * ld, ld, 4, 0, c1 - c0, span, hs, true, scratch)
+        gemmPacked(dv + <usize>c0 * ld, ld, P + corner, 4, ldAtt, dO + <usize>c0 * ldOut, ldOut, 4, 0, c1 - c0, span, hs, true, scratch)
       }
     }
   }
+}
+
+/** dp[0..n) ← p · (dp − Σ p·dp) · scale over the row's n positions; dp[n..T) ← 0. */
+// @ts-ignore: decorator
+@inline function softmaxBackwardRow(dp: usize, p: usize, n: i32, T: i32, scale: f32): void {
+  let acc = f32x4.splat(0)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2
+    acc = f32x4.add(acc, f32x4.mul(v128.load(p + o), v128.load(dp + o)))
+  }
+  let pdp = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)
+  for (; i < n; i++) pdp += load<f32>(p + (<usize>i << 2)) * load<f32>(dp + (<usize>i << 2))
+  const pdpv = f32x4.splat(pdp), scalev = f32x4.splat(scale)
+  i = 0
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2
+    v128.store(dp + o, f32x4.mul(f32x4.mul(v128.load(p + o), f32x4.sub(v128.load(dp + o), pdpv)), scalev))
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2
+    store<f32>(dp + o, load<f32>(p + o) * (load<f32>(dp + o) - pdp) * scale)
+  }
+  if (n < T) memory.fill(dp + (<usize>n << 2), 0, <usize>(T - n) << 2)
 }

@@ -183,13 +183,14 @@ function writeEdge(out: usize, ldo: usize, edge: usize, bias: usize, acc: bool, 
 
 /**
  * out[M, N] (+)= A · B (+ bias[N]) with A(i, k) at a + i·ai + k·ak and B(k, j) at b + k·bk + j·bj
- * (bytes), out row-major. K ≥ 1. `scratch` holds MATMUL_SCRATCH_BYTES.
+ * (bytes), row i of out at out + i·ldo. K ≥ 1. `scratch` holds MATMUL_SCRATCH_BYTES.
+ * Each out[i, j] is the same sum in the same order whatever M, N and the tile it falls in, so a row
+ * computed alone (generation) equals the same row computed in a block.
  */
 export function gemmPacked(
-  out: usize, a: usize, ai: usize, ak: usize, b: usize, bk: usize, bj: usize, bias: usize,
+  out: usize, ldo: usize, a: usize, ai: usize, ak: usize, b: usize, bk: usize, bj: usize, bias: usize,
   M: i32, K: i32, N: i32, accumulate: bool, scratch: usize,
 ): void {
-  const ldo = <usize>N << 2
   const packedB = scratch, packedA = scratch + PACKED_B_BYTES, edge = packedA + PACKED_A_BYTES
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc)

@@ -177,14 +177,14 @@ export function matmulNN(
 ): void {
   const ai = <usize>K << 2, ldb = <usize>N << 2
   if (K <= 0) emptyProduct(out, bias, M, N, accumulate != 0)
-  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, a, ai, 4, b, ldb, 4, bias, M, K, N, accumulate != 0, scratch)
+  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, ldb, a, ai, 4, b, ldb, 4, bias, M, K, N, accumulate != 0, scratch)
   else gemmAB(out, a, ai, 4, b, bias, M, K, N, accumulate != 0)
 }
 
 export function matmulTN(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32, accumulate: i32, scratch: usize): void {
   const ak = <usize>M << 2, ldb = <usize>N << 2
   if (K <= 0) emptyProduct(out, 0, M, N, accumulate != 0)
-  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, a, 4, ak, b, ldb, 4, 0, M, K, N, accumulate != 0, scratch)
+  else if (scratch && M >= PACK_MIN_ROWS) gemmPacked(out, ldb, a, 4, ak, b, ldb, 4, 0, M, K, N, accumulate != 0, scratch)
   else gemmAB(out, a, 4, ak, b, 0, M, K, N, accumulate != 0)
 }
 
@@ -224,7 +224,7 @@ export function matmulNT(out: usize, a: usize, b: usize, M: i32, K: i32, N: i32,
   const acc = accumulate != 0
   const lda = <usize>K << 2, ldo = <usize>N << 2
   if (scratch && M >= PACK_MIN_ROWS && K > 0) {
-    gemmPacked(out, a, lda, 4, b, 4, lda, 0, M, K, N, acc, scratch)
+    gemmPacked(out, ldo, a, lda, 4, b, 4, lda, 0, M, K, N, acc, scratch)
     return
   }
   for (let i0 = 0; i0 < M; i0 += NT_MC) {

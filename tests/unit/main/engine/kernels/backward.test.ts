@@ -161,6 +161,7 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
     [1, 9, 40, 2],
     [1, 5, 32, 2],
     [2, 3, 4, 4],
+    [1, 67, 8, 2],
   ])('attentionBackward B%i T%i C%i NH%i', (B, T, C, NH) => {
     const { arena, rand } = setup(B * T * C + NH)
     const qkv = arena.random('qkv', B * T * 3 * C, rand, 1.5)
@@ -170,8 +171,8 @@ describe.each(VARIANTS)('backward kernels (%s build) match finite differences', 
     const dqkv = arena.random('dqkv', B * T * 3 * C, rand),
       datt = arena.random('datt', B * NH * T * T, rand)
     const before = snapshot(arena, dqkv)
-    k.attentionForward(out, att, qkv, B, T, C, NH)
-    k.attentionBackward(dqkv, datt, w, qkv, att, B, T, C, NH)
+    k.attentionForward(out, att, qkv, B, T, C, NH, scratch)
+    k.attentionBackward(dqkv, datt, w, qkv, att, B, T, C, NH, scratch)
     const [QKV, W] = [copy(arena, qkv), copy(arena, w)]
     const loss = (): number => dot(W, f64.attention(QKV, B, T, C, NH))
     expectGradient(delta(arena, dqkv, before), finiteDifferences(loss, QKV), 'dqkv')

@@ -202,6 +202,9 @@ for (const [B, T, C, NH] of [
   [2, 5, 64, 4],
   [1, 1, 8, 2],
   [1, 13, 12, 1],
+  // More than one block of query rows (64) and of key rows.
+  [1, 70, 16, 2],
+  [2, 130, 12, 3],
 ]) {
   const shape = `B${B} T${T} C${C} NH${NH}`
   cases.push({
@@ -210,7 +213,7 @@ for (const [B, T, C, NH] of [
       const out = arena.random('out', B * T * C, rand),
         att = arena.random('att', B * NH * T * T, rand)
       const qkv = arena.random('qkv', B * T * 3 * C, rand, 2)
-      return (k) => k.attentionForward(out, att, qkv, B, T, C, NH)
+      return (k) => k.attentionForward(out, att, qkv, B, T, C, NH, SCRATCH)
     },
   })
   cases.push({
@@ -219,7 +222,7 @@ for (const [B, T, C, NH] of [
       const out = arena.random('out', C, rand),
         att = arena.random('att', NH * T, rand)
       const qkv = arena.random('qkv', T * 3 * C, rand, 2)
-      return (k) => k.attentionStep(out, att, qkv, T - 1, C, NH)
+      return (k) => k.attentionStep(out, att, qkv, T - 1, C, NH, SCRATCH)
     },
   })
   cases.push({
@@ -228,11 +231,11 @@ for (const [B, T, C, NH] of [
       const out = arena.random('out', B * T * C, rand),
         att = arena.random('att', B * NH * T * T, rand)
       const qkv = arena.random('qkv', B * T * 3 * C, rand, 2)
-      ref.attentionForward(out, att, qkv, B, T, C, NH)
+      ref.attentionForward(out, att, qkv, B, T, C, NH, 0)
       const dqkv = arena.random('dqkv', B * T * 3 * C, rand),
         datt = arena.random('datt', B * NH * T * T, rand)
       const dout = arena.random('dout', B * T * C, rand)
-      return (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH)
+      return (k) => k.attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH, SCRATCH)
     },
   })
 }
@@ -393,8 +396,10 @@ describe.each(VARIANTS)('kernels (%s build) match the reference', (variant) => {
 })
 
 describe.each(VARIANTS)('attentionStep (%s build)', (variant) => {
-  it('gives exactly attentionForward\'s row t at every t (generation with a cache equals recomputing)', async () => {
-    const [T, C, NH] = [11, 24, 3]
+  it.each([
+    [11, 24, 3],
+    [150, 40, 2], // past one block of query rows (64), and rows that end inside a block
+  ])('gives exactly attentionForward\'s row t at every t (generation with a cache equals recomputing): T%i C%i NH%i', async (T, C, NH) => {
     const arena = new Arena(wasmMemory)
     const rand = rng(77)
     const qkv = arena.random('qkv', T * 3 * C, rand, 2)
@@ -403,9 +408,9 @@ describe.each(VARIANTS)('attentionStep (%s build)', (variant) => {
     const step = arena.alloc('step', C),
       scratch = arena.alloc('scratch', NH * T)
     const k = await kernelsOf(wasmMemory, variant)
-    k.attentionForward(full, att, qkv, 1, T, C, NH)
+    k.attentionForward(full, att, qkv, 1, T, C, NH, SCRATCH)
     for (let t = 0; t < T; t++) {
-      k.attentionStep(step, scratch, qkv, t, C, NH)
+      k.attentionStep(step, scratch, qkv, t, C, NH, SCRATCH)
       expect(Array.from(arena.f32(step))).toEqual(Array.from(arena.f32(full).subarray(t * C, (t + 1) * C)))
     }
   })
