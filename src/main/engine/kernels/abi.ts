@@ -52,6 +52,7 @@ export interface Kernels {
   /**
    * Causal multi-head self-attention. qkv[B,T,3C] (q | k | v, heads of size C/NH inside each),
    * att[B,NH,T,T] keeps the softmax probabilities for backward, out[B,T,C] the heads concatenated.
+   * The three attention kernels run on the packed GEMM: their scratch (MATMUL_SCRATCH_BYTES) is required.
    */
   attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number, scratch: number): void
   /**
