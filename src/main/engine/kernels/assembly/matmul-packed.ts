@@ -166,6 +166,29 @@ function packEdge(dst: usize, src: usize, across: usize, along: usize, count: i3
   }
 }
 
+/**
+ * tile4x8 for a group with one row (a product of one row, as generation's attention runs): the same
+ * sums as tile4x8's first row, in the same order, at a quarter of the work.
+ */
+// @ts-ignore: decorator
+@inline function tile1x8(
+  out: usize, pa: usize, pb: usize, kc: i32, bias: usize, acc: bool, cols: i32, edge: usize,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0)
+  const end = pa + (<usize>kc << 4)
+  while (pa < end) {
+    const x = v128.load32_splat(pa)
+    c0 = madd(x, v128.load(pb), c0); c1 = madd(x, v128.load(pb, 16), c1)
+    pa += 16; pb += 32
+  }
+  if (cols == 8) {
+    finish(out, c0, bias, acc); finish(out + 16, c1, bias ? bias + 16 : 0, acc)
+  } else {
+    v128.store(edge, c0); v128.store(edge, c1, 16)
+    writeEdge(out, 0, edge, bias, acc, 1, cols)
+  }
+}
+
 /** The rows × cols corner of a tile that `tile4x8` left in `edge` (4 rows of 8), added like finish. */
 function writeEdge(out: usize, ldo: usize, edge: usize, bias: usize, acc: bool, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
@@ -208,8 +231,9 @@ export function gemmPacked(
           const tileBias: usize = blockBias ? blockBias + (<usize>jr << 2) : 0
           const outColumn = out + (<usize>(jc + jr) << 2)
           for (let ir = 0; ir < mc; ir += 4) {
-            const pa = packedA + <usize>(ir >> 2) * (<usize>kc << 4)
-            tile4x8(outColumn + <usize>(ic + ir) * ldo, ldo, pa, pb, kc, tileBias, acc, min(4, mc - ir), cols, edge)
+            const pa = packedA + <usize>(ir >> 2) * (<usize>kc << 4), rows = min(4, mc - ir)
+            if (rows == 1) tile1x8(outColumn + <usize>(ic + ir) * ldo, pa, pb, kc, tileBias, acc, cols, edge)
+            else tile4x8(outColumn + <usize>(ic + ir) * ldo, ldo, pa, pb, kc, tileBias, acc, rows, cols, edge)
           }
         }
       }
