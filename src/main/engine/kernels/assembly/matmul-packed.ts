@@ -18,7 +18,7 @@
 //
 // Summation order for out[i, j]: k ascending inside each KC block, each block's sum added to out in
 // turn, then the bias once — as the unpacked tiles in matmul.ts.
-import { madd } from './simd'
+import { madd, finish, finish1 } from './simd'
 
 /** k-block: a packed 8-column panel of b is KC × 8 floats (8 KiB), read from L1 by every row group. */
 const KC: i32 = 256
@@ -119,13 +119,6 @@ function packEdge(dst: usize, src: usize, across: usize, along: usize, count: i3
 
 // ---- micro-kernel ----
 
-// @ts-ignore: decorator
-@inline function finish(out: usize, v: v128, bias: usize, accumulate: bool): void {
-  if (accumulate) v = f32x4.add(v, v128.load(out))
-  if (bias) v = f32x4.add(v, v128.load(bias))
-  v128.store(out, v)
-}
-
 /**
  * out[4 × 8 at out, row stride ldo] (+)= packed a group · packed b panel over kc (+ bias[8]). A tile
  * at an edge (rows < 4 or cols < 8) goes through `edge` and writes only its rows and columns.
@@ -193,11 +186,7 @@ function packEdge(dst: usize, src: usize, across: usize, along: usize, count: i3
 function writeEdge(out: usize, ldo: usize, edge: usize, bias: usize, acc: bool, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const o = out + <usize>r * ldo + (<usize>c << 2)
-      let v = load<f32>(edge + (<usize>(r * 8 + c) << 2))
-      if (acc) v += load<f32>(o)
-      if (bias) v += load<f32>(bias + (<usize>c << 2))
-      store<f32>(o, v)
+      finish1(out + <usize>r * ldo + (<usize>c << 2), load<f32>(edge + (<usize>(r * 8 + c) << 2)), bias ? bias + (<usize>c << 2) : 0, acc)
     }
   }
 }

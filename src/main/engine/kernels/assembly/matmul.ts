@@ -9,7 +9,7 @@
 //              (8 accumulators), folded into one vector of 4 results at the end.
 // Dimensions that are not multiples of the tile fall back to narrower tiles, then to scalar code.
 // Eight accumulators is the most V8 keeps in registers: a 5 × 8 or 6 × 8 tile spills (measured slower).
-import { madd, hsum4, dot, dot1x4, tails4 } from './simd'
+import { madd, hsum4, dot, dot1x4, tails4, finish, finish1 } from './simd'
 import { gemmPacked } from './matmul-packed'
 
 /** Fewer rows than this run the direct kernels even with scratch: packing b would cost more than it saves. */
@@ -19,20 +19,6 @@ const PACK_MIN_ROWS: i32 = 16
 const KC: i32 = 256
 /** Rows of a per block (MC × KC floats = 64 KiB stay in L2). A multiple of 4. */
 const MC: i32 = 64
-
-// @ts-ignore: decorator
-@inline function finish(out: usize, v: v128, bias: usize, accumulate: bool): void {
-  if (accumulate) v = f32x4.add(v, v128.load(out))
-  if (bias) v = f32x4.add(v, v128.load(bias))
-  v128.store(out, v)
-}
-
-// @ts-ignore: decorator
-@inline function finish1(out: usize, v: f32, bias: usize, accumulate: bool): void {
-  if (accumulate) v += load<f32>(out)
-  if (bias) v += load<f32>(bias)
-  store<f32>(out, v)
-}
 
 // The a operand of NN/TN: element (i, k) lives at a + i·ai + k·ak (bytes). Inlined with constant
 // strides where the shape fixes them, so the address arithmetic folds.

@@ -9,6 +9,22 @@
   return f32x4.add(f32x4.mul(a, b), c)
 }
 
+/** out ← v (+ out when accumulating) (+ bias): how every matmul writes four results. */
+// @ts-ignore: decorator
+@inline export function finish(out: usize, v: v128, bias: usize, accumulate: bool): void {
+  if (accumulate) v = f32x4.add(v, v128.load(out))
+  if (bias) v = f32x4.add(v, v128.load(bias))
+  v128.store(out, v)
+}
+
+/** finish for one result. */
+// @ts-ignore: decorator
+@inline export function finish1(out: usize, v: f32, bias: usize, accumulate: bool): void {
+  if (accumulate) v += load<f32>(out)
+  if (bias) v += load<f32>(bias)
+  store<f32>(out, v)
+}
+
 /** Sum of the four lanes. */
 // @ts-ignore: decorator
 @inline export function hsum(v: v128): f32 {
