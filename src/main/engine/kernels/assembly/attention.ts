@@ -8,6 +8,7 @@
 // exact. attentionStep (generation, one position) runs the same GEMMs on one row, and the packed GEMM
 // sums each element in the same order whatever the block, so it gives exactly attentionForward's row.
 import { vexp, expf } from './math'
+import { dot } from './simd'
 import { gemmPacked } from './matmul-packed'
 
 /** Query rows per block: the GEMMs compute T²/2 + T·ROWS/2 scores per head instead of T². */
@@ -167,16 +168,9 @@ export function attentionBackward(
 /** dp[0..n) ← p · (dp − Σ p·dp) · scale over the row's n positions; dp[n..T) ← 0. */
 // @ts-ignore: decorator
 @inline function softmaxBackwardRow(dp: usize, p: usize, n: i32, T: i32, scale: f32): void {
-  let acc = f32x4.splat(0)
-  let i = 0
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2
-    acc = f32x4.add(acc, f32x4.mul(v128.load(p + o), v128.load(dp + o)))
-  }
-  let pdp = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)
-  for (; i < n; i++) pdp += load<f32>(p + (<usize>i << 2)) * load<f32>(dp + (<usize>i << 2))
+  const pdp = dot(p, dp, n)
   const pdpv = f32x4.splat(pdp), scalev = f32x4.splat(scale)
-  i = 0
+  let i = 0
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2
     v128.store(dp + o, f32x4.mul(f32x4.mul(v128.load(p + o), f32x4.sub(v128.load(dp + o), pdpv)), scalev))

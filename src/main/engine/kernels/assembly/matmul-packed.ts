@@ -38,44 +38,27 @@ const EDGE_TILE_BYTES: usize = 4 * 8 * 4
 // ---- packing ----
 
 /**
- * Packs a[rows, kc] (element (i, k) at a + i·ai + k·ak) as groups of 4 rows: group g holds, for each
- * k, the 4 values a[4g..4g+3, k] (16 bytes), so group g starts at dst + g·kc·16. Rows past `rows` are 0.
+ * Packs `count` lines of an operand, line r's k-th element at src + r·across + k·along, into groups of
+ * `width` lines (4 for a, 8 for b): group g holds, for each k < kc, the `width` values of its lines at
+ * k, adjacent (width·4 bytes), so group g starts at dst + g·kc·width·4. Lines past `count` are 0.
+ * a packs its rows (across ai, along ak), b its columns (across bj, along bk).
  */
-function packA(dst: usize, a: usize, ai: usize, ak: usize, rows: i32, kc: i32): void {
-  const groupBytes = <usize>kc << 4
-  for (let g = 0; g < rows; g += 4) {
-    const src = a + <usize>g * ai
-    const d = dst + <usize>(g >> 2) * groupBytes
-    if (g + 4 > rows) packEdge(d, src, ai, ak, rows - g, 4, kc)
-    else if (ai == 4) {
-      // aᵀ in TN: the group's four values at each k are adjacent.
-      for (let k = 0; k < kc; k++) v128.store(d + (<usize>k << 4), v128.load(src + <usize>k * ak))
-    } else if (ak == 4) transpose4Rows(d, src, ai, kc, 16)
-    else packEdge(d, src, ai, ak, 4, 4, kc)
-  }
-}
-
-/**
- * Packs b[kc, cols] (element (k, j) at b + k·bk + j·bj) as panels of 8 columns: panel p holds, for each
- * k, b[k, 8p..8p+7] (32 bytes), so panel p starts at dst + p·kc·32. Columns past `cols` are 0.
- */
-function packB(dst: usize, b: usize, bk: usize, bj: usize, kc: i32, cols: i32): void {
-  const panelBytes = <usize>kc << 5
-  for (let j = 0; j < cols; j += 8) {
-    const src = b + <usize>j * bj
-    const d = dst + <usize>(j >> 3) * panelBytes
-    if (j + 8 > cols) packEdge(d, src, bj, bk, cols - j, 8, kc)
-    else if (bj == 4) {
-      // b[K, N] in NN and TN: a panel's row is 8 adjacent floats.
+function pack(dst: usize, src: usize, across: usize, along: usize, count: i32, width: i32, kc: i32): void {
+  const row = <usize>width << 2, groupBytes = <usize>kc * row
+  for (let g = 0; g < count; g += width) {
+    const s = src + <usize>g * across
+    const d = dst + <usize>(g / width) * groupBytes
+    if (g + width > count) packEdge(d, s, across, along, count - g, width, kc)
+    else if (across == 4) {
+      // The group's values at each k are adjacent (aᵀ in TN, b in NN and TN): copy them.
       for (let k = 0; k < kc; k++) {
-        const s = src + <usize>k * bk, o = d + (<usize>k << 5)
-        v128.store(o, v128.load(s)); v128.store(o, v128.load(s, 16), 16)
+        const from = s + <usize>k * along, to = d + <usize>k * row
+        for (let w: usize = 0; w < row; w += 16) v128.store(to + w, v128.load(from + w))
       }
-    } else if (bk == 4) {
-      // b[N, K] in NT: 8 rows of b, each contiguous along k, transposed 4 × 4 at a time.
-      transpose4Rows(d, src, bj, kc, 32)
-      transpose4Rows(d + 16, src + 4 * bj, bj, kc, 32)
-    } else packEdge(d, src, bj, bk, 8, 8, kc)
+    } else if (along == 4) {
+      // Each line is contiguous along k (a in NN and NT, b in NT): transpose 4 lines at a time.
+      for (let w = 0; w < width; w += 4) transpose4Rows(d + (<usize>w << 2), s + <usize>w * across, across, kc, row)
+    } else packEdge(d, s, across, along, width, width, kc)
   }
 }
 
@@ -210,10 +193,10 @@ export function gemmPacked(
       const kc = min(KC, K - pc)
       const acc = accumulate || pc > 0
       const blockBias: usize = pc == 0 && bias ? bias + (<usize>jc << 2) : 0
-      packB(packedB, b + <usize>pc * bk + <usize>jc * bj, bk, bj, kc, nc)
+      pack(packedB, b + <usize>pc * bk + <usize>jc * bj, bj, bk, nc, 8, kc)
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic)
-        packA(packedA, a + <usize>ic * ai + <usize>pc * ak, ai, ak, mc, kc)
+        pack(packedA, a + <usize>ic * ai + <usize>pc * ak, ai, ak, mc, 4, kc)
         for (let jr = 0; jr < nc; jr += 8) {
           const pb = packedB + <usize>(jr >> 3) * (<usize>kc << 5)
           const cols = min(8, nc - jr)
