@@ -4,8 +4,9 @@
  * 1. matmul GFLOP/s at M=512, K=256, N=256 and at the small model's shapes, for NN, NT and TN, one
  *    thread: relaxed SIMD packed (what training runs) beside relaxed unpacked and plain SIMD packed,
  *    median (and best) of --runs samples, each sample several calls long; and each as a share of the
- *    128-bit FMA peak at the core clock measured in the same run (the clock of a shared host varies,
- *    so GFLOP/s alone cannot say how close a kernel is to what the machine allows).
+ *    FMA ceiling measured in the same run (bench/assembly/fma-ceiling.ts), beside the core clock: the
+ *    clock of a shared host varies, so GFLOP/s alone cannot say how close a kernel is to what the
+ *    machine allows.
  * 2. Per-kernel timings of one training step of the tiny model (vocab 500, d 64, 2 layers, 4 heads,
  *    seq 32) at batch 4 and 32: µs per call for both builds, calls per step, and the kernels' share of
  *    the step, summed into a kernel-only bound on tokens/s.
@@ -20,6 +21,7 @@ import {
   type KernelVariant,
 } from '../src/main/engine/kernels'
 import { MATMUL_SCRATCH_BYTES } from '../src/main/engine/kernels/abi'
+import { compileWasm } from '../scripts/build-kernels.mjs'
 
 /** Issue 12: matmul 512×256×256, one thread, relaxed SIMD. */
 const TARGET_GFLOPS = 36
@@ -119,10 +121,16 @@ function clockGHz(): number {
   }
   chain(1e5, 0.9999999)
   const n = 2e6
+  // Each of the n·8 multiplies waits 4 cycles for the one before; the result keeps the chain alive.
+  return medianRate(() => chain(n, 0.99999999) === 42 && console.log(''), n * 8 * 4)
+}
+
+/** Billions of `units` per second of `run` (which does that many), median of 5 runs. */
+function medianRate(run: () => unknown, units: number): number {
   const samples = Array.from({ length: 5 }, () => {
     const started = performance.now()
-    if (chain(n, 0.99999999) === 42) console.log('') // keeps the chain alive
-    return (n * 8 * 4) / ((performance.now() - started) / 1000) / 1e9
+    run()
+    return units / ((performance.now() - started) / 1000) / 1e9
   })
   return median(samples)
 }
@@ -132,32 +140,12 @@ const PEAK_FLOPS_PER_CYCLE = 16
 
 /** bench/assembly/fma-ceiling.ts, compiled here: GFLOP/s of nothing but independent 128-bit FMAs. */
 async function fmaCeilingMeter(): Promise<() => number> {
-  const { default: asc } = await import('assemblyscript/asc')
-  let binary: Uint8Array | null = null
-  const stderr: string[] = []
-  const { error } = await asc.main(
-    ['bench/assembly/fma-ceiling.ts', '--outFile', 'fma.wasm', '-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd'],
-    {
-      writeFile: (name: string, contents: string | Uint8Array) => {
-        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents
-      },
-      stdout: asc.createMemoryStream(),
-      stderr: asc.createMemoryStream((chunk: unknown) => void stderr.push(String(chunk))),
-    },
-  )
-  if (error || !binary) throw new Error(`fma-ceiling.ts did not compile: ${stderr.join('')}${error ?? ''}`)
+  const binary = await compileWasm('bench/assembly/fma-ceiling.ts', ['-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'relaxed-simd'])
   const { instance } = await WebAssembly.instantiate(binary)
   const fmaRounds = instance.exports.fmaRounds as (n: number) => number
   fmaRounds(1e5)
-  return () => {
-    const n = 2e6
-    const samples = Array.from({ length: 5 }, () => {
-      const started = performance.now()
-      fmaRounds(n)
-      return (n * 80) / ((performance.now() - started) / 1000) / 1e9
-    })
-    return median(samples)
-  }
+  const rounds = 2e6
+  return () => medianRate(() => fmaRounds(rounds), rounds * 80)
 }
 const fmaCeiling = await fmaCeilingMeter()
 

@@ -69,24 +69,25 @@ function isFresh(outDir) {
   })
 }
 
-async function compile(variant) {
+/** Compiles one AssemblyScript entry with these flags, in memory; returns the .wasm bytes. */
+export async function compileWasm(entryFile, flags) {
   // Loaded here, not at the top, so an up-to-date check does not pay for loading the compiler.
   const { default: asc } = await import('assemblyscript/asc')
   let binary = null
   const stderr = []
-  const { error } = await asc.main(
-    [entry, '--outFile', 'kernels.wasm', ...COMMON_FLAGS, ...VARIANTS[variant]],
-    {
-      writeFile: (name, contents) => {
-        if (name.endsWith('.wasm')) binary = contents
-      },
-      stdout: asc.createMemoryStream(),
-      stderr: asc.createMemoryStream((chunk) => stderr.push(String(chunk))),
+  const { error } = await asc.main([entryFile, '--outFile', 'out.wasm', ...flags], {
+    writeFile: (name, contents) => {
+      if (name.endsWith('.wasm')) binary = contents
     },
-  )
-  if (error || !binary)
-    throw new Error(`build-kernels: ${variant} failed\n${stderr.join('')}${error ?? ''}`)
+    stdout: asc.createMemoryStream(),
+    stderr: asc.createMemoryStream((chunk) => stderr.push(String(chunk))),
+  })
+  if (error || !binary) throw new Error(`${entryFile} did not compile\n${stderr.join('')}${error ?? ''}`)
   return binary
+}
+
+function compile(variant) {
+  return compileWasm(entry, [...COMMON_FLAGS, ...VARIANTS[variant]])
 }
 
 /** Writes through a temporary file and a rename, so a concurrent reader never sees half a module. */
