@@ -1,7 +1,8 @@
 /**
  * The training queue from the Train view, with the real engine: two tiny runs added one after the
- * other go waiting → running → done in the Queue panel, never two at once, each with a link to its
- * page, and both are listed in the Runs view.
+ * other go waiting → running → stopped / done in the Queue panel, never two at once, each with a
+ * link to its page, and both are listed in the Runs view. The first run is too long to end by
+ * itself while the test looks: the test stops it, so how fast the machine trains decides nothing.
  */
 import type { Page } from '@playwright/test'
 import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
@@ -49,6 +50,9 @@ async function recordQueueStatuses(page: Page): Promise<void> {
   })
 }
 
+/** More steps than any machine trains before the test stops the run: it ends only when stopped. */
+const ENDLESS = 1_000_000_000
+
 test('two runs queued from the Train view train one after another and both are in Runs', async ({ page, studio }) => {
   await openStudio(page, studio)
   await page.getByTestId('nav-train').click()
@@ -60,19 +64,19 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(page.getByTestId('queue-add-button')).toBeDisabled()
   await expect(page.getByTestId('train-button')).toBeDisabled()
 
-  // Nothing trains: the first run starts at once (long enough to still train when the second is added).
-  await tinySettings(page, '0.001', 1500)
+  // Nothing trains: the first run starts at once, and trains until the test stops it.
+  await tinySettings(page, '0.001', ENDLESS)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(1)
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
-  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', /preparing|training/)
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training')
 
   await tinySettings(page, '0.003', 200)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(2)
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
   await expect(page.getByTestId('queue-waiting')).toHaveText('1 waiting')
-  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,500 steps · lr 0.001')
+  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,000,000,000 steps · lr 0.001')
   await expect(rows.nth(1).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 200 steps · lr 0.003')
   await expect(rows.nth(1).getByTestId('queue-item-folder')).toHaveText('sample-corpus')
   await page.screenshot({ path: screenshotPath('screenshot-queue.png'), fullPage: true })
@@ -80,26 +84,30 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(rows.nth(0).getByTestId('queue-item-remove')).toHaveCount(0)
   await expect(rows.nth(1).getByTestId('queue-item-remove')).toBeVisible()
 
-  for (const row of [rows.nth(0), rows.nth(1)]) await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  // The second still waits: nothing ends the first but Stop.
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
+  await page.getByTestId('stop-button').click()
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 })
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   await expect(page.getByTestId('queue-waiting')).toHaveText('Nothing waiting')
   const ids = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-id') ?? ''))
   const statuses = await page.evaluate(() => (globalThis as unknown as { queueStatuses: Record<string, string[]> }).queueStatuses)
   // The first may show "waiting" for the instant before it starts; the second waited its turn.
-  expect(statuses[ids[0]].filter((status) => status !== 'waiting')).toEqual(['running', 'done'])
+  expect(statuses[ids[0]].filter((status) => status !== 'waiting')).toEqual(['running', 'stopped'])
   expect(statuses[ids[1]]).toEqual(['waiting', 'running', 'done'])
 
   const runs = await ours(studio.checkpointDir)
-  expect(runs.map((run) => run.status)).toEqual(['done', 'done'])
-  expect(runs.map((run) => run.step).sort((a, b) => a - b)).toEqual([200, 1500])
+  expect(runs.map((run) => run.status).sort()).toEqual(['done', 'stopped'])
+  const second = runs.find((run) => run.status === 'done')!
+  expect(second.step).toBe(200)
 
   // Each row links to its run's page in the Runs view, where both runs are listed.
   await rows.nth(1).getByTestId('queue-item-open').click()
-  const second = runs.find((run) => run.step === 200)!
   await expect(page.getByTestId('run-page')).toHaveAttribute('data-run', second.name)
   await expect(page.getByTestId('run-page-status')).toHaveText('done')
   await page.getByTestId('run-back').click()
   for (const run of runs) {
-    await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', 'done')
+    await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', run.status)
   }
 
   // Ended runs can be cleared from the queue; the engine is shared with later specs.

@@ -108,6 +108,8 @@ export interface SessionOptions {
   /** Test hooks passed to the trainer. */
   kernels?: 'wasm' | 'reference'
   fault?: FaultInjection
+  /** Test hook: the clock (ms) that paces progress events; performance.now unless a test steps it. */
+  progressClock?: () => number
 }
 
 interface Prepared {
@@ -167,6 +169,8 @@ export class TrainingSession {
   createdRunDir: string | undefined
   private pauseRequested = false
   private wakeUp: (() => void) | null = null
+  /** Callers of whenParked() waiting for the loop to rest. */
+  private readonly parkWaiters: Array<() => void> = []
   private readonly abort = new AbortController()
   private trainer: Trainer | null = null
   /** The run folder's writer lock, held from the folder's creation to the end recorded in run.json. */
@@ -207,6 +211,15 @@ export class TrainingSession {
     if (this.current !== 'preparing' && this.current !== 'training') return
     this.pauseRequested = true
     if (this.current === 'training') this.setState('paused')
+  }
+
+  /**
+   * Resolves once the loop rests between steps after pause(): the step in flight has finished and
+   * been reported, and no step runs until resume() or stop(). At once when it rests already.
+   */
+  whenParked(): Promise<void> {
+    if (this.wakeUp) return Promise.resolve()
+    return new Promise((parked) => this.parkWaiters.push(parked))
   }
 
   resume(): void {
@@ -488,8 +501,9 @@ export class TrainingSession {
     const period = new SphereTotals()
     const epochSpheres = new SphereTotals()
     let points: MetricPoint[] = []
-    let lastFlush = performance.now()
-    let lastYield = lastFlush
+    const progressClock = this.options.progressClock ?? (() => performance.now())
+    let lastFlush = progressClock()
+    let lastYield = performance.now()
     let periodTokens = 0
     let periodTrainMs = 0
     const loopStart = performance.now()
@@ -590,7 +604,7 @@ export class TrainingSession {
       period.reset()
       periodTokens = 0
       periodTrainMs = 0
-      lastFlush = now
+      lastFlush = progressClock()
     }
 
     let outcome: 'completed' | 'stopped' = 'completed'
@@ -599,9 +613,11 @@ export class TrainingSession {
         if (this.pauseRequested && !this.stopRequested) {
           flush(performance.now())
           const pausedAt = performance.now()
-          await new Promise<void>((wake) => (this.wakeUp = wake))
+          const woken = new Promise<void>((wake) => (this.wakeUp = wake))
+          for (const parked of this.parkWaiters.splice(0)) parked()
+          await woken
           pausedMs += performance.now() - pausedAt
-          lastFlush = performance.now()
+          lastFlush = progressClock()
         }
         if (this.stopRequested) {
           outcome = 'stopped'
@@ -677,7 +693,7 @@ export class TrainingSession {
           this.stop()
         }
         const now = performance.now()
-        if (now - lastFlush >= PROGRESS_INTERVAL_MS) flush(now)
+        if (progressClock() - lastFlush >= PROGRESS_INTERVAL_MS) flush(now)
         if (now - lastYield >= YIELD_INTERVAL_MS) {
           await nextTask()
           lastYield = performance.now()

@@ -120,9 +120,13 @@ describe('engine API', () => {
       folder: sampleCorpus,
       config: { model: { vocabSize: 300 }, training: { maxSteps: 6, threads: 2, checkpointInterval: 3 } },
     })
+    // Held (a pause asked while it prepares: it waits before its first step), so it is surely still
+    // active for the two checks below, however fast the machine; then let go.
+    await call('training.pause', { runId })
     // A page that reloads mid-run gets the run's own config, not its form's.
     expect((await call('training.status', {})).run).toMatchObject({ runId, folder: sampleCorpus, config: { model: { vocabSize: 300 } } })
     expect((await failure('training.start', { folder: sampleCorpus })).code).toBe('busy')
+    await call('training.resume', { runId })
     const end = (await finished).payload as {
       state: string
       step: number
