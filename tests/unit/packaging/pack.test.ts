@@ -29,6 +29,12 @@ beforeAll(() => {
 }, 240_000)
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
+/** The asar's entries, after checking there is one: a check of what is absent means nothing when packing failed. */
+function packedEntries(): string[] {
+  expect(entries, `no app.asar was packed:\n${String(run.stdout)}${String(run.stderr)}`).toContain('/out/main/index.js')
+  return entries
+}
+
 describe('packaging smoke test', () => {
   it('packs the dir target and reports success', () => {
     expect(run.stderr, String(run.stdout)).toBe('')
@@ -46,7 +52,7 @@ describe('packaging smoke test', () => {
   })
 
   it('leaves sources, tests, source maps and dev dependencies out', () => {
-    const unwanted = entries.filter(
+    const unwanted = packedEntries().filter(
       (entry) => /^\/(src|tests|bench|scripts|resources)\//.test(entry) || entry.endsWith('.map') || /^\/node_modules\/(electron|vitest|vue|electron-builder)\//.test(entry),
     )
     expect(unwanted).toEqual([])
@@ -119,7 +125,7 @@ describe('packaging smoke test', () => {
   })
 
   it('ships no build tool: esbuild is not bundled into the main process code', () => {
-    const bundled = entries.filter((entry) => /^\/out\/main\//.test(entry) && entry.endsWith('.js'))
+    const bundled = packedEntries().filter((entry) => /^\/out\/main\//.test(entry) && entry.endsWith('.js'))
     const asar = join(out, 'linux-unpacked', 'resources', 'app.asar')
     const withEsbuild = bundled.filter((entry) => extractFile(asar, entry.slice(1)).toString('utf8').includes('ESBUILD_BINARY_PATH'))
     expect(withEsbuild).toEqual([])
