@@ -50,8 +50,11 @@ async function recordQueueStatuses(page: Page): Promise<void> {
   })
 }
 
-/** More steps than any machine trains before the test stops the run: it ends only when stopped. */
-const ENDLESS = 1_000_000_000
+/**
+ * A run that ends only when the test stops it: a million steps of this tiny model take about 20 min
+ * here (830 steps a second), and more than the test's 60 s timeout at any speed a CPU reaches.
+ */
+const ENDLESS = 1_000_000
 
 test('two runs queued from the Train view train one after another and both are in Runs', async ({ page, studio }) => {
   await openStudio(page, studio)
@@ -76,7 +79,7 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(rows).toHaveCount(2)
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
   await expect(page.getByTestId('queue-waiting')).toHaveText('1 waiting')
-  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,000,000,000 steps · lr 0.001')
+  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,000,000 steps · lr 0.001')
   await expect(rows.nth(1).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 200 steps · lr 0.003')
   await expect(rows.nth(1).getByTestId('queue-item-folder')).toHaveText('sample-corpus')
   await page.screenshot({ path: screenshotPath('screenshot-queue.png'), fullPage: true })

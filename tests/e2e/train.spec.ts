@@ -21,6 +21,7 @@ import {
   sampleCorpus,
   scanFolder,
   test,
+  type Studio,
 } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
@@ -38,6 +39,22 @@ async function fillTinySettings(page: Page, maxSteps: number): Promise<void> {
 }
 
 const step = (page: Page) => dataNumber(page, 'stat-step')
+
+/**
+ * A run that ends only when the test stops it: a million steps of Tiny take well over an hour here,
+ * and more than the test's 60 s timeout at any speed a CPU reaches.
+ */
+const ENDLESS = 1_000_000
+
+/** The training states and reported steps the engine sends to the page, in order, from now on. */
+function engineHeard(studio: Studio): { heard: Array<{ state?: string; step: number }>; stop(): void } {
+  const heard: Array<{ state?: string; step: number }> = []
+  const stop = studio.events.subscribe(({ event, payload }) => {
+    if (event === 'training.state') heard.push({ state: payload.state, step: payload.step })
+    else if (event === 'training.progress') heard.push({ step: payload.step })
+  })
+  return { heard, stop }
+}
 
 test('before any run, Checkpoints says where runs will be saved and Generate says to train', async ({
   page,
@@ -79,7 +96,7 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
 }) => {
   await openStudio(page, studio)
   await page.getByTestId('nav-train').click()
-  await fillTinySettings(page, 20_000)
+  await fillTinySettings(page, ENDLESS)
   await page.getByTestId('train-button').click()
 
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training', {
@@ -93,7 +110,7 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   expect(cpu).toBeGreaterThan(0)
   expect(cpu).toBeLessThanOrEqual(1)
   expect(await dataNumber(page, 'machine-memory')).toBeGreaterThan(0)
-  expect(await dataNumber(page, 'stat-step', 'data-total')).toBe(20_000)
+  expect(await dataNumber(page, 'stat-step', 'data-total')).toBe(ENDLESS)
 
   // The charts hold every step the engine reported, and the same latest loss as the figures.
   const snapshot = await page.evaluate(() => {
@@ -135,14 +152,14 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   await page.screenshot({ path: screenshotPath('screenshot-train.png') })
   await page.setViewportSize({ width: 1280, height: 860 })
 
-  // Pause: the step stops moving. Resume: it moves again.
+  // Pause: the step stops moving. Resume: it moves again. The engine says "paused" at once, at the
+  // step it had done; the step then in flight (if any) still finishes and is reported, and no other.
+  // Each step below is read after a later event (the reload, the resume), never after a sleep.
+  const engine = engineHeard(studio)
   await page.getByTestId('pause-button').click()
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
-  // The engine says "paused" at once; the step already running still finishes and is reported.
-  await page.waitForTimeout(250)
-  const pausedAt = await step(page)
-  await page.waitForTimeout(400)
-  expect(await step(page)).toBe(pausedAt)
+  const paused = engine.heard.findIndex((entry) => entry.state === 'paused')
+  const pausedAt = engine.heard[paused].step
 
   // A page opened again finds the run where it is (training.status), and controls it.
   await page.reload()
@@ -150,12 +167,18 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   await expect(page.getByTestId('nav-run-state')).toHaveText('paused')
   await page.getByTestId('nav-train').click()
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
-  expect(await step(page)).toBe(pausedAt)
+  expect([pausedAt, pausedAt + 1]).toContain(await step(page))
   await expect(page.getByTestId('log-entry').first()).toContainText('Attached to the run')
 
   await page.getByTestId('resume-button').click()
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training')
-  await expect.poll(() => step(page)).toBeGreaterThan(pausedAt)
+  const resumed = engine.heard.findIndex((entry, index) => index > paused && entry.state === 'training')
+  engine.stop()
+  expect(resumed).toBeGreaterThan(paused)
+  const resumedAt = engine.heard[resumed].step
+  expect([pausedAt, pausedAt + 1]).toContain(resumedAt)
+  expect(engine.heard.slice(paused + 1, resumed).every((entry) => entry.step <= pausedAt + 1)).toBe(true)
+  await expect.poll(() => step(page)).toBeGreaterThan(resumedAt)
 
   // Stop: a checkpoint is written first, the run ends as stopped, with its final losses.
   await page.getByTestId('stop-button').click()

@@ -6,7 +6,7 @@
  */
 import { cpus, homedir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { LoadedCorpus } from '../corpus'
+import type { CorpusFs, LoadedCorpus } from '../corpus'
 import { createDispatcher, type Dispatch } from './dispatcher'
 import { EventHub } from './event-hub'
 import { createCorpusHandlers } from './handlers/corpus'
@@ -43,6 +43,8 @@ export interface EngineApiOptions {
   lastFolder?: () => string | undefined
   /** Where the UI types paths (browser): the folders it may read inside, to tell the user. */
   readableRoots?: string[]
+  /** Test hook: the file-system calls of a scan (a test holds a folder's listing to catch a scan mid-way). */
+  corpusFs?: CorpusFs
 }
 
 export interface EngineApi {
