@@ -67,12 +67,16 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(page.getByTestId('queue-add-button')).toBeDisabled()
   await expect(page.getByTestId('train-button')).toBeDisabled()
 
-  // Nothing trains: the first run starts at once, and trains until the test stops it.
+  // Nothing trains: the first run starts at once, and trains until the test stops it. Paused while
+  // the next run is set up: a paused run cannot end by itself either, and the page stands still (no
+  // live figures moving the form) while the test types.
   await tinySettings(page, '0.001', ENDLESS)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(1)
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training')
+  await page.getByTestId('pause-button').click()
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
 
   await tinySettings(page, '0.003', 200)
   await page.getByTestId('queue-add-button').click()
@@ -87,7 +91,8 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(rows.nth(0).getByTestId('queue-item-remove')).toHaveCount(0)
   await expect(rows.nth(1).getByTestId('queue-item-remove')).toBeVisible()
 
-  // The second still waits: nothing ends the first but Stop.
+  // The second still waits: nothing ends the first but Stop (here while it is paused).
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
   await page.getByTestId('stop-button').click()
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 })
