@@ -290,7 +290,7 @@ class GPT(nn.Module):
     def forward(self, idx, targets):
         """Σ cross-entropy over every position (the caller divides by the global batch's positions)."""
         T = idx.shape[1]
-        x = self.wte.weight[idx] + self.wpe.weight[:T]
+        x = F.embedding(idx, self.wte.weight) + self.wpe.weight[:T]
         for block in self.h:
             x = block(x)
         logits = self.ln_f(x) @ self.wte.weight.t()
