@@ -316,7 +316,10 @@ def read_json(path):
 
 
 def load_tokens(job_dir, part, dtype):
-    """One range of the run's token stream as int64 (the file is little-endian uint16 or uint32)."""
+    """One range of the run's token stream, on the CPU (the file is little-endian uint16 or uint32).
+
+    uint16 ids are kept as int32 and uint32 ids as int64: two bytes per token more than the file, not six.
+    """
     path = os.path.join(job_dir, part["file"])
     width = 2 if dtype == "uint16" else 4
     count = part["count"]
@@ -326,8 +329,9 @@ def load_tokens(job_dir, part, dtype):
         raw = bytearray(f.read())
     if count == 0:
         return torch.zeros(0, dtype=torch.int64)
-    signed = torch.frombuffer(raw, dtype=torch.int16 if width == 2 else torch.int32, count=count)
-    return signed.to(torch.int64) & (0xFFFF if width == 2 else MASK32)
+    if width == 2:
+        return torch.frombuffer(raw, dtype=torch.int16, count=count).to(torch.int32) & 0xFFFF
+    return torch.frombuffer(raw, dtype=torch.int32, count=count).to(torch.int64) & MASK32
 
 
 def iso_now():
@@ -495,8 +499,8 @@ def main(argv=None):
         dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
 
     seq_len = model_cfg["seqLen"]
-    train_tokens = load_tokens(HERE, dataset["train"], dataset["dtype"]).to(device)
-    val_tokens = load_tokens(HERE, dataset["validation"], dataset["dtype"]).to(device)
+    train_tokens = load_tokens(HERE, dataset["train"], dataset["dtype"])
+    val_tokens = load_tokens(HERE, dataset["validation"], dataset["dtype"])
     train_base, val_base = dataset["train"]["start"], dataset["validation"]["start"]
     sampler_state = json.loads(meta["sampler"])
     sampler = Sampler(dataset["train"]["start"], dataset["train"]["end"], seq_len, batch_size,
@@ -528,10 +532,10 @@ def main(argv=None):
             "exp_avg": adam_m[name].to(device).clone(),
             "exp_avg_sq": adam_v[name].to(device).clone(),
         }
-    net = model
+    net = ddp = model
     if distributed:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        net = DDP(model, device_ids=[local_rank] if device_kind == "cuda" else None)
+        net = ddp = DDP(model, device_ids=[local_rank] if device_kind == "cuda" else None)
     if args.compile:
         net = torch.compile(net)
 
@@ -546,8 +550,9 @@ def main(argv=None):
     autocast = (lambda: torch.autocast(device_type=device_kind, dtype=torch.bfloat16)) if args.bf16 else None
 
     def windows(token_data, base_offset, starts):
-        index = torch.tensor(starts, dtype=torch.int64, device=device).unsqueeze(1) - base_offset + torch.arange(seq_len + 1, device=device)
-        w = token_data[index]
+        """Inputs and next-token targets of the windows starting at these stream offsets."""
+        index = torch.tensor(starts, dtype=torch.int64).unsqueeze(1) - base_offset + torch.arange(seq_len + 1)
+        w = token_data[index].to(device=device, dtype=torch.int64)
         return w[:, :-1], w[:, 1:]
 
     def forward(m, x, y):
@@ -700,6 +705,10 @@ def main(argv=None):
     outcome = "completed"
     try:
         while step < total_steps:
+            if distributed:  # a signal reaches the ranks at different moments: they stop together
+                flag = torch.tensor([1.0 if stop["requested"] else 0.0], device=device)
+                torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+                stop["requested"] = bool(flag.item())
             if stop["requested"]:
                 outcome = "stopped"
                 break
@@ -714,7 +723,7 @@ def main(argv=None):
                 x, y = windows(train_tokens, train_base, mine[a:b])
                 last = i == len(micro) - 1
                 if distributed and not last:
-                    with net.no_sync():
+                    with ddp.no_sync():
                         loss_sum = forward(net, x, y)
                         (loss_sum * scale).backward()
                 else:
