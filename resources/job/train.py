@@ -38,6 +38,9 @@ try:
 except ImportError:
     fail("this job needs PyTorch 1.13 or newer, which this Python lacks: pip install -r requirements.txt (or: pip install torch)")
 
+if tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2] if part.isdigit()) < (1, 13):
+    fail(f"this job needs PyTorch 1.13 or newer, and this Python has {torch.__version__}: pip install -r requirements.txt")
+
 sys.path.insert(0, HERE)
 import safetensors_io as st  # noqa: E402
 
