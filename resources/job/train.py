@@ -13,6 +13,7 @@ import` brings back. Works on PyTorch 1.13 through 2.x; needs nothing else.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -330,6 +331,8 @@ def load_tokens(job_dir, part, dtype):
         fail(f"{part['file']} holds {os.path.getsize(path)} bytes, not the {count * width} dataset.json says")
     with open(path, "rb") as f:
         raw = bytearray(f.read())
+    if "sha256" in part and hashlib.sha256(raw).hexdigest() != part["sha256"]:
+        fail(f"{part['file']} does not match its SHA-256 in dataset.json (the copy is damaged): copy the job again")
     if count == 0:
         return torch.zeros(0, dtype=torch.int64)
     if width == 2:
@@ -415,7 +418,6 @@ def safe_stem(text):
 
 
 def sha256_file(path):
-    import hashlib
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
