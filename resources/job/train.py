@@ -32,6 +32,53 @@ def fail(message, code=2):
     sys.exit(code)
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def world():
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def plan_batches(batch_size, world_size, micro_batch):
+    """Rows per rank and the micro-batches each rank runs; refuses a world size that cannot split the batch."""
+    if batch_size % world_size != 0:
+        divisors = [n for n in range(1, batch_size + 1) if batch_size % n == 0]
+        fail(f"the global batch of {batch_size} windows cannot be split evenly over {world_size} processes; "
+             f"use a world size that divides it ({', '.join(map(str, divisors))}) — gradient accumulation "
+             f"(--micro-batch) then keeps the global batch")
+    rows = batch_size // world_size
+    micro = rows if not micro_batch else max(1, min(micro_batch, rows))
+    return rows, [(i, min(rows, i + micro)) for i in range(0, rows, micro)]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Continue a CLLM Studio run with PyTorch (one process or torchrun).")
+    p.add_argument("--device", choices=["cuda", "cpu"], help="default: cuda when present, else cpu")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (and fused attention where the PyTorch has it)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2 or newer)")
+    p.add_argument("--max-steps", type=int, help="the run's total steps, counting those already taken")
+    p.add_argument("--out", help="where the run folder goes (default: runs/ beside train.py)")
+    p.add_argument("--resume", help="a checkpoint (this job's or the studio's) or a run folder (its newest intact checkpoint)")
+    p.add_argument("--micro-batch", type=int, help="windows per forward pass on each process (gradient accumulation); default: all of its share")
+    p.add_argument("--threads", type=int, help="CPU threads per process (default: the cores divided by the processes on this node)")
+    p.add_argument("--run-name", help="the run folder's name (default: <parent>-from-<step>)")
+    p.add_argument("--stop-after", type=int, help="stop with a checkpoint once this step is done (the schedule stays the run's; e.g. a time-limited slot)")
+    return p.parse_args(argv)
+
+def refuse_early():
+    """A world size that cannot split the batch (and a bad flag) is refused before PyTorch is even imported."""
+    args = parse_args(sys.argv[1:])
+    if args.resume:
+        return  # the batch is the checkpoint's: checked once it is read
+    config = read_json(os.path.join(HERE, "config.json"))
+    plan_batches(int(config["training"]["batchSize"]), world()[1], args.micro_batch)
+
+
+if __name__ == "__main__":
+    refuse_early()
+
 try:
     import torch
     import torch.nn as nn
@@ -314,10 +361,6 @@ def param_names(model):
 
 # ── the job's files ──────────────────────────────────────────────────────────────────────────────
 
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
 
 def load_tokens(job_dir, part, dtype):
     """One range of the run's token stream, on the CPU (the file is little-endian uint16 or uint32).
@@ -427,35 +470,6 @@ def sha256_file(path):
 
 # ── distributed set-up ───────────────────────────────────────────────────────────────────────────
 
-def world():
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def plan_batches(batch_size, world_size, micro_batch):
-    """Rows per rank and the micro-batches each rank runs; refuses a world size that cannot split the batch."""
-    if batch_size % world_size != 0:
-        divisors = [n for n in range(1, batch_size + 1) if batch_size % n == 0]
-        fail(f"the global batch of {batch_size} windows cannot be split evenly over {world_size} processes; "
-             f"use a world size that divides it ({', '.join(map(str, divisors))}) — gradient accumulation "
-             f"(--micro-batch) then keeps the global batch")
-    rows = batch_size // world_size
-    micro = rows if not micro_batch else max(1, min(micro_batch, rows))
-    return rows, [(i, min(rows, i + micro)) for i in range(0, rows, micro)]
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(description="Continue a CLLM Studio run with PyTorch (one process or torchrun).")
-    p.add_argument("--device", choices=["cuda", "cpu"], help="default: cuda when present, else cpu")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (and fused attention where the PyTorch has it)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2 or newer)")
-    p.add_argument("--max-steps", type=int, help="the run's total steps, counting those already taken")
-    p.add_argument("--out", help="where the run folder goes (default: runs/ beside train.py)")
-    p.add_argument("--resume", help="a checkpoint (this job's or the studio's) or a run folder (its newest intact checkpoint)")
-    p.add_argument("--micro-batch", type=int, help="windows per forward pass on each process (gradient accumulation); default: all of its share")
-    p.add_argument("--threads", type=int, help="CPU threads per process (default: the cores divided by the processes on this node)")
-    p.add_argument("--run-name", help="the run folder's name (default: <parent>-from-<step>)")
-    p.add_argument("--stop-after", type=int, help="stop with a checkpoint once this step is done (the schedule stays the run's; e.g. a time-limited slot)")
-    return p.parse_args(argv)
 
 
 def main(argv=None):
