@@ -69,6 +69,8 @@ test('two runs that differ in learning rate, compared: curves equal metrics.json
   await shoot(page, 'screenshot-runs.png')
   await page.getByTestId('runs-compare').click()
 
+  // The histories load after the click: wait until the chart draws both runs, then compare.
+  await expect.poll(async () => (await series(page, 'compare-chart-loss')).map((s) => s.label).sort()).toEqual(runs.map((run) => run.name).sort())
   const drawn = await series(page, 'compare-chart-loss')
   const byLabel = new Map(drawn.map((s) => [s.label, s.points]))
   for (const run of runs) expect(byLabel.get(run.name)).toEqual(lossPoints(await metrics(run.path)))
