@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
-import { createEngineApi } from '../../src/main/engine/api/engine-api'
+import { createEngineApi, type EngineApi } from '../../src/main/engine/api/engine-api'
 import type { EventHub } from '../../src/main/engine/api/event-hub'
 import { nodeCorpusFs, type CorpusFs } from '../../src/main/engine/corpus/corpus-fs'
 import { listRunSummaries } from '../../src/main/engine/runs'
@@ -39,6 +39,8 @@ export interface Studio {
   checkpointDir: string
   /** The engine's events as it sends them to the page: what a test waits on instead of the clock. */
   events: EventHub
+  /** The engine behind the page, for a test that must hold a run where the page cannot (paused while it prepares). */
+  engine: EngineApi
   /**
    * Holds the listing of `folder` in every scan until the returned function is called: a scan of
    * it cannot end by itself, however fast the machine.
@@ -82,7 +84,7 @@ export const test = base.extend<object, { studio: Studio }>({
         corpusFs,
       })
       const server = await startServer({ rendererDir, api })
-      await use({ server, tmp, checkpointDir, events: api.events, holdListing })
+      await use({ server, tmp, checkpointDir, events: api.events, engine: api, holdListing })
       await api.shutdown()
       await server.close()
       await rm(tmp, { recursive: true, force: true })

@@ -73,12 +73,21 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(page.getByTestId('queue-add-button')).toBeDisabled()
   await expect(page.getByTestId('train-button')).toBeDisabled()
 
-  // Nothing trains: the first run starts at once, and trains until the test stops it.
+  // Nothing trains: the first run starts at once. The test holds it before its first step (a pause
+  // the engine takes while the run prepares, which the page cannot ask for yet): it cannot end by
+  // itself, and the page stays quiet (no live figures) while the next run is set up. Stop ends it.
+  // (Asked when the queue names the run's id: the run has started and is still preparing.)
+  const hold = studio.events.subscribe(({ event, payload }) => {
+    const runId = event === 'queue.changed' ? payload.items[0]?.runId : undefined
+    if (runId === undefined) return
+    hold()
+    void studio.engine.dispatch('training.pause', { runId }, { transport: 'test' })
+  })
   await tinySettings(page, '0.001', ENDLESS)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(1)
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
-  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training')
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
 
   await tinySettings(page, '0.003', 200)
   await page.getByTestId('queue-add-button').click()
