@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto'
 import { sha256Yielding } from './hash'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { readRegularFile } from '../containment'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { ZodError } from 'zod'
 import {
@@ -17,6 +18,7 @@ import {
   type CheckpointMetadataInput,
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
+import { modelShapeProblem } from '../model/memory-plan'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { writeFileAtomic, type ChunkWriter } from './atomic-write'
 import { corruptCheckpoint, CorruptCheckpointError } from './errors'
@@ -324,6 +326,9 @@ function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
   if (typeof checksum !== 'string' || !/^[0-9a-f]{64}$/.test(checksum)) {
     throw corruptCheckpoint(file, `metadata field "${CHECKSUM_KEY}" is not a SHA-256 hex digest`)
   }
+  // Plan before building: a shape no memory holds is refused before its tensor layout is made.
+  const shape = modelShapeProblem(decoded.metadata.config.model)
+  if (shape) throw corruptCheckpoint(file, `the model config in its metadata cannot be built: ${shape}`)
   const problem =
     tensorProblem(parsed.tensors, decoded.metadata.config.model) ??
     contradiction(decoded.metadata, optimizerStep, parsed.tensors)
@@ -413,11 +418,12 @@ function writeError(path: string, error: unknown): Error {
   })
 }
 
+/** Read under the containment rule: a link, a FIFO or a device named like a checkpoint is refused unopened. */
 async function readWholeFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path)
+    return await readRegularFile(path, { what: 'Checkpoint' })
   } catch (error) {
-    throw fileError(path, error)
+    throw error instanceof UserError ? error : fileError(path, error)
   }
 }
 

@@ -15,6 +15,8 @@ import {
   type RunListing,
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
+import { RUN_NAME_MAX_CHARS } from '../../../shared/training'
+import { ContainedRoot } from '../containment'
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write'
 import { CorruptCheckpointError } from './errors'
 import { readCheckpointInfo, verifyCheckpoint, type CheckpointInfo } from './format'
@@ -64,21 +66,13 @@ export async function createRunDir(
   name?: string,
   now: Date = new Date(),
 ): Promise<string> {
-  if (name !== undefined && (!RUN_NAME.test(name) || name.length > 100)) {
+  if (name !== undefined && (!RUN_NAME.test(name) || name.length > RUN_NAME_MAX_CHARS)) {
     throw new UserError(
       'invalid-input',
-      `Run name "${name}" is not usable as a folder name: use letters, digits, ".", "_" and "-" (up to 100 characters).`,
+      `Run name "${name}" is not usable as a folder name: use letters, digits, ".", "_" and "-" (up to ${RUN_NAME_MAX_CHARS} characters).`,
     )
   }
-  const root = resolve(checkpointDir)
-  try {
-    await mkdir(root, { recursive: true })
-  } catch (error) {
-    if (isErrno(error, 'EEXIST') || isErrno(error, 'ENOTDIR')) {
-      throw new UserError('not-a-folder', `Checkpoint folder ${root} exists but is not a folder.`)
-    }
-    throw error
-  }
+  const root = openCheckpointFolder(checkpointDir).path
   const base = name ?? defaultRunName(now)
   for (let attempt = 1; ; attempt++) {
     const runDir = join(root, attempt === 1 ? base : `${base}-${attempt}`)
@@ -94,6 +88,20 @@ export async function createRunDir(
         )
       }
     }
+  }
+}
+
+/**
+ * The checkpoint folder a run is created in, as a contained root (made when missing): a link as
+ * `--checkpoint-dir` is refused, so no run is written through one.
+ */
+export function openCheckpointFolder(checkpointDir: string): ContainedRoot {
+  try {
+    return ContainedRoot.open(checkpointDir, 'The checkpoint folder', { create: true })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'not-a-folder')
+      throw new UserError('not-a-folder', `Checkpoint folder ${resolve(checkpointDir)} exists but is not a folder.`)
+    throw error
   }
 }
 
