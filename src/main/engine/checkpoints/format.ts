@@ -19,6 +19,7 @@ import {
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
 import { modelShapeProblem } from '../model/memory-plan'
+import { parseTokenizer } from '../tokenizer'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { writeFileAtomic, type ChunkWriter } from './atomic-write'
 import { corruptCheckpoint, CorruptCheckpointError } from './errors'
@@ -233,6 +234,10 @@ function contradiction(
   if (metadata.tokenizerKind !== textKind) {
     return `its metadata contradicts itself: tokenizer_kind "${metadata.tokenizerKind}" but the stored tokenizer is a ${textKind === 'bpe' ? 'BPE tokenizer.json' : 'word vocabulary'}`
   }
+  const sampler = metadata.sampler as { seqLen?: unknown } | null
+  if (sampler !== null && typeof sampler === 'object' && 'seqLen' in sampler && sampler.seqLen !== metadata.config.model.seqLen) {
+    return `its metadata contradicts itself: sampler.seqLen ${JSON.stringify(sampler.seqLen)} but config seqLen ${metadata.config.model.seqLen}`
+  }
   const expected = checkpointTensorLayout(metadata.config.model)
   const inFileOrder = [...tensors].sort((a, b) => a.begin - b.begin)
   const misplaced = inFileOrder.findIndex((tensor, i) => tensor.name !== expected[i]?.name)
@@ -256,6 +261,31 @@ function allFinite(data: Float32Array, from: number, to: number): boolean {
   let sum = 0
   for (let i = from; i < to; i++) sum += data[i] * 0
   return sum === 0
+}
+
+/** Whether data[from, to) holds no negative value (the second moments; NaN was checked before). */
+function allNonNegative(data: Float32Array, from: number, to: number): boolean {
+  let min = 0
+  for (let i = from; i < to; i++) min = Math.min(min, data[i])
+  return min === 0
+}
+
+/** The first second moment holding a negative value, named; checked in slices that yield. */
+async function negativeSecondMoment(state: TrainerState): Promise<string | undefined> {
+  let sinceYield = 0
+  for (const tensor of state.adamV) {
+    const data = tensor.data
+    for (let from = 0; from < data.length; from += FINITE_SLICE_FLOATS) {
+      const to = Math.min(data.length, from + FINITE_SLICE_FLOATS)
+      if (!allNonNegative(data, from, to)) return ADAM_V_PREFIX + tensor.name
+      sinceYield += to - from
+      if (sinceYield >= FINITE_SLICE_FLOATS) {
+        sinceYield = 0
+        await yieldToLoop()
+      }
+    }
+  }
+  return undefined
 }
 
 /** The first parameter or moment holding NaN or ±Infinity, named, or undefined when all are finite. */
@@ -467,6 +497,22 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
       path,
       `tensor "${nonFinite}" holds NaN or infinite values (the run diverged, or the file was edited)`,
     )
+  }
+  // AdamW's second moment is a running mean of squares: a negative value makes its square root NaN.
+  const negative = await negativeSecondMoment(state)
+  if (negative !== undefined) {
+    throw corruptCheckpoint(path, `tensor "${negative}" holds a negative second moment (AdamW's v is a mean of squares)`)
+  }
+  // The tokenizer decides which ids exist: its size must be the model's vocabulary. (A tokenizer
+  // that does not parse is refused, naming it, where it is used.)
+  let tokenizerSize: number | undefined
+  try {
+    tokenizerSize = parseTokenizer(header.metadata.tokenizer, path).vocabSize
+  } catch {
+    tokenizerSize = undefined
+  }
+  if (tokenizerSize !== undefined && tokenizerSize !== header.metadata.config.model.vocabSize) {
+    throw corruptCheckpoint(path, `its metadata contradicts itself: the tokenizer has ${tokenizerSize} tokens but config vocabSize is ${header.metadata.config.model.vocabSize}`)
   }
   return { metadata: header.metadata, state }
 }
