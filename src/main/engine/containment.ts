@@ -25,6 +25,7 @@ import {
   mkdirSync,
   openSync,
   read as readCallback,
+  readFileSync,
   realpathSync,
   type Dirent,
   type Stats,
@@ -613,4 +614,27 @@ export async function openRegularFileHandle(path: string, what = 'The file'): Pr
   } finally {
     closeSync(opened.fd)
   }
+}
+
+/**
+ * The mount points strictly below `rootReal` (Linux: /proc/self/mountinfo; elsewhere none known).
+ * A bind mount of a folder from the same file system has the same device number as its root, so
+ * only the mount table tells it apart; the corpus walk does not enter a mount point.
+ */
+export function mountPointsBelow(rootReal: string): Set<string> {
+  const points = new Set<string>()
+  let table: string
+  try {
+    table = readFileSync('/proc/self/mountinfo', 'utf8')
+  } catch {
+    return points
+  }
+  for (const line of table.split('\n')) {
+    const field = line.split(' ')[4]
+    if (field === undefined) continue
+    // mountinfo escapes space, tab, newline and backslash as octal.
+    const point = field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+    if (point !== rootReal && isWithin(point, rootReal)) points.add(point)
+  }
+  return points
 }

@@ -15,7 +15,7 @@ import { lstat } from 'node:fs/promises'
 import type { SkippedPath, SkipReason } from '../../../shared/corpus'
 import { describeFsError, errorCode, type CorpusFs } from './corpus-fs'
 import { GitignoreRules } from './gitignore'
-import { ContainmentRefusal, isWithin, type ContainedRoot } from '../containment'
+import { ContainmentRefusal, isWithin, mountPointsBelow, type ContainedRoot } from '../containment'
 import { compareCodePoints, folderLabel, isSameOrInside, joinRelative } from './paths'
 import type { ProgressReporter } from './progress'
 import { readWholeFile } from './read-file'
@@ -81,6 +81,8 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
   const folderSeenAs = new Map<string, string>([[options.rootReal, '.']])
   const fileSeenAs = new Map<string, string>()
   const links: PendingLink[] = []
+  // Mounts inside the folder (a bind mount keeps the device number, so the mount table tells).
+  const mountPoints = options.tree ? mountPointsBelow(options.rootReal) : new Set<string>()
 
   const skip = (path: string, reason: SkipReason, detail?: string): void => {
     skipped.push(detail === undefined ? { path, reason } : { path, reason, detail })
@@ -98,6 +100,7 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     const label = folderLabel(relative)
     if (name === 'node_modules') return void skip(label, 'node_modules')
     if (real === options.excludeReal) return void skip(label, 'checkpoint-dir')
+    if (mountPoints.has(real)) return void skip(label, 'other-device', 'a file system or bind mount is mounted there; it is not read')
     if (rules.ignores(relative, true)) return void skip(label, 'gitignored')
     if (linkParentReal !== undefined && isSameOrInside(linkParentReal, real, sep)) {
       return void skip(label, 'symlink-loop', 'links to a folder that contains it')
