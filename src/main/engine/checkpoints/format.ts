@@ -443,9 +443,10 @@ const WRITE_FAILURES: Record<string, string> = {
 function writeError(path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code
   const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message
-  return new Error(`Could not write checkpoint ${path}: ${why}${code ? ` (${code})` : ''}.`, {
-    cause: error,
-  })
+  // A sentence for the user (one `Error:` line, exit 2 in the CLI), the system call's error kept as its cause.
+  const failure = new UserError('unreadable', `Could not write checkpoint ${path}: ${why}${code ? ` (${code})` : ''}.`)
+  ;(failure as { cause?: unknown }).cause = error
+  return failure
 }
 
 /** Read under the containment rule: a link, a FIFO or a device named like a checkpoint is refused unopened. */
