@@ -114,10 +114,15 @@ describe('campaign 7: shapes and contradictions from files', () => {
       await expectRefused(tally, `load ${name}`, file, () => loadCheckpoint(file), /config|nLayers|dModel|vocabSize|seqLen|nHeads/)
       await expectRefused(tally, `header ${name}`, file, () => readCheckpointInfo(file), /config|nLayers|dModel|vocabSize|seqLen|nHeads/)
     }
+    // A 1.9 GB sparse file named like a checkpoint: refused by its header, its gigabytes never read.
+    const sparse = join(folder, 'checkpoint_step_100.safetensors')
+    writeFileSync(sparse, '')
+    truncateSync(sparse, Math.round(1.9 * 1024 ** 3))
+    await expectRefused(tally, 'load a 1.9 GB sparse file', sparse, () => loadCheckpoint(sparse), /header/)
     // Listing the folder holding all of them: answers, with each one marked damaged.
     const listing = await within(listRuns(checkpoints), 30_000)
     const forged = listing.settled && 'value' in listing ? listing.value.runs.find((run) => run.name === 'forged') : undefined
-    tally.record(forged && forged.checkpoints.every((c) => c.status !== 'ok') && forged.checkpoints.length === shapes.length ? 'ok' : 'crash', 'cllm checkpoints lists the forged run, every checkpoint refused')
+    tally.record(forged && forged.checkpoints.every((c) => c.status !== 'ok') && forged.checkpoints.length === shapes.length + 1 ? 'ok' : 'crash', 'cllm checkpoints lists the forged run, every checkpoint refused')
     const api = createEngineApi({ transport: 'websocket', version: 'test', sampleCorpus: base, checkpointDir: checkpoints, mayRead: () => false })
     try {
       const served = await within(api.dispatch('runs.list', {}, { transport: 'test' }), 30_000)

@@ -471,6 +471,13 @@ function fileError(path: string, error: unknown): Error {
 
 /** Reads and verifies a whole checkpoint; anything damaged, foreign or inconsistent is refused with a UserError. */
 export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<Checkpoint> {
+  // The header first: a file that is not a checkpoint, or one whose shapes cannot be built, is
+  // refused before its (possibly gigabytes of) data are read.
+  try {
+    decodeHeader(await readHeader(path), path)
+  } catch (error) {
+    throw error instanceof UserError ? error : fileError(path, error)
+  }
   const bytes = await readWholeFile(path)
   const parsed = parseFile(bytes, path)
   const header = decodeHeader(parsed, path)
