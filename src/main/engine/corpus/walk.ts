@@ -6,8 +6,11 @@
  * directly and through a link is loaded once, under its own path; a link to a folder that
  * contains the link is a loop (decided on real paths). A link whose real target lies outside the
  * scanned folder is skipped ("link leads outside the folder") unless `followLinks` is set
- * (engine/containment.ts). What a link admits is read through its real path, and files are opened
- * without following a final link, so a file swapped for a link after the walk is not followed.
+ * (engine/containment.ts). What a link admits is read through its real path. Folders inside the
+ * root are listed, and files read, through `ContainedRoot` (engine/containment.ts): part by part
+ * from the root, never through a link, so a folder swapped for a link during the scan is not
+ * followed. A folder where something is mounted is not entered; hard links are read once (the
+ * reader compares device and inode).
  */
 import { join, relative as relativePath, sep } from 'node:path'
 import type { Dirent } from 'node:fs'
