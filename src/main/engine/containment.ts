@@ -172,9 +172,32 @@ const FOLDER_FLAGS = constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW
 /** Never follows a final link; never blocks on a FIFO that appeared after the lstat. */
 const FILE_FLAGS = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK
 
+/**
+ * Windows cannot open a folder: there a folder's "descriptor" is NO_FD, each part is checked by
+ * lstat, and paths are used. Everywhere else a folder is held open while its parts are reached.
+ */
+const FOLDERS_OPEN = process.platform !== 'win32'
+const NO_FD = -1
+
+function openFolder(path: string): number {
+  if (FOLDERS_OPEN) return openSync(path, FOLDER_FLAGS)
+  const stats = lstatSync(path)
+  if (stats.isSymbolicLink()) throw Object.assign(new Error(`ELOOP: ${path}`), { code: 'ELOOP' })
+  if (!stats.isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${path}`), { code: 'ENOTDIR' })
+  return NO_FD
+}
+
+function closeFolder(fd: number): void {
+  if (fd !== NO_FD) closeSync(fd)
+}
+
+function folderStats(fd: number, path: string): Stats {
+  return fd === NO_FD ? lstatSync(path) : fstatSync(fd)
+}
+
 /** A path naming `name` inside the open folder `fd` (Linux), or inside `folderPath` elsewhere. */
 function childPath(fd: number, folderPath: string, name: string): string {
-  return RELATIVE_TO_FD ? `/proc/self/fd/${fd}/${name}` : join(folderPath, name)
+  return RELATIVE_TO_FD && fd !== NO_FD ? `/proc/self/fd/${fd}/${name}` : join(folderPath, name)
 }
 
 /** The parts of `relative` below a root; `..` and absolute paths are refused. */
@@ -253,7 +276,7 @@ export class ContainedRoot {
     if (stats.isSymbolicLink()) throw linkRefusal(absolute)
     if (!stats.isDirectory()) throw new UserError('not-a-folder', `${what} ${absolute} is not a folder.`)
     const root = new ContainedRoot(absolute, identityOf(stats))
-    closeSync(root.openFolderFd('')) // proves it opens as that same folder
+    closeFolder(root.openFolderFd('')) // proves it opens as that same folder
     return root
   }
 
@@ -276,13 +299,13 @@ export class ContainedRoot {
     const parts = partsOf(relativePath, this.path)
     let fd: number
     try {
-      fd = openSync(this.path, FOLDER_FLAGS)
+      fd = openFolder(this.path)
     } catch (error) {
       throw fsFailure(error, this.path, 'The folder')
     }
     let shown = this.path
     try {
-      if (!sameIdentity(identityOf(fstatSync(fd)), this.identity)) {
+      if (!sameIdentity(identityOf(folderStats(fd, this.path)), this.identity)) {
         throw new ContainmentRefusal('forbidden', `${this.path} was replaced by another folder while in use; nothing was read or written.`, 'replaced')
       }
       for (const part of parts) {
@@ -296,19 +319,19 @@ export class ContainedRoot {
           }
         }
         const child = openFolderChild(next, shown)
-        closeSync(fd)
+        closeFolder(fd)
         fd = child
       }
       return fd
     } catch (error) {
-      closeSync(fd)
+      closeFolder(fd)
       throw error
     }
   }
 
   /** Checks that the folder `relative` exists inside under the rule; returns its absolute path. */
   folder(relativePath: string, options: { create?: boolean } = {}): string {
-    closeSync(this.openFolderFd(relativePath, options))
+    closeFolder(this.openFolderFd(relativePath, options))
     return this.pathOf(relativePath)
   }
 
@@ -316,9 +339,9 @@ export class ContainedRoot {
   folderIdentity(relativePath: string): FileIdentity {
     const fd = this.openFolderFd(relativePath)
     try {
-      return identityOf(fstatSync(fd))
+      return identityOf(folderStats(fd, this.pathOf(relativePath)))
     } finally {
-      closeSync(fd)
+      closeFolder(fd)
     }
   }
 
@@ -326,7 +349,7 @@ export class ContainedRoot {
   async list(relativePath: string, options: { sameDevice?: boolean } = {}): Promise<{ entries: Dirent[]; identity: FileIdentity }> {
     const fd = this.openFolderFd(relativePath)
     try {
-      const identity = identityOf(fstatSync(fd))
+      const identity = identityOf(folderStats(fd, this.pathOf(relativePath)))
       if (options.sameDevice && identity.dev !== this.identity.dev) {
         throw new ContainmentRefusal('forbidden', `${this.pathOf(relativePath)} is another file system mounted inside ${this.path}.`, 'other-device')
       }
@@ -337,7 +360,7 @@ export class ContainedRoot {
       }
       return { entries, identity }
     } finally {
-      closeSync(fd)
+      closeFolder(fd)
     }
   }
 
@@ -355,7 +378,7 @@ export class ContainedRoot {
     try {
       return openFileIn(folderFd, folderPath, name, what)
     } finally {
-      if (inFolder === undefined) closeSync(folderFd)
+      if (inFolder === undefined) closeFolder(folderFd)
     }
   }
 
@@ -370,7 +393,7 @@ export class ContainedRoot {
     try {
       assertWritableIn(childPath(fd, folderPath, name), join(folderPath, name))
     } finally {
-      closeSync(fd)
+      closeFolder(fd)
     }
     return join(folderPath, name)
   }
@@ -406,7 +429,7 @@ function makeFolders(absolute: string, what: string): void {
 
 function openFolderChild(next: string, shown: string): number {
   try {
-    return openSync(next, FOLDER_FLAGS)
+    return openFolder(next)
   } catch (error) {
     const code = errnoOf(error)
     if (code === 'ELOOP' || code === 'ENOTDIR') {
@@ -481,14 +504,14 @@ export function openRegularFile(path: string, what = 'The file'): OpenedInside {
   const folder = dirname(absolute)
   let fd: number
   try {
-    fd = openSync(folder, constants.O_RDONLY | O_DIRECTORY)
+    fd = FOLDERS_OPEN ? openSync(folder, constants.O_RDONLY | O_DIRECTORY) : NO_FD
   } catch (error) {
     throw fsFailure(error, absolute, what)
   }
   try {
     return openFileIn(fd, folder, basename(absolute), what)
   } finally {
-    closeSync(fd)
+    closeFolder(fd)
   }
 }
 
@@ -514,7 +537,7 @@ export class FolderCursor {
   }
 
   close(): void {
-    if (this.current) closeSync(this.current.fd)
+    if (this.current) closeFolder(this.current.fd)
     this.current = null
   }
 }
