@@ -369,14 +369,16 @@ export class ContainedRoot {
    * link, a FIFO, a device, a socket, a folder (by lstat, then the opened file's fstat must be
    * that same file). `inFolder` reuses an open folder descriptor of its parent (see FolderCursor).
    */
-  openFile(relativePath: string, inFolder?: { fd: number; path: string }, what = 'The file'): OpenedInside {
-    const parts = partsOf(relativePath, this.path)
+  openFile(relativePath: string, inFolder?: { fd: number; path: string; listed?: boolean }, what = 'The file'): OpenedInside {
+    // In a folder already open (a cursor), only the last part is named; it must be a plain name.
+    const lastPart = inFolder ? relativePath.slice(Math.max(relativePath.lastIndexOf('/'), relativePath.lastIndexOf('\\')) + 1) : undefined
+    const parts = lastPart !== undefined && lastPart !== '' && lastPart !== '.' && lastPart !== '..' ? [lastPart] : partsOf(relativePath, this.path)
     const name = parts.pop()
     if (name === undefined) throw new UserError('not-a-folder', `${this.path} is a folder, not a file.`)
     const folderFd = inFolder?.fd ?? this.openFolderFd(parts.join('/'))
     const folderPath = inFolder?.path ?? join(this.path, ...parts)
     try {
-      return openFileIn(folderFd, folderPath, name, what)
+      return openFileIn(folderFd, folderPath, name, what, inFolder?.listed !== true)
     } finally {
       if (inFolder === undefined) closeFolder(folderFd)
     }
@@ -447,17 +449,19 @@ function openFolderChild(next: string, shown: string): number {
 }
 
 /** lstat, refuse what is not a regular file, open without following or blocking, compare. */
-function openFileIn(folderFd: number, folderPath: string, name: string, what = 'The file'): OpenedInside {
+function openFileIn(folderFd: number, folderPath: string, name: string, what = 'The file', lstatFirst = true): OpenedInside {
   const target = childPath(folderFd, folderPath, name)
   const shown = join(folderPath, name)
-  let before: Stats
-  try {
-    before = lstatSync(target)
-  } catch (error) {
-    throw fsFailure(error, shown, what)
+  let before: Stats | undefined
+  if (lstatFirst) {
+    try {
+      before = lstatSync(target)
+    } catch (error) {
+      throw fsFailure(error, shown, what)
+    }
+    if (before.isSymbolicLink()) throw linkRefusal(shown)
+    if (!before.isFile()) throw new ContainmentRefusal('unreadable', `${what} ${shown} is ${describeKind(before)}, not a regular file.`, 'not-regular')
   }
-  if (before.isSymbolicLink()) throw linkRefusal(shown)
-  if (!before.isFile()) throw new ContainmentRefusal('unreadable', `${what} ${shown} is ${describeKind(before)}, not a regular file.`, 'not-regular')
   let fd: number
   try {
     fd = openSync(target, FILE_FLAGS)
@@ -466,7 +470,11 @@ function openFileIn(folderFd: number, folderPath: string, name: string, what = '
     throw fsFailure(error, shown, what)
   }
   const stats = fstatSync(fd)
-  if (!stats.isFile() || !sameIdentity(identityOf(stats), identityOf(before))) {
+  if (!stats.isFile()) {
+    closeSync(fd)
+    throw new ContainmentRefusal('unreadable', `${what} ${shown} is ${describeKind(stats)}, not a regular file.`, 'not-regular')
+  }
+  if (before && !sameIdentity(identityOf(stats), identityOf(before))) {
     closeSync(fd)
     throw new ContainmentRefusal('unreadable', `${what} ${shown} was replaced while being opened; it was not read.`, 'replaced')
   }
@@ -526,14 +534,20 @@ export class FolderCursor {
   constructor(readonly root: ContainedRoot) {}
 
   openFile(relativePath: string): OpenedInside {
-    const parts = partsOf(relativePath, this.root.path)
-    const folder = parts.slice(0, -1).join('/')
-    if (this.current?.relative !== folder) {
+    // The folder part as given: files of one folder come one after another, so a plain compare
+    // finds the folder already open; only a new folder is split and checked part by part.
+    const cut = Math.max(relativePath.lastIndexOf('/'), relativePath.lastIndexOf('\\'))
+    const folder = cut === -1 ? '' : relativePath.slice(0, cut)
+    let current = this.current
+    if (current?.relative !== folder) {
       this.close()
       const fd = this.root.openFolderFd(folder)
-      this.current = { relative: folder, fd, path: join(this.root.path, ...parts.slice(0, -1)) }
+      current = { relative: folder, fd, path: this.root.pathOf(folder) }
+      this.current = current
     }
-    return this.root.openFile(relativePath, this.current)
+    // The files a cursor reads were listed as regular files by a walk: the lstat before the open is
+    // left out (O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking, fstat refuses it).
+    return this.root.openFile(relativePath, { ...current, listed: true })
   }
 
   close(): void {

@@ -57,11 +57,11 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFO
 
 export const nodeCorpusFs: CorpusFs = {
   openFile(path, inside) {
-    const fd = inside
-      ? (inside.cursor ?? inside.root).openFile(inside.relative).fd
-      : openSync(path, OPEN_FLAGS)
+    // Under the rule, the open already fstat'ed the file: its stats are kept, not asked for again.
+    const opened = inside ? (inside.cursor ?? inside.root).openFile(inside.relative) : undefined
+    const fd = opened ? opened.fd : openSync(path, OPEN_FLAGS)
     return {
-      stat: () => fstatSync(fd),
+      stat: () => opened?.stats ?? fstatSync(fd),
       read: (buffer, offset, length, position) => readSync(fd, buffer, offset, length, position),
       close: () => closeSync(fd),
     }

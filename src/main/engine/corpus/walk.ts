@@ -12,7 +12,7 @@
  * followed. A folder where something is mounted is not entered; hard links are read once (the
  * reader compares device and inode).
  */
-import { join, relative as relativePath, sep } from 'node:path'
+import { join, sep } from 'node:path'
 import type { Dirent } from 'node:fs'
 import { lstat } from 'node:fs/promises'
 import type { SkippedPath, SkipReason } from '../../../shared/corpus'
@@ -114,9 +114,14 @@ export async function walkTree(options: WalkOptions): Promise<WalkResult> {
     return { absolute, relative, real, rules, inside: insideOf(real) }
   }
 
-  /** The path below the root's real path, or undefined for a place outside it (--follow-links). */
+  /**
+   * The path below the root's real path, or undefined for a place outside it (--follow-links).
+   * Real paths are normalised, so a prefix decides (path.relative per file costs a scan of 50,000
+   * files about a tenth of its time).
+   */
+  const rootPrefix = options.rootReal.endsWith(sep) ? options.rootReal : options.rootReal + sep
   const insideOf = (real: string): string | undefined =>
-    isWithin(real, options.rootReal) ? relativePath(options.rootReal, real) : undefined
+    real === options.rootReal ? '' : real.startsWith(rootPrefix) ? real.slice(rootPrefix.length) : undefined
 
   const within = (inside: string | undefined) =>
     options.tree && inside !== undefined ? { root: options.tree, relative: inside } : undefined
