@@ -94,13 +94,16 @@ export const TrainingSection = z.object({
 })
 export type TrainingSection = z.infer<typeof TrainingSection>
 
+/** The longest run name (a folder name); the engine's own check and its message use the same figure. */
+export const RUN_NAME_MAX_CHARS = 120
+
 export const PathsSection = z.object({
   checkpointDir: z.string().min(1, 'must not be empty').default('./checkpoints'),
   /** Folder name of the run inside checkpointDir. Absent: derived from the corpus folder and the time. */
   runName: z
     .string()
     .min(1, 'must not be empty')
-    .max(120, 'must be at most 120 characters')
+    .max(RUN_NAME_MAX_CHARS, `must be at most ${RUN_NAME_MAX_CHARS} characters`)
     .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
     .refine((name) => name !== '.' && name !== '..', 'must be a folder name')
     .optional(),

@@ -36,6 +36,7 @@ import {
 } from '../../shared/training'
 import {
   appendMetrics,
+  rewriteRunJsonInPlace,
   applyRetention,
   checkpointPath,
   classifyCheckpointFile,
@@ -493,9 +494,19 @@ export class TrainingSession {
       return value
     }
 
+    // A failed append (disk full, I/O error) is kept, never left as an unhandled rejection (which
+    // would end the whole process, `cllm serve` included); the loop ends the run on it.
     let metricsQueue: Promise<void> = Promise.resolve()
+    let metricsError: unknown
     const writeMetrics = (records: MetricsRecord[]): void => {
-      metricsQueue = metricsQueue.then(() => appendMetrics(runDir, records))
+      metricsQueue = metricsQueue
+        .then(() => (metricsError === undefined ? appendMetrics(runDir, records) : undefined))
+        .catch((error: unknown) => {
+          metricsError ??= error
+        })
+    }
+    const checkMetrics = (): void => {
+      if (metricsError !== undefined) throw metricsWriteFailure(runDir, metricsError)
     }
 
     const period = new SphereTotals()
@@ -623,6 +634,7 @@ export class TrainingSession {
           outcome = 'stopped'
           break
         }
+        checkMetrics()
         const epoch = Math.floor(step / stepsPerEpoch)
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
@@ -709,9 +721,9 @@ export class TrainingSession {
     } finally {
       // After a failure, the steps not yet reported still go to metrics.jsonl.
       if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
-      await metricsQueue.catch(() => undefined)
+      await metricsQueue
     }
-    await metricsQueue
+    checkMetrics()
     return outcome
   }
 
@@ -786,7 +798,14 @@ export class TrainingSession {
     try {
       const info = await readRunJson(runDir)
       const ended: RunEnd = { reason, step: this.currentStep, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}), ...this.speed() }
-      await writeRunJson(runDir, { ...info, ended, pid: undefined })
+      try {
+        await writeRunJson(runDir, { ...info, ended, pid: undefined })
+      } catch (error) {
+        // A full disk has no room for the atomic copy: the end goes over run.json's own blocks.
+        const code = (error as NodeJS.ErrnoException).code
+        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error
+        await rewriteRunJsonInPlace(runDir, { ...info, ended, pid: undefined })
+      }
     } catch {
       // A run.json that cannot be rewritten leaves the run listed as interrupted; the lock still goes.
     } finally {
@@ -891,6 +910,13 @@ function scheduleFor(base: Schedule, resumed: Checkpoint | null, resume: string 
 }
 
 /** Run folders (and the Data view's hidden one) under the checkpoint folder that hold an encoded dataset. */
+/** A failed metrics append as one sentence: the run ends failed with it. */
+function metricsWriteFailure(runDir: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EIO' ? 'an input/output error' : code === 'EDQUOT' ? 'the disk quota is used up' : (code ?? String(error))
+  return new UserError('unreadable', `Could not append to ${join(runDir, 'metrics.jsonl')}: ${why}${code ? ` (${code})` : ''}. The run stops here; its metrics up to the last complete line and its last checkpoint are kept.`)
+}
+
 async function preparedDatasets(checkpointDir: string): Promise<string[]> {
   const entries = await readdir(checkpointDir, { withFileTypes: true }).catch(() => [])
   return entries

@@ -14,7 +14,8 @@ import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import type { ModelConfig } from '../model/trainer'
-import { writeFileAtomic } from './atomic-write'
+import { ContainedRoot } from '../containment'
+import { writeExportFile } from './export-hf'
 import { corruptCheckpoint } from './errors'
 import { END_OF_TEXT, LAYER_NORM_EPSILON } from './export-hf'
 import { loadCheckpoint } from './format'
@@ -238,6 +239,9 @@ export async function exportGguf(
   const folder = await stat(dirname(path)).catch(() => undefined)
   if (!folder?.isDirectory())
     throw new UserError('not-found', `The folder ${dirname(path)} does not exist; create it first or choose another output path.`)
+  // The file and the Modelfile go only into that folder opened under the containment rule.
+  const root = ContainedRoot.open(dirname(path), 'The export folder')
+  root.writeTarget('', basename(path), { create: false })
 
   const { metadata, state } = await loadCheckpoint(checkpointPath)
   if (metadata.tokenizerKind !== 'bpe') {
@@ -251,9 +255,8 @@ export async function exportGguf(
   const params = new Map(state.params.map((t) => [t.name, t.data]))
   const tensors = ggufTensors(model, params, precision)
   const name = options.name ?? basename(checkpointPath).replace(/\.safetensors$/, '')
-  await writeFileAtomic(path, ggufChunks(ggufMetadata(model, vocabulary, precision, name), tensors))
-  const modelfile = join(dirname(path), 'Modelfile')
-  await writeFileAtomic(modelfile, [ollamaModelfile(basename(path), model.seqLen)])
+  await writeExportFile(root, basename(path), ggufChunks(ggufMetadata(model, vocabulary, precision, name), tensors))
+  const modelfile = await writeExportFile(root, 'Modelfile', [ollamaModelfile(basename(path), model.seqLen)])
   return {
     path,
     bytes: (await stat(path)).size,

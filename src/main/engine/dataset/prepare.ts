@@ -4,8 +4,9 @@
  * same corpus with the same settings reuses the saved tokenizer and stream instead of encoding again.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { ContainedRoot } from '../containment'
+import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import {
   DEFAULT_VALIDATION_FRACTION,
@@ -92,7 +93,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const key = createHash('sha256')
     .update(JSON.stringify({ format: DATASET_FORMAT, corpus: corpusHash, request, fraction, seed }))
     .digest('hex')
-  await mkdir(options.runDir, { recursive: true })
+  // The run folder under the containment rule (made when missing): never written through a link.
+  ContainedRoot.open(dirname(resolve(options.runDir)), 'The checkpoint folder', { create: true }).folder(basename(resolve(options.runDir)), { create: true })
 
   const cached = await readCachedDataset(options.runDir, key)
   if (cached) {

@@ -19,7 +19,7 @@ import type { TrainedBpe } from './bpe-trainer'
 import { readFamilyShape, GPT2_SHAPE, type FamilyShape } from './family'
 import { PairRanks } from './pair-ranks'
 import { TokenBuffer } from './token-buffer'
-import type { EncoderSpec, Tokenizer } from './types'
+import { MAX_VOCAB_SIZE, type EncoderSpec, type Tokenizer } from './types'
 
 export const END_OF_TEXT = '<|endoftext|>'
 /** Special tokens every trained BPE tokenizer gets, appended after the merges. */
@@ -144,9 +144,17 @@ export class BpeTokenizer implements Tokenizer {
     }
     const shape = readFamilyShape(file, invalid)
     const vocab = new Map<string, number>()
+    const spellingOf = new Map<number, string>()
     for (const [spelling, id] of Object.entries(model.vocab)) {
       if (!Number.isInteger(id) || id < 0)
         throw invalid(`token ${JSON.stringify(spelling)} has no valid id`)
+      // Ids index arrays of vocabSize entries: bounded like a model's vocabulary, and one token each.
+      if (id >= MAX_VOCAB_SIZE)
+        throw invalid(`model.vocab: token ${JSON.stringify(spelling)} has id ${id}, above the largest vocabulary CLLM builds (${MAX_VOCAB_SIZE})`)
+      const other = spellingOf.get(id)
+      if (other !== undefined)
+        throw invalid(`model.vocab: tokens ${JSON.stringify(other)} and ${JSON.stringify(spelling)} share id ${id}`)
+      spellingOf.set(id, spelling)
       vocab.set(spelling, id)
     }
     const merges = model.merges.map((merge, rank): [string, string] => {
@@ -158,6 +166,13 @@ export class BpeTokenizer implements Tokenizer {
       id: token.id,
       content: token.content,
     }))
+    for (const special of specials) {
+      if (!Number.isInteger(special.id) || special.id < 0 || special.id >= MAX_VOCAB_SIZE)
+        throw invalid(`added_tokens: ${JSON.stringify(special.content)} has id ${JSON.stringify(special.id)}, not a token id`)
+      const other = spellingOf.get(special.id)
+      if (other !== undefined && other !== special.content)
+        throw invalid(`added_tokens: ${JSON.stringify(special.content)} has id ${special.id}, which model.vocab gives to ${JSON.stringify(other)}`)
+    }
     return new BpeTokenizer({ vocab, merges, specials, shape }, source)
   }
 
