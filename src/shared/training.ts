@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
-import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
+import { SplitMethod, SplitSide, TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
 
@@ -88,6 +88,8 @@ export const TrainingSection = z.object({
     .number({ error: 'must be a number' })
     .refine((x) => Number.isFinite(x) && x > 0 && x <= 0.5, 'must be above 0 and at most 0.5')
     .default(0.1),
+  /** How validation is cut out: blocks of about 4 KiB at line boundaries, or whole files. */
+  split: SplitMethod.default('blocks'),
   beta1: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta1),
   beta2: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta2),
   eps: positiveReal.default(ADAMW_DEFAULTS.eps),
@@ -344,6 +346,8 @@ export const RunStarted = z.object({
   stepsPerEpoch: z.number().int().positive(),
   trainTokens: z.number().int().nonnegative(),
   valTokens: z.number().int().nonnegative(),
+  /** What each side of the train/validation split holds (absent from events of older versions). */
+  split: z.object({ method: SplitMethod, train: SplitSide, validation: SplitSide }).optional(),
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),

@@ -13,6 +13,8 @@ import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/
 import { checkVocabSize } from '../../main/engine/tokenizer'
 import { UserError } from '../../shared/errors'
 import {
+  describeSplit,
+  SplitMethod,
   TokenizerKind,
   type DatasetSummary,
   type TokenizeProgress,
@@ -38,6 +40,7 @@ export interface PrepareCommandOptions {
   threads?: string
   seed?: string
   valFraction?: string
+  split?: string
   json?: boolean
   followLinks?: boolean
 }
@@ -76,6 +79,11 @@ export function register(program: Command): void {
       '--val-fraction <f>',
       'share of the corpus kept for validation',
       String(DEFAULT_VALIDATION_FRACTION),
+    )
+    .option(
+      '--split <method>',
+      'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (blocks or files)',
+      TRAINING_DEFAULTS.split,
     )
     .option('--json', 'print the result as JSON')
     .option(
@@ -126,6 +134,10 @@ export async function prepareCommand(
   const validationFraction =
     options.valFraction === undefined ? DEFAULT_VALIDATION_FRACTION : Number(options.valFraction)
   checkFraction(validationFraction)
+  const splitMethod = SplitMethod.safeParse(options.split ?? TRAINING_DEFAULTS.split)
+  if (!splitMethod.success) {
+    throw new UserError('invalid-config', `--split ${options.split} is not one of: blocks, files.`)
+  }
   const checkpointDir = resolve(options.checkpointDir ?? './checkpoints')
   const runName = options.runName ?? runNameFor(folder)
   if (!/^[\w.-]+$/.test(runName) || runName === '.' || runName === '..') {
@@ -148,6 +160,7 @@ export async function prepareCommand(
     runDir,
     seqLen,
     validationFraction,
+    splitMethod: splitMethod.data,
     seed,
     threads,
     onProgress,
@@ -172,6 +185,7 @@ export async function prepareCommand(
   print(
     `Dataset created: ${summary.totalTokens} tokens (train ${summary.trainTokens}, validation ${summary.valTokens})`,
   )
+  print(describeSplit(summary.split, formatBytes))
   print(`Compression: ${summary.bytesPerToken.toFixed(2)} bytes per token`)
   if (prepared.split.overlapping) {
     print(

@@ -9,6 +9,8 @@ import { Command, Option } from 'commander'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
+import { describeSplit } from '../../shared/tokenizer'
+import { formatBytes } from './checkpoints'
 import {
   warmupSteps,
   type EpochSummary,
@@ -48,6 +50,7 @@ export interface TrainFlags {
   keep?: number
   tokenizer?: 'bpe' | 'word'
   valFraction?: number
+  split?: 'blocks' | 'files'
   runName?: string
   resume?: string
   /** A Hugging Face GPT-2 folder or a checkpoint to fine-tune instead of starting from noise. */
@@ -78,6 +81,7 @@ const FLAGS = {
   'training.keep': '--keep',
   'training.tokenizer': '--tokenizer',
   'training.valFraction': '--val-fraction',
+  'training.split': '--split',
   'paths.checkpointDir': '--checkpoint-dir',
   'paths.runName': '--run-name',
 } as const
@@ -120,6 +124,7 @@ export function register(program: Command): void {
     .option('--keep <n>', 'periodic checkpoints kept, besides the best (default 3)', number)
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
+    .addOption(new Option('--split <method>', 'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (default blocks)').choices(['blocks', 'files']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
@@ -140,7 +145,7 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
-      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split',
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
@@ -282,6 +287,7 @@ export function formatConfig(started: RunStarted): string[] {
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
+  if (started.split) lines.push(`Data        ${describeSplit(started.split, formatBytes)}`)
   if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
   if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)

@@ -302,6 +302,8 @@ export class TrainingSession {
       const name = options.config?.paths?.runName
       runDir = name !== undefined ? await createRunDir(root, name) : await createUniqueRunDir(root, childRunBase(options.resume!, metadata.step))
       this.createdRunDir = runDir
+      // The child's config names the child's folder, not its parent's.
+      this.config = { ...this.config, paths: { ...this.config.paths, runName: runDirName(runDir) } }
     } else {
       tokenizerSpec = this.initial
         ? parseTokenizer(this.initial.tokenizer, this.initial.source)
@@ -337,6 +339,7 @@ export class TrainingSession {
       runDir,
       seqLen: this.config.model.seqLen,
       validationFraction: this.config.training.valFraction,
+      splitMethod: this.config.training.split,
       seed: this.config.training.seed,
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
@@ -548,6 +551,7 @@ export class TrainingSession {
       totalSteps,
       stepsPerEpoch,
       trainTokens: dataset.summary.trainTokens,
+      split: dataset.summary.split,
       valTokens: dataset.summary.valTokens,
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
       corpusFingerprint: p.fingerprint,
