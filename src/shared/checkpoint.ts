@@ -56,6 +56,20 @@ export const CheckpointLosses = z.object({
 export type CheckpointLosses = z.infer<typeof CheckpointLosses>
 
 /**
+ * The validation loss measured at `step` itself (a checkpoint's own step), or null: a checkpoint
+ * never shows, and is never ranked "best" by, a loss measured at an earlier step. Read from
+ * `recentVal`, which records the step of every measurement (older checkpoints included).
+ */
+export function valLossAtStep(losses: Pick<CheckpointLosses, 'recentVal'>, step: number): number | null {
+  for (let i = losses.recentVal.length - 1; i >= 0; i--) {
+    const entry = losses.recentVal[i]
+    if (entry.step === step) return entry.loss !== null && Number.isFinite(entry.loss) ? entry.loss : null
+    if (entry.step < step) break
+  }
+  return null
+}
+
+/**
  * The typed contents of a checkpoint's `__metadata__` (safetensors stores only strings; the engine
  * encodes these fields as strings). `format`, `format_version` and the checksums are file-level and
  * checked on load, so they are not part of this object.

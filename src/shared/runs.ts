@@ -42,6 +42,12 @@ export const RunEnd = z.object({
   trainSec: z.number().optional(),
   evalSec: z.number().optional(),
   checkpointSec: z.number().optional(),
+  /** Training loss as every summary gives it: the mean of the last `trainLossWindow` steps. */
+  trainLoss: z.number().nullable().optional(),
+  trainLossWindow: z.number().int().positive().optional(),
+  /** The last validation loss and the step it was measured at. */
+  valLoss: z.number().nullable().optional(),
+  valLossStep: z.number().int().nonnegative().nullable().optional(),
 })
 export type RunEnd = z.infer<typeof RunEnd>
 

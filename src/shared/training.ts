@@ -11,6 +11,22 @@ import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
 import { SplitMethod, SplitSide, TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
+// ─── the figures a run reports ───────────────────────────────────────────────────────────────────
+//
+// One definition each, and every place that shows one (CLI, app, run.json, model card) labels it:
+// - training loss: the mean of the last (up to) 100 steps' losses — what summaries and tables give;
+// - loss, last step: one batch's loss — the live tile and metrics.jsonl's per-step `loss`;
+// - mean loss over the epoch: the epoch summary's;
+// - validation loss: measured on the fixed validation windows, always given with its step;
+// - tok/s: training tokens over the training steps' own time (evaluation and checkpoints apart),
+//   over the whole run ("run average"), an epoch, or the steps since the previous progress event
+//   ("recent": the live tile and metrics.jsonl's `tokens_per_s`).
+
+/** "training loss, mean of the last 100 steps" */
+export function trainLossLabel(window: number): string {
+  return `training loss, mean of the last ${window} ${window === 1 ? 'step' : 'steps'}`
+}
+
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
 
 export { TokenizerKind }
@@ -434,6 +450,8 @@ export const RunFinished = z.object({
   trainLoss: z.number().nullable(),
   trainLossWindow: z.number().int().positive().optional(),
   valLoss: z.number().nullable(),
+  /** The step `valLoss` was measured at (the last step, also on a stop); absent from older events. */
+  valLossStep: z.number().int().nonnegative().nullable().optional(),
   /** Training tokens per second over the steps' wall time; evaluation and checkpoint time reported apart. */
   tokensPerSec: z.number().optional(),
   trainSec: z.number().optional(),

@@ -92,7 +92,7 @@ function describeModel(run: RunEntry): string {
 
 const HEADINGS = ['checkpoint', 'step', 'epoch', 'val loss', 'train loss', 'size', 'created']
 /** How the train loss column is computed, said under the table. */
-const TRAIN_LOSS_NOTE = 'train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).'
+const TRAIN_LOSS_NOTE = 'train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl); val loss is measured at the checkpoint\'s own step (- when it was not).'
 /** Columns after the first are right-aligned numbers, except the date. */
 const LEFT_ALIGNED = new Set([0, 6])
 

@@ -248,10 +248,18 @@ export function fmtEpochs(epochs: number): string {
   return Number.isInteger(epochs) ? fmt(epochs) : epochs.toFixed(2)
 }
 
+/** "training loss 3.0638 (mean of the last 100 steps), validation loss 3.1 at step 500": the summary's one definition of each. */
+export function formatLosses(finished: RunFinished): string {
+  const window = finished.trainLossWindow ? ` (mean of the last ${plural(finished.trainLossWindow, 'step')})` : ''
+  const train = `training loss ${loss(finished.trainLoss)}${window}`
+  const at = finished.valLossStep !== undefined && finished.valLossStep !== null ? ` at step ${fmt(finished.valLossStep)}` : ''
+  return `${train}, validation loss ${loss(finished.valLoss)}${at}`
+}
+
 /** `1,274 tok/s over 2.1 s of training steps; evaluation 0.4 s and checkpoints 0.1 s on top` */
 export function formatSpeed(finished: RunFinished): string {
   const s = (x: number | undefined) => `${(x ?? 0).toFixed(1)} s`
-  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
+  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s, run average over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
 }
 
 export function formatDuration(seconds: number): string {
@@ -326,11 +334,10 @@ class TextPrinter {
         line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
         break
       case 'training.finished':
-        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}.`)
+        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}: ${formatLosses(payload)}.`)
         if (payload.reason === 'completed') {
           const epochs = this.started ? ` (${fmtEpochs(payload.step / this.started.stepsPerEpoch)} epochs)` : ''
-          const window = payload.trainLossWindow ? ` (mean of the last ${plural(payload.trainLossWindow, 'step')})` : ''
-          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}${window}, validation loss ${loss(payload.valLoss)}.`)
+          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, ${formatLosses(payload)}.`)
         }
         if (payload.tokensPerSec !== undefined && payload.reason !== 'failed') line(formatSpeed(payload))
         if (payload.sample !== null) line(`Sample:\n${payload.sample}`)
@@ -345,7 +352,7 @@ class TextPrinter {
     const perEpoch = this.started?.stepsPerEpoch ?? p.totalSteps
     if (!this.legend) {
       this.legend = true
-      line('(loss: mean training loss since the previous line; tok/s: training steps only, evaluation and checkpoints excluded)')
+      line('(loss: mean training loss since the previous line; val: validation loss at that step; tok/s: the most recent training steps, evaluation and checkpoints excluded)')
     }
     for (const point of p.points) {
       this.lossSum += point.loss
@@ -369,8 +376,8 @@ class TextPrinter {
     const part = e.step / perEpoch - e.epoch
     const label = part < 1 - 1e-9 ? `Epoch ${e.epoch + 1} (${fmtEpochs(part)} of it)` : `Epoch ${e.epoch + 1}/${fmtEpochs(epochs)}`
     line(
-      `${label}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
-        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s`,
+      `${label}: mean loss over the epoch ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)} at step ${fmt(e.step)}, ` +
+        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s over its training steps`,
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
   }

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
-import type { CheckpointMetadata, MetricsRecord, StepLoss } from '../../shared/checkpoint'
+import { valLossAtStep, type CheckpointMetadata, type MetricsRecord, type StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
 import {
   GenerateOptions,
@@ -233,7 +233,7 @@ export class TrainingSession {
     this.setState('preparing')
     let prepared: Prepared | undefined
     let checkpointWritten: string | null = null
-    const losses = { train: null as number | null, val: null as number | null }
+    const losses: RunLosses = { train: null, val: null, valStep: null }
     try {
       prepared = await this.prepare()
       const outcome = await this.train(prepared, losses, (path) => (checkpointWritten = path))
@@ -242,17 +242,17 @@ export class TrainingSession {
           ? await this.generateSample(prepared)
           : null
       await this.closeTrainer()
-      await this.recordEnd(outcome)
+      await this.recordEnd(outcome, losses)
       return this.finish('done', outcome, began, checkpointWritten, losses, sample)
     } catch (error) {
       await this.closeTrainer()
       if (error instanceof UserError && error.code === 'cancelled' && this.stopRequested) {
-        await this.recordEnd('stopped')
+        await this.recordEnd('stopped', losses)
         return this.finish('done', 'stopped', began, checkpointWritten, losses, null)
       }
       const message = error instanceof Error ? error.message : String(error)
       const code = error instanceof UserError ? error.code : 'internal'
-      await this.recordEnd('failed', message)
+      await this.recordEnd('failed', losses, message)
       return this.finish('failed', 'failed', began, checkpointWritten, losses, null, message, code)
     }
   }
@@ -457,7 +457,7 @@ export class TrainingSession {
 
   private async train(
     p: Prepared,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     onCheckpoint: (path: string) => void,
   ): Promise<'completed' | 'stopped'> {
     const { trainer, sampler, dataset, runDir, totalSteps, stepsPerEpoch } = p
@@ -466,6 +466,7 @@ export class TrainingSession {
     const recentTrain: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentTrain ?? [])]
     const recentVal: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentVal ?? [])]
     losses.val = this.checkpoint?.metadata.losses.val ?? null
+    losses.valStep = this.checkpoint ? (valLossAtStep(this.checkpoint.metadata.losses, this.checkpoint.metadata.step) === null ? null : this.checkpoint.metadata.step) : null
     // The summarised training loss: the mean of the last TRAIN_LOSS_WINDOW steps (this run's history).
     const window: number[] = recentTrain.map((entry) => entry.loss).filter((x): x is number => x !== null)
     const meanTrain = (): number | null => (window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : null)
@@ -478,6 +479,7 @@ export class TrainingSession {
       const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
+      losses.valStep = step
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
       return value
@@ -501,6 +503,8 @@ export class TrainingSession {
     let epochLossSum = 0
     let epochSteps = 0
     let epochTokens = 0
+    let epochTrainMs = 0
+    let lastPoint: MetricPoint | null = null
     let lastLoss = NaN
     const lastLossOrNull = (): number | null => (Number.isFinite(lastLoss) ? lastLoss : (this.checkpoint?.metadata.losses.train ?? null))
     let lastLr = 0
@@ -616,8 +620,10 @@ export class TrainingSession {
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
         const result = await trainer.step(tokens, starts, lr)
-        this.timing.trainMs += performance.now() - stepStart
-        periodTrainMs += performance.now() - stepStart
+        const stepMs = performance.now() - stepStart
+        this.timing.trainMs += stepMs
+        periodTrainMs += stepMs
+        epochTrainMs += stepMs
         this.timing.tokens += result.tokens
         step++
         this.currentStep = step
@@ -651,8 +657,11 @@ export class TrainingSession {
           gradNorm: result.gradNorm,
           tokens: result.tokens,
         }
-        if (step % training.evalInterval === 0 || endOfEpoch) point.valLoss = await evaluate()
+        const checkpointDue = training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps
+        // A checkpoint carries a validation loss of its own step, so one is measured there too.
+        if (step % training.evalInterval === 0 || endOfEpoch || checkpointDue) point.valLoss = await evaluate()
         points.push(point)
+        lastPoint = point
 
         if (endOfEpoch) {
           const now = performance.now()
@@ -665,7 +674,8 @@ export class TrainingSession {
             meanLoss: epochLossSum / epochSteps,
             valLoss: losses.val,
             durationSec: seconds,
-            tokensPerSec: seconds > 0 ? epochTokens / seconds : 0,
+            // The one definition of tok/s: tokens over the training steps' own time.
+            tokensPerSec: epochTrainMs > 0 ? (epochTokens * 1000) / epochTrainMs : 0,
             spheres: epochSpheres.snapshot(),
           })
           epochSpheres.reset()
@@ -673,8 +683,9 @@ export class TrainingSession {
           epochLossSum = 0
           epochSteps = 0
           epochTokens = 0
+          epochTrainMs = 0
         }
-        if (training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps) {
+        if (checkpointDue) {
           await saveAt('periodic')
         }
         if (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep && step < totalSteps) {
@@ -690,6 +701,14 @@ export class TrainingSession {
       if (step >= totalSteps && !this.stopRequested) outcome = 'completed'
       flush(performance.now())
       if (outcome === 'stopped') {
+        // The stop checkpoint's validation loss is measured at its step, not taken from an earlier one.
+        if (losses.valStep !== step && p.valStarts.length > 0) {
+          const valLoss = await evaluate()
+          const pending = points.at(-1)
+          if (pending?.step === step) pending.valLoss = valLoss
+          // Already written: the step's line again, with its validation loss (the last line of a step wins).
+          else if (lastPoint?.step === step) writeMetrics([metricsRecord({ ...lastPoint, valLoss }, tokensPerSec)])
+        }
         await saveAt('stop')
       } else {
         await saveAt('final')
@@ -728,7 +747,7 @@ export class TrainingSession {
     reason: 'completed' | 'stopped' | 'failed',
     began: number,
     checkpoint: string | null,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     sample: string | null,
     message?: string,
     code?: ErrorCode,
@@ -745,6 +764,7 @@ export class TrainingSession {
       trainLoss: losses.train,
       ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
       valLoss: losses.val,
+      valLossStep: losses.val === null ? null : losses.valStep,
       sample,
       durationSec: (performance.now() - began) / 1000,
       ...this.speed(),
@@ -766,14 +786,25 @@ export class TrainingSession {
   }
 
   /** The run's own end, in its run.json; then the lock goes. Nothing writes the folder after this. */
-  private async recordEnd(reason: RunEnd['reason'], message?: string): Promise<void> {
+  private async recordEnd(reason: RunEnd['reason'], losses: RunLosses, message?: string): Promise<void> {
     const runDir = this.runDir
     const lock = this.lock
     this.lock = null
     if (!runDir || !lock) return
     try {
       const info = await readRunJson(runDir)
-      const ended: RunEnd = { reason, step: this.currentStep, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}), ...this.speed() }
+      const ended: RunEnd = {
+        reason,
+        step: this.currentStep,
+        at: new Date().toISOString(),
+        ...(message !== undefined ? { message } : {}),
+        ...this.speed(),
+        // The same figures, with the same definitions, as the final line and the model card.
+        trainLoss: losses.train,
+        ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
+        valLoss: losses.val,
+        valLossStep: losses.val === null ? null : losses.valStep,
+      }
       await writeRunJson(runDir, { ...info, ended, pid: undefined })
     } catch {
       // A run.json that cannot be rewritten leaves the run listed as interrupted; the lock still goes.
@@ -821,6 +852,13 @@ export class TrainingSession {
     this.wakeUp = null
     wake?.()
   }
+}
+
+/** The run's summarised losses: training as the mean of the last steps, validation with the step it was measured at. */
+interface RunLosses {
+  train: number | null
+  val: number | null
+  valStep: number | null
 }
 
 function metricsRecord(point: MetricPoint, tokensPerSec: number): MetricsRecord {

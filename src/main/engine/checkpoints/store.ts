@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path'
 import {
   MetricsRecord,
   RunInfo,
+  valLossAtStep,
   type CheckpointEntry,
   type CheckpointKind,
   type RunEntry,
@@ -202,7 +203,7 @@ export async function applyRetention(
     }
     try {
       const info = await readCheckpointInfo(path)
-      steps.push({ path, step: kind.step!, valLoss: info.metadata.losses.val })
+      steps.push({ path, step: kind.step!, valLoss: valLossAtStep(info.metadata.losses, info.metadata.step) })
     } catch {
       kept.push(path)
     }
@@ -303,7 +304,7 @@ async function describeCheckpoint(
     epoch: metadata.epoch,
     // The mean over the last steps (older checkpoints: the last step's loss).
     trainLoss: metadata.losses.trainMean ?? metadata.losses.train,
-    valLoss: metadata.losses.val,
+    valLoss: valLossAtStep(metadata.losses, metadata.step),
     created: metadata.created,
   }
 }

@@ -84,7 +84,7 @@ describe('cllm checkpoints', () => {
       /! checkpoint_step_30\.safetensors \(4 B\) cannot be used: the file is 4 bytes long, too short/,
     )
     expect(lines.at(-1)).toBe(
-      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run; train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).',
+      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run; train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl); val loss is measured at the checkpoint\'s own step (- when it was not).',
     )
     expect(text).toMatch(/^ {2}done · 25 steps · 0 tokens · best val loss 2\.7500/m)
   })
