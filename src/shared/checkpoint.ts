@@ -127,6 +127,8 @@ export const CheckpointEntry = z.object({
   status: z.enum(['ok', 'corrupt']),
   /** Why a corrupt file was refused. */
   problem: z.string().optional(),
+  /** With --verify, what was checked in a file that passed. */
+  verified: z.array(z.string()).optional(),
   step: z.number().int().nonnegative().nullable(),
   epoch: z.number().nullable(),
   trainLoss: z.number().nullable(),

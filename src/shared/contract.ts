@@ -158,6 +158,8 @@ export const methods = {
       path: z.string(),
       status: z.enum(['ok', 'corrupt']),
       problem: z.string().optional(),
+      /** What was checked, when it passed. */
+      checks: z.array(z.string()).optional(),
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },

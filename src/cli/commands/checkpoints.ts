@@ -26,12 +26,15 @@ export function register(program: Command): void {
     .description('List the training runs in a checkpoint folder and their checkpoints.')
     .argument('[dir]', 'checkpoint folder (or one run folder)', './checkpoints')
     .option('--json', 'print the listing as JSON')
-    .option('--verify', "read every checkpoint whole and check its tensors' hash and weights")
+    .option('--verify', 'read every checkpoint whole: header and tensor SHA-256, metadata consistency, finite weights; says what passed, exits 1 if any fails')
     .option('--history <run>', "print a run folder's whole history as metrics lines (JSON), its parents' steps first")
     .action(async (dir: string, options: CheckpointsOptions) => {
       const print = (line: string) => process.stdout.write(`${line}\n`)
       if (options.history !== undefined) await printHistory(options.history, options, print)
-      else await listCheckpoints(dir, options, print)
+      else {
+        const listing = await listCheckpoints(dir, options, print)
+        if (options.verify && unusable(listing) > 0) process.exitCode = 1
+      }
     })
 }
 
@@ -42,8 +45,13 @@ export async function listCheckpoints(
 ): Promise<RunsListing> {
   const listing = await listRunSummaries(dir, { verify: options.verify === true })
   if (options.json) print(JSON.stringify(listing, null, 2))
-  else for (const line of formatListing(listing)) print(line)
+  else for (const line of formatListing(listing, { verified: options.verify === true })) print(line)
   return listing
+}
+
+/** Checkpoints that cannot be used (with --verify: that failed a check). */
+export function unusable(listing: RunsListing): number {
+  return listing.runs.reduce((sum, run) => sum + run.checkpoints.filter((c) => c.status === 'corrupt').length, 0)
 }
 
 /** One metrics line per step of the run's lineage (JSON lines), or the whole object with --json. */
@@ -142,7 +150,7 @@ function formatSeconds(seconds: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`
 }
 
-export function formatListing(listing: RunsListing): string[] {
+export function formatListing(listing: RunsListing, options: { verified?: boolean } = {}): string[] {
   if (listing.runs.length === 0) return [`No training runs in ${listing.dir}.`]
   const lines = [`Checkpoints in ${listing.dir}`]
   let checkpoints = 0
@@ -162,8 +170,11 @@ export function formatListing(listing: RunsListing): string[] {
     lines.push(
       ...table(rows, [' ', ...readable.map((c) => (c.best ? '*' : ' '))]).map((line) => ` ${line}`),
     )
+    if (options.verified) {
+      for (const c of readable) lines.push(`  ✓ ${c.file}: ${(c.verified ?? []).join('; ')}`)
+    }
     for (const c of run.checkpoints.filter((entry) => entry.status === 'corrupt')) {
-      lines.push(`  ! ${c.file} (${formatBytes(c.sizeBytes)}) cannot be used: ${c.problem}`)
+      lines.push(`  ! ${c.file} (${formatBytes(c.sizeBytes)}) ${options.verified ? 'failed verification' : 'cannot be used'}: ${c.problem}`)
     }
     checkpoints += run.checkpoints.length
     corrupt += run.checkpoints.length - readable.length
@@ -172,5 +183,12 @@ export function formatListing(listing: RunsListing): string[] {
   const runs = `${listing.runs.length} run${listing.runs.length === 1 ? '' : 's'}`
   const files = `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}${corrupt ? ` (${corrupt} unusable)` : ''}`
   lines.push(`${runs}, ${files}. * marks the lowest validation loss of a run; ${TRAIN_LOSS_NOTE}`)
+  if (options.verified) {
+    lines.push(
+      corrupt === 0
+        ? `Verified ${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} whole: all passed.`
+        : `Verified ${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} whole: ${corrupt} failed (marked !).`,
+    )
+  }
   return lines
 }

@@ -266,11 +266,13 @@ async function describeCheckpoint(
   const path = join(runDir, file)
   const base = { file, path, kind, best: false }
   let info: CheckpointInfo
+  let verified: string[] | undefined
   try {
     info = await readCheckpointInfo(path)
     if (options.verify) {
       const verdict = await verifyCheckpoint(path)
       if (verdict.status === 'corrupt') throw new CorruptCheckpointError(path, verdict.problem)
+      verified = verdict.checks
     }
   } catch (error) {
     const sizeBytes = await stat(path).then(
@@ -306,6 +308,7 @@ async function describeCheckpoint(
     trainLoss: metadata.losses.trainMean ?? metadata.losses.train,
     valLoss: valLossAtStep(metadata.losses, metadata.step),
     created: metadata.created,
+    ...(verified ? { verified } : {}),
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -179,7 +179,41 @@ describe('cllm checkpoints --verify', () => {
       problem: expect.stringMatching(/tensor data does not match its checksum/),
     })
     expect(lines.join('\n')).toMatch(
-      /checkpoint_step_10\.safetensors .* cannot be used: its tensor data/,
+      /checkpoint_step_10\.safetensors .* failed verification: its tensor data/,
     )
+    expect(lines.at(-1)).toBe('Verified 4 checkpoints whole: 2 failed (marked !).')
+  })
+
+  it('says what was verified in each file, and exits 1 from the command line when anything fails', async () => {
+    const runDir = await makeRun()
+    await rm(checkpointPath(runDir, 30)) // the torn file: now every checkpoint is sound
+    const lines: string[] = []
+    await listCheckpoints(dir, { verify: true }, (line) => lines.push(line))
+    const text = lines.join('\n')
+    for (const file of ['checkpoint_step_10', 'checkpoint_step_20', 'final_model']) {
+      expect(text).toMatch(new RegExp(
+        `^ {2}✓ ${file}\\.safetensors: header SHA-256 matches; tensor data SHA-256 matches \\(\\d+ tensors\\); ` +
+          'metadata consistent \\(format cllm-checkpoint, step [\\d,]+ = optimizer step, tokenizer, tensor names and shapes against the config\\); ' +
+          'all [\\d,]+ weights and optimizer moments finite$', 'm'))
+    }
+    expect(lines.at(-1)).toBe('Verified 3 checkpoints whole: all passed.')
+
+    const run = async (): Promise<number | undefined> => {
+      process.exitCode = undefined
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      const program = new Command('cllm').exitOverride()
+      register(program)
+      await program.parseAsync(['checkpoints', dir, '--verify'], { from: 'user' })
+      vi.restoreAllMocks()
+      const code = process.exitCode === undefined ? undefined : Number(process.exitCode)
+      process.exitCode = undefined
+      return code
+    }
+    expect(await run()).toBeUndefined()
+    const path = checkpointPath(runDir, 20)
+    const bytes = await readFile(path)
+    bytes[bytes.length - 3] ^= 0x40
+    await writeFile(path, bytes)
+    expect(await run()).toBe(1)
   })
 })
