@@ -11,7 +11,7 @@ import { RUN_JSON } from '../../main/engine/checkpoints'
 import { UserError } from '../../shared/errors'
 import { listRunSummaries, runHistory } from '../../main/engine/runs'
 import type { CheckpointEntry, RunEntry } from '../../shared/checkpoint'
-import type { RunHistory, RunSummary, RunsListing } from '../../shared/runs'
+import { lineageText, type RunHistory, type RunSummary, type RunsListing } from '../../shared/runs'
 
 export interface CheckpointsOptions {
   json?: boolean
@@ -138,8 +138,9 @@ function runFacts(run: RunSummary): string[] {
   if (run.ended?.tokensPerSec) parts.push(`${formatCount(run.ended.tokensPerSec)} tok/s training`)
   const lines = [`  ${parts.join(' · ')}${run.title ? ` — "${run.title}"` : ''}`]
   if (run.parent) {
-    const from = run.parent.runName ?? run.parent.checkpoint
-    lines.push(`  continues ${from} from step ${formatCount(run.parent.step)} (${run.parent.checkpoint.split(/[\\/]/).pop()}, sha256 ${run.parent.sha256.slice(0, 12)}…)`)
+    lines.push(`  ${lineageText(run)} (${run.parent.checkpoint.split(/[\\/]/).pop()}, sha256 ${run.parent.sha256.slice(0, 12)}…)`)
+  } else if (run.initFrom) {
+    lines.push(`  ${lineageText(run)} (${run.initFrom})`)
   }
   return lines
 }

@@ -146,13 +146,28 @@ describe('cllm checkpoints', () => {
     await listCheckpoints(dir, {}, (line) => lines.push(line))
     const text = lines.join('\n')
     expect(text).toMatch(/^ {2}stopped · 30 steps · 240 tokens · 1:00$/m)
-    expect(text).toContain(`  continues run-a from step 20 (checkpoint_step_20.safetensors, sha256 ${'ab'.repeat(6)}…)`)
+    expect(text).toContain(`  resumed from run-a at step 20 (checkpoint_step_20.safetensors, sha256 ${'ab'.repeat(6)}…)`)
 
     const history: string[] = []
     await printHistory(child, {}, (line) => history.push(line))
     const records = history.map((line) => JSON.parse(line) as { step: number; run: string })
     expect(records.map((r) => r.step)).toEqual([10, 20, 21, 22, 30])
     expect(records.map((r) => r.run)).toEqual([parent, parent, child, child, child])
+  })
+
+  it('shows where a fine-tuned run started', async () => {
+    const tuned = await createRunDir(dir, 'tuned')
+    await writeRunJson(tuned, {
+      name: 'tuned',
+      created: '2026-11-27T12:00:00.000Z',
+      config: { model: SMALL },
+      corpusFingerprint: 'sha256:abc',
+      initFrom: '/home/me/models/gpt2',
+      ended: { reason: 'completed', step: 5, at: '2026-11-27T12:01:00.000Z' },
+    })
+    const lines: string[] = []
+    await listCheckpoints(dir, {}, (line) => lines.push(line))
+    expect(lines).toContain('  fine-tuned from gpt2 (/home/me/models/gpt2)')
   })
 
   it('formats sizes in binary units', () => {
