@@ -153,3 +153,14 @@ export type RunEntry = z.infer<typeof RunEntry>
 
 export const RunListing = z.object({ dir: z.string(), runs: z.array(RunEntry) })
 export type RunListing = z.infer<typeof RunListing>
+
+/**
+ * The Ollama Modelfile written beside a GGUF export, named after the model file so that two exports
+ * in one folder keep one each ("notes.gguf" → "notes.Modelfile"), and the model name to give
+ * `ollama create` (lower case letters, digits, "-", "_" and "." only).
+ */
+export function ollamaNames(ggufFile: string): { modelfile: string; model: string } {
+  const stem = ggufFile.replace(/\.gguf$/i, '') || 'model'
+  const model = stem.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+/, '') || 'model'
+  return { modelfile: `${stem}.Modelfile`, model }
+}
