@@ -34,6 +34,8 @@ const MIN_VOCAB = Math.min(VOCAB_LIMITS.bpe.min, VOCAB_LIMITS.word.min)
 const MAX_VOCAB = Math.max(VOCAB_LIMITS.bpe.max, VOCAB_LIMITS.word.max)
 /** A WebAssembly (wasm32) memory addresses at most 4 GiB; the run's parameters, moments, gradients and activations all live in one. */
 export const WASM32_MAX_BYTES = 4 * 1024 ** 3
+/** The largest learning rate accepted (see TrainingSection.learningRate). */
+export const MAX_LEARNING_RATE = 1
 /** AdamW constants (GPT-2 practice); not exposed as flags but recorded with every checkpoint. */
 export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const
 
@@ -76,7 +78,13 @@ export type ModelSection = z.infer<typeof ModelSection>
 
 export const TrainingSection = z.object({
   batchSize: size(65536).default(4),
-  learningRate: positiveReal.default(0.001),
+  /**
+   * At most 1: AdamW moves every weight by about the learning rate each step, and weights start
+   * near ±0.02, so a rate above 1 destroys the model in its first step (GPT-2 practice: 1e-4 to 1e-3).
+   */
+  learningRate: positiveReal
+    .refine((x) => x <= MAX_LEARNING_RATE, `must be at most ${MAX_LEARNING_RATE}: AdamW moves each weight by about the learning rate every step, and weights start near ±0.02 (typical rates: 0.0001 to 0.01)`)
+    .default(0.001),
   epochs: size(1_000_000).default(1),
   /** The run's total number of steps (a resumed run counts the steps already taken); overrides epochs. */
   maxSteps: size(1e12).optional(),

@@ -21,6 +21,7 @@ import {
 } from '../../shared/tokenizer'
 import { ModelSection, TrainingSection } from '../../shared/training'
 import { formatBytes } from './checkpoints'
+import { countOf } from '../../shared/words'
 
 // The defaults of `cllm train` (and the Train view), so that `cllm prepare` then `cllm train` with
 // the same flags build the same dataset, and training reuses it instead of encoding again.
@@ -178,7 +179,7 @@ export async function prepareCommand(
   }
   const { summary } = prepared
   const skipped = scan.skipped.length > 0 ? `, ${scan.skipped.length} skipped` : ''
-  print(`Corpus: ${scan.totals.files} files, ${formatBytes(scan.totals.bytes)}${skipped}`)
+  print(`Corpus: ${countOf(scan.totals.files, 'file')}, ${formatBytes(scan.totals.bytes)}${skipped}`)
   print(
     `Vocabulary built: ${summary.vocabSize} tokens (${summary.tokenizer}${summary.vocabSize < vocabSize ? `, fewer than the ${vocabSize} asked: the corpus ran out of ${kind.data === 'bpe' ? 'pairs to merge' : 'distinct words'}` : ''})`,
   )

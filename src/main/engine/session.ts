@@ -20,6 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
 import { valLossAtStep, type CheckpointMetadata, type MetricsRecord, type StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
+import { countOf } from '../../shared/words'
 import {
   GenerateOptions,
   resolveRunConfig,
@@ -51,7 +52,7 @@ import {
 } from './checkpoints'
 import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
-import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
+import { checkCorpusHoldsAWindow, corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
@@ -272,12 +273,12 @@ export class TrainingSession {
         {
           signal,
           onProgress: (p) =>
-            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${p.filesAccepted} files)`),
+            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${countOf(p.filesAccepted, 'file')})`),
         },
       ))
     this.prepareEvent(
       'corpus',
-      `Corpus: ${corpus.summary.totals.files} files, ${corpus.summary.totals.bytes.toLocaleString('en-US')} bytes`,
+      `Corpus: ${countOf(corpus.summary.totals.files, 'file')}, ${countOf(corpus.summary.totals.bytes, 'byte')}`,
       1,
       true,
     )
@@ -287,6 +288,16 @@ export class TrainingSession {
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
     let runDir: string
     const resumed = this.checkpoint
+    // A corpus too small for one window is refused before a run folder exists (no failed run left behind).
+    await checkCorpusHoldsAWindow(
+      documents,
+      resumed
+        ? parseTokenizer(resumed.metadata.tokenizer, `${options.resume}`)
+        : this.initial
+          ? parseTokenizer(this.initial.tokenizer, this.initial.source)
+          : { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize },
+      this.config.model.seqLen,
+    )
     if (resumed) {
       const { metadata } = resumed
       if (metadata.corpusFingerprint !== fingerprint) {
@@ -630,7 +641,7 @@ export class TrainingSession {
         if (!Number.isFinite(result.loss)) {
           throw new UserError(
             'internal',
-            `Training diverged at step ${step} (the loss is ${result.loss}); lower --learning-rate or set --grad-clip.`,
+            `Training diverged at step ${step} (the loss is ${result.loss}); ${divergenceAdvice(training)}`,
           )
         }
         lastLoss = result.loss
@@ -852,6 +863,13 @@ export class TrainingSession {
     this.wakeUp = null
     wake?.()
   }
+}
+
+/** What to change after a divergence: never a clip that is already set. */
+export function divergenceAdvice(training: { learningRate: number; gradClip: number }): string {
+  return training.gradClip > 0
+    ? `lower --learning-rate (now ${training.learningRate}; gradients are already clipped at --grad-clip ${training.gradClip}).`
+    : `lower --learning-rate (now ${training.learningRate}) or set --grad-clip (e.g. 1).`
 }
 
 /** The run's summarised losses: training as the mean of the last steps, validation with the step it was measured at. */

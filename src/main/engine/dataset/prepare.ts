@@ -71,6 +71,33 @@ export interface PreparedDataset {
   files: { tokenizer: string; tokens: string; manifest: string }
 }
 
+/**
+ * Below this many bytes per token of a window, a corpus might hold fewer tokens than one window
+ * (a byte-level BPE token averages 2–4 bytes): such a corpus is tokenized in memory first.
+ */
+const SURE_BYTES_PER_WINDOW_TOKEN = 64
+
+/**
+ * Refuses, before anything is written, a corpus that cannot hold one training window (or holds no
+ * text), with the sentence preparation would give: a run is not created only to fail. A corpus
+ * large enough to be sure of is let through at once; a small one is tokenized in memory (cheap).
+ */
+export async function checkCorpusHoldsAWindow(
+  documents: readonly CorpusDocument[],
+  tokenizer: PrepareOptions['tokenizer'],
+  seqLen: number,
+): Promise<void> {
+  const texts = documents.map((document) => document.text).filter((text) => text.length > 0)
+  if (texts.length === 0) {
+    throw new UserError('no-usable-text', 'The corpus has no text to tokenize: every document is empty.')
+  }
+  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0)
+  if (bytes >= (seqLen + 1) * SURE_BYTES_PER_WINDOW_TOKEN) return
+  const given = isTokenizer(tokenizer) ? tokenizer : await trainTokenizer(texts, { ...tokenizer, threads: 1 })
+  const total = texts.reduce((sum, text) => sum + given.encode(text).length + 1, 0)
+  splitRanges({ totalTokens: total, validationStart: total, validationDocuments: 0, fraction: DEFAULT_VALIDATION_FRACTION }, seqLen)
+}
+
 export async function prepareDataset(options: PrepareOptions): Promise<PreparedDataset> {
   const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION
   const method = options.splitMethod ?? DEFAULT_SPLIT_METHOD
