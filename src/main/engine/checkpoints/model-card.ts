@@ -89,6 +89,7 @@ export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | nu
     ['Weight decay', 'weightDecay'],
     ['Gradient clipping', 'gradClip'],
     ['Validation share', 'valFraction'],
+    ['Validation split', 'split'],
     ['Seed', 'seed'],
   ] as const) {
     if (training[key] !== undefined) lines.push(`| ${label} | ${format(training[key])} |`)
