@@ -42,6 +42,7 @@ describe('cllm train', () => {
     expect(out).toMatch(/^Model {7}GPT-2 style: vocab \d+, embed 32, 1 layer, 2 heads, seq 16 — [\d,]+ parameters$/m)
     expect(out).toMatch(/^Training {4}batch 4, learning rate 0\.001 /m)
     expect(out).toMatch(/30 steps \(--max-steps; \d+ steps per epoch\) on 2 threads/)
+    expect(out).toMatch(/^Data {8}Split by blocks of ~4 KiB: training \d+ files?, .+ \(\d+\.\d %\); validation \d+ files?, .+ \(\d+\.\d %\)$/m)
     for (const step of [10, 20, 30]) {
       expect(out).toMatch(new RegExp(`^step ${step}/30  epoch \\d\\.\\d\\d/\\d\\.\\d\\d  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}  lr \\S+  [\\d,]+ tok/s  ETA \\d+:\\d\\d$`, 'm'))
     }
