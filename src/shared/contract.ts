@@ -10,6 +10,7 @@ import { RunListing } from './checkpoint'
 import type { ApiError, Result } from './errors'
 import {
   DatasetSummary,
+  SplitMethod,
   TokenizeProgress,
   TokenizerKind,
   TokenPreview,
@@ -54,6 +55,7 @@ export const PrepareRequest = z.object({
   /** The split's seed and validation share: the Train view's, so the run trains on the split shown here. */
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
   valFraction: z.number().gt(0).max(0.5).default(0.1),
+  split: SplitMethod.default('blocks'),
   /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
   previewPath: z.string().optional(),
 })
@@ -156,6 +158,8 @@ export const methods = {
       path: z.string(),
       status: z.enum(['ok', 'corrupt']),
       problem: z.string().optional(),
+      /** What was checked, when it passed. */
+      checks: z.array(z.string()).optional(),
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },

@@ -42,6 +42,12 @@ export const RunEnd = z.object({
   trainSec: z.number().optional(),
   evalSec: z.number().optional(),
   checkpointSec: z.number().optional(),
+  /** Training loss as every summary gives it: the mean of the last `trainLossWindow` steps. */
+  trainLoss: z.number().nullable().optional(),
+  trainLossWindow: z.number().int().positive().optional(),
+  /** The last validation loss and the step it was measured at. */
+  valLoss: z.number().nullable().optional(),
+  valLossStep: z.number().int().nonnegative().nullable().optional(),
 })
 export type RunEnd = z.infer<typeof RunEnd>
 
@@ -63,6 +69,8 @@ export type RunNotes = z.infer<typeof RunNotes>
 export const RunSummary = RunEntry.extend({
   status: RunStatus,
   parent: RunParent.nullable(),
+  /** The model a fine-tuning run started from (run.json's `initFrom`: a Hugging Face folder or a checkpoint). */
+  initFrom: z.string().nullable().optional(),
   started: z.string().nullable(),
   ended: RunEnd.nullable(),
   /** Wall time from start to end (or to the last metrics line while running / interrupted). */
@@ -97,3 +105,20 @@ export const RunHistory = z.object({
   tokensPerStep: z.number().nullable(),
 })
 export type RunHistory = z.infer<typeof RunHistory>
+
+/** A model source as people name it: a checkpoint by its run folder and file, a folder by its name. */
+export function modelSourceName(source: string): string {
+  const parts = source.split(/[\\/]/).filter(Boolean)
+  if (parts.length === 0) return source
+  return /\.safetensors$/.test(parts.at(-1)!) && parts.length > 1 ? parts.slice(-2).join('/') : parts.at(-1)!
+}
+
+/** "resumed from run-a at step 500" / "fine-tuned from gpt2": a run's lineage in words, or null. */
+export function lineageText(run: { parent: RunParent | null; initFrom?: string | null }, parentName?: string): string | null {
+  if (run.parent) {
+    const name = parentName ?? run.parent.runName ?? modelSourceName(run.parent.checkpoint)
+    return `resumed from ${name} at step ${run.parent.step.toLocaleString('en-US')}`
+  }
+  if (run.initFrom) return `fine-tuned from ${modelSourceName(run.initFrom)}`
+  return null
+}

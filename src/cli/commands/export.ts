@@ -4,6 +4,7 @@
  * `--format gguf --out <model.gguf>`: one GGUF file for llama.cpp / Ollama / LM Studio, with an
  * Ollama Modelfile beside it.
  */
+import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { exportHuggingFace, type ExportResult } from '../../main/engine/checkpoints'
 import {
@@ -13,6 +14,7 @@ import {
   type GgufPrecision,
 } from '../../main/engine/checkpoints/export-gguf'
 import { UserError } from '../../shared/errors'
+import { ollamaNames } from '../../shared/checkpoint'
 import { formatBytes } from './checkpoints'
 import { exportJobFolder } from './job'
 import type { JobExportResult } from '../../main/engine/interchange/job'
@@ -93,6 +95,7 @@ async function exportGgufFile(options: ExportOptions, print: (line: string) => v
   print(`  ${result.path}  ${formatBytes(result.bytes)}`)
   print(`  ${result.modelfile}  (for Ollama)`)
   print(`Run it with llama.cpp: llama-completion -m "${result.path}" -p "Once upon a time" -n 100`)
-  print(`Or with Ollama, from that folder: ollama create my-model -f Modelfile && ollama run my-model "Once upon a time"`)
+  const ollama = ollamaNames(basename(result.path))
+  print(`Or with Ollama, from that folder: ollama create ${ollama.model} -f ${ollama.modelfile} && ollama run ${ollama.model} "Once upon a time"`)
   return result
 }

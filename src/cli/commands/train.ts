@@ -11,6 +11,8 @@ import { UserError } from '../../shared/errors'
 import { exportJobFromConfig, type JobFromConfigResult } from '../../main/engine/interchange/job'
 import { printJob } from './job'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
+import { describeSplit } from '../../shared/tokenizer'
+import { formatBytes } from './checkpoints'
 import {
   PathsSection,
   warmupSteps,
@@ -51,6 +53,7 @@ export interface TrainFlags {
   keep?: number
   tokenizer?: 'bpe' | 'word'
   valFraction?: number
+  split?: 'blocks' | 'files'
   runName?: string
   resume?: string
   /** A Hugging Face GPT-2 folder or a checkpoint to fine-tune instead of starting from noise. */
@@ -83,6 +86,7 @@ const FLAGS = {
   'training.keep': '--keep',
   'training.tokenizer': '--tokenizer',
   'training.valFraction': '--val-fraction',
+  'training.split': '--split',
   'paths.checkpointDir': '--checkpoint-dir',
   'paths.runName': '--run-name',
 } as const
@@ -125,6 +129,7 @@ export function register(program: Command): void {
     .option('--keep <n>', 'periodic checkpoints kept, besides the best (default 3)', number)
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
+    .addOption(new Option('--split <method>', 'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (default blocks)').choices(['blocks', 'files']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
@@ -150,7 +155,7 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
-      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split',
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
@@ -282,10 +287,18 @@ export function fmtEpochs(epochs: number): string {
   return Number.isInteger(epochs) ? fmt(epochs) : epochs.toFixed(2)
 }
 
+/** "training loss 3.0638 (mean of the last 100 steps), validation loss 3.1 at step 500": the summary's one definition of each. */
+export function formatLosses(finished: RunFinished): string {
+  const window = finished.trainLossWindow ? ` (mean of the last ${plural(finished.trainLossWindow, 'step')})` : ''
+  const train = `training loss ${loss(finished.trainLoss)}${window}`
+  const at = finished.valLossStep !== undefined && finished.valLossStep !== null ? ` at step ${fmt(finished.valLossStep)}` : ''
+  return `${train}, validation loss ${loss(finished.valLoss)}${at}`
+}
+
 /** `1,274 tok/s over 2.1 s of training steps; evaluation 0.4 s and checkpoints 0.1 s on top` */
 export function formatSpeed(finished: RunFinished): string {
   const s = (x: number | undefined) => `${(x ?? 0).toFixed(1)} s`
-  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
+  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s, run average over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
 }
 
 export function formatDuration(seconds: number): string {
@@ -321,6 +334,7 @@ export function formatConfig(started: RunStarted): string[] {
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
+  if (started.split) lines.push(`Data        ${describeSplit(started.split, formatBytes)}`)
   if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
   if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)
@@ -359,11 +373,10 @@ class TextPrinter {
         line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
         break
       case 'training.finished':
-        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}.`)
+        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}: ${formatLosses(payload)}.`)
         if (payload.reason === 'completed') {
           const epochs = this.started ? ` (${fmtEpochs(payload.step / this.started.stepsPerEpoch)} epochs)` : ''
-          const window = payload.trainLossWindow ? ` (mean of the last ${plural(payload.trainLossWindow, 'step')})` : ''
-          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}${window}, validation loss ${loss(payload.valLoss)}.`)
+          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, ${formatLosses(payload)}.`)
         }
         if (payload.tokensPerSec !== undefined && payload.reason !== 'failed') line(formatSpeed(payload))
         if (payload.sample !== null) line(`Sample:\n${payload.sample}`)
@@ -378,7 +391,7 @@ class TextPrinter {
     const perEpoch = this.started?.stepsPerEpoch ?? p.totalSteps
     if (!this.legend) {
       this.legend = true
-      line('(loss: mean training loss since the previous line; tok/s: training steps only, evaluation and checkpoints excluded)')
+      line('(loss: mean training loss since the previous line; val: validation loss at that step; tok/s: the most recent training steps, evaluation and checkpoints excluded)')
     }
     for (const point of p.points) {
       this.lossSum += point.loss
@@ -402,8 +415,8 @@ class TextPrinter {
     const part = e.step / perEpoch - e.epoch
     const label = part < 1 - 1e-9 ? `Epoch ${e.epoch + 1} (${fmtEpochs(part)} of it)` : `Epoch ${e.epoch + 1}/${fmtEpochs(epochs)}`
     line(
-      `${label}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
-        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s`,
+      `${label}: mean loss over the epoch ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)} at step ${fmt(e.step)}, ` +
+        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s over its training steps`,
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
   }

@@ -18,8 +18,9 @@ import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
-import type { CheckpointMetadata, MetricsRecord, StepLoss } from '../../shared/checkpoint'
+import { valLossAtStep, type CheckpointMetadata, type MetricsRecord, type StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
+import { countOf } from '../../shared/words'
 import {
   GenerateOptions,
   resolveRunConfig,
@@ -52,7 +53,7 @@ import {
 } from './checkpoints'
 import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
-import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
+import { checkCorpusHoldsAWindow, corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
@@ -247,7 +248,7 @@ export class TrainingSession {
     this.setState('preparing')
     let prepared: Prepared | undefined
     let checkpointWritten: string | null = null
-    const losses = { train: null as number | null, val: null as number | null }
+    const losses: RunLosses = { train: null, val: null, valStep: null }
     try {
       prepared = await this.prepare()
       const outcome = await this.train(prepared, losses, (path) => (checkpointWritten = path))
@@ -256,17 +257,17 @@ export class TrainingSession {
           ? await this.generateSample(prepared)
           : null
       await this.closeTrainer()
-      await this.recordEnd(outcome)
+      await this.recordEnd(outcome, losses)
       return this.finish('done', outcome, began, checkpointWritten, losses, sample)
     } catch (error) {
       await this.closeTrainer()
       if (error instanceof UserError && error.code === 'cancelled' && this.stopRequested) {
-        await this.recordEnd('stopped')
+        await this.recordEnd('stopped', losses)
         return this.finish('done', 'stopped', began, checkpointWritten, losses, null)
       }
       const message = error instanceof Error ? error.message : String(error)
       const code = error instanceof UserError ? error.code : 'internal'
-      await this.recordEnd('failed', message)
+      await this.recordEnd('failed', losses, message)
       return this.finish('failed', 'failed', began, checkpointWritten, losses, null, message, code)
     }
   }
@@ -286,12 +287,12 @@ export class TrainingSession {
         {
           signal,
           onProgress: (p) =>
-            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${p.filesAccepted} files)`),
+            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${countOf(p.filesAccepted, 'file')})`),
         },
       ))
     this.prepareEvent(
       'corpus',
-      `Corpus: ${corpus.summary.totals.files} files, ${corpus.summary.totals.bytes.toLocaleString('en-US')} bytes`,
+      `Corpus: ${countOf(corpus.summary.totals.files, 'file')}, ${countOf(corpus.summary.totals.bytes, 'byte')}`,
       1,
       true,
     )
@@ -301,6 +302,16 @@ export class TrainingSession {
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
     let runDir: string
     const resumed = this.checkpoint
+    // A corpus too small for one window is refused before a run folder exists (no failed run left behind).
+    await checkCorpusHoldsAWindow(
+      documents,
+      resumed
+        ? parseTokenizer(resumed.metadata.tokenizer, `${options.resume}`)
+        : this.initial
+          ? parseTokenizer(this.initial.tokenizer, this.initial.source)
+          : { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize },
+      this.config.model.seqLen,
+    )
     if (resumed) {
       const { metadata } = resumed
       if (metadata.corpusFingerprint !== fingerprint) {
@@ -316,6 +327,8 @@ export class TrainingSession {
       const name = options.config?.paths?.runName
       runDir = name !== undefined ? await createRunDir(root, name) : await createUniqueRunDir(root, childRunBase(options.resume!, metadata.step))
       this.createdRunDir = runDir
+      // The child's config names the child's folder, not its parent's.
+      this.config = { ...this.config, paths: { ...this.config.paths, runName: runDirName(runDir) } }
     } else {
       tokenizerSpec = this.initial
         ? parseTokenizer(this.initial.tokenizer, this.initial.source)
@@ -351,6 +364,7 @@ export class TrainingSession {
       runDir,
       seqLen: this.config.model.seqLen,
       validationFraction: this.config.training.valFraction,
+      splitMethod: this.config.training.split,
       seed: this.config.training.seed,
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
@@ -468,7 +482,7 @@ export class TrainingSession {
 
   private async train(
     p: Prepared,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     onCheckpoint: (path: string) => void,
   ): Promise<'completed' | 'stopped'> {
     const { trainer, sampler, dataset, runDir, totalSteps, stepsPerEpoch } = p
@@ -477,6 +491,7 @@ export class TrainingSession {
     const recentTrain: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentTrain ?? [])]
     const recentVal: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentVal ?? [])]
     losses.val = this.checkpoint?.metadata.losses.val ?? null
+    losses.valStep = this.checkpoint ? (valLossAtStep(this.checkpoint.metadata.losses, this.checkpoint.metadata.step) === null ? null : this.checkpoint.metadata.step) : null
     // The summarised training loss: the mean of the last TRAIN_LOSS_WINDOW steps (this run's history).
     const window: number[] = recentTrain.map((entry) => entry.loss).filter((x): x is number => x !== null)
     const meanTrain = (): number | null => (window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : null)
@@ -489,6 +504,7 @@ export class TrainingSession {
       const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
+      losses.valStep = step
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
       return value
@@ -523,6 +539,8 @@ export class TrainingSession {
     let epochLossSum = 0
     let epochSteps = 0
     let epochTokens = 0
+    let epochTrainMs = 0
+    let lastPoint: MetricPoint | null = null
     let lastLoss = NaN
     const lastLossOrNull = (): number | null => (Number.isFinite(lastLoss) ? lastLoss : (this.checkpoint?.metadata.losses.train ?? null))
     let lastLr = 0
@@ -573,6 +591,7 @@ export class TrainingSession {
       totalSteps,
       stepsPerEpoch,
       trainTokens: dataset.summary.trainTokens,
+      split: dataset.summary.split,
       valTokens: dataset.summary.valTokens,
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
       corpusFingerprint: p.fingerprint,
@@ -640,15 +659,17 @@ export class TrainingSession {
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
         const result = await trainer.step(tokens, starts, lr)
-        this.timing.trainMs += performance.now() - stepStart
-        periodTrainMs += performance.now() - stepStart
+        const stepMs = performance.now() - stepStart
+        this.timing.trainMs += stepMs
+        periodTrainMs += stepMs
+        epochTrainMs += stepMs
         this.timing.tokens += result.tokens
         step++
         this.currentStep = step
         if (!Number.isFinite(result.loss)) {
           throw new UserError(
             'internal',
-            `Training diverged at step ${step} (the loss is ${result.loss}); lower --learning-rate or set --grad-clip.`,
+            `Training diverged at step ${step} (the loss is ${result.loss}); ${divergenceAdvice(training)}`,
           )
         }
         lastLoss = result.loss
@@ -675,8 +696,11 @@ export class TrainingSession {
           gradNorm: result.gradNorm,
           tokens: result.tokens,
         }
-        if (step % training.evalInterval === 0 || endOfEpoch) point.valLoss = await evaluate()
+        const checkpointDue = training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps
+        // A checkpoint carries a validation loss of its own step, so one is measured there too.
+        if (step % training.evalInterval === 0 || endOfEpoch || checkpointDue) point.valLoss = await evaluate()
         points.push(point)
+        lastPoint = point
 
         if (endOfEpoch) {
           const now = performance.now()
@@ -689,7 +713,8 @@ export class TrainingSession {
             meanLoss: epochLossSum / epochSteps,
             valLoss: losses.val,
             durationSec: seconds,
-            tokensPerSec: seconds > 0 ? epochTokens / seconds : 0,
+            // The one definition of tok/s: tokens over the training steps' own time.
+            tokensPerSec: epochTrainMs > 0 ? (epochTokens * 1000) / epochTrainMs : 0,
             spheres: epochSpheres.snapshot(),
           })
           epochSpheres.reset()
@@ -697,8 +722,9 @@ export class TrainingSession {
           epochLossSum = 0
           epochSteps = 0
           epochTokens = 0
+          epochTrainMs = 0
         }
-        if (training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps) {
+        if (checkpointDue) {
           await saveAt('periodic')
         }
         if (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep && step < totalSteps) {
@@ -714,6 +740,14 @@ export class TrainingSession {
       if (step >= totalSteps && !this.stopRequested) outcome = 'completed'
       flush(performance.now())
       if (outcome === 'stopped') {
+        // The stop checkpoint's validation loss is measured at its step, not taken from an earlier one.
+        if (losses.valStep !== step && p.valStarts.length > 0) {
+          const valLoss = await evaluate()
+          const pending = points.at(-1)
+          if (pending?.step === step) pending.valLoss = valLoss
+          // Already written: the step's line again, with its validation loss (the last line of a step wins).
+          else if (lastPoint?.step === step) writeMetrics([metricsRecord({ ...lastPoint, valLoss }, tokensPerSec)])
+        }
         await saveAt('stop')
       } else {
         await saveAt('final')
@@ -752,7 +786,7 @@ export class TrainingSession {
     reason: 'completed' | 'stopped' | 'failed',
     began: number,
     checkpoint: string | null,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     sample: string | null,
     message?: string,
     code?: ErrorCode,
@@ -769,6 +803,7 @@ export class TrainingSession {
       trainLoss: losses.train,
       ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
       valLoss: losses.val,
+      valLossStep: losses.val === null ? null : losses.valStep,
       sample,
       durationSec: (performance.now() - began) / 1000,
       ...this.speed(),
@@ -790,14 +825,25 @@ export class TrainingSession {
   }
 
   /** The run's own end, in its run.json; then the lock goes. Nothing writes the folder after this. */
-  private async recordEnd(reason: RunEnd['reason'], message?: string): Promise<void> {
+  private async recordEnd(reason: RunEnd['reason'], losses: RunLosses, message?: string): Promise<void> {
     const runDir = this.runDir
     const lock = this.lock
     this.lock = null
     if (!runDir || !lock) return
     try {
       const info = await readRunJson(runDir)
-      const ended: RunEnd = { reason, step: this.currentStep, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}), ...this.speed() }
+      const ended: RunEnd = {
+        reason,
+        step: this.currentStep,
+        at: new Date().toISOString(),
+        ...(message !== undefined ? { message } : {}),
+        ...this.speed(),
+        // The same figures, with the same definitions, as the final line and the model card.
+        trainLoss: losses.train,
+        ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
+        valLoss: losses.val,
+        valLossStep: losses.val === null ? null : losses.valStep,
+      }
       try {
         await writeRunJson(runDir, { ...info, ended, pid: undefined })
       } catch (error) {
@@ -852,6 +898,20 @@ export class TrainingSession {
     this.wakeUp = null
     wake?.()
   }
+}
+
+/** What to change after a divergence: never a clip that is already set. */
+export function divergenceAdvice(training: { learningRate: number; gradClip: number }): string {
+  return training.gradClip > 0
+    ? `lower --learning-rate (now ${training.learningRate}; gradients are already clipped at --grad-clip ${training.gradClip}).`
+    : `lower --learning-rate (now ${training.learningRate}) or set --grad-clip (e.g. 1).`
+}
+
+/** The run's summarised losses: training as the mean of the last steps, validation with the step it was measured at. */
+interface RunLosses {
+  train: number | null
+  val: number | null
+  valStep: number | null
 }
 
 function metricsRecord(point: MetricPoint, tokensPerSec: number): MetricsRecord {

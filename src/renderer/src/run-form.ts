@@ -16,6 +16,7 @@ import {
   type RunConfigInput,
   type TokenizerKind,
 } from '../../shared/training'
+import type { SplitMethod } from '../../shared/tokenizer'
 
 export type ModelField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
 export type TrainingField =
@@ -231,7 +232,7 @@ export function withFieldLabels(message: string): string {
     })
 }
 
-export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind }
+export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind; split: SplitMethod }
 
 export interface Preset {
   id: 'tiny' | 'small'
@@ -274,6 +275,7 @@ export function defaultForm(cores = 1): RunForm {
     ...tiny.model,
     ...tiny.training,
     tokenizer: 'bpe',
+    split: 'blocks',
     epochs: 1,
     maxSteps: '',
     threads: Math.max(1, Math.min(cores, tiny.training.batchSize)),
@@ -310,7 +312,7 @@ function toNumber(value: FieldValue): number | undefined {
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
   const model: Record<string, number | undefined> = {}
-  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer }
+  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer, split: form.split }
   for (const field of FIELDS) {
     const value = toNumber(form[field.key])
     const target = field.section === 'model' ? model : training

@@ -13,6 +13,7 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { ollamaNames } from '../../../shared/checkpoint'
 import type { ModelConfig } from '../model/trainer'
 import { ContainedRoot } from '../containment'
 import { writeExportFile } from './export-hf'
@@ -209,8 +210,9 @@ export function ggufMetadata(
 
 /** An Ollama Modelfile for plain completion (the model knows no chat template). */
 export function ollamaModelfile(ggufFile: string, contextLength: number): string {
+  const { modelfile, model } = ollamaNames(ggufFile)
   return [
-    `# Ollama: ollama create my-model -f Modelfile && ollama run my-model "Once upon a time"`,
+    `# Ollama: ollama create ${model} -f ${modelfile} && ollama run ${model} "Once upon a time"`,
     `FROM ./${ggufFile}`,
     'TEMPLATE """{{ .Prompt }}"""',
     `PARAMETER num_ctx ${contextLength}`,
@@ -220,7 +222,8 @@ export function ollamaModelfile(ggufFile: string, contextLength: number): string
 }
 
 /**
- * Writes `outPath` (a .gguf file, replaced atomically) and a `Modelfile` in the same folder.
+ * Writes `outPath` (a .gguf file, replaced atomically) and `<name>.Modelfile` beside it (named after
+ * the .gguf file, so another export into the same folder does not replace it).
  * Refuses word-tokenizer checkpoints: GGUF has no word-level tokenizer llama.cpp could run.
  */
 export async function exportGguf(
@@ -256,7 +259,9 @@ export async function exportGguf(
   const tensors = ggufTensors(model, params, precision)
   const name = options.name ?? basename(checkpointPath).replace(/\.safetensors$/, '')
   await writeExportFile(root, basename(path), ggufChunks(ggufMetadata(model, vocabulary, precision, name), tensors))
-  const modelfile = await writeExportFile(root, 'Modelfile', [ollamaModelfile(basename(path), model.seqLen)])
+  const modelfile = await writeExportFile(root, ollamaNames(basename(path)).modelfile, [
+    ollamaModelfile(basename(path), model.seqLen),
+  ])
   return {
     path,
     bytes: (await stat(path)).size,

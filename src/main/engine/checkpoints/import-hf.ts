@@ -81,8 +81,13 @@ async function readJson(folder: ModelFolder, name: string): Promise<Record<strin
 export function gpt2ShapeFromConfig(config: Record<string, unknown>, file: string): ModelConfig {
   const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : []
   if (config.model_type !== 'gpt2') {
-    const name = architectures[0] ?? String(config.model_type ?? 'unknown')
-    throw refuse(`${file} describes a ${name} model (model_type "${String(config.model_type)}"); only GPT-2 models (model_type "gpt2") can be fine-tuned here.`)
+    const type = typeof config.model_type === 'string' && config.model_type !== '' ? config.model_type : undefined
+    const name = architectures[0] ?? type
+    const what =
+      name === undefined
+        ? 'does not say which model it describes (no "model_type")'
+        : `describes ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} model${type === undefined ? ' (no "model_type")' : ` (model_type "${type}")`}`
+    throw refuse(`${file} ${what}; only GPT-2 models (model_type "gpt2") can be fine-tuned here.`)
   }
   const int = (key: string): number => {
     const value = config[key]

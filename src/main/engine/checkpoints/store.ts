@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path'
 import {
   MetricsRecord,
   RunInfo,
+  valLossAtStep,
   type CheckpointEntry,
   type CheckpointKind,
   type RunEntry,
@@ -250,7 +251,7 @@ export async function applyRetention(
     }
     try {
       const info = await readCheckpointInfo(path)
-      steps.push({ path, step: kind.step!, valLoss: info.metadata.losses.val })
+      steps.push({ path, step: kind.step!, valLoss: valLossAtStep(info.metadata.losses, info.metadata.step) })
     } catch {
       kept.push(path)
     }
@@ -313,11 +314,13 @@ async function describeCheckpoint(
   const path = join(runDir, file)
   const base = { file, path, kind, best: false }
   let info: CheckpointInfo
+  let verified: string[] | undefined
   try {
     info = await readCheckpointInfo(path)
     if (options.verify) {
       const verdict = await verifyCheckpoint(path)
       if (verdict.status === 'corrupt') throw new CorruptCheckpointError(path, verdict.problem)
+      verified = verdict.checks
     }
   } catch (error) {
     const sizeBytes = await stat(path).then(
@@ -351,8 +354,9 @@ async function describeCheckpoint(
     epoch: metadata.epoch,
     // The mean over the last steps (older checkpoints: the last step's loss).
     trainLoss: metadata.losses.trainMean ?? metadata.losses.train,
-    valLoss: metadata.losses.val,
+    valLoss: valLossAtStep(metadata.losses, metadata.step),
     created: metadata.created,
+    ...(verified ? { verified } : {}),
   }
 }
 

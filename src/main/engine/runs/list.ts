@@ -116,6 +116,7 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
     ...entry,
     status: statusOf(end, lockAlive, entry),
     parent: parent as RunParent | null,
+    initFrom: typeof entry.info?.initFrom === 'string' ? entry.info.initFrom : null,
     started: started ?? null,
     ended: end,
     durationSec: durationSec !== null && Number.isFinite(durationSec) ? durationSec : null,

@@ -80,7 +80,11 @@ export function readSavedForm(store: Storage | undefined = storage()): Partial<R
     const form: Partial<Record<string, unknown>> = {}
     for (const [key, value] of Object.entries(parsed)) {
       if (!(key in defaults)) continue
-      if (key === 'tokenizer' ? value === 'bpe' || value === 'word' : typeof value === 'number' || typeof value === 'string') form[key] = value
+      const valid =
+        key === 'tokenizer' ? value === 'bpe' || value === 'word'
+        : key === 'split' ? value === 'blocks' || value === 'files'
+        : typeof value === 'number' || typeof value === 'string'
+      if (valid) form[key] = value
     }
     return form as Partial<RunForm>
   } catch {

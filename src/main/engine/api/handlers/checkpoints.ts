@@ -55,7 +55,7 @@ export function createCheckpointHandlers(
         outDir: folder,
         files: [
           { name: basename(result.path), path: result.path, bytes: result.bytes },
-          { name: 'Modelfile', path: result.modelfile, bytes: (await stat(result.modelfile)).size },
+          { name: basename(result.modelfile), path: result.modelfile, bytes: (await stat(result.modelfile)).size },
         ],
       }
     },

@@ -33,6 +33,7 @@ export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'd
           seqLen: input.seqLen,
           seed: input.seed,
           validationFraction: input.valFraction,
+          splitMethod: input.split,
           onProgress: (progress) => context.events.emit('dataset.progress', progress),
         })
         const document =

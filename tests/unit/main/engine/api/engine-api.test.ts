@@ -173,7 +173,7 @@ describe('engine API', () => {
     expect(hf.outDir.startsWith(join(checkpointDir, 'exports'))).toBe(true)
     expect(hf.files.map((f) => f.name)).toContain('model.safetensors')
     const gguf = await call('checkpoints.export', { checkpoint, format: 'gguf', precision: 'f16' })
-    expect(gguf.files.map((f) => f.name)).toEqual([expect.stringMatching(/-final_model-f16\.gguf$/), 'Modelfile'])
+    expect(gguf.files.map((f) => f.name)).toEqual([expect.stringMatching(/-final_model-f16\.gguf$/), expect.stringMatching(/-final_model-f16\.Modelfile$/)])
     expect((await readFile(gguf.files[0].path)).subarray(0, 4).toString('latin1')).toBe('GGUF')
     expect(await readdir(join(checkpoint, '..'))).toEqual(runFiles)
     // Still one run in the listing: the exports folder is not mistaken for a run.
