@@ -25,6 +25,8 @@ export const TrainedOn = z.object({
   device: z.string().optional(),
   /** torchrun's world size (processes). */
   worldSize: z.number().int().positive().optional(),
+  /** The PyTorch version that trained it. */
+  torch: z.string().optional(),
 })
 export type TrainedOn = z.infer<typeof TrainedOn>
 

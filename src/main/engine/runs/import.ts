@@ -182,23 +182,23 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
   return path || '(the whole value)'
 }
 
-/** A config without what a checkpoint adds to its run's (the schedule it was saved under). */
+/** A config without what a checkpoint adds to its run's (the schedule it was saved under) and this machine's paths. */
 function runConfigOf(config: Record<string, unknown>): Record<string, unknown> {
-  const { schedule: _schedule, ...rest } = config
+  const { schedule: _schedule, paths: _paths, ...rest } = config
   return rest
 }
 
-/** Where it was trained, as train.py records it (`trainedOn`, or top-level `host`/`device`); null when unsaid. */
+/**
+ * Where it was trained, as its trainer recorded it: a job's train.py writes `job` (host, device,
+ * world size, PyTorch version); `trainedOn` or top-level `host`/`device` are read too. Null when unsaid.
+ */
 function trainedOnOf(info: Record<string, unknown>): TrainedOn | null {
-  const recorded = (info.trainedOn ?? info.trained_on) as Record<string, unknown> | undefined
-  const from = typeof recorded === 'object' && recorded !== null ? recorded : info
+  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)
+  const from = object(info.job) ?? object(info.trainedOn) ?? object(info.trained_on) ?? info
   const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.slice(0, 200) : undefined)
   const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined)
-  const out: TrainedOn = {
-    ...(text(from.host) ? { host: text(from.host) } : {}),
-    ...(text(from.device) ? { device: text(from.device) } : {}),
-    ...(count(from.worldSize ?? from.world_size) ? { worldSize: count(from.worldSize ?? from.world_size) } : {}),
-  }
+  const fields = { host: text(from.host), device: text(from.device), worldSize: count(from.worldSize ?? from.world_size), torch: text(from.torch) }
+  const out = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as TrainedOn
   return Object.keys(out).length > 0 ? out : null
 }
 
