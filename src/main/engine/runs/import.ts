@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { constants, type Stats } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { MetricsRecord, RunInfo, type CheckpointMetadata } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
@@ -206,7 +206,7 @@ interface Checked {
   info: RunInfo & Record<string, unknown>
   checkpoints: Array<{ name: string; metadata: CheckpointMetadata }>
   parent: RunParent | null
-  localParent: { runDir: string; checkpoint: string | null } | null
+  localParent: { runDir: string; checkpoint: string | null; corpusFolder?: string } | null
   step: number
   warnings: string[]
 }
@@ -326,7 +326,7 @@ async function findParent(
   info: RunInfo,
   checkpointDir: string,
   warnings: string[],
-): Promise<{ runDir: string; checkpoint: string | null } | null> {
+): Promise<{ runDir: string; checkpoint: string | null; corpusFolder?: string } | null> {
   const name = parent.runName ?? null
   const missing = `its parent run ${name ?? parent.checkpoint} is not in ${checkpointDir}: the run is imported, and its history starts at step ${parent.step} until the parent is there`
   if (name === null || !PLAIN_NAME.test(name)) {
@@ -342,6 +342,9 @@ async function findParent(
   }
   const parentInfo = parseJson((await readListed({ name: RUN_JSON, path: join(runDir, RUN_JSON), stats: runJsonStats }, source)).toString('utf8'))
   const parentModel = RunInfo.safeParse(parentInfo)
+  // The corpus the parent was trained on, here: what Resume offers for the imported run.
+  const folder = (parentInfo as { corpusFolder?: unknown } | undefined)?.corpusFolder
+  const corpusFolder = typeof folder === 'string' ? { corpusFolder: folder } : {}
   if (parentModel.success && !isDeepStrictEqual(parentModel.data.config.model, info.config.model)) {
     const field = firstDifference(parentModel.data.config.model, info.config.model)
     throw refuse(source, `the config contradicts its parent: "config.model.${field}" differs from the parent run ${name} in ${checkpointDir} (another run of that name?)`)
@@ -351,13 +354,13 @@ async function findParent(
   const fileStats = PLAIN_NAME.test(file) ? await lstat(checkpoint).catch(() => null) : null
   if (!fileStats?.isFile()) {
     warnings.push(`its parent's checkpoint ${file} is no longer in ${name} (removed by retention?); the lineage is taken by the run's name`)
-    return { runDir, checkpoint: null }
+    return { runDir, checkpoint: null, ...corpusFolder }
   }
   const sha256 = await streamListed({ name: `${name}/${file}`, path: checkpoint, stats: fileStats }, source, async () => undefined)
   if (sha256 !== parent.sha256) {
     throw refuse(source, `its parent's checkpoint ${name}/${file} in ${checkpointDir} is not the file it continues (the SHA-256 differs: another run of that name?)`)
   }
-  return { runDir, checkpoint }
+  return { runDir, checkpoint, ...corpusFolder }
 }
 
 /** Removes assemblies left by an import whose process is gone (killed mid-copy). */
@@ -418,9 +421,13 @@ export async function importRun(options: ImportOptions): Promise<ImportedRun> {
   if (!top) throw new UserError('not-found', `${source} does not exist.`)
   if (top.isSymbolicLink()) throw refuse(source, `${source} is a symbolic link; name the run folder itself`)
   if (!top.isDirectory()) throw new UserError('not-a-folder', `${source} is not a folder: name the run folder that train.py wrote (--out).`)
-  if (isWithin(realPathOf(source), realPathOf(checkpointDir))) {
-    throw refuse(source, `it is already in the checkpoint folder ${checkpointDir}`)
+  // A run of the checkpoint folder is there already; a job's runs/ below it (a job trained on this
+  // machine) may be imported. The checkpoint folder itself, or one holding it, is not a run.
+  const [realSource, realRoot] = [realPathOf(source), realPathOf(checkpointDir)]
+  if (dirname(realSource) === realRoot || isWithin(realSource, join(realRoot, IMPORT_STAGING))) {
+    throw refuse(source, `it is already a run in the checkpoint folder ${checkpointDir}`)
   }
+  if (isWithin(realRoot, realSource)) throw refuse(source, `it holds the checkpoint folder ${checkpointDir}; name one run folder`)
 
   const { files, skipped } = await listSource(source)
   const total = files.reduce((sum, f) => sum + f.stats.size, 0)
@@ -479,7 +486,9 @@ export async function importRun(options: ImportOptions): Promise<ImportedRun> {
     claimed = await createUniqueRunDir(checkpointDir, importBase(source, checked.info))
     const name = basename(claimed)
     const { pid: _pid, ...rest } = checked.info
-    await writeFileAtomic(join(temp, RUN_JSON), [JSON.stringify({ ...rest, name, parent, imported }, null, 2) + '\n'])
+    // A job's run.json names no folder of any machine: the parent's corpus folder here is the one to resume on.
+    const corpusFolder = typeof rest.corpusFolder === 'string' ? {} : localParent?.corpusFolder ? { corpusFolder: localParent.corpusFolder } : {}
+    await writeFileAtomic(join(temp, RUN_JSON), [JSON.stringify({ ...rest, ...corpusFolder, name, parent, imported }, null, 2) + '\n'])
     copied.push({ name: RUN_JSON, bytes: (await lstat(join(temp, RUN_JSON))).size })
     await syncFolder(temp)
     await moveIntoPlace(temp, claimed)

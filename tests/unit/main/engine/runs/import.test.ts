@@ -119,6 +119,7 @@ describe('importing a run trained elsewhere', () => {
     expect(Object.keys(copied).sort()).toEqual(Object.keys(before).sort())
     const info = (await readRunJson(result.runDir)) as Record<string, unknown>
     expect(info.name).toBe('parent-from-4')
+    expect(info.corpusFolder).toBe(ws.corpus) // the parent's, so that Resume offers it
     expect(info.imported).toMatchObject({ from: source, trainedOn: { host: 'gpu-node-7', device: 'cuda:0 (NVIDIA H100)', worldSize: 2 } })
     expect((info.imported as { parentAsRecorded: { runDir: unknown } }).parentAsRecorded.runDir).toBeNull()
     expect(info.parent).toMatchObject({ runDir: parentDir, runName: 'parent', checkpoint: join(parentDir, `checkpoint_step_${N}.safetensors`), step: N })
@@ -264,6 +265,7 @@ describe('refusals name the reason and copy nothing', () => {
     const odd = await jobCopy()
     await writeFile(join(odd, 'weights.safetensors'), 'x')
     await expectRefused(odd, /weights\.safetensors is not a checkpoint name the studio writes/)
-    await expectRefused(parentDir, /it is already in the checkpoint folder/)
+    await expectRefused(parentDir, /it is already a run in the checkpoint folder/)
+    await expectRefused(ws.root, /it holds the checkpoint folder/)
   })
 })
