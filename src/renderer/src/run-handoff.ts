@@ -7,13 +7,10 @@ import type { RunHistory, TrainedOn } from '../../shared/runs'
 import { historySeries, type Metric, type XAxis } from './run-compare'
 import type { XY } from './run-series'
 
-/** "trained elsewhere (cuda on gpu-node-7, 8 processes)", or without the brackets when unsaid. */
+/** "trained elsewhere (8 × cuda on gpu-node-7)", or without the brackets when its trainer did not say. */
 export function elsewhereLabel(trainedOn: TrainedOn | undefined): string {
-  const where = trainedOn
-    ? [trainedOn.device && trainedOn.host ? `${trainedOn.device} on ${trainedOn.host}` : (trainedOn.device ?? trainedOn.host), trainedOn.worldSize && trainedOn.worldSize > 1 ? `${trainedOn.worldSize} processes` : undefined]
-        .filter(Boolean)
-        .join(', ')
-    : ''
+  const device = trainedOn?.device && trainedOn.worldSize && trainedOn.worldSize > 1 ? `${trainedOn.worldSize} × ${trainedOn.device}` : trainedOn?.device
+  const where = [device, trainedOn?.host].filter(Boolean).join(' on ')
   return where ? `trained elsewhere (${where})` : 'trained elsewhere'
 }
 
@@ -67,7 +64,7 @@ export function handoffMarkers(history: RunHistory, x: XAxis): Array<{ x: number
     if (previous !== undefined && (previous === null) !== (here === null)) {
       const at = xs[Math.max(0, i - 1)]?.x ?? xs[i]?.x ?? 0
       const step = history.records[Math.max(0, i - 1)].step
-      markers.push({ x: at, label: here === null ? `back here (step ${step})` : `hand-off (step ${step}): ${elsewhereLabel(here)}` })
+      markers.push({ x: at, label: here === null ? `back here at step ${step}` : `hand-off at step ${step}` })
     }
     previous = here
   })

@@ -26,8 +26,9 @@ const history: RunHistory = {
 
 describe('the hand-off in a history', () => {
   it('labels where a part was trained', () => {
-    expect(elsewhereLabel(gpu)).toBe('trained elsewhere (cuda on gpu-node-7, 8 processes)')
+    expect(elsewhereLabel(gpu)).toBe('trained elsewhere (8 × cuda on gpu-node-7)')
     expect(elsewhereLabel({ device: 'cpu', worldSize: 1 })).toBe('trained elsewhere (cpu)')
+    expect(elsewhereLabel({ host: 'box' })).toBe('trained elsewhere (box)')
     expect(elsewhereLabel(undefined)).toBe('trained elsewhere')
     expect(hasElsewhere(history)).toBe(true)
     expect(hasElsewhere({ ...history, segments: [history.segments[0]] })).toBe(false)
@@ -44,8 +45,8 @@ describe('the hand-off in a history', () => {
 
   it('marks the hand-off and the return at the last step before each, in the x axis units', () => {
     expect(handoffMarkers(history, 'step')).toEqual([
-      { x: 2, label: 'hand-off (step 2): trained elsewhere (cuda on gpu-node-7, 8 processes)' },
-      { x: 4, label: 'back here (step 4)' },
+      { x: 2, label: 'hand-off at step 2' },
+      { x: 4, label: 'back here at step 4' },
     ])
     expect(handoffMarkers(history, 'tokens').map((m) => m.x)).toEqual([20, 40])
     expect(handoffMarkers(history, 'time').map((m) => m.x)).toEqual([2, 3])
