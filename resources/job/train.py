@@ -290,7 +290,7 @@ class GPT(nn.Module):
     def forward(self, idx, targets):
         """Σ cross-entropy over every position (the caller divides by the global batch's positions)."""
         T = idx.shape[1]
-        x = self.wte.weight[idx] + self.wpe.weight[:T]
+        x = F.embedding(idx, self.wte.weight) + self.wpe.weight[:T]
         for block in self.h:
             x = block(x)
         logits = self.ln_f(x) @ self.wte.weight.t()
@@ -445,6 +445,7 @@ def parse_args(argv):
     p.add_argument("--micro-batch", type=int, help="windows per forward pass on each process (gradient accumulation); default: all of its share")
     p.add_argument("--threads", type=int, help="CPU threads per process (default: the cores divided by the processes on this node)")
     p.add_argument("--run-name", help="the run folder's name (default: <parent>-from-<step>)")
+    p.add_argument("--stop-after", type=int, help="stop with a checkpoint once this step is done (the schedule stays the run's; e.g. a time-limited slot)")
     return p.parse_args(argv)
 
 
@@ -613,7 +614,7 @@ def main(argv=None):
     window = [e["loss"] for e in recent_train if e.get("loss") is not None]
     metrics_buffer = []
     timing = {"train": 0.0, "eval": 0.0, "checkpoint": 0.0, "tokens": 0}
-    stop = {"requested": False}
+    stop = {"requested": False, "after": False}
 
     def on_signal(signum, _frame):
         stop["requested"] = True
@@ -760,6 +761,8 @@ def main(argv=None):
                 save(step, "periodic")
             if len(metrics_buffer) >= 100:
                 flush_metrics()
+            if args.stop_after is not None and step >= args.stop_after and step < total_steps:
+                stop["requested"] = stop["after"] = True
         save(step, "stop" if outcome == "stopped" else "final")
         end(outcome, step)
     except Exception as error:  # the run's end is recorded; the message is one line
@@ -768,7 +771,7 @@ def main(argv=None):
     finally:
         if distributed:
             torch.distributed.destroy_process_group()
-    return 130 if outcome == "stopped" else 0
+    return 130 if outcome == "stopped" and not stop["after"] else 0
 
 
 if __name__ == "__main__":

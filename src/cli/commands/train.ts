@@ -8,8 +8,11 @@ import { readdir, rm } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
+import { exportJobFromConfig, type JobFromConfigResult } from '../../main/engine/interchange/job'
+import { printJob } from './job'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
 import {
+  PathsSection,
   warmupSteps,
   type EpochSummary,
   type RunConfigInput,
@@ -55,6 +58,8 @@ export interface TrainFlags {
   force?: boolean
   json?: boolean
   followLinks?: boolean
+  /** Write a PyTorch job folder here instead of training (src/cli/commands/job.ts). */
+  job?: string
 }
 
 /** Each run-config field and the flag that sets it, so errors name what the user typed. */
@@ -126,7 +131,12 @@ export function register(program: Command): void {
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
+    .option('--job <dir>', 'prepare the run here (dataset, initial weights: a run stopped at step 0), then write a job that trains it with PyTorch / torchrun elsewhere, into this new folder, instead of training')
     .action(async (folder: string, flags: TrainFlags) => {
+      if (flags.job !== undefined) {
+        await writeJob(folder, flags, stdio)
+        return
+      }
       const finished = await train(folder, flags, stdio, { handleSignals: true, handleClosedOutput: true })
       if (finished.reason === 'stopped' && !outputClosed()) process.exitCode = 130
     })
@@ -214,6 +224,35 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
     if (control.handleSignals) process.off('SIGINT', onSigint)
     unwatch?.()
   }
+}
+
+/** `cllm train FOLDER --job DIR`: the run prepared as here, handed to PyTorch as a job folder. */
+export async function writeJob(folder: string, flags: TrainFlags, io: CliIo): Promise<JobFromConfigResult> {
+  if (flags.resume !== undefined || flags.initFrom !== undefined) {
+    throw new UserError(
+      'invalid-input',
+      '--job starts a new run elsewhere; to continue a checkpoint elsewhere use: cllm export --checkpoint CKPT --format job --out DIR',
+    )
+  }
+  let result: JobFromConfigResult
+  try {
+    result = await exportJobFromConfig({
+      folder,
+      config: configFromFlags(flags),
+      outDir: flags.job!,
+      checkpointDir: flags.checkpointDir ?? PathsSection.parse({}).checkpointDir,
+      ...(flags.followLinks ? { followLinks: true } : {}),
+      ...(flags.json ? {} : { onProgress: (p) => io.err(`${p.detail}\n`) }),
+    })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'invalid-config') {
+      throw new UserError(error.code, withFlagNames(error.message))
+    }
+    throw error
+  }
+  if (!flags.json) io.out(`Prepared ${result.runDir} (stopped at step 0: the job's parent).\n`)
+  printJob(result, flags.json, (line) => io.out(`${line}\n`))
+  return result
 }
 
 /** A run stopped by a closed pipe before its first checkpoint leaves no folder behind. */

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { extractFile, listPackage } from '@electron/asar'
 import { builtFileNear } from '../../../src/main/engine/unpacked-path'
 import { kernelWasmFileName, locateKernelWasm } from '../../../src/main/engine/kernels/index'
+import { findJobTemplates } from '../../../src/main/engine/interchange/job'
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 
 const projectDir = resolve(import.meta.dirname, '../../..')
@@ -55,6 +56,12 @@ describe('packaging smoke test', () => {
   it('ships the sample corpus beside the asar when the repository has one', () => {
     const source = join(projectDir, 'resources', 'sample-corpus')
     expect(existsSync(join(out, 'linux-unpacked', 'resources', 'sample-corpus'))).toBe(existsSync(source))
+  })
+
+  it('ships the job templates beside the asar, where a packaged app finds them', () => {
+    const job = join(out, 'linux-unpacked', 'resources', 'job')
+    expect(readdirSync(job).sort()).toEqual(['README.md', 'requirements.txt', 'safetensors_io.py', 'train.py'])
+    expect(findJobTemplates(undefined, join(out, 'nowhere'), join(out, 'linux-unpacked', 'resources'))).toBe(job)
   })
 
   it('flipped the fuses in the packed executable', async () => {

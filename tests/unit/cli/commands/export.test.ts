@@ -54,7 +54,7 @@ describe('cllm export', () => {
     await saveCheckpoint(checkpoint, makeCheckpoint())
     const run = (extra: Record<string, string>) =>
       exportCheckpoint({ checkpoint, out: join(dir, 'x'), ...extra }, () => undefined)
-    await expect(run({ format: 'onnx' })).rejects.toThrow('--format must be one of hf, gguf, got "onnx".')
+    await expect(run({ format: 'onnx' })).rejects.toThrow('--format must be one of hf, gguf, job, got "onnx".')
     await expect(run({ format: 'gguf', precision: 'q4_k' })).rejects.toThrow(/^--precision must be one of f32, f16, q8_0/)
     await expect(run({ precision: 'f16' })).rejects.toThrow(/--precision applies to --format gguf only/)
     expect(await readdir(dir)).toEqual(['c.safetensors'])

@@ -22,12 +22,15 @@ function holdsTemplates(dir: string): boolean {
  * The template folder: the one given, else `<resources>/job` of a packaged app (Electron sets
  * `process.resourcesPath`), else `resources/job` of the repository this module runs from.
  */
-export function findJobTemplates(given?: string, start = dirname(fileURLToPath(import.meta.url))): string {
+export function findJobTemplates(
+  given?: string,
+  start = dirname(fileURLToPath(import.meta.url)),
+  resourcesPath = (process as { resourcesPath?: string }).resourcesPath,
+): string {
   if (given !== undefined) {
     if (!holdsTemplates(given)) throw new UserError('not-found', `${given} holds no job templates (train.py, README.md).`)
     return given
   }
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
   if (resourcesPath && holdsTemplates(join(resourcesPath, 'job'))) return join(resourcesPath, 'job')
   for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, 'resources', 'job')
