@@ -5,8 +5,8 @@
  * child of the studio run: its history is the parent's steps up to N and train.py's after, and the
  * part trained elsewhere says where (train.py's `job` record).
  *
- * Needs Python with PyTorch (`/usr/bin/python3`, or CLLM_PYTHON); without it the test is skipped and
- * says so (CI installs Debian's python3-torch).
+ * Needs Python with PyTorch (tests/unit/support/python-torch.ts); without it the test is skipped and
+ * says so, except under CI (which installs Debian's python3-torch).
  */
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
@@ -17,10 +17,10 @@ import { exportJobFromCheckpoint } from '../../../../../src/main/engine/intercha
 import { importRun, listRunSummaries, runHistory } from '../../../../../src/main/engine/runs'
 import { verifyCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { workspace, type Workspace } from '../session/fixtures'
+import { pythonWithTorch } from '../../../support/python-torch'
 
-const PYTHON = process.env.CLLM_PYTHON ?? '/usr/bin/python3'
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0
-if (!hasTorch) console.warn(`Skipping the train.py import test: ${PYTHON} has no PyTorch (apt install python3-torch).`)
+const PYTHON = pythonWithTorch() // null (said on stderr) only where no Python has torch; under CI it throws
+const hasTorch = PYTHON !== null
 
 const N = 4
 let ws: Workspace
@@ -45,7 +45,7 @@ beforeAll(async () => {
   parentDir = dirname(stopped.checkpoint!)
   const job = await exportJobFromCheckpoint({ checkpoint: stopped.checkpoint!, outDir: join(ws.root, 'job') })
   const out = join(ws.root, 'gpu-box-runs')
-  const trained = spawnSync(PYTHON, [join(job.outDir, 'train.py'), '--device', 'cpu', '--threads', '1', '--out', out], { encoding: 'utf8', cwd: ws.root })
+  const trained = spawnSync(PYTHON!, [join(job.outDir, 'train.py'), '--device', 'cpu', '--threads', '1', '--out', out], { encoding: 'utf8', cwd: ws.root })
   expect(trained.status, trained.stderr).toBe(0)
   jobRunDir = join(out, `laptop-from-${N}`)
 }, 300_000)
