@@ -149,6 +149,10 @@ async function listSource(source: string): Promise<{ files: SourceFile[]; skippe
       skipped.push(`${name} (left by a write that was interrupted)`)
       continue
     }
+    if (name.startsWith('.')) {
+      skipped.push(`${name} (a hidden file, such as a file manager's)`)
+      continue
+    }
     if (name === LOCK_FILE) {
       skipped.push(`${name} (the writer lock of the machine that trained it)`)
       continue

@@ -8,6 +8,7 @@
  * and file, and where it ran (`trainedOn`).
  */
 import { execFileSync } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { appendFile, cp, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -171,16 +172,19 @@ describe('importing a run trained elsewhere', () => {
     expect(history.records[0].step).toBe(N + 1)
   })
 
-  it('does not copy a writer lock or the leftovers of an interrupted write, and says so', async () => {
+  it('does not copy a writer lock, the leftovers of an interrupted write or a hidden file, and says so', async () => {
     const source = await jobCopy()
     await writeFile(join(source, 'run.lock'), JSON.stringify({ pid: 1, host: 'gpu-node-7', processStarted: new Date().toISOString(), acquired: new Date().toISOString() }))
     await writeFile(join(source, `checkpoint_step_8.safetensors.tmp-99999-0123456789ab`), 'half')
+    await writeFile(join(source, '.DS_Store'), 'finder')
     const result = await importRun({ source, checkpointDir: join(ws.root, 'lock-test') })
     expect(result.warnings.join('\n')).toMatch(/not copied: run.lock/)
     expect(result.warnings.join('\n')).toMatch(/not copied: checkpoint_step_8.safetensors.tmp-/)
     const names = await readdir(result.runDir)
     expect(names).not.toContain('run.lock')
     expect(names.some((n) => n.includes('.tmp-'))).toBe(false)
+    expect(result.warnings.join('\n')).toMatch(/not copied: \.DS_Store \(a hidden file/)
+    expect(names).not.toContain('.DS_Store')
   })
 })
 
@@ -207,6 +211,30 @@ describe('refusals name the reason and copy nothing', () => {
     const source = await jobCopy()
     await mkdir(join(source, 'extra'))
     await expectRefused(source, /extra is a folder/)
+  })
+
+  it('a file that changes after it was checked (the copy is compared with what was checked)', async () => {
+    const source = await jobCopy()
+    const here = join(ws.root, 'changed-checkpoints')
+    await mkdir(here)
+    let changed = false
+    const error = await importRun({
+      source,
+      checkpointDir: here,
+      onProgress: (p) => {
+        // The first byte copied: metrics.jsonl (copied later) gets one more line now.
+        if (p.phase === 'copying' && !changed) {
+          changed = true
+          appendFileSync(join(source, 'metrics.jsonl'), JSON.stringify({ step: 99, loss: 1, lr: 0, tokens_per_s: 0, time: new Date().toISOString() }) + '\n')
+        }
+      },
+    }).then(
+      () => null,
+      (e: Error) => e,
+    )
+    expect(changed).toBe(true)
+    expect(error?.message).toMatch(/^Not imported: metrics\.jsonl changed while it was being imported\. Nothing was copied/)
+    expect(await snapshot(here)).toEqual({ '.import': 'dir' })
   })
 
   it('a torn checkpoint', async () => {
