@@ -16,7 +16,8 @@ import { createSession } from '../../src/main/engine/session'
 import type { RunConfigInput } from '../../src/shared/training'
 import { expect, leaveCheckpointFolderAsFound, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
 
-test.describe.configure({ mode: 'serial' })
+// Two short runs are trained before the first test and one is prepared in the last: room for a busy machine.
+test.describe.configure({ mode: 'serial', timeout: 120_000 })
 
 const ours = leaveCheckpointFolderAsFound()
 const N = 4
@@ -31,7 +32,8 @@ function config(checkpointDir: string, runName?: string): RunConfigInput {
   }
 }
 
-test.beforeAll(async ({ studio }) => {
+test.beforeAll(async ({ studio }, testInfo) => {
+  testInfo.setTimeout(180_000)
   const stopped = await (await createSession({ folder: sampleCorpus, sample: false, config: config(studio.checkpointDir), stopAtStep: N })).run()
   expect(stopped.reason, stopped.message).toBe('stopped')
   parentName = basename(dirname(stopped.checkpoint!))
