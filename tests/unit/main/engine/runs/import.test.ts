@@ -14,7 +14,8 @@ import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession, type SessionOptions } from '../../../../../src/main/engine/session'
 import { importRun, listRunSummaries, runHistory, sha256File } from '../../../../../src/main/engine/runs'
-import { exportHuggingFace, readRunJson } from '../../../../../src/main/engine/checkpoints'
+import { exportGguf, exportHuggingFace, readRunJson } from '../../../../../src/main/engine/checkpoints'
+import { evaluateTexts, generateFromCheckpoint, openCheckpointModel } from '../../../../../src/main/engine/session/from-checkpoint'
 import type { RunConfigInput, RunFinished } from '../../../../../src/shared/training'
 import { UserError } from '../../../../../src/shared/errors'
 import { workspace, type Workspace } from '../session/fixtures'
@@ -146,7 +147,7 @@ describe('importing a run trained elsewhere', () => {
     expect(await readdir(join(ws.checkpoints, '.import'))).toEqual([])
   })
 
-  it('resumes on this CPU and exports like a run trained here', async () => {
+  it('resumes on this CPU, exports (Hugging Face, GGUF), generates and evaluates like a run trained here', async () => {
     const imported = await importRun({ source: await jobCopy('to-resume'), checkpointDir: ws.checkpoints })
     const final = join(imported.runDir, 'final_model.safetensors')
     const resumed = await train({ resume: final, config: { training: { threads: 1, maxSteps: 2 * N + 2 } } })
@@ -160,6 +161,19 @@ describe('importing a run trained elsewhere', () => {
     ])
     const exported = await exportHuggingFace(final, join(ws.root, 'hf-of-imported'))
     expect(exported.files.map((f) => f.name)).toContain('model.safetensors')
+    const gguf = await exportGguf(final, join(ws.root, 'imported.gguf'))
+    expect(gguf.bytes).toBeGreaterThan(0)
+    // Generate and evaluate with it, as the Generate view and Evaluate do.
+    const model = await openCheckpointModel(final)
+    try {
+      const generated = await generateFromCheckpoint(model, { prompt: 'The cat', maxTokens: 5, temperature: 0 })
+      expect(generated.tokens).toHaveLength(5)
+      const scored = await evaluateTexts(model, [await readFile(join(ws.corpus, 'doc0.txt'), 'utf8')])
+      expect(scored.perplexity).toBeCloseTo(Math.exp(scored.loss), 10)
+      expect(Number.isFinite(scored.loss)).toBe(true)
+    } finally {
+      await model.close()
+    }
   }, 60_000)
 
   it('imports a run whose parent is not here, says so, and its history starts at the hand-off', async () => {
