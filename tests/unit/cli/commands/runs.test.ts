@@ -74,6 +74,22 @@ describe('cllm runs import', () => {
     expect(await readdir(checkpoints).catch(() => [])).toEqual([])
   })
 
+  it('prints the result as JSON with --json, and refuses a link named as the run folder', async () => {
+    const source = await jobRun()
+    const checkpoints = join(dir, 'checkpoints')
+    const result = await cllm(['runs', 'import', source, '--checkpoint-dir', checkpoints, '--json'])
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.out) as { runDir: string; imported: { trainedOn: unknown }; warnings: string[] }
+    expect(json.runDir).toBe(join(checkpoints, 'out'))
+    expect(json.imported.trainedOn).toEqual({ host: 'gpu-node-7', device: 'cuda', worldSize: 4 })
+    const link = join(dir, 'link-to-run')
+    await symlink(source, link)
+    const refused = await cllm(['runs', 'import', link, '--checkpoint-dir', checkpoints])
+    expect(refused.code).toBe(2)
+    expect(refused.err).toBe(`Error: Not imported: ${link} is a symbolic link; name the run folder itself. Nothing was copied from ${link}.\n`)
+    expect(await readdir(checkpoints)).toEqual(['.import', 'out'])
+  })
+
   it('says in one line what is wrong with a missing folder, a file, or no folder at all', async () => {
     const file = join(dir, 'a-file')
     await writeFile(file, 'x')
