@@ -13,6 +13,7 @@ import` brings back. Works on PyTorch 1.13 through 2.x; needs nothing else.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -31,12 +32,62 @@ def fail(message, code=2):
     sys.exit(code)
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def world():
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def plan_batches(batch_size, world_size, micro_batch):
+    """Rows per rank and the micro-batches each rank runs; refuses a world size that cannot split the batch."""
+    if batch_size % world_size != 0:
+        divisors = [n for n in range(1, batch_size + 1) if batch_size % n == 0]
+        fail(f"the global batch of {batch_size} windows cannot be split evenly over {world_size} processes; "
+             f"use a world size that divides it ({', '.join(map(str, divisors))}) — gradient accumulation "
+             f"(--micro-batch) then keeps the global batch")
+    rows = batch_size // world_size
+    micro = rows if not micro_batch else max(1, min(micro_batch, rows))
+    return rows, [(i, min(rows, i + micro)) for i in range(0, rows, micro)]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Continue a CLLM Studio run with PyTorch (one process or torchrun).")
+    p.add_argument("--device", choices=["cuda", "cpu"], help="default: cuda when present, else cpu")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (and fused attention where the PyTorch has it)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2 or newer)")
+    p.add_argument("--max-steps", type=int, help="the run's total steps, counting those already taken")
+    p.add_argument("--out", help="where the run folder goes (default: runs/ beside train.py)")
+    p.add_argument("--resume", help="a checkpoint (this job's or the studio's) or a run folder (its newest intact checkpoint)")
+    p.add_argument("--micro-batch", type=int, help="windows per forward pass on each process (gradient accumulation); default: all of its share")
+    p.add_argument("--threads", type=int, help="CPU threads per process (default: the cores divided by the processes on this node)")
+    p.add_argument("--run-name", help="the run folder's name (default: <parent>-from-<step>)")
+    p.add_argument("--stop-after", type=int, help="stop with a checkpoint once this step is done (the schedule stays the run's; e.g. a time-limited slot)")
+    return p.parse_args(argv)
+
+def refuse_early():
+    """A world size that cannot split the batch (and a bad flag) is refused before PyTorch is even imported."""
+    args = parse_args(sys.argv[1:])
+    if args.resume:
+        return  # the batch is the checkpoint's: checked once it is read
+    config = read_json(os.path.join(HERE, "config.json"))
+    plan_batches(int(config["training"]["batchSize"]), world()[1], args.micro_batch)
+
+
+if __name__ == "__main__":
+    refuse_early()
+
 try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
 except ImportError:
     fail("this job needs PyTorch 1.13 or newer, which this Python lacks: pip install -r requirements.txt (or: pip install torch)")
+
+if tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2] if part.isdigit()) < (1, 13):
+    fail(f"this job needs PyTorch 1.13 or newer, and this Python has {torch.__version__}: pip install -r requirements.txt")
 
 sys.path.insert(0, HERE)
 import safetensors_io as st  # noqa: E402
@@ -310,13 +361,12 @@ def param_names(model):
 
 # ── the job's files ──────────────────────────────────────────────────────────────────────────────
 
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
 
 def load_tokens(job_dir, part, dtype):
-    """One range of the run's token stream as int64 (the file is little-endian uint16 or uint32)."""
+    """One range of the run's token stream, on the CPU (the file is little-endian uint16 or uint32).
+
+    uint16 ids are kept as int32 and uint32 ids as int64: two bytes per token more than the file, not six.
+    """
     path = os.path.join(job_dir, part["file"])
     width = 2 if dtype == "uint16" else 4
     count = part["count"]
@@ -324,10 +374,13 @@ def load_tokens(job_dir, part, dtype):
         fail(f"{part['file']} holds {os.path.getsize(path)} bytes, not the {count * width} dataset.json says")
     with open(path, "rb") as f:
         raw = bytearray(f.read())
+    if "sha256" in part and hashlib.sha256(raw).hexdigest() != part["sha256"]:
+        fail(f"{part['file']} does not match its SHA-256 in dataset.json (the copy is damaged): copy the job again")
     if count == 0:
         return torch.zeros(0, dtype=torch.int64)
-    signed = torch.frombuffer(raw, dtype=torch.int16 if width == 2 else torch.int32, count=count)
-    return signed.to(torch.int64) & (0xFFFF if width == 2 else MASK32)
+    if width == 2:
+        return torch.frombuffer(raw, dtype=torch.int16, count=count).to(torch.int32) & 0xFFFF
+    return torch.frombuffer(raw, dtype=torch.int32, count=count).to(torch.int64) & MASK32
 
 
 def iso_now():
@@ -408,7 +461,6 @@ def safe_stem(text):
 
 
 def sha256_file(path):
-    import hashlib
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -418,35 +470,6 @@ def sha256_file(path):
 
 # ── distributed set-up ───────────────────────────────────────────────────────────────────────────
 
-def world():
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def plan_batches(batch_size, world_size, micro_batch):
-    """Rows per rank and the micro-batches each rank runs; refuses a world size that cannot split the batch."""
-    if batch_size % world_size != 0:
-        divisors = [n for n in range(1, batch_size + 1) if batch_size % n == 0]
-        fail(f"the global batch of {batch_size} windows cannot be split evenly over {world_size} processes; "
-             f"use a world size that divides it ({', '.join(map(str, divisors))}) — gradient accumulation "
-             f"(--micro-batch) then keeps the global batch")
-    rows = batch_size // world_size
-    micro = rows if not micro_batch else max(1, min(micro_batch, rows))
-    return rows, [(i, min(rows, i + micro)) for i in range(0, rows, micro)]
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(description="Continue a CLLM Studio run with PyTorch (one process or torchrun).")
-    p.add_argument("--device", choices=["cuda", "cpu"], help="default: cuda when present, else cpu")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (and fused attention where the PyTorch has it)")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2 or newer)")
-    p.add_argument("--max-steps", type=int, help="the run's total steps, counting those already taken")
-    p.add_argument("--out", help="where the run folder goes (default: runs/ beside train.py)")
-    p.add_argument("--resume", help="a checkpoint (this job's or the studio's) or a run folder (its newest intact checkpoint)")
-    p.add_argument("--micro-batch", type=int, help="windows per forward pass on each process (gradient accumulation); default: all of its share")
-    p.add_argument("--threads", type=int, help="CPU threads per process (default: the cores divided by the processes on this node)")
-    p.add_argument("--run-name", help="the run folder's name (default: <parent>-from-<step>)")
-    p.add_argument("--stop-after", type=int, help="stop with a checkpoint once this step is done (the schedule stays the run's; e.g. a time-limited slot)")
-    return p.parse_args(argv)
 
 
 def main(argv=None):
@@ -495,8 +518,8 @@ def main(argv=None):
         dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
 
     seq_len = model_cfg["seqLen"]
-    train_tokens = load_tokens(HERE, dataset["train"], dataset["dtype"]).to(device)
-    val_tokens = load_tokens(HERE, dataset["validation"], dataset["dtype"]).to(device)
+    train_tokens = load_tokens(HERE, dataset["train"], dataset["dtype"])
+    val_tokens = load_tokens(HERE, dataset["validation"], dataset["dtype"])
     train_base, val_base = dataset["train"]["start"], dataset["validation"]["start"]
     sampler_state = json.loads(meta["sampler"])
     sampler = Sampler(dataset["train"]["start"], dataset["train"]["end"], seq_len, batch_size,
@@ -528,10 +551,10 @@ def main(argv=None):
             "exp_avg": adam_m[name].to(device).clone(),
             "exp_avg_sq": adam_v[name].to(device).clone(),
         }
-    net = model
+    net = ddp = model
     if distributed:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        net = DDP(model, device_ids=[local_rank] if device_kind == "cuda" else None)
+        net = ddp = DDP(model, device_ids=[local_rank] if device_kind == "cuda" else None)
     if args.compile:
         net = torch.compile(net)
 
@@ -546,8 +569,9 @@ def main(argv=None):
     autocast = (lambda: torch.autocast(device_type=device_kind, dtype=torch.bfloat16)) if args.bf16 else None
 
     def windows(token_data, base_offset, starts):
-        index = torch.tensor(starts, dtype=torch.int64, device=device).unsqueeze(1) - base_offset + torch.arange(seq_len + 1, device=device)
-        w = token_data[index]
+        """Inputs and next-token targets of the windows starting at these stream offsets."""
+        index = torch.tensor(starts, dtype=torch.int64).unsqueeze(1) - base_offset + torch.arange(seq_len + 1)
+        w = token_data[index].to(device=device, dtype=torch.int64)
         return w[:, :-1], w[:, 1:]
 
     def forward(m, x, y):
@@ -700,6 +724,10 @@ def main(argv=None):
     outcome = "completed"
     try:
         while step < total_steps:
+            if distributed:  # a signal reaches the ranks at different moments: they stop together
+                flag = torch.tensor([1.0 if stop["requested"] else 0.0], device=device)
+                torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+                stop["requested"] = bool(flag.item())
             if stop["requested"]:
                 outcome = "stopped"
                 break
@@ -714,7 +742,7 @@ def main(argv=None):
                 x, y = windows(train_tokens, train_base, mine[a:b])
                 last = i == len(micro) - 1
                 if distributed and not last:
-                    with net.no_sync():
+                    with ddp.no_sync():
                         loss_sum = forward(net, x, y)
                         (loss_sum * scale).backward()
                 else:

@@ -137,6 +137,26 @@ class CheckpointFile(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.dir)), ["checkpoint_step_10.safetensors", "checkpoint_step_30.safetensors", "checkpoint_step_40.safetensors"])
 
 
+class Tokens(unittest.TestCase):
+    def test_little_endian_ids_above_the_signed_range_and_a_damaged_copy(self):
+        import hashlib
+        import struct
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder, True)
+        ids = [0, 1, 32767, 32768, 65535]
+        for dtype, fmt, more in (("uint16", "<5H", []), ("uint32", "<6I", [4294967295])):
+            data = struct.pack(fmt, *(ids + more))
+            with open(os.path.join(folder, dtype), "wb") as f:
+                f.write(data)
+            part = {"file": dtype, "count": len(ids + more), "sha256": hashlib.sha256(data).hexdigest()}
+            self.assertEqual(train.load_tokens(folder, part, dtype).tolist(), ids + more)
+        part["sha256"] = "0" * 64
+        err = io.StringIO()
+        with redirect_stderr(err), self.assertRaises(SystemExit):
+            train.load_tokens(folder, part, "uint32")
+        self.assertIn("does not match its SHA-256", err.getvalue())
+
+
 class Model(unittest.TestCase):
     cfg = {"vocabSize": 11, "seqLen": 6, "dModel": 8, "nLayers": 2, "nHeads": 2}
 

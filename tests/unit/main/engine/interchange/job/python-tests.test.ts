@@ -10,6 +10,7 @@ describe.skipIf(python === null)('train.py and safetensors_io.py (python3 -m uni
     const run = spawnSync(python!, ['-m', 'unittest', 'discover', '-s', 'tests/python', '-v'], {
       encoding: 'utf8',
       timeout: 120_000,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, // no __pycache__ beside the templates
     })
     const output = `${run.stdout}${run.stderr}`
     expect(run.status, output).toBe(0)
