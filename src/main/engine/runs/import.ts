@@ -211,6 +211,8 @@ interface Checked {
   checkpoints: Array<{ name: string; metadata: CheckpointMetadata }>
   parent: RunParent | null
   localParent: { runDir: string; checkpoint: string | null; corpusFolder?: string } | null
+  /** The parent's dataset files to copy along (the source has none), read from the parent's folder. */
+  fromParent: SourceFile[]
   step: number
   warnings: string[]
 }
@@ -317,7 +319,9 @@ async function checkRun(
   const step = Math.max(typeof ended?.step === 'number' ? ended.step : 0, ...checkpoints.map((c) => c.metadata.step))
 
   const localParent = parent ? await findParent(source, parent, info, checkpointDir, warnings) : null
-  return { info, checkpoints, parent, localParent, step, warnings }
+  const hasDataset = byName.has(MANIFEST_FILE) || byName.has(TOKENS_FILE)
+  const fromParent = localParent && !hasDataset ? (await parentDataset(localParent.runDir, info, stored, source)).filter((f) => !byName.has(f.name)) : []
+  return { info, checkpoints, parent, localParent, fromParent, step, warnings }
 }
 
 /**
@@ -365,6 +369,42 @@ async function findParent(
     throw refuse(source, `its parent's checkpoint ${name}/${file} in ${checkpointDir} is not the file it continues (the SHA-256 differs: another run of that name?)`)
   }
   return { runDir, checkpoint, ...corpusFolder }
+}
+
+/**
+ * The parent's encoded dataset (dataset.json, tokens.bin and the tokenizer file), when the imported
+ * folder has none and the parent's is the one the run trained on (same corpus, tokenizer and split):
+ * a job's train.py writes no dataset, and a studio run keeps one, so that resuming it here reuses
+ * the tokens instead of encoding again and a job can be exported from it. Anything that does not fit
+ * is left out (a resume then encodes the corpus again); tokens.bin is compared with its SHA-256 as it
+ * is copied.
+ */
+async function parentDataset(parentDir: string, info: RunInfo, stored: CheckpointMetadata, source: string): Promise<SourceFile[]> {
+  const listed = async (name: string): Promise<SourceFile | null> => {
+    const path = join(parentDir, name)
+    const stats = await lstat(path).catch(() => null)
+    return stats?.isFile() && PLAIN_NAME.test(name) ? { name, path, stats } : null
+  }
+  const manifestFile = await listed(MANIFEST_FILE)
+  if (!manifestFile) return []
+  const manifest = DatasetManifest.safeParse(parseJson((await readListed(manifestFile, source)).toString('utf8')))
+  if (!manifest.success) return []
+  const { corpus, tokenizer, tokens, split } = manifest.data
+  const training = (info.config as { training?: { seed?: unknown; valFraction?: unknown } }).training ?? {}
+  const fits =
+    corpus.hash === info.corpusFingerprint &&
+    tokenizer.kind === stored.tokenizerKind &&
+    tokenizer.vocabSize === stored.config.model.vocabSize &&
+    (training.seed === undefined || training.seed === split.seed) &&
+    (training.valFraction === undefined || training.valFraction === split.fraction) &&
+    tokens.file === TOKENS_FILE
+  const [tokensFile, tokenizerFile] = fits ? await Promise.all([listed(TOKENS_FILE), listed(tokenizer.file)]) : [null, null]
+  if (!tokensFile || !tokenizerFile) return []
+  const text = (await readListed(tokenizerFile, source)).toString('utf8')
+  const same = stored.tokenizerKind === 'bpe' ? isDeepStrictEqual(parseJson(text), parseJson(stored.tokenizer)) : text === stored.tokenizer
+  if (!same) return []
+  tokensFile.sha256 = tokens.sha256
+  return [manifestFile, tokensFile, tokenizerFile]
 }
 
 /** Removes assemblies left by an import whose process is gone (killed mid-copy). */
@@ -435,14 +475,17 @@ export async function importRun(options: ImportOptions): Promise<ImportedRun> {
 
   const { files, skipped } = await listSource(source)
   const total = files.reduce((sum, f) => sum + f.stats.size, 0)
+  // Every file is read to be checked, then copied: twice its bytes (plus a parent's dataset copied along).
+  let bytesTotal = 2 * total
   let done = 0
   const report = (phase: ImportProgress['phase'], file: string, bytes: number) => {
     done += bytes
-    options.onProgress?.({ phase, file, bytesDone: Math.min(done, 2 * total), bytesTotal: 2 * total })
+    options.onProgress?.({ phase, file, bytesDone: Math.min(done, bytesTotal), bytesTotal })
   }
   const checked = await checkRun(source, files, checkpointDir, (file, bytes) => report('checking', file, bytes))
   const warnings = [...checked.warnings, ...skipped.map((s) => `not copied: ${s}`)]
   done = total // every file checked (the files not read for the check count as checked too)
+  bytesTotal += checked.fromParent.reduce((sum, f) => sum + f.stats.size, 0)
 
   const trainedOn = trainedOnOf(checked.info)
   const imported = RunImport.parse({
@@ -462,7 +505,7 @@ export async function importRun(options: ImportOptions): Promise<ImportedRun> {
   let claimed: string | null = null
   try {
     const copied: ImportedRun['files'] = []
-    for (const file of files) {
+    for (const file of [...files, ...checked.fromParent]) {
       if (file.name === RUN_JSON) continue
       const out = await open(join(temp, file.name), 'wx')
       let sha256: string
@@ -497,7 +540,7 @@ export async function importRun(options: ImportOptions): Promise<ImportedRun> {
     await syncFolder(temp)
     await moveIntoPlace(temp, claimed)
     await syncFolder(checkpointDir)
-    report('copying', RUN_JSON, 2 * total - done)
+    report('copying', RUN_JSON, bytesTotal - done)
     return {
       runDir: claimed,
       name,

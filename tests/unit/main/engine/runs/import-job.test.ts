@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../../../../src/main/engine/session'
 import { exportJobFromCheckpoint } from '../../../../../src/main/engine/interchange/job'
-import { importRun, listRunSummaries, runHistory } from '../../../../../src/main/engine/runs'
+import { importRun, listRunSummaries, runHistory, sha256File } from '../../../../../src/main/engine/runs'
 import { verifyCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { workspace, type Workspace } from '../session/fixtures'
 import { pythonWithTorch } from '../../../support/python-torch'
@@ -66,6 +66,13 @@ describe.skipIf(!hasTorch)('importing the run folder a job wrote', () => {
     expect(listed.status).toBe('done')
     expect(listed.parent).toMatchObject({ runDir: parentDir, runName: 'laptop', step: N })
     for (const checkpoint of listed.checkpoints) expect(await verifyCheckpoint(checkpoint.path)).toEqual({ status: 'ok' })
+
+    // train.py writes no dataset: the parent's (the one the job trained on) came along, so a job can
+    // be exported from the imported run in turn, and resuming it here encodes nothing again.
+    expect(result.files.map((f) => f.name)).toEqual(expect.arrayContaining(['dataset.json', 'tokens.bin', 'tokenizer.json']))
+    expect(await sha256File(join(result.runDir, 'tokens.bin'))).toBe(await sha256File(join(parentDir, 'tokens.bin')))
+    const again = await exportJobFromCheckpoint({ checkpoint: join(result.runDir, 'final_model.safetensors'), outDir: join(ws.root, 'job-again') })
+    expect(again.parent).toMatchObject({ runName: `laptop-from-${N}`, step: 2 * N })
 
     const history = await runHistory(result.runDir)
     expect(history.problem).toBeUndefined()
