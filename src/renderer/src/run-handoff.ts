@@ -61,6 +61,11 @@ export function handoffMarkers(history: RunHistory, x: XAxis): Array<{ x: number
   let previous: TrainedOn | null | undefined
   history.records.forEach((record, i) => {
     const here = place.get(record.run) ?? null
+    // The parent is not here (its history is missing): the curve starts at the hand-off itself.
+    const segment = history.segments.find((s) => s.runDir === record.run)
+    if (previous === undefined && here !== null && segment && segment.fromStep > 0) {
+      markers.push({ x: xs[i]?.x ?? 0, label: `hand-off at step ${segment.fromStep}` })
+    }
     if (previous !== undefined && (previous === null) !== (here === null)) {
       const at = xs[Math.max(0, i - 1)]?.x ?? xs[i]?.x ?? 0
       const step = history.records[Math.max(0, i - 1)].step

@@ -49,6 +49,12 @@ describe('the hand-off in a history', () => {
       { x: 4, label: 'back here at step 4' },
     ])
     expect(handoffMarkers(history, 'tokens').map((m) => m.x)).toEqual([20, 40])
+    // The parent not here: the history starts with the part elsewhere, marked where it starts.
+    const orphan: RunHistory = { ...history, segments: history.segments.slice(1), records: history.records.slice(2) }
+    expect(handoffMarkers(orphan, 'step')).toEqual([
+      { x: 3, label: 'hand-off at step 2' },
+      { x: 4, label: 'back here at step 4' },
+    ])
     expect(handoffMarkers(history, 'time').map((m) => m.x)).toEqual([2, 3])
   })
 })
