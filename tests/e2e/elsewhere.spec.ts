@@ -91,8 +91,10 @@ test('Import a run… refuses a folder with a link (nothing copied), then import
   for (const name of [parentName, imported.name]) await page.locator(`[data-testid="runs-row"][data-run="${name}"]`).getByTestId('runs-pick').check()
   await page.getByTestId('runs-compare').click()
   const compare = page.getByTestId('compare-chart-loss')
-  const drawn = JSON.parse((await compare.getAttribute('data-series'))!) as Array<{ label: string; points: number[][] }>
-  expect(drawn.map((s) => s.label)).toEqual([parentName, imported.name, `${imported.name} — trained elsewhere (8 × cuda on gpu-node-7)`])
+  // The histories load after Compare opens: wait for both runs' lines, then read them.
+  const drawnNow = async () => JSON.parse((await compare.getAttribute('data-series')) ?? '[]') as Array<{ label: string; points: number[][] }>
+  await expect.poll(async () => (await drawnNow()).map((s) => s.label)).toEqual([parentName, imported.name, `${imported.name} — trained elsewhere (8 × cuda on gpu-node-7)`])
+  const drawn = await drawnNow()
   expect(drawn[2].points[0][0]).toBe(N)
   expect(drawn[2].points.at(-1)![0]).toBe(2 * N)
   await expect(compare).toHaveAttribute('data-markers', new RegExp(`hand-off at step ${N}`))
