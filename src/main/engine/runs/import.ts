@@ -24,7 +24,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { MetricsRecord, RunInfo, type CheckpointMetadata } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
 import { RunImport, RunParent, type TrainedOn } from '../../../shared/runs'
-import { writeFileAtomic } from '../checkpoints/atomic-write'
+import { TEMP_MARKER, writeFileAtomic } from '../checkpoints/atomic-write'
 import { readCheckpointInfo, verifyCheckpoint } from '../checkpoints/format'
 import { classifyCheckpointFile, FINAL_MODEL_FILE, METRICS_JSONL, RUN_JSON } from '../checkpoints/store'
 import { isWithin, realPathOf } from '../containment'
@@ -35,7 +35,6 @@ import { LOCK_FILE } from './lock'
 /** Where imports are assembled: hidden, and one level below what listings look at. */
 export const IMPORT_STAGING = '.import'
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
-const TEMP_MARKER = '.tmp-'
 const TOKENIZER_FILE = 'tokenizer.json'
 
 export interface ImportProgress {
