@@ -83,7 +83,10 @@ test('Import a run… refuses a folder with a link (nothing copied), then import
   const chart = page.getByTestId('run-chart-loss')
   await expect(chart).toHaveAttribute('data-markers', JSON.stringify([{ x: N, label: `hand-off at step ${N}` }]))
   const labels = (JSON.parse((await chart.getAttribute('data-series'))!) as Array<{ label: string }>).map((s) => s.label)
-  expect(labels).toEqual([`${parentName} (parent)`, `${imported.name} — trained elsewhere (8 × cuda on gpu-node-7)`])
+  expect(labels).toEqual([`${parentName} (parent)`, 'Trained elsewhere (8 × cuda on gpu-node-7)'])
+
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: screenshotPath('screenshot-imported-run.png'), fullPage: true })
 
   // In the list it says imported; in Compare with its parent: the parent here, the child's part elsewhere.
   await page.getByTestId('run-back').click()
