@@ -7,7 +7,7 @@
  * rewritten as a job's train.py writes it — no absolute path of the other machine, the parent by name
  * and file, and where it ran (`trainedOn`).
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { appendFile, cp, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -184,6 +184,18 @@ describe('importing a run trained elsewhere', () => {
     const history = await runHistory(result.runDir)
     expect(history.problem).toMatch(/before step 4 is missing/)
     expect(history.records[0].step).toBe(N + 1)
+  })
+
+  it('removes what an import killed mid-copy left in .import/, never one still in progress', async () => {
+    const here = join(ws.root, 'killed-import-checkpoints')
+    const dead = spawnSync('true').pid! // a process that has ended
+    const left = join(here, '.import', `${dead}-0123456789ab`)
+    const live = join(here, '.import', `${process.pid}-ba9876543210`)
+    await mkdir(left, { recursive: true })
+    await mkdir(live, { recursive: true })
+    await writeFile(join(left, 'final_model.safetensors'), 'half')
+    await importRun({ source: await jobCopy(), checkpointDir: here })
+    expect((await readdir(join(here, '.import'))).sort()).toEqual([basename(live)])
   })
 
   it('does not copy a writer lock, the leftovers of an interrupted write or a hidden file, and says so', async () => {
