@@ -18,6 +18,32 @@ export const RunParent = z.object({
 })
 export type RunParent = z.infer<typeof RunParent>
 
+/** Where a run trained elsewhere ran, as its trainer (a job's train.py) recorded it. */
+export const TrainedOn = z.object({
+  host: z.string().optional(),
+  /** e.g. `cuda`, `cuda:0 (NVIDIA H100)`, `cpu`. */
+  device: z.string().optional(),
+  /** torchrun's world size (processes). */
+  worldSize: z.number().int().positive().optional(),
+  /** The PyTorch version that trained it. */
+  torch: z.string().optional(),
+})
+export type TrainedOn = z.infer<typeof TrainedOn>
+
+/** Written into an imported run's run.json (`imported`): it was trained elsewhere and brought back. */
+export const RunImport = z.object({
+  /** When it was imported (ISO). */
+  at: z.string(),
+  /** The folder it was copied from, on this machine. */
+  from: z.string(),
+  /** The machine that imported it. */
+  host: z.string(),
+  trainedOn: TrainedOn.optional(),
+  /** The parent as the other machine recorded it (its paths are that machine's). */
+  parentAsRecorded: RunParent.optional(),
+})
+export type RunImport = z.infer<typeof RunImport>
+
 /**
  * How a resumed run's learning rate continues. `same`: the warmup-and-cosine curve of the run's
  * total (an unchanged total continues exactly). `hold`: extending a finished run — the extra steps
@@ -84,6 +110,8 @@ export const RunSummary = RunEntry.extend({
   notes: z.string(),
   /** The lock holder while running. */
   pid: z.number().int().nullable(),
+  /** Trained elsewhere and imported (`cllm runs import`); absent for the studio's own runs. */
+  imported: RunImport.nullable().optional(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -98,7 +126,16 @@ export const RunHistory = z.object({
   runDir: z.string(),
   records: z.array(HistoryRecord),
   /** The lineage, oldest first: each run and the step its part of the history ends at. */
-  segments: z.array(z.object({ runDir: z.string(), name: z.string(), fromStep: z.number(), toStep: z.number() })),
+  segments: z.array(
+    z.object({
+      runDir: z.string(),
+      name: z.string(),
+      fromStep: z.number(),
+      toStep: z.number(),
+      /** This part was trained elsewhere (an imported run), and where, when its trainer said. */
+      elsewhere: z.object({ trainedOn: TrainedOn.optional() }).optional(),
+    }),
+  ),
   /** Why the history starts late (a parent folder that is gone), when it does. */
   problem: z.string().optional(),
   /** Tokens per step (batch × window), for an x axis in tokens. */

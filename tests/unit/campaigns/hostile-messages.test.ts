@@ -189,6 +189,11 @@ function message(method: string, next: () => number): unknown {
       return { runId: path() }
     case 'queue.remove':
       return { id: path() }
+    case 'runs.import':
+      return { folder: path(), importId: 'i' }
+    case 'jobs.export':
+      // Mostly a checkpoint to continue; a job from settings (which prepares a run) only into a hostile folder.
+      return next() < 0.7 ? { checkpoint: path(), ...(next() < 0.5 ? { outDir: path() } : {}) } : { folder: path(), config: junk(next), outDir: path() }
     default:
       return next() < 0.5 ? {} : { folder: path(), path: path() }
   }

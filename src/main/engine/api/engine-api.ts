@@ -18,6 +18,7 @@ import { createRunHandlers } from './handlers/runs'
 import { createEstimateHandlers } from './handlers/estimate'
 import { createMachineHandlers } from './handlers/machine'
 import { createQueueHandlers } from './handlers/queue'
+import { createElsewhereHandlers } from './handlers/elsewhere'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -95,6 +96,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),
+    ...createElsewhereHandlers(context, training),
     ...generation.handlers,
   })
   return {

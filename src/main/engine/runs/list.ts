@@ -10,7 +10,7 @@ import { UserError } from '../../../shared/errors'
 import { RunEnd, RunNotes, type RunParent, type RunStatus, type RunSummary, type RunsListing } from '../../../shared/runs'
 import { writeFileAtomic } from '../checkpoints/atomic-write'
 import { describeRun, listRuns, readMetrics, RUN_JSON } from '../checkpoints'
-import { ownSteps, readParent } from './lineage'
+import { ownSteps, readImport, readParent } from './lineage'
 import { isHolderAlive, readRunLock } from './lock'
 
 export const NOTES_FILE = 'notes.json'
@@ -93,9 +93,10 @@ function statusOf(end: RunEnd | null, lockAlive: boolean | null, entry: RunEntry
 export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
   const dir = entry.path
   const info = entry.info as (RunEntry['info'] & { started?: string; config: { training?: { batchSize?: number } } }) | null
-  const [end, parent, lock, notes, metrics] = await Promise.all([
+  const [end, parent, imported, lock, notes, metrics] = await Promise.all([
     readEnd(entry.info),
     readParent(dir),
+    readImport(dir),
     readRunLock(dir),
     readNotes(dir),
     readMetrics(dir).catch(() => ({ records: [], skippedLines: 0 })),
@@ -126,6 +127,7 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
     title: notes.title ?? null,
     notes: notes.notes ?? '',
     pid: lockAlive ? lock!.pid : null,
+    imported,
   }
 }
 
