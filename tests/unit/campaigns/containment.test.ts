@@ -24,7 +24,8 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { main } from '../../../src/cli/main'
 import { createEngineApi, type EngineApi } from '../../../src/main/engine/api/engine-api'
 import { exportCheckpoint } from '../../../src/cli/commands/export'
 import { createRunDir, loadCheckpoint, readCheckpointInfo, verifyCheckpoint, listRuns } from '../../../src/main/engine/checkpoints'
@@ -295,4 +296,43 @@ describe('campaign 6: containment by identity', () => {
     expect(tally.report()).toEqual([])
     expect(tally.escapes + tally.crashes + tally.hangs).toBe(0)
   }, 600_000)
+
+  it('answers each of these through the real `cllm` with one Error: line and exit code 2, never a hang', async () => {
+    const tally = new Tally('containment (cllm)')
+    const fifo = join(base, 'pipe.safetensors')
+    execFileSync('mkfifo', [fifo])
+    symlinkSync(join(outside, 'victim'), join(base, 'cli-out-link'))
+    const before = snapshot(outside)
+    for (const args of [
+      ['export', '--checkpoint', checkpoint, '--out', '/proc/nope/x'],
+      ['export', '--checkpoint', checkpoint, '--out', '/etc/passwd/x'],
+      ['export', '--checkpoint', checkpoint, '--format', 'gguf', '--out', '/sys/kernel/x.gguf'],
+      ['export', '--checkpoint', checkpoint, '--out', join(base, 'cli-out-link')],
+      ['export', '--checkpoint', fifo, '--out', join(base, 'never')],
+      ['generate', '--checkpoint', fifo, '--prompt', 'a'],
+      ['checkpoints', '--history', join(base, 'cli-out-link')],
+    ]) {
+      let err = ''
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+        err += String(chunk)
+        return true
+      })
+      process.exitCode = undefined
+      try {
+        const result = await within(main(['node', 'cllm', ...args]), 30_000)
+        const lines = err.split('\n').filter((line) => line !== '')
+        if (!result.settled) tally.record('hang', args.join(' '))
+        else if ('value' in result && result.value === 2 && lines.length === 1 && /^Error: \S/.test(lines[0]) && !err.includes(SECRET)) tally.record('refused', args.join(' '))
+        else tally.record('crash', `${args.join(' ')}: ${'value' in result ? result.value : 'threw'} ${err}`)
+      } finally {
+        stdout.mockRestore()
+        stderr.mockRestore()
+        process.exitCode = undefined
+      }
+    }
+    expect(snapshot(outside)).toBe(before)
+    expect(tally.report()).toEqual([])
+    expect(tally.crashes + tally.hangs + tally.escapes).toBe(0)
+  }, 300_000)
 })
