@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
+import { formatBytes } from './units'
 import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
@@ -214,8 +215,6 @@ export function estimateMemory(model: ModelSection, batchSize: number, threads: 
   return stored.stateBytes + stored.activationBytes <= WASM32_MAX_BYTES ? stored : estimate(true)
 }
 
-const GIB = 1024 ** 3
-const formatGb = (bytes: number) => `${(bytes / GIB).toFixed(bytes < 10 * GIB ? 2 : 1)} GiB`
 
 /**
  * Parse a config and check it against the machine: every field valid, the thread count resolved,
@@ -254,8 +253,8 @@ export function resolveRunConfig(input: unknown, machine: MachineInfo): Resolved
     throw new UserError(
       'invalid-config',
       `model: with ${estimate.parameters.toLocaleString('en-US')} parameters, batchSize ${config.training.batchSize}` +
-        ` and ${threads} thread${threads === 1 ? '' : 's'} the run needs ${formatGb(estimate.totalBytes)},` +
-        ` more than the ${formatGb(limit)} ${where}. Make the model (embedDim, numLayers, vocabSize, seqLen)` +
+        ` and ${threads} thread${threads === 1 ? '' : 's'} the run needs ${formatBytes(estimate.totalBytes)},` +
+        ` more than the ${formatBytes(limit)} ${where}. Make the model (embedDim, numLayers, vocabSize, seqLen)` +
         ' or the batch smaller, or use fewer threads.',
     )
   }

@@ -13,7 +13,7 @@ import {
   type GgufPrecision,
 } from '../../main/engine/checkpoints/export-gguf'
 import { UserError } from '../../shared/errors'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 
 export const EXPORT_FORMATS = ['hf', 'gguf'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]

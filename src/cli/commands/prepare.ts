@@ -18,7 +18,7 @@ import {
   type TokenizeProgress,
 } from '../../shared/tokenizer'
 import { ModelSection, TrainingSection } from '../../shared/training'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 
 // The defaults of `cllm train` (and the Train view), so that `cllm prepare` then `cllm train` with
 // the same flags build the same dataset, and training reuses it instead of encoding again.

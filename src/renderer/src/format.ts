@@ -1,4 +1,4 @@
-/** Numbers as people read them: 1,234,567 and 12.3 MB. */
+/** Numbers as people read them: 1,234,567 and 12.3 MiB. */
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
@@ -6,20 +6,8 @@ export function formatCount(value: number): string {
   return integer.format(value)
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
-
-/** Binary units (1 KB = 1024 bytes), as the engine and `cllm scan` print them; exact below 1 KB. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024
-    unit++
-  }
-  const digits = value < 10 ? 2 : value < 100 ? 1 : 0
-  return `${value.toFixed(digits)} ${UNITS[unit]}`
-}
+/** Sizes: the studio's one convention (binary units, KiB and MiB), shared with the `cllm` command. */
+export { formatBytes } from '../../shared/units'
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`

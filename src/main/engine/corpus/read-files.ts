@@ -9,6 +9,7 @@
 import { isAscii } from 'node:buffer'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CorpusFile, SkippedPath } from '../../../shared/corpus'
+import { formatBytes } from '../../../shared/units'
 import { AsciiChunk } from './ascii-chunk'
 import { describeFsError, type CorpusFs } from './corpus-fs'
 import type { ProgressReporter } from './progress'
@@ -56,7 +57,7 @@ export async function readFiles(
     if (read.kind === 'not-a-file') return void skipped.push({ path, reason: 'not-a-file' })
     if (read.kind === 'binary') return void skipped.push({ path, reason: 'binary' })
     if (read.kind === 'too-large') {
-      const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
+      const detail = `${formatBytes(read.size)}, cap ${formatBytes(maxFileBytes)}`
       return void skipped.push({ path, reason: 'too-large', detail })
     }
     const { bytes } = read
@@ -105,10 +106,4 @@ export async function readFiles(
   }
   chunk.flush()
   return { accepted, skipped }
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 }
