@@ -327,6 +327,8 @@ export const PrepareProgress = z.object({
   fraction: z.number().min(0).max(1).optional(),
   /** True on the line that sums up a finished phase (corpus read, dataset encoded). */
   done: z.boolean().optional(),
+  /** On the line that ends the corpus phase: what the run's folder holds (the Train view's corpus bar). */
+  corpus: z.object({ files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).optional(),
 })
 export type PrepareProgress = z.infer<typeof PrepareProgress>
 

@@ -68,3 +68,19 @@ export function formatDateTime(iso: string | null | undefined, now = new Date())
     hour12: false,
   })
 }
+
+/**
+ * The epoch tile's two figures, current and planned, with the same decimals: as many as the total
+ * needs to show more than zero (0.0053 of an epoch, 2.50 epochs), whole epochs without any. The
+ * current figure is rounded down and never shown above the total, so "0.01 / 0.0053" cannot happen.
+ */
+export function formatEpochs(current: number, total: number | null): { current: string; total: string | null } {
+  if (total === null || !Number.isFinite(total) || total <= 0) {
+    return { current: Number.isInteger(current) ? String(current) : current.toFixed(2), total: null }
+  }
+  const decimals = Number.isInteger(total) && Number.isInteger(current) ? 0 : total >= 1 ? 2 : Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(total))))
+  const totalText = Number.isInteger(total) ? String(total) : total.toFixed(decimals)
+  if (current >= total) return { current: totalText, total: totalText }
+  const scale = 10 ** decimals
+  return { current: (Math.floor(current * scale) / scale).toFixed(decimals), total: totalText }
+}

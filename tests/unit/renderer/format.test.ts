@@ -5,6 +5,7 @@ import {
   formatCount,
   formatDateTime,
   formatDuration,
+  formatEpochs,
   formatLoss,
   formatRate,
   formatSeconds,
@@ -46,5 +47,21 @@ describe('format', () => {
     expect(formatDateTime('2025-03-04T05:06:00', now)).toContain('2025')
     expect(formatDateTime(null)).toBe('—')
     expect(formatDateTime('not a date')).toBe('—')
+  })
+
+  it('writes the epoch tile with the total’s decimals, never the current above the total', () => {
+    expect(formatEpochs(0.005, 0.00527)).toEqual({ current: '0.0050', total: '0.0053' })
+    expect(formatEpochs(0.00527, 0.00527)).toEqual({ current: '0.0053', total: '0.0053' })
+    expect(formatEpochs(0.0234, 0.0235)).toEqual({ current: '0.023', total: '0.024' })
+    expect(formatEpochs(0.27, 1)).toEqual({ current: '0.27', total: '1' })
+    expect(formatEpochs(1, 2)).toEqual({ current: '1', total: '2' })
+    expect(formatEpochs(2.499, 2.5)).toEqual({ current: '2.49', total: '2.50' })
+    expect(formatEpochs(0.5, null)).toEqual({ current: '0.50', total: null })
+    for (const total of [0.00527, 0.0235, 0.3, 1, 2.5, 17]) {
+      for (let i = 0; i <= 20; i++) {
+        const shown = formatEpochs((total * i) / 20, total)
+        expect(Number(shown.current)).toBeLessThanOrEqual(Number(shown.total))
+      }
+    }
   })
 })
