@@ -169,10 +169,22 @@ export const methods = {
   'runs.delete': { input: RunFolder, output: z.object({ deleted: z.string() }) },
   /** Shows a run folder or checkpoint in the system file manager; `revealed` false where there is none (browser). */
   'runs.reveal': { input: z.object({ path: z.string().min(1) }), output: z.object({ revealed: z.boolean(), path: z.string() }) },
-  /** Scores a folder of text with a checkpoint: mean cross-entropy and perplexity. */
+  /**
+   * Scores text with a checkpoint: mean cross-entropy and perplexity. The text is the validation
+   * split of the checkpoint's own run, or a folder when one is given. Progress arrives as
+   * `checkpoints.evaluateProgress` events with the caller's `evaluationId`, which also cancels it.
+   */
   'checkpoints.evaluate': {
-    input: z.object({ checkpoint: z.string().min(1), folder: z.string().min(1, 'Choose a folder first.') }),
+    input: z.object({
+      checkpoint: z.string().min(1),
+      folder: z.string().min(1, 'Choose a folder first.').optional(),
+      evaluationId: z.string().min(1).max(100).optional(),
+    }),
     output: EvaluationResult,
+  },
+  'checkpoints.cancelEvaluate': {
+    input: z.object({ evaluationId: z.string().min(1) }),
+    output: z.object({ cancelled: z.boolean() }),
   },
   'generate.run': {
     input: GenerateRequest,
@@ -203,6 +215,13 @@ export const events = {
   ...trainingEvents,
   /** The whole queue, whenever a run is added, removed, starts or ends. */
   'queue.changed': QueueListing,
+  /** How far an evaluation has got: tokens scored of the total (reading and encoding first: phase). */
+  'checkpoints.evaluateProgress': z.object({
+    evaluationId: z.string(),
+    phase: z.enum(['reading', 'scoring']),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  }),
   /** Text as the model produces it, for the request that asked. */
   'generate.text': z.object({ requestId: z.string(), text: z.string() }),
 } as const
