@@ -76,6 +76,23 @@ export const TrainingStatus = z.object({
 })
 export type TrainingStatus = z.infer<typeof TrainingStatus>
 
+/** A model on disk as Start from a model shows it. */
+export const ModelSummary = z.object({
+  /** Its absolute path: what a run started from it names. */
+  path: z.string(),
+  kind: z.enum(['huggingface', 'checkpoint']),
+  model: z.object({
+    vocabSize: z.number().int().positive(),
+    embedDim: z.number().int().positive(),
+    numLayers: z.number().int().positive(),
+    numHeads: z.number().int().positive(),
+    seqLen: z.number().int().positive(),
+  }),
+  tokenizer: TokenizerKind,
+  parameters: z.number().int().nonnegative(),
+})
+export type ModelSummary = z.infer<typeof ModelSummary>
+
 export const GenerateRequest = GenerateOptions.extend({
   checkpoint: z.string().min(1, 'Choose a checkpoint first.'),
   /** Chosen by the caller to match the streamed `generate.text` events. */
@@ -159,6 +176,11 @@ export const methods = {
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
+  /**
+   * Reads a model to start from (a Hugging Face GPT-2 folder or a checkpoint) as a fine-tuning run
+   * would, and says what it is, or why it cannot be used: checked when chosen, not when Train is pressed.
+   */
+  'models.inspect': { input: z.object({ path: z.string().min(1, 'Type or choose a model first.') }), output: ModelSummary },
   /** Every run with status, lineage and figures (the Runs view). */
   'runs.list': { input: Empty, output: RunsListing },
   /** A run's whole history: its parents' metrics up to each resume step, then its own, each step once. */

@@ -118,8 +118,10 @@ async function checkAtEverySize(page: Page, view: string): Promise<void> {
   await page.setViewportSize(SIZES[1])
 }
 
+/** Toasts go by themselves too: close the ones still there, one at a time. */
 async function dismissToasts(page: Page): Promise<void> {
-  for (const close of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) await close.click()
+  const close = page.getByTestId('toast').getByRole('button', { name: 'Dismiss' })
+  while ((await close.count()) > 0) await close.first().click({ timeout: 5_000 }).catch(() => undefined)
 }
 
 /** A tiny model on one sphere, queued: the queue rows stay listed after they end. */

@@ -14,6 +14,7 @@ import { createDatasetHandlers } from './handlers/dataset'
 import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
+import { createModelHandlers } from './handlers/models'
 import { createRunHandlers } from './handlers/runs'
 import { createEstimateHandlers } from './handlers/estimate'
 import { createMachineHandlers } from './handlers/machine'
@@ -93,6 +94,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),
+    ...createModelHandlers(context),
     ...generation.handlers,
   })
   return {
