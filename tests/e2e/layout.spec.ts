@@ -180,6 +180,16 @@ test('every view fits from 1024 × 700 to 1600 × 1000: nothing overflows its ca
   await page.getByTestId('runs-compare').click()
   await expect(page.getByTestId('compare-chart-loss')).toBeVisible()
   await checkAtEverySize(page, 'compare')
+  // Over wall time too: ticks from 0 on multiples of one spacing, so no two labels meet.
+  await page.getByTestId('compare-x').selectOption('time')
+  await checkAtEverySize(page, 'compare-time')
+  for (const chart of await page.locator('[data-testid^="compare-chart-"]').all()) {
+    const ticks = ((await chart.getAttribute('data-x-ticks')) ?? '').split(' ').map(Number)
+    expect(ticks.length).toBeGreaterThan(2)
+    expect(ticks[0]).toBe(0)
+    const spacing = ticks[1] - ticks[0]
+    ticks.forEach((tick, i) => expect(tick).toBeCloseTo(i * spacing, 9))
+  }
 
   await page.getByTestId('nav-generate').click()
   await checkAtEverySize(page, 'generate')
