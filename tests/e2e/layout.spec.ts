@@ -170,9 +170,15 @@ test('every view fits from 1024 × 700 to 1600 × 1000: nothing overflows its ca
   await expect(page.getByTestId('run-card').first()).toBeVisible()
   await dismissToasts(page)
   await checkAtEverySize(page, 'runs')
+  await page.getByTestId('checkpoint-resume').first().click()
+  await expect(page.getByTestId('resume-dialog')).toBeVisible()
+  await checkAtEverySize(page, 'resume-dialog')
+  await page.getByTestId('resume-dialog').getByRole('button', { name: 'Cancel' }).click()
 
   await page.getByTestId('runs-open').first().click()
   await expect(page.getByTestId('run-checkpoint').first()).toBeVisible()
+  await page.getByTestId('run-checkpoint-evaluate').first().click()
+  await page.getByTestId('evaluate-on-folder').check()
   await checkAtEverySize(page, 'run-page')
   await page.getByTestId('run-back').click()
 
