@@ -65,6 +65,8 @@ test('Start from a model fine-tunes the exported folder, keeping its shape', asy
   await expect(page.getByTestId('start-from-model')).toHaveAttribute('data-state', 'refused')
   await expect(page.getByTestId('start-from-error')).toContainText('config.json')
   await expect(page.getByTestId('start-from-model')).not.toContainText('picker')
+  // Train does not quietly start from random weights instead.
+  await expect(page.getByTestId('train-button')).toBeDisabled()
   // The exported folder: read when typed, its shape said before anything trains.
   await page.getByTestId('start-from-path').fill(hf)
   await page.getByTestId('start-from-path').press('Enter')
