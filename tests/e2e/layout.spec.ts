@@ -145,7 +145,7 @@ async function queueTinyRun(page: Page, learningRate: string, maxSteps: number):
 }
 
 test('every view fits from 1024 × 700 to 1600 × 1000: nothing overflows its card, the document never scrolls', async ({ page, studio }) => {
-  test.setTimeout(180_000)
+  test.setTimeout(240_000)
   await openStudio(page, studio)
 
   // Data, after Tokenize (its preview and the file lists below).
