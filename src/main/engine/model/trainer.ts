@@ -4,9 +4,9 @@
  * trainer does the arithmetic on the sphere pool. Implemented in src/main/engine/spheres/.
  */
 
-/** The model families the engine builds (model/architectures/). */
-export const ARCHITECTURES = ['gpt2', 'llama'] as const
-export type ArchitectureName = (typeof ARCHITECTURES)[number]
+import type { ArchitectureName } from '../../../shared/architectures'
+
+export { ARCHITECTURES, type ArchitectureName } from '../../../shared/architectures'
 
 export interface ModelConfig {
   /** Absent: gpt2 (every config written before a second family existed). */
@@ -20,7 +20,7 @@ export interface ModelConfig {
   nHeads: number
   /** Llama: key/value heads (grouped-query attention), dividing nHeads. Absent: nHeads. */
   nKvHeads?: number
-  /** Llama: the SwiGLU MLP's intermediate size. Absent: 8/3 · dModel rounded up to a multiple of 4. */
+  /** Llama: the SwiGLU MLP's intermediate size. Absent: defaultFfnDim(dModel), 8/3 · dModel to a multiple of 4. */
   ffnDim?: number
   /** Llama: RMSNorm epsilon. Absent: 1e-5. */
   normEps?: number

@@ -9,18 +9,16 @@
  * [out, in] matrix and one matmul.
  */
 import { UserError } from '../../../../shared/errors'
+import { defaultFfnDim } from '../../../../shared/architectures'
 import type { Kernels } from '../../kernels/abi'
 import { MATMUL_SCRATCH_BYTES } from '../../kernels/abi'
-import { Bump, LayoutBuilder, alignUp, offsetsByName, type ParamLayout } from '../layout'
+import { Bump, LayoutBuilder, offsetsByName, type ParamLayout } from '../layout'
 import type { ModelConfig } from '../trainer'
 import type { Architecture, ModelShard, ShardArea } from './architecture'
 
 export const LLAMA_DEFAULTS = { normEps: 1e-5, ropeTheta: 10000, tiedEmbeddings: true, qkvBias: false } as const
 
-/** SwiGLU's width when none is given: 8/3 of the model width (so the MLP has GPT-2's 8·C² weights), a multiple of 4. */
-export function defaultFfnDim(dModel: number): number {
-  return alignUp(Math.round((8 * dModel) / 3), 4)
-}
+export { defaultFfnDim }
 
 /** A Llama config with every default filled in, and the sizes the passes use. */
 export interface LlamaShape {
