@@ -90,6 +90,19 @@ export function assertPlanFits(plan: MemoryPlan, machineBytes: number, machineSh
     limit === WASM32_MAX_BYTES
       ? `the ${gb(WASM32_MAX_BYTES)} a WebAssembly memory can address`
       : `${Math.round(machineShare * 100)}% of this machine's ${gb(machineBytes)}`
+  // Beyond the limit with no activations at all: no batch or context makes it fit.
+  const perThread = plan.layout.totalFloats * 4
+  if (weights + plan.reservedBytes > limit) {
+    const oneThread = weights - (plan.threads - 1) * perThread
+    const fewerThreads = oneThread + plan.reservedBytes <= limit ? ' or fewer --threads (each adds a gradient buffer)' : ''
+    throw new UserError(
+      'invalid-config',
+      `The model's ${plan.layout.paramCount.toLocaleString('en-US')} parameters need ${gb(weights)} for weights, AdamW ` +
+        `moments and gradients on ${plan.threads} thread${plan.threads === 1 ? '' : 's'} before any activation ` +
+        `(${gb(plan.totalBytes)} in all for --batch-size ${plan.batchSize} × --seq-len ${seqLen}), more than ${what}; ` +
+        `choose a smaller model (--embed-dim, --num-layers, --vocab-size)${fewerThreads}.`,
+    )
+  }
   throw new UserError(
     'invalid-config',
     `The model needs ${gb(plan.totalBytes)} of memory for --batch-size ${plan.batchSize} × --seq-len ${seqLen} ` +

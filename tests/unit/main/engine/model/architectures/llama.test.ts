@@ -9,6 +9,8 @@ import { UserError } from '../../../../../../src/shared/errors'
 import { countParams, createParamLayout } from '../../../../../../src/main/engine/model/architectures'
 import { defaultFfnDim } from '../../../../../../src/main/engine/model/architectures/llama'
 import { validateModelConfig } from '../../../../../../src/main/engine/model/config'
+import { assertPlanFits, planMemory } from '../../../../../../src/main/engine/model/memory-plan'
+import { estimateMemory } from '../../../../../../src/shared/training'
 import type { ModelConfig } from '../../../../../../src/main/engine/model/trainer'
 import { Rng } from '../../../../../../src/main/engine/rng'
 import { createHarness, ensureKernelsBuilt, randomTokens } from '../harness'
@@ -24,11 +26,11 @@ const tiny: ModelConfig = {
   ropeTheta: 100, normEps: 1e-5, tiedEmbeddings: false, qkvBias: true,
 }
 
-export const SMOLLM2_135M: ModelConfig = {
+const SMOLLM2_135M: ModelConfig = {
   architecture: 'llama', vocabSize: 49152, seqLen: 2048, dModel: 576, nLayers: 30, nHeads: 9, nKvHeads: 3,
   ffnDim: 1536, normEps: 1e-5, ropeTheta: 100000, tiedEmbeddings: true, qkvBias: false,
 }
-export const QWEN25_05B: ModelConfig = {
+const QWEN25_05B: ModelConfig = {
   architecture: 'llama', vocabSize: 151936, seqLen: 32768, dModel: 896, nLayers: 24, nHeads: 14, nKvHeads: 2,
   ffnDim: 4864, normEps: 1e-6, ropeTheta: 1000000, tiedEmbeddings: true, qkvBias: true,
 }
@@ -192,5 +194,30 @@ describe('Llama forward and backward', () => {
     const h = await createHarness(config, 4, 'wasm', 123)
     h.setWindows(windowsOf(config.vocabSize, 4, config.seqLen, 5))
     expect(Math.abs(h.loss() - Math.log(config.vocabSize))).toBeLessThan(0.1)
+  })
+})
+
+describe('Llama memory plan at real sizes', () => {
+  it('fits the SmolLM2-135M shape on 2 threads (batch 2 × 512, activations recomputed; batch 4 × 256 stored), as the run config estimates', () => {
+    const machine = 16 * 2 ** 30
+    for (const [seqLen, batch, recompute] of [[512, 2, true], [256, 4, false]] as const) {
+      const plan = planMemory(createParamLayout({ ...SMOLLM2_135M, seqLen }), batch, 2)
+      expect(plan.shards[0].recompute).toBe(recompute)
+      expect(() => assertPlanFits(plan, machine)).not.toThrow()
+      const { vocabSize, dModel: embedDim, nLayers: numLayers, nHeads: numHeads, nKvHeads: numKvHeads, ffnDim } = SMOLLM2_135M
+      const estimate = estimateMemory({ architecture: 'llama', vocabSize, embedDim, numLayers, numHeads, numKvHeads, ffnDim, seqLen }, batch, 2)
+      expect(Math.abs(estimate.totalBytes - estimate.sphereBytes - plan.totalBytes) / plan.totalBytes).toBeLessThan(0.01)
+    }
+    // At its full context of 2048 it does not fit a WebAssembly memory, and the refusal says how much it needs.
+    const full = planMemory(createParamLayout(SMOLLM2_135M), 2, 2)
+    expect(() => assertPlanFits(full, machine)).toThrow(/needs 7\.\d GB of memory for --batch-size 2 × --seq-len 2048 on 2 threads.*lower --batch-size or --seq-len/)
+  })
+
+  it('plans the Qwen2.5-0.5B shape and refuses it with the number it needs: its weights alone are beyond 4 GiB', () => {
+    const plan = planMemory(createParamLayout({ ...QWEN25_05B, seqLen: 256 }), 1, 1)
+    expect(plan.layout.paramCount).toBe(494_032_768)
+    expect(() => assertPlanFits(plan, 64 * 2 ** 30)).toThrow(
+      /The model's 494,032,768 parameters need 7\.9 GB for weights, AdamW moments and gradients on 1 thread before any activation \(\d+\.\d GB in all for --batch-size 1 × --seq-len 256\), more than the 4\.3 GB a WebAssembly memory can address; choose a smaller model/,
+    )
   })
 })
