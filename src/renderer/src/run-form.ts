@@ -5,6 +5,8 @@
  * typed. Pure: the store and the tests use it without a page.
  */
 import {
+  ARCHITECTURES,
+  DEFAULT_ARCHITECTURE,
   RunConfig,
   estimateMemory,
   maxSpheres,
@@ -14,10 +16,13 @@ import {
   type MachineInfo,
   type MemoryEstimate,
   type RunConfigInput,
+  type ArchitectureName,
   type TokenizerKind,
 } from '../../shared/training'
 
-export type ModelField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
+/** The fields a size preset sets. */
+export type PresetField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
+export type ModelField = PresetField | 'numKvHeads'
 export type TrainingField =
   | 'batchSize'
   | 'learningRate'
@@ -50,6 +55,8 @@ export interface FieldSpec {
   min?: number
   /** Shown under "More settings" rather than in the main grid. */
   advanced?: boolean
+  /** Only for this architecture: hidden, and not sent, for the others. */
+  architecture?: ArchitectureName
 }
 
 export const FIELDS: readonly FieldSpec[] = [
@@ -92,6 +99,16 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: '--seq-len',
     hint: 'Tokens the model sees at once',
     min: 1,
+  },
+  {
+    key: 'numKvHeads',
+    section: 'model',
+    label: 'Key/value heads',
+    flag: '--num-kv-heads',
+    hint: 'Grouped-query attention: must divide the heads; empty: as many as the heads',
+    optional: true,
+    min: 1,
+    architecture: 'llama',
   },
   {
     key: 'batchSize',
@@ -231,17 +248,28 @@ export function withFieldLabels(message: string): string {
     })
 }
 
-export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind }
+export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind; architecture: ArchitectureName }
+
+/** The architectures as the form offers them. */
+export const ARCHITECTURE_CHOICES: readonly { id: ArchitectureName; label: string }[] = ARCHITECTURES.map((id) => ({
+  id,
+  label: id === 'llama' ? 'Llama (rotary, RMSNorm, SwiGLU)' : 'GPT-2 (learned positions, LayerNorm, GELU)',
+}))
+
+/** Whether a field applies to the form's architecture. */
+export function fieldApplies(field: FieldSpec, form: Pick<RunForm, 'architecture'>): boolean {
+  return field.architecture === undefined || field.architecture === form.architecture
+}
 
 export interface Preset {
   id: 'tiny' | 'small'
   label: string
   description: string
-  model: Record<ModelField, number>
+  model: Record<PresetField, number>
   training: { batchSize: number; learningRate: number }
 }
 
-/** Tiny is the original CLLM example's defaults; Small is the "small" benchmark model. */
+/** Tiny is the original CLLM example's defaults; Small is the "small" benchmark model. Either architecture. */
 export const PRESETS: readonly Preset[] = [
   {
     id: 'tiny',
@@ -259,7 +287,7 @@ export const PRESETS: readonly Preset[] = [
   },
 ]
 
-const MODEL_FIELDS: readonly ModelField[] = [
+const MODEL_FIELDS: readonly PresetField[] = [
   'vocabSize',
   'embedDim',
   'numLayers',
@@ -273,6 +301,8 @@ export function defaultForm(cores = 1): RunForm {
   return {
     ...tiny.model,
     ...tiny.training,
+    architecture: DEFAULT_ARCHITECTURE,
+    numKvHeads: '',
     tokenizer: 'bpe',
     epochs: 1,
     maxSteps: '',
@@ -309,9 +339,10 @@ function toNumber(value: FieldValue): number | undefined {
 
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
-  const model: Record<string, number | undefined> = {}
+  const model: Record<string, number | string | undefined> = { architecture: form.architecture }
   const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer }
   for (const field of FIELDS) {
+    if (!fieldApplies(field, form)) continue
     const value = toNumber(form[field.key])
     const target = field.section === 'model' ? model : training
     // A required field left empty is sent as NaN, so it is reported rather than silently defaulted.
@@ -373,7 +404,7 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
       }
     }
   }
-  const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field])
+  const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field]) && !fieldErrors.numKvHeads
   const batch = toNumber(form.batchSize)
   const threads = toNumber(form.threads) ?? machine.cores
   if (batch !== undefined && !fieldErrors.threads && threads > maxSpheres(batch, machine.cores)) {
@@ -382,10 +413,13 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
   const estimate =
     modelValid && !fieldErrors.batchSize && !fieldErrors.threads && batch !== undefined
       ? estimateMemory(
-          Object.fromEntries(MODEL_FIELDS.map((f) => [f, toNumber(form[f])])) as Record<
-            ModelField,
-            number
-          >,
+          {
+            ...(Object.fromEntries(MODEL_FIELDS.map((f) => [f, toNumber(form[f])])) as Record<PresetField, number>),
+            architecture: form.architecture,
+            ...(form.architecture === 'llama' && toNumber(form.numKvHeads) !== undefined
+              ? { numKvHeads: toNumber(form.numKvHeads) }
+              : {}),
+          },
           batch,
           threads,
         )

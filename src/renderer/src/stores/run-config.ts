@@ -10,7 +10,7 @@ import {
   type Preset,
   type RunForm,
 } from '../run-form'
-import { maxSpheres } from '../../../shared/training'
+import { ARCHITECTURES, maxSpheres } from '../../../shared/training'
 import { useAppStore } from './app'
 
 /**
@@ -80,7 +80,11 @@ export function readSavedForm(store: Storage | undefined = storage()): Partial<R
     const form: Partial<Record<string, unknown>> = {}
     for (const [key, value] of Object.entries(parsed)) {
       if (!(key in defaults)) continue
-      if (key === 'tokenizer' ? value === 'bpe' || value === 'word' : typeof value === 'number' || typeof value === 'string') form[key] = value
+      const valid =
+        key === 'tokenizer' ? value === 'bpe' || value === 'word'
+        : key === 'architecture' ? (ARCHITECTURES as readonly unknown[]).includes(value)
+        : typeof value === 'number' || typeof value === 'string'
+      if (valid) form[key] = value
     }
     return form as Partial<RunForm>
   } catch {
