@@ -45,12 +45,21 @@ const nonNegativeReal = z
   .refine((x) => Number.isFinite(x) && x >= 0, 'must be a finite number, 0 or more')
 
 export { ARCHITECTURES, DEFAULT_ARCHITECTURE, defaultFfnDim }
+
+/** The model section's architecture field for a new run: absent stands for gpt2. */
+export function architectureField(architecture: ArchitectureName): { architecture?: ArchitectureName } {
+  return architecture === 'gpt2' ? {} : { architecture }
+}
 export const ArchitectureName = z.enum(ARCHITECTURES, { error: `must be one of ${ARCHITECTURES.join(', ')}` })
 export type ArchitectureName = z.infer<typeof ArchitectureName>
 
 export const ModelSection = z.object({
-  /** gpt2: learned positions, LayerNorm, GELU. llama: rotary positions, RMSNorm, SwiGLU, grouped-query attention. */
-  architecture: ArchitectureName.default(DEFAULT_ARCHITECTURE),
+  /**
+   * gpt2: learned positions, LayerNorm, GELU. llama: rotary positions, RMSNorm, SwiGLU, grouped-query
+   * attention. Absent: gpt2 (every config written before llama existed); a new run from the form or the
+   * CLI gets DEFAULT_ARCHITECTURE written out unless that is gpt2.
+   */
+  architecture: ArchitectureName.optional(),
   vocabSize: z
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
@@ -74,7 +83,7 @@ export const ModelSection = z.object({
 })
 export type ModelSection = z.infer<typeof ModelSection>
 /** A model section whose architecture may be left out (then gpt2): what the size estimates take. */
-export type ModelShape = Omit<ModelSection, 'architecture'> & { architecture?: ArchitectureName }
+export type ModelShape = ModelSection
 
 export const TrainingSection = z.object({
   batchSize: size(65536).default(4),

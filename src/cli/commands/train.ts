@@ -12,6 +12,7 @@ import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
 import {
   ARCHITECTURES,
   DEFAULT_ARCHITECTURE,
+  architectureField,
   defaultFfnDim,
   warmupSteps,
   type EpochSummary,
@@ -151,7 +152,12 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
   return {
     model: {
       ...pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen', 'numKvHeads', 'ffnDim'),
-      ...(flags.arch !== undefined ? { architecture: flags.arch } : {}),
+      // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
+      ...(flags.arch !== undefined
+        ? { architecture: flags.arch }
+        : flags.resume === undefined && flags.initFrom === undefined
+          ? architectureField(DEFAULT_ARCHITECTURE)
+          : {}),
     },
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',

@@ -8,6 +8,7 @@ import {
   ARCHITECTURES,
   DEFAULT_ARCHITECTURE,
   RunConfig,
+  architectureField,
   estimateMemory,
   maxSpheres,
   resolveRunConfig,
@@ -339,7 +340,7 @@ function toNumber(value: FieldValue): number | undefined {
 
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
-  const model: Record<string, number | string | undefined> = { architecture: form.architecture }
+  const model: Record<string, number | string | undefined> = { ...architectureField(form.architecture) }
   const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer }
   for (const field of FIELDS) {
     if (!fieldApplies(field, form)) continue

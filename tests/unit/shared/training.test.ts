@@ -28,7 +28,7 @@ function refusal(input: unknown, on = machine): string {
 describe('run config', () => {
   it('fills in the defaults of the original CLLM example', () => {
     const config = resolveRunConfig({}, machine)
-    expect(config.model).toEqual({ architecture: 'gpt2', vocabSize: 500, embedDim: 64, numLayers: 2, numHeads: 4, seqLen: 32 })
+    expect(config.model).toEqual({ vocabSize: 500, embedDim: 64, numLayers: 2, numHeads: 4, seqLen: 32 })
     expect(config.training).toMatchObject({ batchSize: 4, learningRate: 0.001, epochs: 1, tokenizer: 'bpe' })
     expect(config.training.threads).toBe(machine.cores)
     expect(config.paths.checkpointDir).toBe('./checkpoints')

@@ -45,7 +45,6 @@ export function toModelConfig(model: ModelSection): ModelConfig {
 
 export function fromModelConfig(model: ModelConfig): ModelSection {
   const section: ModelSection = {
-    architecture: model.architecture ?? 'gpt2',
     vocabSize: model.vocabSize,
     seqLen: model.seqLen,
     embedDim: model.dModel,
@@ -55,6 +54,7 @@ export function fromModelConfig(model: ModelConfig): ModelSection {
   if (model.architecture !== 'llama') return section
   return {
     ...section,
+    architecture: 'llama',
     ...defined({
       numKvHeads: model.nKvHeads, ffnDim: model.ffnDim, normEps: model.normEps, ropeTheta: model.ropeTheta,
       tiedEmbeddings: model.tiedEmbeddings, qkvBias: model.qkvBias,
@@ -102,10 +102,12 @@ export function resumedConfig(
   if (given?.training?.epochs !== undefined && given.training.maxSteps === undefined) delete storedTraining.maxSteps
   for (const field of MODEL_FIELDS) {
     const value = given?.model?.[field]
-    if (value !== undefined && value !== model[field]) {
+    // An absent architecture is gpt2.
+    const stored = field === 'architecture' ? (model.architecture ?? 'gpt2') : model[field]
+    if (value !== undefined && value !== stored) {
       throw new UserError(
         'invalid-config',
-        `model.${field}: ${value} does not match the checkpoint's ${model[field]} (${checkpoint}); a resumed run keeps its model.`,
+        `model.${field}: ${String(value)} does not match the checkpoint's ${String(stored)} (${checkpoint}); a resumed run keeps its model.`,
       )
     }
   }
