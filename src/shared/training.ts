@@ -82,8 +82,6 @@ export const ModelSection = z.object({
   qkvBias: z.boolean().optional(),
 })
 export type ModelSection = z.infer<typeof ModelSection>
-/** A model section whose architecture may be left out (then gpt2): what the size estimates take. */
-export type ModelShape = ModelSection
 
 export const TrainingSection = z.object({
   batchSize: size(65536).default(4),
@@ -196,7 +194,7 @@ export interface MachineInfo {
 }
 
 /** The sizes of a llama model section, every default filled in. */
-function llamaSizes(model: ModelShape): { QKV: number; I: number; tied: boolean; bias: boolean } {
+function llamaSizes(model: ModelSection): { QKV: number; I: number; tied: boolean; bias: boolean } {
   const hs = model.embedDim / model.numHeads
   return {
     QKV: (model.numHeads + 2 * (model.numKvHeads ?? model.numHeads)) * hs,
@@ -210,7 +208,7 @@ function llamaSizes(model: ModelShape): { QKV: number; I: number; tied: boolean;
  * Learnable parameters. gpt2: tied LM head, 4× MLP, biases everywhere. llama: no positions, q|k|v of
  * (numHeads + 2·numKvHeads) heads, SwiGLU of three ffnDim × embedDim matrices, RMSNorm weights.
  */
-export function countParameters(model: ModelShape): number {
+export function countParameters(model: ModelSection): number {
   if (model.architecture === 'llama') {
     const { vocabSize: V, embedDim: C, numLayers: L } = model
     const { QKV, I, tied, bias } = llamaSizes(model)
@@ -258,7 +256,7 @@ export const MACHINE_MEMORY_SHARE = 0.8
  * is beyond a WebAssembly memory, the trainer keeps one attention matrix and GELU output (4·T·C) for
  * all layers and recomputes them in backward, and so does this estimate.
  */
-export function estimateMemory(model: ModelShape, batchSize: number, threads: number): MemoryEstimate {
+export function estimateMemory(model: ModelSection, batchSize: number, threads: number): MemoryEstimate {
   const { vocabSize: V, embedDim: C, numLayers: L, numHeads: NH, seqLen: T } = model
   const parameters = countParameters(model)
   const rowsPerSphere = Math.ceil(batchSize / Math.max(1, threads))

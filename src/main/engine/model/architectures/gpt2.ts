@@ -4,10 +4,9 @@
  * without the `transformer.` prefix, linear weights [in, out] (Conv1D), so export is a renaming.
  */
 import { UserError } from '../../../../shared/errors'
-import type { Kernels } from '../../kernels/abi'
 import { Bump, LayoutBuilder, offsetsByName, type ParamLayout } from '../layout'
 import type { ModelConfig } from '../trainer'
-import { MATMUL_SCRATCH_BYTES } from '../../kernels/abi'
+import { MATMUL_SCRATCH_BYTES, type Kernels } from '../../kernels/abi'
 import type { Architecture, ModelShard, ShardArea } from './architecture'
 
 /** The tensors of a GPT-2 model, in Hugging Face's names and order. The LM head is tied to `wte`. */

@@ -10,8 +10,7 @@
  */
 import { UserError } from '../../../../shared/errors'
 import { defaultFfnDim } from '../../../../shared/architectures'
-import type { Kernels } from '../../kernels/abi'
-import { MATMUL_SCRATCH_BYTES } from '../../kernels/abi'
+import { MATMUL_SCRATCH_BYTES, type Kernels } from '../../kernels/abi'
 import { Bump, LayoutBuilder, offsetsByName, type ParamLayout } from '../layout'
 import type { ModelConfig } from '../trainer'
 import type { Architecture, ModelShard, ShardArea } from './architecture'
