@@ -19,9 +19,8 @@ import { availableParallelism, loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { KERNEL_NAMES, loadKernels, type Kernels } from '../src/main/engine/kernels'
-import { GptShard } from '../src/main/engine/model/gpt'
 import { initParams } from '../src/main/engine/model/init'
-import { createParamLayout } from '../src/main/engine/model/layout'
+import { architectureOf, createParamLayout } from '../src/main/engine/model/architectures'
 import { planMemory } from '../src/main/engine/model/memory-plan'
 import type { StepPhases, Trainer } from '../src/main/engine/model/trainer'
 import { Rng } from '../src/main/engine/rng'
@@ -188,7 +187,7 @@ async function kernelProfile(config: BenchConfig, B: number): Promise<void> {
   for (let s = 0; s < 7; s++) {
     const table = new Map<string, { ms: number; calls: number }>()
     const k = timedKernels(kernels, table)
-    const shard = new GptShard(k, layout, plan.shards[0], plan.params, plan.grads[0])
+    const shard = architectureOf(layout.config).createShard(k, memory.buffer, layout, plan.shards[0], plan.params, plan.grads[0])
     for (let i = 0; i < B * T; i++) {
       i32[plan.shards[0].tokens / 4 + i] = Math.floor(rng.nextFloat() * V)
       i32[plan.shards[0].targets / 4 + i] = Math.floor(rng.nextFloat() * V)

@@ -16,9 +16,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { availableParallelism, loadavg } from 'node:os'
 import { loadKernels } from '../src/main/engine/kernels'
-import { GptShard } from '../src/main/engine/model/gpt'
 import { initParams } from '../src/main/engine/model/init'
-import { createParamLayout } from '../src/main/engine/model/layout'
+import { architectureOf, createParamLayout } from '../src/main/engine/model/architectures'
 import { planMemory } from '../src/main/engine/model/memory-plan'
 import { Rng } from '../src/main/engine/rng'
 import type { ModelConfig } from '../src/main/engine/model/trainer'
@@ -114,7 +113,7 @@ async function measureInProcess(config: BenchConfig, runs: number): Promise<numb
   const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true })
   const { kernels: k } = await loadKernels(memory)
   initParams(new Float32Array(memory.buffer, plan.params, layout.totalFloats), layout, 1)
-  const shard = new GptShard(k, layout, plan.shards[0], plan.params, plan.grads[0])
+  const shard = architectureOf(layout.config).createShard(k, memory.buffer, layout, plan.shards[0], plan.params, plan.grads[0])
   const { seqLen: T, vocabSize: V } = config.model
   const B = config.batchSize
   const rng = Rng.seeded(3)

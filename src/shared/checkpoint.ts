@@ -13,18 +13,32 @@ export const CHECKPOINT_FORMAT_VERSION = 1
 
 const positiveInt = z.number().int().positive()
 
-/** The model's shape, as in src/main/engine/model/trainer.ts (ModelConfig). */
+/**
+ * The model's shape, as in src/main/engine/model/trainer.ts (ModelConfig). A config without
+ * `architecture` (every checkpoint written before Llama) is GPT-2; the other fields are Llama's.
+ */
 export const CheckpointModelConfig = z
   .object({
+    architecture: z.enum(['gpt2', 'llama']).optional(),
     vocabSize: positiveInt,
     seqLen: positiveInt,
     dModel: positiveInt,
     nLayers: positiveInt,
     nHeads: positiveInt,
+    nKvHeads: positiveInt.optional(),
+    ffnDim: positiveInt.optional(),
+    normEps: z.number().positive().optional(),
+    ropeTheta: z.number().gt(1).optional(),
+    tiedEmbeddings: z.boolean().optional(),
+    qkvBias: z.boolean().optional(),
   })
   .refine((c) => c.dModel % c.nHeads === 0, {
     message: 'nHeads must divide dModel',
     path: ['nHeads'],
+  })
+  .refine((c) => c.nKvHeads === undefined || c.nHeads % c.nKvHeads === 0, {
+    message: 'nKvHeads must divide nHeads',
+    path: ['nKvHeads'],
   })
 export type CheckpointModelConfig = z.infer<typeof CheckpointModelConfig>
 

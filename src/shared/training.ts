@@ -11,6 +11,7 @@ import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
 import { formatBytes } from './units'
 import { SplitMethod, SplitSide, TokenizerKind, VOCAB_LIMITS } from './tokenizer'
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, defaultFfnDim } from './architectures'
 
 // ─── the figures a run reports ───────────────────────────────────────────────────────────────────
 //
@@ -62,7 +63,22 @@ const nonNegativeReal = z
   .number({ error: 'must be a finite number' })
   .refine((x) => Number.isFinite(x) && x >= 0, 'must be a finite number, 0 or more')
 
+export { ARCHITECTURES, DEFAULT_ARCHITECTURE, defaultFfnDim }
+
+/** The model section's architecture field for a new run: absent stands for gpt2. */
+export function architectureField(architecture: ArchitectureName): { architecture?: ArchitectureName } {
+  return architecture === 'gpt2' ? {} : { architecture }
+}
+export const ArchitectureName = z.enum(ARCHITECTURES, { error: `must be one of ${ARCHITECTURES.join(', ')}` })
+export type ArchitectureName = z.infer<typeof ArchitectureName>
+
 export const ModelSection = z.object({
+  /**
+   * gpt2: learned positions, LayerNorm, GELU. llama: rotary positions, RMSNorm, SwiGLU, grouped-query
+   * attention. Absent: gpt2 (every config written before llama existed); a new run from the form or the
+   * CLI gets DEFAULT_ARCHITECTURE written out unless that is gpt2.
+   */
+  architecture: ArchitectureName.optional(),
   vocabSize: z
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
@@ -74,6 +90,15 @@ export const ModelSection = z.object({
   numHeads: size(1024).default(4),
   /** Context length: the model's positions and the training window. */
   seqLen: size(65536).default(32),
+  /** llama: key/value heads (grouped-query attention), dividing numHeads. Absent: numHeads. */
+  numKvHeads: size(1024).optional(),
+  /** llama: the SwiGLU MLP's width. Absent: defaultFfnDim(embedDim). */
+  ffnDim: size(1 << 20).optional(),
+  /** llama: RMSNorm epsilon (absent: 1e-5), rotary base θ (absent: 10000), tied head (absent: true), q/k/v biases (absent: false). Set by a model a run starts from. */
+  normEps: positiveReal.optional(),
+  ropeTheta: z.number({ error: 'must be a number' }).refine((x) => Number.isFinite(x) && x > 1, 'must be a finite number above 1').optional(),
+  tiedEmbeddings: z.boolean().optional(),
+  qkvBias: z.boolean().optional(),
 })
 export type ModelSection = z.infer<typeof ModelSection>
 
@@ -153,6 +178,29 @@ export const RunConfig = RunConfigShape.superRefine((config, ctx) => {
         message: `must divide embedDim (${model.embedDim} is not a multiple of ${model.numHeads})`,
       })
     }
+    if (model.architecture === 'llama') {
+      const kv = model.numKvHeads ?? model.numHeads
+      if (model.numHeads % kv !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', 'numKvHeads'],
+          message: `must divide numHeads (${model.numHeads} is not a multiple of ${kv})`,
+        })
+      }
+      if (model.embedDim % model.numHeads === 0 && (model.embedDim / model.numHeads) % 2 !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', 'numHeads'],
+          message: `must leave an even head size for rotary positions (embedDim ${model.embedDim} / ${model.numHeads} = ${model.embedDim / model.numHeads})`,
+        })
+      }
+    } else {
+      for (const field of ['numKvHeads', 'ffnDim', 'normEps', 'ropeTheta', 'tiedEmbeddings', 'qkvBias'] as const) {
+        if (model[field] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['model', field], message: 'applies to the llama architecture only' })
+        }
+      }
+    }
     const limits = VOCAB_LIMITS[training.tokenizer]
     if (model.vocabSize < limits.min || model.vocabSize > limits.max) {
       ctx.addIssue({
@@ -175,8 +223,27 @@ export interface MachineInfo {
   totalMemoryBytes: number
 }
 
-/** Learnable parameters of the GPT-2 style model (tied LM head, 4× MLP, biases everywhere as in GPT-2). */
+/** The sizes of a llama model section, every default filled in. */
+function llamaSizes(model: ModelSection): { QKV: number; I: number; tied: boolean; bias: boolean } {
+  const hs = model.embedDim / model.numHeads
+  return {
+    QKV: (model.numHeads + 2 * (model.numKvHeads ?? model.numHeads)) * hs,
+    I: model.ffnDim ?? defaultFfnDim(model.embedDim),
+    tied: model.tiedEmbeddings ?? true,
+    bias: model.qkvBias ?? false,
+  }
+}
+
+/**
+ * Learnable parameters. gpt2: tied LM head, 4× MLP, biases everywhere. llama: no positions, q|k|v of
+ * (numHeads + 2·numKvHeads) heads, SwiGLU of three ffnDim × embedDim matrices, RMSNorm weights.
+ */
 export function countParameters(model: ModelSection): number {
+  if (model.architecture === 'llama') {
+    const { vocabSize: V, embedDim: C, numLayers: L } = model
+    const { QKV, I, tied, bias } = llamaSizes(model)
+    return V * C + L * (2 * C + QKV * C + (bias ? QKV : 0) + C * C + 3 * C * I) + C + (tied ? 0 : V * C)
+  }
   const { vocabSize: V, embedDim: C, numLayers: L, seqLen: T } = model
   const perLayer =
     2 * C + // ln_1
@@ -227,10 +294,15 @@ export function estimateMemory(model: ModelSection, batchSize: number, threads: 
   const sphereBytes = SPHERE_OVERHEAD_BYTES * threads
   // The plan recomputes attention and GELU in backward only when storing them would not fit one
   // WebAssembly memory (state and activations live there; a sphere's own thread does not).
+  // Floats per window: each layer's saved activations (`recomputable` of them shared when recomputing),
+  // then the final norm, logits and backward scratch, as the architectures lay out a shard.
+  const llama = model.architecture === 'llama' ? llamaSizes(model) : undefined
   const estimate = (recompute: boolean): MemoryEstimate => {
-    const recomputable = NH * T * T + 4 * T * C
-    const perLayer = 17 * T * C + NH * T * T + 4 * T - (recompute ? recomputable : 0)
-    const perRow = L * perLayer + 15 * T * C + T * V + NH * T * T + 5 * T + (recompute ? recomputable : 0)
+    const recomputable = NH * T * T + (llama ? llama.I : 4 * C) * T
+    const layer = llama ? T * (5 * C + llama.QKV + 3 * llama.I + 2) : 17 * T * C + 4 * T
+    const rest = llama ? T * (6 * C + 3 * llama.I + llama.QKV + 4) : 15 * T * C + 5 * T
+    const perLayer = layer + NH * T * T - (recompute ? recomputable : 0)
+    const perRow = L * perLayer + rest + T * V + NH * T * T + (recompute ? recomputable : 0)
     const activationBytes = perRow * rowsPerSphere * 4 * threads
     return {
       parameters,

@@ -82,7 +82,8 @@ function describeModel(run: RunEntry): string {
   const model = run.info?.config.model
   if (!model) return ''
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-  return `vocab ${model.vocabSize}, embed ${model.dModel}, ${plural(model.nLayers, 'layer')}, ${plural(model.nHeads, 'head')}, seq ${model.seqLen}`
+  const shape = `vocab ${model.vocabSize}, embed ${model.dModel}, ${plural(model.nLayers, 'layer')}, ${plural(model.nHeads, 'head')}, seq ${model.seqLen}`
+  return model.architecture === 'llama' ? `llama: ${shape} (${model.nKvHeads ?? model.nHeads} key/value heads)` : shape
 }
 
 const HEADINGS = ['checkpoint', 'step', 'epoch', 'val loss', 'train loss', 'size', 'created']

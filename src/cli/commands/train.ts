@@ -14,6 +14,10 @@ import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
 import { describeSplit } from '../../shared/tokenizer'
 import { formatBytes } from '../../shared/units'
 import {
+  ARCHITECTURES,
+  DEFAULT_ARCHITECTURE,
+  architectureField,
+  defaultFfnDim,
   PathsSection,
   warmupSteps,
   type EpochSummary,
@@ -33,6 +37,9 @@ export interface CliIo {
 export const stdio: CliIo = { out: writeOut, err: writeErr }
 
 export interface TrainFlags {
+  arch?: 'gpt2' | 'llama'
+  numKvHeads?: number
+  ffnDim?: number
   vocabSize?: number
   embedDim?: number
   numLayers?: number
@@ -67,6 +74,9 @@ export interface TrainFlags {
 
 /** Each run-config field and the flag that sets it, so errors name what the user typed. */
 const FLAGS = {
+  'model.architecture': '--arch',
+  'model.numKvHeads': '--num-kv-heads',
+  'model.ffnDim': '--ffn-dim',
   'model.vocabSize': '--vocab-size',
   'model.embedDim': '--embed-dim',
   'model.numLayers': '--num-layers',
@@ -109,10 +119,13 @@ export function register(program: Command): void {
     .command('train')
     .description('Train a GPT-style model on the text files in a folder.')
     .argument('<folder>', 'folder with the training text')
+    .addOption(new Option('--arch <name>', `gpt2 (learned positions, LayerNorm, GELU) or llama (rotary positions, RMSNorm, SwiGLU, grouped-query attention) (default ${DEFAULT_ARCHITECTURE})`).choices([...ARCHITECTURES]))
     .option('--vocab-size <n>', 'vocabulary size (default 500)', number)
     .option('--embed-dim <n>', 'embedding dimension (default 64)', number)
     .option('--num-layers <n>', 'transformer layers (default 2)', number)
     .option('--num-heads <n>', 'attention heads, must divide --embed-dim (default 4)', number)
+    .option('--num-kv-heads <n>', 'llama: key/value heads, must divide --num-heads (default: --num-heads)', number)
+    .option('--ffn-dim <n>', 'llama: SwiGLU width (default: 8/3 × --embed-dim, to a multiple of 4)', number)
     .option('--batch-size <n>', 'windows per step (default 4)', number)
     .option('--seq-len <n>', 'context length in tokens (default 32)', number)
     .option('--learning-rate <x>', 'peak learning rate (default 0.001)', number)
@@ -152,7 +165,15 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
   const pick = <K extends keyof TrainFlags>(...keys: K[]) =>
     Object.fromEntries(keys.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]))
   return {
-    model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
+    model: {
+      ...pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen', 'numKvHeads', 'ffnDim'),
+      // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
+      ...(flags.arch !== undefined
+        ? { architecture: flags.arch }
+        : flags.resume === undefined && flags.initFrom === undefined
+          ? architectureField(DEFAULT_ARCHITECTURE)
+          : {}),
+    },
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
       'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split',
@@ -320,6 +341,15 @@ export function formatSphere(sphere: SphereStatsPayload): string {
   )
 }
 
+/** "GPT-2 style: vocab 500, embed 64, 2 layers, 4 heads, seq 32"; Llama adds its key/value heads and MLP width. */
+function describeModel(model: RunStarted['config']['model']): string {
+  const common = `vocab ${model.vocabSize}, embed ${model.embedDim}, ${plural(model.numLayers, 'layer')}`
+  if (model.architecture !== 'llama') return `GPT-2 style: ${common}, ${plural(model.numHeads, 'head')}, seq ${model.seqLen}`
+  const kv = model.numKvHeads ?? model.numHeads
+  const ffn = model.ffnDim ?? defaultFfnDim(model.embedDim)
+  return `Llama style: ${common}, ${plural(model.numHeads, 'head')} (${kv} key/value), SwiGLU ${ffn}, seq ${model.seqLen}`
+}
+
 export function formatConfig(started: RunStarted): string[] {
   const { model, training } = started.config
   const warmup = warmupSteps(training, started.totalSteps)
@@ -330,7 +360,7 @@ export function formatConfig(started: RunStarted): string[] {
   const lines = [
     `Run folder  ${started.runDir}`,
     `Tokenizer   ${started.tokenizer.kind}, ${fmt(started.tokenizer.vocabSize)} tokens; data ${fmt(started.trainTokens)} training + ${fmt(started.valTokens)} validation tokens`,
-    `Model       GPT-2 style: vocab ${model.vocabSize}, embed ${model.embedDim}, ${plural(model.numLayers, 'layer')}, ${plural(model.numHeads, 'head')}, seq ${model.seqLen} — ${fmt(started.parameters)} parameters`,
+    `Model       ${describeModel(model)} — ${fmt(started.parameters)} parameters`,
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]

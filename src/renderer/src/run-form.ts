@@ -6,7 +6,10 @@
  */
 import { formatBytes } from '../../shared/units'
 import {
+  ARCHITECTURES,
+  DEFAULT_ARCHITECTURE,
   RunConfig,
+  architectureField,
   estimateMemory,
   maxSpheres,
   resolveRunConfig,
@@ -15,11 +18,14 @@ import {
   type MachineInfo,
   type MemoryEstimate,
   type RunConfigInput,
+  type ArchitectureName,
   type TokenizerKind,
 } from '../../shared/training'
 import type { SplitMethod } from '../../shared/tokenizer'
 
-export type ModelField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
+/** The fields a size preset sets. */
+export type PresetField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
+export type ModelField = PresetField | 'numKvHeads'
 export type TrainingField =
   | 'batchSize'
   | 'learningRate'
@@ -52,6 +58,8 @@ export interface FieldSpec {
   min?: number
   /** Shown under "More settings" rather than in the main grid. */
   advanced?: boolean
+  /** Only for this architecture: hidden, and not sent, for the others. */
+  architecture?: ArchitectureName
 }
 
 export const FIELDS: readonly FieldSpec[] = [
@@ -94,6 +102,16 @@ export const FIELDS: readonly FieldSpec[] = [
     flag: '--seq-len',
     hint: 'Tokens the model sees at once',
     min: 1,
+  },
+  {
+    key: 'numKvHeads',
+    section: 'model',
+    label: 'Key/value heads',
+    flag: '--num-kv-heads',
+    hint: 'Grouped-query attention: must divide the heads; empty: as many as the heads',
+    optional: true,
+    min: 1,
+    architecture: 'llama',
   },
   {
     key: 'batchSize',
@@ -216,7 +234,9 @@ export const FIELDS: readonly FieldSpec[] = [
 ]
 
 /** The engine's names for fields (`embedDim`), as the form labels them ("Embedding size"). */
-const LABEL_OF: ReadonlyMap<string, string> = new Map(FIELDS.map((field) => [field.key, field.label]))
+const LABEL_OF: ReadonlyMap<string, string> = new Map(
+  FIELDS.map((field) => [field.key, field.label]),
+)
 
 /**
  * The engine's sentences name fields by their config names ("must divide embedDim"); in the form
@@ -224,26 +244,47 @@ const LABEL_OF: ReadonlyMap<string, string> = new Map(FIELDS.map((field) => [fie
  * ("model: ") is dropped.
  */
 export function withFieldLabels(message: string): string {
-  return message
-    .replace(/^(model|training|paths)(\.[A-Za-z]+)?: /, '')
-    // Config names are camelCase (embedDim, batchSize); plain words ("threads", "keep") stay as they are.
-    .replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => {
-      const label = LABEL_OF.get(word)
-      return label === undefined ? word : label
-    })
+  return (
+    message
+      .replace(/^(model|training|paths)(\.[A-Za-z]+)?: /, '')
+      // Config names are camelCase (embedDim, batchSize); plain words ("threads", "keep") stay as they are.
+      .replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => {
+        const label = LABEL_OF.get(word)
+        return label === undefined ? word : label
+      })
+  )
 }
 
-export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind; split: SplitMethod }
+export type RunForm = Record<FieldKey, FieldValue> & {
+  tokenizer: TokenizerKind
+  split: SplitMethod
+  architecture: ArchitectureName
+}
+
+/** The architectures as the form offers them. */
+export const ARCHITECTURE_CHOICES: readonly { id: ArchitectureName; label: string }[] =
+  ARCHITECTURES.map((id) => ({
+    id,
+    label:
+      id === 'llama'
+        ? 'Llama (rotary, RMSNorm, SwiGLU)'
+        : 'GPT-2 (learned positions, LayerNorm, GELU)',
+  }))
+
+/** Whether a field applies to the form's architecture. */
+export function fieldApplies(field: FieldSpec, form: Pick<RunForm, 'architecture'>): boolean {
+  return field.architecture === undefined || field.architecture === form.architecture
+}
 
 export interface Preset {
   id: 'tiny' | 'small'
   label: string
   description: string
-  model: Record<ModelField, number>
+  model: Record<PresetField, number>
   training: { batchSize: number; learningRate: number }
 }
 
-/** Tiny is the original CLLM example's defaults; Small is the issue's "small" benchmark model. */
+/** Tiny is the original CLLM example's defaults; Small is the issue's "small" benchmark model. Either architecture. */
 export const PRESETS: readonly Preset[] = [
   {
     id: 'tiny',
@@ -261,7 +302,7 @@ export const PRESETS: readonly Preset[] = [
   },
 ]
 
-const MODEL_FIELDS: readonly ModelField[] = [
+const MODEL_FIELDS: readonly PresetField[] = [
   'vocabSize',
   'embedDim',
   'numLayers',
@@ -275,6 +316,8 @@ export function defaultForm(cores = 1): RunForm {
   return {
     ...tiny.model,
     ...tiny.training,
+    architecture: DEFAULT_ARCHITECTURE,
+    numKvHeads: '',
     tokenizer: 'bpe',
     split: 'blocks',
     epochs: 1,
@@ -312,9 +355,15 @@ function toNumber(value: FieldValue): number | undefined {
 
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
-  const model: Record<string, number | undefined> = {}
-  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer, split: form.split }
+  const model: Record<string, number | string | undefined> = {
+    ...architectureField(form.architecture),
+  }
+  const training: Record<string, number | string | undefined> = {
+    tokenizer: form.tokenizer,
+    split: form.split,
+  }
   for (const field of FIELDS) {
+    if (!fieldApplies(field, form)) continue
     const value = toNumber(form[field.key])
     const target = field.section === 'model' ? model : training
     // A required field left empty is sent as NaN, so it is reported rather than silently defaulted.
@@ -329,7 +378,8 @@ export function formToConfig(form: RunForm): RunConfigInput {
  * ("≈ 12 min for 1,500 steps"), else the time of one step.
  */
 export function stepTimeEstimate(msPerStep: number, steps: number | null): string {
-  if (steps === null) return `${(msPerStep / 1000).toFixed(msPerStep < 1000 ? 2 : 1)} s per step (tokenize to know the steps)`
+  if (steps === null)
+    return `${(msPerStep / 1000).toFixed(msPerStep < 1000 ? 2 : 1)} s per step (tokenize to know the steps)`
   const minutes = (msPerStep * steps) / 60_000
   const shown = minutes < 1 ? '< 1 min' : `≈ ${Math.round(minutes).toLocaleString('en-US')} min`
   return `${shown} for ${steps.toLocaleString('en-US')} steps`
@@ -376,7 +426,7 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
       }
     }
   }
-  const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field])
+  const modelValid = MODEL_FIELDS.every((field) => !fieldErrors[field]) && !fieldErrors.numKvHeads
   const batch = toNumber(form.batchSize)
   const threads = toNumber(form.threads) ?? machine.cores
   if (batch !== undefined && !fieldErrors.threads && threads > maxSpheres(batch, machine.cores)) {
@@ -385,10 +435,16 @@ export function checkForm(form: RunForm, machine: MachineInfo): FormCheck {
   const estimate =
     modelValid && !fieldErrors.batchSize && !fieldErrors.threads && batch !== undefined
       ? estimateMemory(
-          Object.fromEntries(MODEL_FIELDS.map((f) => [f, toNumber(form[f])])) as Record<
-            ModelField,
-            number
-          >,
+          {
+            ...(Object.fromEntries(MODEL_FIELDS.map((f) => [f, toNumber(form[f])])) as Record<
+              PresetField,
+              number
+            >),
+            architecture: form.architecture,
+            ...(form.architecture === 'llama' && toNumber(form.numKvHeads) !== undefined
+              ? { numKvHeads: toNumber(form.numKvHeads) }
+              : {}),
+          },
           batch,
           threads,
         )
@@ -416,11 +472,15 @@ export function queuedConfigSummary(config: unknown, initFrom?: string): string 
   }
   const model = sections.model ?? {}
   const training = sections.training ?? {}
-  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
+  const number = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value : undefined
   let size: string
-  if (initFrom !== undefined) size = `From ${initFrom.split(/[\\/]/).filter(Boolean).pop() ?? initFrom}`
+  if (initFrom !== undefined)
+    size = `From ${initFrom.split(/[\\/]/).filter(Boolean).pop() ?? initFrom}`
   else {
-    const preset = PRESETS.find((candidate) => MODEL_FIELDS.every((field) => number(model[field]) === candidate.model[field]))
+    const preset = PRESETS.find((candidate) =>
+      MODEL_FIELDS.every((field) => number(model[field]) === candidate.model[field]),
+    )
     const layers = number(model.numLayers)
     size = preset
       ? preset.label
@@ -428,7 +488,10 @@ export function queuedConfigSummary(config: unknown, initFrom?: string): string 
   }
   const maxSteps = number(training.maxSteps)
   const epochs = number(training.epochs) ?? 1
-  const length = maxSteps !== undefined ? `${maxSteps.toLocaleString('en-US')} steps` : `${epochs} epoch${epochs === 1 ? '' : 's'}`
+  const length =
+    maxSteps !== undefined
+      ? `${maxSteps.toLocaleString('en-US')} steps`
+      : `${epochs} epoch${epochs === 1 ? '' : 's'}`
   const rate = number(training.learningRate)
   // Fine-tuning without a rate of its own gets the engine's fine-tuning default.
   return `${size} · ${length} · lr ${rate ?? 'default'}`

@@ -31,6 +31,26 @@ describe('run form', () => {
     expect(checkForm(form, machine).config).not.toBeNull()
   })
 
+  it('chooses the architecture: key/value heads only for llama (sent, checked and estimated), presets for both', () => {
+    const form = defaultForm(2)
+    form.numKvHeads = 3
+    expect(formToConfig(form).model).not.toHaveProperty('numKvHeads')
+    expect(checkForm(form, machine).config).not.toBeNull()
+    form.architecture = 'llama'
+    expect(matchingPreset(form)).toBe('tiny')
+    expect(formToConfig(form).model).toMatchObject({ architecture: 'llama', numKvHeads: 3 })
+    expect(checkForm(form, machine).fieldErrors.numKvHeads).toBe('must divide Heads (4 is not a multiple of 3)')
+    form.numKvHeads = 2
+    applyPreset(form, PRESETS[1])
+    const check = checkForm(form, machine)
+    const model = RunConfig.parse(formToConfig(form)).model
+    expect(model).toMatchObject({ architecture: 'llama', embedDim: 256, numKvHeads: 2 })
+    expect(check.estimate).toEqual(estimateMemory(model, Number(form.batchSize), 2))
+    expect(check.estimate?.parameters).toBe(countParameters(model))
+    form.numKvHeads = ''
+    expect(formToConfig(form).model).not.toHaveProperty('numKvHeads')
+  })
+
   it('names the field of an impossible config, with the engine’s own sentence', () => {
     const form = defaultForm(2)
     form.numHeads = 3

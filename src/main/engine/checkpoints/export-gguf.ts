@@ -254,6 +254,12 @@ export async function exportGguf(
     )
   }
   const model = metadata.config.model
+  if (model.architecture === 'llama') {
+    throw new UserError(
+      'invalid-input',
+      `Checkpoint ${checkpointPath} is a Llama model; this build writes GGUF for GPT-2 runs only (Llama export is not built yet).`,
+    )
+  }
   const vocabulary = ggufVocabulary(metadata.tokenizer, model.vocabSize, checkpointPath)
   const params = new Map(state.params.map((t) => [t.name, t.data]))
   const tensors = ggufTensors(model, params, precision)

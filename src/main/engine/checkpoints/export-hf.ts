@@ -154,6 +154,12 @@ export async function exportHuggingFace(
     )
   }
   const model = metadata.config.model
+  if (model.architecture === 'llama') {
+    throw new UserError(
+      'invalid-input',
+      `Checkpoint ${checkpointPath} is a Llama model; this build exports GPT-2 runs to Hugging Face only (Llama export is not built yet).`,
+    )
+  }
   const { endOfTextId } = inspectTokenizer(metadata.tokenizer, checkpointPath, model.vocabSize)
 
   const byName = new Map(state.params.map((t) => [t.name, t]))

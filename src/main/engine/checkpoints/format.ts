@@ -100,6 +100,13 @@ const MODEL_FIELD_LABEL: Record<keyof ModelConfig, string> = {
   dModel: 'embedding dimension (--embed-dim)',
   nLayers: 'number of layers (--num-layers)',
   nHeads: 'number of heads (--num-heads)',
+  architecture: 'architecture (--arch)',
+  nKvHeads: 'number of key/value heads (--num-kv-heads)',
+  ffnDim: 'MLP width (--ffn-dim)',
+  normEps: 'RMSNorm epsilon',
+  ropeTheta: 'rotary base θ',
+  tiedEmbeddings: 'tied LM head',
+  qkvBias: 'q/k/v biases',
 }
 
 function sha256(chunks: Iterable<Uint8Array>): string {
@@ -379,10 +386,12 @@ function checkExpectedConfig(
   if (!expect) return
   for (const field of Object.keys(MODEL_FIELD_LABEL) as Array<keyof ModelConfig>) {
     const wanted = expect[field]
-    if (wanted !== undefined && wanted !== model[field]) {
+    // A config written before `architecture` existed is GPT-2.
+    const had = field === 'architecture' ? (model.architecture ?? 'gpt2') : model[field]
+    if (wanted !== undefined && wanted !== had) {
       throw new UserError(
         'invalid-config',
-        `Checkpoint ${file} was trained with ${MODEL_FIELD_LABEL[field]} ${model[field]}, but ${wanted} was asked for. ` +
+        `Checkpoint ${file} was trained with ${MODEL_FIELD_LABEL[field]} ${String(had)}, but ${String(wanted)} was asked for. ` +
           `Leave that setting at the checkpoint's value to resume, or start a new run.`,
       )
     }

@@ -32,7 +32,7 @@ export {
   type RetentionResult,
 } from './store'
 export { exportHuggingFace, gpt2Config, type ExportResult, type ExportedFile } from './export-hf'
-export { gpt2ParamLayout, checkpointTensorLayout } from './gpt2-layout'
+export { gpt2ParamLayout, paramTensorLayout, checkpointTensorLayout } from './gpt2-layout'
 export { CorruptCheckpointError } from './errors'
 export { removeStaleTempFiles } from './atomic-write'
 export {

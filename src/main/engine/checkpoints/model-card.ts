@@ -7,7 +7,7 @@
 import { basename } from 'node:path'
 import { valLossAtStep, type CheckpointMetadata } from '../../../shared/checkpoint'
 import { trainLossLabel } from '../../../shared/training'
-import { countParams } from '../model/layout'
+import { countParams } from '../model/architectures'
 import type { ModelConfig } from '../model/trainer'
 
 /** What the card may add from run.json; every field optional (an old or foreign run lacks them). */

@@ -6,8 +6,9 @@
  * Two implementations share this interface: the WebAssembly SIMD kernels (what training runs) and a
  * plain-TypeScript reference (tests only).
  *
- * Weights of linear layers are stored [in, out] like Hugging Face GPT-2's Conv1D, so export is a
- * renaming. The tied LM head reads wte [V, C] transposed (matmulNT).
+ * The kernels know no architecture: GPT-2 stores its linear weights [in, out] like Hugging Face's Conv1D
+ * (matmulNN), Llama [out, in] like nn.Linear (matmulNT), so export is a renaming either way. The tied LM
+ * head reads the embedding [V, C] transposed (matmulNT).
  */
 /**
  * Bytes of scratch a matmul may use (packed copies of its operands; see assembly/matmul-packed.ts). Each
@@ -30,11 +31,18 @@ export interface Kernels {
   matmulTN(out: number, a: number, b: number, M: number, K: number, N: number, accumulate: number, scratch: number): void
   /** dbias[N] += Σ_m dout[m,N]. */
   biasBackward(dbias: number, dout: number, M: number, N: number): void
+  /** out[m,N] += bias[N] for every row m. */
+  biasForward(out: number, bias: number, M: number, N: number): void
 
   /** out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]. tokens: i32[B*T]. */
   encoderForward(out: number, tokens: number, wte: number, wpe: number, B: number, T: number, C: number): void
   /** dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]. */
   encoderBackward(dwte: number, dwpe: number, dout: number, tokens: number, B: number, T: number, C: number): void
+
+  /** out[n,:] = wte[tokens[n],:] (Llama: no learned positions). tokens: i32[N]. */
+  embeddingForward(out: number, tokens: number, wte: number, N: number, C: number): void
+  /** dwte[tokens[n],:] += dout[n,:]. */
+  embeddingBackward(dwte: number, dout: number, tokens: number, N: number, C: number): void
 
   /** Row-wise LayerNorm over C (eps 1e-5); saves mean[N] and rstd[N] for backward. */
   layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void
@@ -43,6 +51,25 @@ export interface Kernels {
     dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number,
     mean: number, rstd: number, N: number, C: number,
   ): void
+
+  /** Row-wise RMSNorm over C: out = weight · x · rstd, rstd = 1/√(mean(x²) + eps), saved in rstd[N]. */
+  rmsnormForward(out: number, rstd: number, inp: number, weight: number, N: number, C: number, eps: number): void
+  /** dinp += …; dweight += …. */
+  rmsnormBackward(
+    dinp: number, dweight: number, dout: number, inp: number, weight: number, rstd: number, N: number, C: number,
+  ): void
+
+  /**
+   * Rotary position embedding in place, Hugging Face's rotate_half pairing (i with i + hs/2), on `heads`
+   * consecutive heads of hs floats in each of B·T rows ld floats apart; row b·T + t is at position t and
+   * reads table row t (hs floats: hs/2 cosines, then hs/2 sines). inverse ≠ 0 rotates back (backward).
+   */
+  rope(x: number, table: number, B: number, T: number, ld: number, heads: number, hs: number, inverse: number): void
+
+  /** SwiGLU: out[N,I] = silu(gu[:, 0..I)) · gu[:, I..2I) (gate | up in one row of 2I). */
+  swigluForward(out: number, gu: number, N: number, I: number): void
+  /** dgu += … (both halves). */
+  swigluBackward(dgu: number, gu: number, dout: number, N: number, I: number): void
 
   /** GELU, tanh approximation (Hugging Face "gelu_new"). */
   geluForward(out: number, inp: number, n: number): void
@@ -65,6 +92,23 @@ export interface Kernels {
   attentionBackward(
     dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, C: number, NH: number,
     scratch: number,
+  ): void
+
+  /**
+   * Grouped-query attention: qkv[B,T,(NH + 2·NKV)·hs] is NH query heads | NKV key heads | NKV value heads,
+   * query head h attends with key/value head h / (NH/NKV); out[B,T,NH·hs], att[B,NH,T,T]. With NKV = NH
+   * and hs = C/NH these are attentionForward/Step/Backward exactly. Backward adds each query head's dK
+   * and dV into its key/value head's columns.
+   */
+  groupedAttentionForward(
+    out: number, att: number, qkv: number, B: number, T: number, NH: number, NKV: number, hs: number, scratch: number,
+  ): void
+  groupedAttentionStep(
+    out: number, att: number, qkv: number, t: number, NH: number, NKV: number, hs: number, scratch: number,
+  ): void
+  groupedAttentionBackward(
+    dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, NH: number, NKV: number,
+    hs: number, scratch: number,
   ): void
 
   /**

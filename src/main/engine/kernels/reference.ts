@@ -126,6 +126,25 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
+    embeddingForward(out, tokens, wte, N, C) {
+      views()
+      for (let n = 0; n < N; n++) {
+        const token = i32[at(tokens) + n]
+        for (let c = 0; c < C; c++) f32[at(out) + n * C + c] = f32[at(wte) + token * C + c]
+      }
+    },
+    embeddingBackward(dwte, dout, tokens, N, C) {
+      views()
+      for (let n = 0; n < N; n++) {
+        const token = i32[at(tokens) + n]
+        for (let c = 0; c < C; c++) f32[at(dwte) + token * C + c] += f32[at(dout) + n * C + c]
+      }
+    },
+    biasForward(out, bias, M, N) {
+      views()
+      for (let m = 0; m < M; m++) for (let j = 0; j < N; j++) f32[at(out) + m * N + j] += f32[at(bias) + j]
+    },
+
     layernormForward(out, mean, rstd, inp, weight, bias, N, C) {
       views()
       for (let n = 0; n < N; n++) {
@@ -187,17 +206,31 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     attentionForward(out, att, qkv, B, T, C, NH) {
+      this.groupedAttentionForward(out, att, qkv, B, T, NH, NH, C / NH, 0)
+    },
+    attentionStep(out, att, qkv, t, C, NH) {
+      this.groupedAttentionStep(out, att, qkv, t, NH, NH, C / NH, 0)
+    },
+    attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH) {
+      this.groupedAttentionBackward(dqkv, datt, dout, qkv, att, B, T, NH, NH, C / NH, 0)
+    },
+
+    groupedAttentionForward(out, att, qkv, B, T, NH, NKV, hs) {
       views()
-      const hs = C / NH,
+      const C = NH * hs,
+        ld = C + 2 * NKV * hs,
+        group = NH / NKV,
         scale = 1 / Math.sqrt(hs)
+      const kAt = (h: number): number => C + Math.floor(h / group) * hs
+      const vAt = (h: number): number => C + NKV * hs + Math.floor(h / group) * hs
       const row = new Float64Array(T)
       for (let b = 0; b < B; b++) {
         for (let h = 0; h < NH; h++) {
           for (let t = 0; t < T; t++) {
-            const q = at(qkv) + (b * T + t) * 3 * C + h * hs
+            const q = at(qkv) + (b * T + t) * ld + h * hs
             let mx = -Infinity
             for (let t2 = 0; t2 <= t; t2++) {
-              const k = at(qkv) + (b * T + t2) * 3 * C + C + h * hs
+              const k = at(qkv) + (b * T + t2) * ld + kAt(h)
               let s = 0
               for (let i = 0; i < hs; i++) s += f32[q + i] * f32[k + i]
               row[t2] = s * scale
@@ -209,25 +242,28 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
             for (let t2 = 0; t2 < T; t2++) f32[a + t2] = t2 <= t ? row[t2] / sum : 0
             for (let i = 0; i < hs; i++) {
               let s = 0
-              for (let t2 = 0; t2 <= t; t2++)
-                s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * 3 * C + 2 * C + h * hs + i]
+              for (let t2 = 0; t2 <= t; t2++) s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * ld + vAt(h) + i]
               f32[at(out) + (b * T + t) * C + h * hs + i] = s
             }
           }
         }
       }
     },
-    attentionStep(out, att, qkv, t, C, NH) {
+    groupedAttentionStep(out, att, qkv, t, NH, NKV, hs) {
       views()
-      const hs = C / NH,
+      const C = NH * hs,
+        ld = C + 2 * NKV * hs,
+        group = NH / NKV,
         scale = 1 / Math.sqrt(hs),
         n = t + 1
+      const kAt = (h: number): number => C + Math.floor(h / group) * hs
+      const vAt = (h: number): number => C + NKV * hs + Math.floor(h / group) * hs
       const row = new Float64Array(n)
       for (let h = 0; h < NH; h++) {
-        const q = at(qkv) + t * 3 * C + h * hs
+        const q = at(qkv) + t * ld + h * hs
         let mx = -Infinity
         for (let t2 = 0; t2 < n; t2++) {
-          const k = at(qkv) + t2 * 3 * C + C + h * hs
+          const k = at(qkv) + t2 * ld + kAt(h)
           let s = 0
           for (let i = 0; i < hs; i++) s += f32[q + i] * f32[k + i]
           row[t2] = s * scale
@@ -239,17 +275,20 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
         for (let t2 = 0; t2 < n; t2++) f32[a + t2] = row[t2] / sum
         for (let i = 0; i < hs; i++) {
           let s = 0
-          for (let t2 = 0; t2 < n; t2++) s += f32[a + t2] * f32[at(qkv) + t2 * 3 * C + 2 * C + h * hs + i]
+          for (let t2 = 0; t2 < n; t2++) s += f32[a + t2] * f32[at(qkv) + t2 * ld + vAt(h) + i]
           f32[at(out) + h * hs + i] = s
         }
       }
     },
-    attentionBackward(dqkv, datt, dout, qkv, att, B, T, C, NH) {
+    groupedAttentionBackward(dqkv, datt, dout, qkv, att, B, T, NH, NKV, hs) {
       views()
-      const hs = C / NH,
+      const C = NH * hs,
+        ld = C + 2 * NKV * hs,
+        group = NH / NKV,
         scale = 1 / Math.sqrt(hs)
+      // part 0: query head h; 1: its key head; 2: its value head.
       const pos = (b: number, t: number, part: number, h: number): number =>
-        (b * T + t) * 3 * C + part * C + h * hs
+        (b * T + t) * ld + (part === 0 ? h * hs : C + (part - 1) * NKV * hs + Math.floor(h / group) * hs)
       for (let b = 0; b < B; b++) {
         for (let h = 0; h < NH; h++) {
           for (let t = 0; t < T; t++) {
@@ -280,6 +319,82 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
                   f32[dp + t2] * f32[at(qkv) + pos(b, t, 0, h) + i]
             }
           }
+        }
+      }
+    },
+
+    rmsnormForward(out, rstd, inp, weight, N, C, eps) {
+      views()
+      for (let n = 0; n < N; n++) {
+        const x = at(inp) + n * C
+        let ss = 0
+        for (let c = 0; c < C; c++) ss += f32[x + c] * f32[x + c]
+        const r = 1 / Math.sqrt(ss / C + eps)
+        for (let c = 0; c < C; c++) f32[at(out) + n * C + c] = f32[at(weight) + c] * Math.fround(f32[x + c] * r)
+        f32[at(rstd) + n] = r
+      }
+    },
+    rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C) {
+      views()
+      for (let n = 0; n < N; n++) {
+        const x = at(inp) + n * C,
+          dy = at(dout) + n * C
+        const r = f32[at(rstd) + n]
+        let gx = 0
+        for (let c = 0; c < C; c++) gx += f32[at(weight) + c] * f32[dy + c] * f32[x + c] * r
+        gx /= C
+        for (let c = 0; c < C; c++) {
+          const norm = f32[x + c] * r
+          f32[at(dweight) + c] += norm * f32[dy + c]
+          f32[at(dinp) + n * C + c] += (f32[at(weight) + c] * f32[dy + c] - norm * gx) * r
+        }
+      }
+    },
+
+    rope(x, table, B, T, ld, heads, hs, inverse) {
+      views()
+      const half = hs / 2,
+        sign = inverse ? -1 : 1
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          const row = at(x) + (b * T + t) * ld,
+            cos = at(table) + t * hs
+          for (let h = 0; h < heads; h++) {
+            for (let i = 0; i < half; i++) {
+              const p1 = row + h * hs + i,
+                p2 = p1 + half
+              const c = f32[cos + i],
+                s = sign * f32[cos + half + i]
+              const x1 = f32[p1],
+                x2 = f32[p2]
+              f32[p1] = x1 * c - x2 * s
+              f32[p2] = x2 * c + x1 * s
+            }
+          }
+        }
+      }
+    },
+
+    swigluForward(out, gu, N, I) {
+      views()
+      for (let n = 0; n < N; n++) {
+        for (let i = 0; i < I; i++) {
+          const g = f32[at(gu) + n * 2 * I + i],
+            u = f32[at(gu) + n * 2 * I + I + i]
+          f32[at(out) + n * I + i] = (g / (1 + Math.exp(-g))) * u
+        }
+      }
+    },
+    swigluBackward(dgu, gu, dout, N, I) {
+      views()
+      for (let n = 0; n < N; n++) {
+        for (let i = 0; i < I; i++) {
+          const g = f32[at(gu) + n * 2 * I + i],
+            u = f32[at(gu) + n * 2 * I + I + i],
+            d = f32[at(dout) + n * I + i]
+          const sig = 1 / (1 + Math.exp(-g))
+          f32[at(dgu) + n * 2 * I + i] += d * u * sig * (1 + g * (1 - sig))
+          f32[at(dgu) + n * 2 * I + I + i] += d * g * sig
         }
       }
     },

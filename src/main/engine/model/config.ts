@@ -1,5 +1,6 @@
 import { UserError } from '../../../shared/errors'
-import type { AdamWConfig, ModelConfig } from './trainer'
+import { architectureOf } from './architectures'
+import { ARCHITECTURES, type AdamWConfig, type ModelConfig } from './trainer'
 
 /** The largest thread count (as the run config allows); the kissing-sphere tree is then three rings deep. */
 export const MAX_THREADS = 1024
@@ -14,12 +15,13 @@ export function validateModelConfig(config: ModelConfig): void {
   positiveInt(config.dModel, '--embed-dim')
   positiveInt(config.nLayers, '--num-layers')
   positiveInt(config.nHeads, '--num-heads')
-  if (config.dModel % config.nHeads !== 0) {
+  if (config.architecture !== undefined && !ARCHITECTURES.includes(config.architecture)) {
     throw new UserError(
       'invalid-config',
-      `--num-heads (${config.nHeads}) must divide --embed-dim (${config.dModel}) evenly.`,
+      `--arch must be one of ${ARCHITECTURES.join(', ')}, got ${String(config.architecture)}.`,
     )
   }
+  architectureOf(config).validate(config)
 }
 
 export function validateAdamW(adamw: AdamWConfig): void {

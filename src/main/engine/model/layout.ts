@@ -1,45 +1,29 @@
+/**
+ * What every architecture's parameter layout and memory plan are made of: named tensors laid out
+ * contiguously in one block of floats, and a bump allocator over byte offsets. The architectures
+ * (architectures/) decide which tensors there are; nothing here knows a family.
+ */
 import type { ModelConfig } from './trainer'
 
-/** How GPT-2 initialises a tensor. */
+/** How a tensor is initialised (model/init.ts). */
 export type InitKind = 'normal' | 'residual-proj' | 'zeros' | 'ones'
 
 export interface ParamTensor {
-  /** Hugging Face GPT-2 name without the `transformer.` prefix, e.g. `h.0.attn.c_attn.weight`. */
+  /** The checkpoint's name: Hugging Face's, e.g. `h.0.attn.c_attn.weight` (GPT-2) or `model.norm.weight` (Llama). */
   name: string
-  /** [in, out] for linear weights (Conv1D layout), [V, C] / [T, C] for embeddings. */
+  /** Hugging Face's shape: [in, out] for GPT-2's Conv1D weights, [out, in] for nn.Linear, [V, C] for embeddings. */
   shape: number[]
-  /** Offset in floats from the start of the parameter block; a multiple of 4 (16 bytes). */
+  /** Offset in floats from the start of the parameter block. */
   offset: number
   size: number
-  /** AdamW weight decay applies: every matrix (embeddings included, as GPT-2 / nanoGPT do); never biases or LayerNorm. */
+  /** AdamW weight decay applies: every matrix (embeddings included, as GPT-2 / nanoGPT do); never biases or norms. */
   decay: boolean
   init: InitKind
-}
-
-/** Per-layer parameter offsets (floats into the block), for the forward and backward passes. */
-export interface LayerParams {
-  ln1w: number
-  ln1b: number
-  qkvw: number
-  qkvb: number
-  attprojw: number
-  attprojb: number
-  ln2w: number
-  ln2b: number
-  fcw: number
-  fcb: number
-  fcprojw: number
-  fcprojb: number
 }
 
 export interface ParamLayout {
   config: ModelConfig
   tensors: ParamTensor[]
-  wte: number
-  wpe: number
-  layers: LayerParams[]
-  lnfw: number
-  lnfb: number
   /** Floats of the whole block including alignment padding (a multiple of 16: 64-byte slices). */
   totalFloats: number
   /** Trainable parameters, padding excluded. */
@@ -50,54 +34,53 @@ export interface ParamLayout {
 const TENSOR_ALIGN_FLOATS = 4
 const BLOCK_ALIGN_FLOATS = 16
 
-/**
- * The parameter tensors of a GPT-2 model, in Hugging Face's names and order, laid out contiguously.
- * The LM head is tied to `wte`, so it has no tensor of its own.
- */
-export function createParamLayout(config: ModelConfig): ParamLayout {
-  const { vocabSize: V, seqLen: T, dModel: C, nLayers: L } = config
-  const tensors: ParamTensor[] = []
-  let cursor = 0
-  const add = (name: string, shape: number[], init: InitKind): number => {
+/** Builds a ParamLayout tensor by tensor, in the order they are added (the order init draws them in). */
+export class LayoutBuilder {
+  private readonly tensors: ParamTensor[] = []
+  private cursor = 0
+
+  /**
+   * Adds a tensor and returns its offset. `follows`: it starts right where the previous one ends, with
+   * no alignment padding, so that the two read as one matrix (Llama's q|k|v and gate|up projections).
+   */
+  add(name: string, shape: number[], init: InitKind, follows = false): number {
     const size = shape.reduce((a, b) => a * b, 1)
-    const offset = cursor
-    const decay = shape.length >= 2
-    tensors.push({ name, shape, offset, size, decay, init })
-    cursor = alignUp(cursor + size, TENSOR_ALIGN_FLOATS)
+    const last = this.tensors[this.tensors.length - 1]
+    const offset = follows && last ? last.offset + last.size : this.cursor
+    this.tensors.push({ name, shape, offset, size, decay: shape.length >= 2, init })
+    this.cursor = alignUp(offset + size, TENSOR_ALIGN_FLOATS)
     return offset
   }
-  const wte = add('wte.weight', [V, C], 'normal')
-  const wpe = add('wpe.weight', [T, C], 'normal')
-  const layers: LayerParams[] = []
-  for (let l = 0; l < L; l++) {
-    const p = `h.${l}.`
-    layers.push({
-      ln1w: add(`${p}ln_1.weight`, [C], 'ones'),
-      ln1b: add(`${p}ln_1.bias`, [C], 'zeros'),
-      qkvw: add(`${p}attn.c_attn.weight`, [C, 3 * C], 'normal'),
-      qkvb: add(`${p}attn.c_attn.bias`, [3 * C], 'zeros'),
-      attprojw: add(`${p}attn.c_proj.weight`, [C, C], 'residual-proj'),
-      attprojb: add(`${p}attn.c_proj.bias`, [C], 'zeros'),
-      ln2w: add(`${p}ln_2.weight`, [C], 'ones'),
-      ln2b: add(`${p}ln_2.bias`, [C], 'zeros'),
-      fcw: add(`${p}mlp.c_fc.weight`, [C, 4 * C], 'normal'),
-      fcb: add(`${p}mlp.c_fc.bias`, [4 * C], 'zeros'),
-      fcprojw: add(`${p}mlp.c_proj.weight`, [4 * C, C], 'residual-proj'),
-      fcprojb: add(`${p}mlp.c_proj.bias`, [C], 'zeros'),
-    })
+
+  finish(config: ModelConfig): ParamLayout {
+    const paramCount = this.tensors.reduce((sum, t) => sum + t.size, 0)
+    return { config, tensors: this.tensors, totalFloats: alignUp(this.cursor, BLOCK_ALIGN_FLOATS), paramCount }
   }
-  const lnfw = add('ln_f.weight', [C], 'ones')
-  const lnfb = add('ln_f.bias', [C], 'zeros')
-  const paramCount = tensors.reduce((sum, t) => sum + t.size, 0)
-  return { config, tensors, wte, wpe, layers, lnfw, lnfb, totalFloats: alignUp(cursor, BLOCK_ALIGN_FLOATS), paramCount }
 }
 
-/** Parameters of a config without building the layout: V·C + T·C + L·(12C² + 13C) + 2C. */
-export function countParams(config: ModelConfig): number {
-  const { vocabSize: V, seqLen: T, dModel: C, nLayers: L } = config
-  return V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
+/** Offsets (floats) of a layout's tensors by name, for an architecture's forward and backward. */
+export function offsetsByName(layout: ParamLayout): (name: string) => number {
+  const map = new Map(layout.tensors.map((t) => [t.name, t.offset]))
+  return (name) => {
+    const offset = map.get(name)
+    if (offset === undefined) throw new Error(`the layout has no tensor ${name}`)
+    return offset
+  }
 }
 
 export function alignUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple
+}
+
+const F32 = 4
+const REGION_ALIGN = 64
+
+/** A bump allocator over byte offsets; every block starts on a 64-byte line. */
+export class Bump {
+  constructor(public cursor: number) {}
+  take(floats: number): number {
+    const at = this.cursor
+    this.cursor = alignUp(at + floats * F32, REGION_ALIGN)
+    return at
+  }
 }

@@ -1,59 +1,9 @@
 import { MAX_VOCAB_SIZE } from '../tokenizer/types'
 import { UserError } from '../../../shared/errors'
-import { MATMUL_SCRATCH_BYTES } from '../kernels/abi'
-import { alignUp, type ParamLayout } from './layout'
+import { architectureOf, type ShardArea } from './architectures'
+import { Bump, alignUp, type ParamLayout } from './layout'
 
-/** Byte offsets of one layer's saved activations (what backward needs). */
-export interface LayerActs {
-  ln1: number
-  ln1Mean: number
-  ln1Rstd: number
-  qkv: number
-  atty: number
-  att: number
-  residual2: number
-  ln2: number
-  ln2Mean: number
-  ln2Rstd: number
-  fch: number
-  fchGelu: number
-  residual3: number
-}
-
-/**
- * One sphere's private area: its input tokens and targets, the activations of its shard and the
- * gradient scratch of backward, sized for `rows` windows of seqLen tokens. Byte offsets.
- */
-export interface ShardArea {
-  rows: number
-  /**
-   * false: every layer keeps its attention matrix and GELU output from forward for backward.
-   * true: all layers share one of each, and backward recomputes a layer's before using them (see
-   * ACTIVATIONS below); this is what lets GPT-2 124M at context 1024 train on two spheres in 4 GiB.
-   */
-  recompute: boolean
-  tokens: number
-  targets: number
-  encoded: number
-  layers: LayerActs[]
-  lnf: number
-  lnfMean: number
-  lnfRstd: number
-  /** Logits [rows·T, V]; cross-entropy turns them into probabilities and backward into their gradient, in place. */
-  logits: number
-  losses: number
-  dresidual: number
-  dln: number
-  dfch: number
-  dfchGelu: number
-  dqkv: number
-  datty: number
-  datt: number
-  /** The sphere's matmul scratch (MATMUL_SCRATCH_BYTES): packed copies of the operands of its current matmul. */
-  matmulScratch: number
-  start: number
-  bytes: number
-}
+export type { ShardArea } from './architectures'
 
 export interface MemoryPlan {
   layout: ParamLayout
@@ -78,73 +28,15 @@ export const WASM_PAGE_BYTES = 65536
 /** wasm32 addresses 4 GiB at most. */
 export const WASM32_MAX_BYTES = 65536 * WASM_PAGE_BYTES
 export const DEFAULT_RESERVED_BYTES = 65536
-const F32 = 4
 const REGION_ALIGN = 64
-
-/** A bump allocator over byte offsets; every block starts on a 64-byte line. */
-class Bump {
-  constructor(public cursor: number) {}
-  take(floats: number): number {
-    const at = this.cursor
-    this.cursor = alignUp(at + floats * F32, REGION_ALIGN)
-    return at
-  }
-}
 
 /**
  * How activations are kept for backward. `stored`: all of them (fastest). `recomputed`: one attention
- * matrix and one GELU output shared by all layers, recomputed per layer in backward (an extra
- * attention forward and GELU per layer; the largest per-layer buffers at long contexts). `auto`:
+ * matrix and one MLP activation (GELU, SwiGLU) shared by all layers, recomputed per layer in backward
+ * (an extra attention forward and activation per layer; the largest per-layer buffers at long contexts). `auto`:
  * stored when that fits a WebAssembly memory, else recomputed.
  */
 export type ActivationMode = 'stored' | 'recomputed' | 'auto'
-
-/** Lays out one sphere's area for `rows` windows starting at byte `start`. */
-export function planShard(layout: ParamLayout, rows: number, start: number, recompute = false): ShardArea {
-  const { vocabSize: V, seqLen: T, dModel: C, nHeads: NH, nLayers: L } = layout.config
-  const N = rows * T
-  const bump = new Bump(start)
-  const tokens = bump.take(N)
-  const targets = bump.take(N)
-  const encoded = bump.take(N * C)
-  const sharedAtt = recompute ? bump.take(rows * NH * T * T) : 0
-  const sharedFchGelu = recompute ? bump.take(N * 4 * C) : 0
-  const layers: LayerActs[] = []
-  for (let l = 0; l < L; l++) {
-    layers.push({
-      ln1: bump.take(N * C),
-      ln1Mean: bump.take(N),
-      ln1Rstd: bump.take(N),
-      qkv: bump.take(N * 3 * C),
-      atty: bump.take(N * C),
-      att: recompute ? sharedAtt : bump.take(rows * NH * T * T),
-      residual2: bump.take(N * C),
-      ln2: bump.take(N * C),
-      ln2Mean: bump.take(N),
-      ln2Rstd: bump.take(N),
-      fch: bump.take(N * 4 * C),
-      fchGelu: recompute ? sharedFchGelu : bump.take(N * 4 * C),
-      residual3: bump.take(N * C),
-    })
-  }
-  const lnf = bump.take(N * C)
-  const lnfMean = bump.take(N)
-  const lnfRstd = bump.take(N)
-  const logits = bump.take(N * V)
-  const losses = bump.take(N)
-  const dresidual = bump.take(N * C)
-  const dln = bump.take(N * C)
-  const dfch = bump.take(N * 4 * C)
-  const dfchGelu = bump.take(N * 4 * C)
-  const dqkv = bump.take(N * 3 * C)
-  const datty = bump.take(N * C)
-  const datt = bump.take(rows * NH * T * T)
-  const matmulScratch = bump.take(MATMUL_SCRATCH_BYTES / F32)
-  return {
-    rows, recompute, tokens, targets, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
-    dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, matmulScratch, start, bytes: bump.cursor - start,
-  }
-}
 
 /**
  * The whole run's memory: reserved kernel area, parameters, AdamW m and v, one gradient buffer per
@@ -164,6 +56,7 @@ export function planMemory(
       : planMemory(layout, batchSize, threads, reservedBytes, 'recomputed')
   }
   const rowsPerSphere = Math.ceil(batchSize / threads)
+  const architecture = architectureOf(layout.config)
   const bump = new Bump(alignUp(reservedBytes, REGION_ALIGN))
   const P = layout.totalFloats
   const params = bump.take(P)
@@ -173,7 +66,7 @@ export function planMemory(
   for (let s = 0; s < threads; s++) grads.push(bump.take(P))
   const shards: ShardArea[] = []
   for (let s = 0; s < threads; s++) {
-    const shard = planShard(layout, rowsPerSphere, bump.cursor, activations === 'recomputed')
+    const shard = architecture.planShard(layout, rowsPerSphere, bump.cursor, activations === 'recomputed')
     bump.cursor += shard.bytes
     shards.push(shard)
   }
@@ -198,6 +91,19 @@ export function assertPlanFits(plan: MemoryPlan, machineBytes: number, machineSh
     limit === WASM32_MAX_BYTES
       ? `the ${gb(WASM32_MAX_BYTES)} a WebAssembly memory can address`
       : `${Math.round(machineShare * 100)}% of this machine's ${gb(machineBytes)}`
+  // Beyond the limit with no activations at all: no batch or context makes it fit.
+  const perThread = plan.layout.totalFloats * 4
+  if (weights + plan.reservedBytes > limit) {
+    const oneThread = weights - (plan.threads - 1) * perThread
+    const fewerThreads = oneThread + plan.reservedBytes <= limit ? ' or fewer --threads (each adds a gradient buffer)' : ''
+    throw new UserError(
+      'invalid-config',
+      `The model's ${plan.layout.paramCount.toLocaleString('en-US')} parameters need ${gb(weights)} for weights, AdamW ` +
+        `moments and gradients on ${plan.threads} thread${plan.threads === 1 ? '' : 's'} before any activation ` +
+        `(${gb(plan.totalBytes)} in all for --batch-size ${plan.batchSize} × --seq-len ${seqLen}), more than ${what}; ` +
+        `choose a smaller model (--embed-dim, --num-layers, --vocab-size)${fewerThreads}.`,
+    )
+  }
   throw new UserError(
     'invalid-config',
     `The model needs ${gb(plan.totalBytes)} of memory for --batch-size ${plan.batchSize} × --seq-len ${seqLen} ` +

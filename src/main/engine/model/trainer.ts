@@ -4,13 +4,32 @@
  * trainer does the arithmetic on the sphere pool. Implemented in src/main/engine/spheres/.
  */
 
+import type { ArchitectureName } from '../../../shared/architectures'
+
+export { ARCHITECTURES, type ArchitectureName } from '../../../shared/architectures'
+
 export interface ModelConfig {
+  /** Absent: gpt2 (every config written before a second family existed). */
+  architecture?: ArchitectureName
   vocabSize: number
   /** Context length: the model's n_positions and the training window. */
   seqLen: number
   dModel: number
   nLayers: number
+  /** Query heads; the head size is dModel / nHeads. */
   nHeads: number
+  /** Llama: key/value heads (grouped-query attention), dividing nHeads. Absent: nHeads. */
+  nKvHeads?: number
+  /** Llama: the SwiGLU MLP's intermediate size. Absent: defaultFfnDim(dModel), 8/3 · dModel to a multiple of 4. */
+  ffnDim?: number
+  /** Llama: RMSNorm epsilon. Absent: 1e-5. */
+  normEps?: number
+  /** Llama: rotary base θ. Absent: 10000. */
+  ropeTheta?: number
+  /** Llama: the LM head is the token embedding. Absent: true. */
+  tiedEmbeddings?: boolean
+  /** Llama: q/k/v projections have biases (Qwen2). Absent: false. */
+  qkvBias?: boolean
 }
 
 export interface AdamWConfig {
@@ -22,7 +41,7 @@ export interface AdamWConfig {
   gradClip: number
 }
 
-/** A named tensor as stored in checkpoints, Hugging Face GPT-2 names and [in, out] (Conv1D) layout. */
+/** A named tensor as stored in checkpoints: the architecture's Hugging Face name and shape. */
 export interface NamedTensor {
   name: string
   shape: number[]

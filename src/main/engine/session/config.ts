@@ -12,30 +12,59 @@ import {
   type RunConfigInput,
 } from '../../../shared/training'
 import type { CheckpointMetadata } from '../../../shared/checkpoint'
+import { withLlamaDefaults } from '../model/architectures/llama'
 import type { AdamWConfig, ModelConfig } from '../model/trainer'
 
 export function thisMachine(): MachineInfo {
   return { cores: availableParallelism(), totalMemoryBytes: totalmem() }
 }
 
+/**
+ * The trainer's model shape. A GPT-2 config is written as it always was (no `architecture` field, so
+ * its checkpoints read the same to older builds); a Llama config is written with every default filled
+ * in, so a later build with other defaults still rebuilds the same model.
+ */
 export function toModelConfig(model: ModelSection): ModelConfig {
-  return {
+  const shape: ModelConfig = {
     vocabSize: model.vocabSize,
     seqLen: model.seqLen,
     dModel: model.embedDim,
     nLayers: model.numLayers,
     nHeads: model.numHeads,
   }
+  if (model.architecture !== 'llama') return shape
+  return withLlamaDefaults({
+    ...shape,
+    architecture: 'llama',
+    ...defined({
+      nKvHeads: model.numKvHeads, ffnDim: model.ffnDim, normEps: model.normEps, ropeTheta: model.ropeTheta,
+      tiedEmbeddings: model.tiedEmbeddings, qkvBias: model.qkvBias,
+    }),
+  })
 }
 
 export function fromModelConfig(model: ModelConfig): ModelSection {
-  return {
+  const section: ModelSection = {
     vocabSize: model.vocabSize,
     seqLen: model.seqLen,
     embedDim: model.dModel,
     numLayers: model.nLayers,
     numHeads: model.nHeads,
   }
+  if (model.architecture !== 'llama') return section
+  return {
+    ...section,
+    architecture: 'llama',
+    ...defined({
+      numKvHeads: model.nKvHeads, ffnDim: model.ffnDim, normEps: model.normEps, ropeTheta: model.ropeTheta,
+      tiedEmbeddings: model.tiedEmbeddings, qkvBias: model.qkvBias,
+    }),
+  }
+}
+
+/** The fields that are set (exactOptionalPropertyTypes-safe spreading). */
+function defined<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 export function adamwOf(config: ResolvedRunConfig): AdamWConfig {
@@ -48,7 +77,10 @@ export function checkpointConfig(config: ResolvedRunConfig): CheckpointMetadata[
   return { model: toModelConfig(config.model), training: config.training, paths: config.paths }
 }
 
-const MODEL_FIELDS = ['vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'] as const
+const MODEL_FIELDS = [
+  'architecture', 'vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen', 'numKvHeads', 'ffnDim', 'normEps',
+  'ropeTheta', 'tiedEmbeddings', 'qkvBias',
+] as const
 
 /**
  * The config of a resumed run: the checkpoint's model, tokenizer and training settings, with the
@@ -72,10 +104,12 @@ export function resumedConfig(
   if (given?.training?.epochs !== undefined && given.training.maxSteps === undefined) delete storedTraining.maxSteps
   for (const field of MODEL_FIELDS) {
     const value = given?.model?.[field]
-    if (value !== undefined && value !== model[field]) {
+    // An absent architecture is gpt2.
+    const stored = field === 'architecture' ? (model.architecture ?? 'gpt2') : model[field]
+    if (value !== undefined && value !== stored) {
       throw new UserError(
         'invalid-config',
-        `model.${field}: ${value} does not match the checkpoint's ${model[field]} (${checkpoint}); a resumed run keeps its model.`,
+        `model.${field}: ${String(value)} does not match the checkpoint's ${String(stored)} (${checkpoint}); a resumed run keeps its model.`,
       )
     }
   }

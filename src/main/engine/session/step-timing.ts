@@ -21,7 +21,7 @@ const cache = new Map<string, Promise<StepTiming>>()
 /** What the step time depends on: everything else (learning rate, epochs, paths) does not change it. */
 export function timingKey(config: ResolvedRunConfig): string {
   const { model, training } = config
-  return JSON.stringify([model.vocabSize, model.embedDim, model.numLayers, model.numHeads, model.seqLen, training.batchSize, training.threads])
+  return JSON.stringify([model.architecture, model.vocabSize, model.embedDim, model.numLayers, model.numHeads, model.numKvHeads, model.ffnDim, model.seqLen, training.batchSize, training.threads])
 }
 
 export function measureStepTime(config: ResolvedRunConfig, kernels: 'wasm' | 'reference' = 'wasm'): Promise<StepTiming> {

@@ -30,7 +30,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { UserError } from '../../../shared/errors'
 import { validateAdamW, validateModelConfig, validateRun } from '../model/config'
 import { initParamsYielding } from '../model/init'
-import { createParamLayout, type ParamLayout } from '../model/layout'
+import { createParamLayout } from '../model/architectures'
+import type { ParamLayout } from '../model/layout'
 import { assertPlanFits, planMemory, type MemoryPlan } from '../model/memory-plan'
 import type {
   AdamWConfig, ModelConfig, NamedTensor, SphereStats, StepPhases, StepResult, Trainer, TrainerState,

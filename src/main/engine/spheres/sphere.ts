@@ -1,6 +1,6 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { Kernels } from '../kernels/abi'
-import { GptShard } from '../model/gpt'
+import { architectureOf, type ModelShard } from '../model/architectures'
 import type { MemoryPlan } from '../model/memory-plan'
 import { adamwStep, applyAdamW } from '../model/adamw-step'
 import type { AdamWConfig } from '../model/trainer'
@@ -44,7 +44,7 @@ interface Segment {
 export class Sphere {
   private readonly control: ControlBlock
   private readonly barrier: TreeBarrier
-  private readonly shard: GptShard
+  private readonly shard: ModelShard
   private readonly tokensI32: Int32Array
   private readonly targetsI32: Int32Array
   private readonly datasets = new Map<number, Uint16Array | Uint32Array>()
@@ -62,7 +62,7 @@ export class Sphere {
     this.control = openControl(init.control)
     this.barrier = new TreeBarrier(this.control.ints, id, threads, init.spins)
     const area = plan.shards[id]
-    this.shard = new GptShard(k, plan.layout, area, plan.params, plan.grads[id])
+    this.shard = architectureOf(plan.layout.config).createShard(k, memory.buffer, plan.layout, area, plan.params, plan.grads[id])
     const capacity = area.rows * plan.layout.config.seqLen
     this.tokensI32 = new Int32Array(memory.buffer, area.tokens, capacity)
     this.targetsI32 = new Int32Array(memory.buffer, area.targets, capacity)

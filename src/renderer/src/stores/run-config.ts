@@ -10,7 +10,7 @@ import {
   type Preset,
   type RunForm,
 } from '../run-form'
-import { maxSpheres } from '../../../shared/training'
+import { ARCHITECTURES, maxSpheres } from '../../../shared/training'
 import { useAppStore } from './app'
 
 /**
@@ -83,6 +83,7 @@ export function readSavedForm(store: Storage | undefined = storage()): Partial<R
       const valid =
         key === 'tokenizer' ? value === 'bpe' || value === 'word'
         : key === 'split' ? value === 'blocks' || value === 'files'
+        : key === 'architecture' ? (ARCHITECTURES as readonly unknown[]).includes(value)
         : typeof value === 'number' || typeof value === 'string'
       if (valid) form[key] = value
     }

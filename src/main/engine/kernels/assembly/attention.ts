@@ -84,15 +84,27 @@ const ROWS: i32 = 64
 export function attentionForward(
   out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, NH: i32, scratch: usize,
 ): void {
-  const hs = C / NH
+  groupedAttentionForward(out, att, qkv, B, T, NH, NH, C / NH, scratch)
+}
+
+/**
+ * Grouped-query attention (Llama, Qwen2): qkv[B, T, (NH + 2·NKV)·hs] holds NH query heads, then NKV key
+ * heads, then NKV value heads; query head h reads key/value head h / (NH / NKV). out[B, T, NH·hs]. With
+ * NKV = NH it is attentionForward, the same operations in the same order.
+ */
+export function groupedAttentionForward(
+  out: usize, att: usize, qkv: usize, B: i32, T: i32, NH: i32, NKV: i32, hs: i32, scratch: usize,
+): void {
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
-  const ld = <usize>(3 * C) << 2 // bytes between consecutive positions in qkv
+  const C = NH * hs, group = NH / NKV
+  const ld = <usize>(C + 2 * NKV * hs) << 2 // bytes between consecutive positions in qkv
+  const kOff = <usize>C << 2, vOff = <usize>(C + NKV * hs) << 2
   const ldOut = <usize>C << 2, ldAtt = <usize>T << 2
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
     for (let h = 0; h < NH; h++) {
-      const hOff = <usize>(h * hs) << 2
-      const q = base + hOff, k = base + (<usize>C << 2) + hOff, v = base + (<usize>(2 * C) << 2) + hOff
+      const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
+      const q = base + hOff, k = base + kOff + kvOff, v = base + vOff + kvOff
       const headAtt = att + (<usize>((b * NH + h) * T) * <usize>T << 2)
       const headOut = out + (<usize>(b * T) * <usize>C << 2) + hOff
       for (let r0 = 0; r0 < T; r0 += ROWS) {
@@ -109,13 +121,21 @@ export function attentionForward(
  * The same arithmetic as attentionForward's row t, so the results are identical.
  */
 export function attentionStep(out: usize, att: usize, qkv: usize, t: i32, C: i32, NH: i32, scratch: usize): void {
-  const hs = C / NH
+  groupedAttentionStep(out, att, qkv, t, NH, NH, C / NH, scratch)
+}
+
+/** attentionStep for grouped-query attention (the layout of groupedAttentionForward). */
+export function groupedAttentionStep(
+  out: usize, att: usize, qkv: usize, t: i32, NH: i32, NKV: i32, hs: i32, scratch: usize,
+): void {
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
-  const ld = <usize>(3 * C) << 2
+  const C = NH * hs, group = NH / NKV
+  const ld = <usize>(C + 2 * NKV * hs) << 2
+  const kOff = <usize>C << 2, vOff = <usize>(C + NKV * hs) << 2
   const n = t + 1
   for (let h = 0; h < NH; h++) {
-    const hOff = <usize>(h * hs) << 2
-    const q = qkv + hOff, k = qkv + (<usize>C << 2) + hOff, v = qkv + (<usize>(2 * C) << 2) + hOff
+    const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
+    const q = qkv + hOff, k = qkv + kOff + kvOff, v = qkv + vOff + kvOff
     attendRows(out + hOff, <usize>C << 2, att + (<usize>(h * n) << 2), <usize>n << 2, q, k, v, ld, t, n, n, hs, scale, scratch)
   }
 }
@@ -130,18 +150,29 @@ export function attentionStep(out: usize, att: usize, qkv: usize, t: i32, C: i32
 export function attentionBackward(
   dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, NH: i32, scratch: usize,
 ): void {
-  const hs = C / NH
+  groupedAttentionBackward(dqkv, datt, dout, qkv, att, B, T, NH, NH, C / NH, scratch)
+}
+
+/**
+ * attentionBackward for grouped-query attention: the query heads sharing a key/value head add their dK
+ * and dV into that head's columns of dqkv, one after another.
+ */
+export function groupedAttentionBackward(
+  dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, NH: i32, NKV: i32, hs: i32,
+  scratch: usize,
+): void {
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
-  const ld = <usize>(3 * C) << 2
+  const C = NH * hs, group = NH / NKV
+  const ld = <usize>(C + 2 * NKV * hs) << 2
   const ldOut = <usize>C << 2, ldAtt = <usize>T << 2
-  const kOff = <usize>C << 2, vOff = <usize>(2 * C) << 2
+  const kOff = <usize>C << 2, vOff = <usize>(C + NKV * hs) << 2
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
     const dbase = dqkv + <usize>(b * T) * ld
     for (let h = 0; h < NH; h++) {
-      const hOff = <usize>(h * hs) << 2
-      const q = base + hOff, k = q + kOff, v = q + vOff
-      const dq = dbase + hOff, dk = dq + kOff, dv = dq + vOff
+      const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
+      const q = base + hOff, k = base + kOff + kvOff, v = base + vOff + kvOff
+      const dq = dbase + hOff, dk = dbase + kOff + kvOff, dv = dbase + vOff + kvOff
       const P = att + (<usize>((b * NH + h) * T) * <usize>T << 2)
       const dS = datt + (<usize>((b * NH + h) * T) * <usize>T << 2)
       const dO = dout + (<usize>(b * T) * <usize>C << 2) + hOff

@@ -93,3 +93,8 @@ export function biasBackward(dbias: usize, dout: usize, M: i32, N: i32): void {
     store<f32>(o, load<f32>(o) + c)
   }
 }
+
+/** out[m,:] += bias[:] for each of M rows of N (a bias after a matmul that has none: matmulNT). */
+export function biasForward(out: usize, bias: usize, M: i32, N: i32): void {
+  for (let m = 0; m < M; m++) add(out + (<usize>(m * N) << 2), out + (<usize>(m * N) << 2), bias, N)
+}

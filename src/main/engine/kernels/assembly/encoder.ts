@@ -1,4 +1,4 @@
-// Token + position embedding.
+// Token + position embedding (GPT-2), and the token embedding alone (Llama: positions are rotary).
 import { add, accumulate } from './elementwise'
 
 export function encoderForward(out: usize, tokens: usize, wte: usize, wpe: usize, B: i32, T: i32, C: i32): void {
@@ -22,5 +22,23 @@ export function encoderBackward(dwte: usize, dwpe: usize, dout: usize, tokens: u
       accumulate(dwte + token * row, g, C)
       accumulate(dwpe + <usize>t * row, g, C)
     }
+  }
+}
+
+/** Token embedding alone (no learned positions): out[n,:] = wte[tokens[n],:]. */
+export function embeddingForward(out: usize, tokens: usize, wte: usize, N: i32, C: i32): void {
+  const row = <usize>C << 2
+  for (let n = 0; n < N; n++) {
+    const token = <usize>load<i32>(tokens + (<usize>n << 2))
+    memory.copy(out + <usize>n * row, wte + token * row, row)
+  }
+}
+
+/** dwte[tokens[n],:] += dout[n,:]. */
+export function embeddingBackward(dwte: usize, dout: usize, tokens: usize, N: i32, C: i32): void {
+  const row = <usize>C << 2
+  for (let n = 0; n < N; n++) {
+    const token = <usize>load<i32>(tokens + (<usize>n << 2))
+    accumulate(dwte + token * row, dout + <usize>n * row, C)
   }
 }

@@ -3,7 +3,7 @@ import {
   checkpointTensorLayout,
   gpt2ParamLayout,
 } from '../../../../../src/main/engine/checkpoints/gpt2-layout'
-import { createParamLayout } from '../../../../../src/main/engine/model/layout'
+import { createParamLayout } from '../../../../../src/main/engine/model/architectures'
 import { gpt2Shapes, TINY } from './fixtures'
 
 const configs = [TINY, { vocabSize: 4096, seqLen: 128, dModel: 256, nLayers: 4, nHeads: 8 }]

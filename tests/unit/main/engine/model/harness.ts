@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url'
 import type { Kernels } from '../../../../../src/main/engine/kernels/abi'
 import { loadKernels } from '../../../../../src/main/engine/kernels/index'
 import { createReferenceKernels } from '../../../../../src/main/engine/kernels/reference'
-import { GptShard } from '../../../../../src/main/engine/model/gpt'
 import { initParams } from '../../../../../src/main/engine/model/init'
-import { createParamLayout, type ParamLayout } from '../../../../../src/main/engine/model/layout'
+import { architectureOf, createParamLayout, type ModelShard } from '../../../../../src/main/engine/model/architectures'
+import type { ParamLayout } from '../../../../../src/main/engine/model/layout'
 import { planMemory, type ActivationMode, type MemoryPlan } from '../../../../../src/main/engine/model/memory-plan'
 import type { ModelConfig } from '../../../../../src/main/engine/model/trainer'
 
@@ -25,7 +25,8 @@ export interface Harness {
   layout: ParamLayout
   plan: MemoryPlan
   kernels: Kernels
-  shard: GptShard
+  shard: ModelShard
+  memory: WebAssembly.Memory
   f32: Float32Array
   i32: Int32Array
   /** Parameters (a view into memory, padding included). */
@@ -51,12 +52,12 @@ export async function createHarness(
   const params = f32.subarray(plan.params / 4, plan.params / 4 + layout.totalFloats)
   const grads = f32.subarray(plan.grads[0] / 4, plan.grads[0] / 4 + layout.totalFloats)
   initParams(params, layout, seed)
-  const shard = new GptShard(k, layout, plan.shards[0], plan.params, plan.grads[0])
+  const shard = architectureOf(config).createShard(k, memory.buffer, layout, plan.shards[0], plan.params, plan.grads[0])
   const area = plan.shards[0]
   const T = config.seqLen
   let B = 0
   return {
-    layout, plan, kernels: k, shard, f32, i32, params, grads,
+    layout, plan, kernels: k, shard, memory, f32, i32, params, grads,
     setWindows(windows) {
       B = windows.length
       windows.forEach((w, r) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { initParams, initParamsYielding } from '../../../../../src/main/engine/model/init'
-import { createParamLayout } from '../../../../../src/main/engine/model/layout'
+import { createParamLayout } from '../../../../../src/main/engine/model/architectures'
 import { Rng } from '../../../../../src/main/engine/rng'
 
 const layout = createParamLayout({ vocabSize: 300, seqLen: 16, dModel: 48, nLayers: 3, nHeads: 4 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../../../../../src/shared/errors'
 import { validateModelConfig } from '../../../../../src/main/engine/model/config'
-import { countParams, createParamLayout } from '../../../../../src/main/engine/model/layout'
+import { countParams, createParamLayout } from '../../../../../src/main/engine/model/architectures'
 
 const config = { vocabSize: 500, seqLen: 32, dModel: 64, nLayers: 2, nHeads: 4 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../../../../../src/shared/errors'
 import { estimateMemory } from '../../../../../src/shared/training'
-import { createParamLayout } from '../../../../../src/main/engine/model/layout'
+import { createParamLayout } from '../../../../../src/main/engine/model/architectures'
 import { assertPlanFits, planMemory, WASM32_MAX_BYTES } from '../../../../../src/main/engine/model/memory-plan'
+import type { Gpt2ShardArea } from '../../../../../src/main/engine/model/architectures/gpt2'
 
 const config = { vocabSize: 500, seqLen: 32, dModel: 64, nLayers: 2, nHeads: 4 }
 
@@ -71,8 +72,8 @@ describe('memory plan', () => {
 
   it('a recomputing plan shares one attention matrix and one GELU output among the layers', () => {
     const layout = createParamLayout({ ...config, nLayers: 3 })
-    const stored = planMemory(layout, 2, 1, undefined, 'stored').shards[0]
-    const shared = planMemory(layout, 2, 1, undefined, 'recomputed').shards[0]
+    const stored = planMemory(layout, 2, 1, undefined, 'stored').shards[0] as Gpt2ShardArea
+    const shared = planMemory(layout, 2, 1, undefined, 'recomputed').shards[0] as Gpt2ShardArea
     expect(new Set(shared.layers.map((l) => l.att)).size).toBe(1)
     expect(new Set(shared.layers.map((l) => l.fchGelu)).size).toBe(1)
     expect(new Set(stored.layers.map((l) => l.att)).size).toBe(3)

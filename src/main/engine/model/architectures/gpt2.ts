@@ -1,6 +1,61 @@
-import type { Kernels } from '../kernels/abi'
-import type { LayerParams, ParamLayout } from './layout'
-import type { ShardArea } from './memory-plan'
+/**
+ * GPT-2 (Radford et al. 2019, as Hugging Face's GPT2LMHeadModel): learned positions, pre-LayerNorm
+ * blocks with biases, tanh GELU MLP of 4 × the width, tied LM head. Tensors under Hugging Face's names
+ * without the `transformer.` prefix, linear weights [in, out] (Conv1D), so export is a renaming.
+ */
+import { UserError } from '../../../../shared/errors'
+import { Bump, LayoutBuilder, offsetsByName, type ParamLayout } from '../layout'
+import type { ModelConfig } from '../trainer'
+import { MATMUL_SCRATCH_BYTES, type Kernels } from '../../kernels/abi'
+import type { Architecture, ModelShard, ShardArea } from './architecture'
+
+/** The tensors of a GPT-2 model, in Hugging Face's names and order. The LM head is tied to `wte`. */
+function gpt2Layout(config: ModelConfig): ParamLayout {
+  const { vocabSize: V, seqLen: T, dModel: C, nLayers: L } = config
+  const b = new LayoutBuilder()
+  b.add('wte.weight', [V, C], 'normal')
+  b.add('wpe.weight', [T, C], 'normal')
+  for (let l = 0; l < L; l++) {
+    const p = `h.${l}.`
+    b.add(`${p}ln_1.weight`, [C], 'ones')
+    b.add(`${p}ln_1.bias`, [C], 'zeros')
+    b.add(`${p}attn.c_attn.weight`, [C, 3 * C], 'normal')
+    b.add(`${p}attn.c_attn.bias`, [3 * C], 'zeros')
+    b.add(`${p}attn.c_proj.weight`, [C, C], 'residual-proj')
+    b.add(`${p}attn.c_proj.bias`, [C], 'zeros')
+    b.add(`${p}ln_2.weight`, [C], 'ones')
+    b.add(`${p}ln_2.bias`, [C], 'zeros')
+    b.add(`${p}mlp.c_fc.weight`, [C, 4 * C], 'normal')
+    b.add(`${p}mlp.c_fc.bias`, [4 * C], 'zeros')
+    b.add(`${p}mlp.c_proj.weight`, [4 * C, C], 'residual-proj')
+    b.add(`${p}mlp.c_proj.bias`, [C], 'zeros')
+  }
+  b.add('ln_f.weight', [C], 'ones')
+  b.add('ln_f.bias', [C], 'zeros')
+  return b.finish(config)
+}
+
+/** Parameters of a config without building the layout: V·C + T·C + L·(12C² + 13C) + 2C. */
+function gpt2ParamCount(config: ModelConfig): number {
+  const { vocabSize: V, seqLen: T, dModel: C, nLayers: L } = config
+  return V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
+}
+
+/** Per-layer parameter offsets (floats into the block, or byte pointers), for the forward and backward passes. */
+interface LayerParams {
+  ln1w: number
+  ln1b: number
+  qkvw: number
+  qkvb: number
+  attprojw: number
+  attprojb: number
+  ln2w: number
+  ln2b: number
+  fcw: number
+  fcb: number
+  fcprojw: number
+  fcprojb: number
+}
 
 /** Byte pointers of one layer's parameters (or of their gradients). */
 type LayerPtrs = LayerParams
@@ -13,20 +68,120 @@ interface Ptrs {
   lnfb: number
 }
 
-/** Turns the layout's float offsets into byte pointers inside a block starting at `base`. */
+/** Turns the layout's tensors into byte pointers inside a block starting at `base`. */
 function pointers(layout: ParamLayout, base: number): Ptrs {
-  const at = (offset: number): number => base + offset * 4
-  return {
-    wte: at(layout.wte),
-    wpe: at(layout.wpe),
-    layers: layout.layers.map((l) => ({
-      ln1w: at(l.ln1w), ln1b: at(l.ln1b), qkvw: at(l.qkvw), qkvb: at(l.qkvb),
-      attprojw: at(l.attprojw), attprojb: at(l.attprojb), ln2w: at(l.ln2w), ln2b: at(l.ln2b),
-      fcw: at(l.fcw), fcb: at(l.fcb), fcprojw: at(l.fcprojw), fcprojb: at(l.fcprojb),
-    })),
-    lnfw: at(layout.lnfw),
-    lnfb: at(layout.lnfb),
+  const offset = offsetsByName(layout)
+  const at = (name: string): number => base + offset(name) * 4
+  const layers: LayerPtrs[] = []
+  for (let l = 0; l < layout.config.nLayers; l++) {
+    const p = `h.${l}.`
+    layers.push({
+      ln1w: at(`${p}ln_1.weight`), ln1b: at(`${p}ln_1.bias`),
+      qkvw: at(`${p}attn.c_attn.weight`), qkvb: at(`${p}attn.c_attn.bias`),
+      attprojw: at(`${p}attn.c_proj.weight`), attprojb: at(`${p}attn.c_proj.bias`),
+      ln2w: at(`${p}ln_2.weight`), ln2b: at(`${p}ln_2.bias`),
+      fcw: at(`${p}mlp.c_fc.weight`), fcb: at(`${p}mlp.c_fc.bias`),
+      fcprojw: at(`${p}mlp.c_proj.weight`), fcprojb: at(`${p}mlp.c_proj.bias`),
+    })
   }
+  return { wte: at('wte.weight'), wpe: at('wpe.weight'), layers, lnfw: at('ln_f.weight'), lnfb: at('ln_f.bias') }
+}
+
+/** Byte offsets of one layer's saved activations (what backward needs). */
+export interface Gpt2LayerActs {
+  ln1: number
+  ln1Mean: number
+  ln1Rstd: number
+  qkv: number
+  atty: number
+  att: number
+  residual2: number
+  ln2: number
+  ln2Mean: number
+  ln2Rstd: number
+  fch: number
+  fchGelu: number
+  residual3: number
+}
+
+/** A GPT-2 sphere's area: with `recompute`, all layers share one attention matrix and one GELU output. */
+export interface Gpt2ShardArea extends ShardArea {
+  encoded: number
+  layers: Gpt2LayerActs[]
+  lnf: number
+  lnfMean: number
+  lnfRstd: number
+  dresidual: number
+  dln: number
+  dfch: number
+  dfchGelu: number
+  dqkv: number
+  datty: number
+  datt: number
+}
+
+function planGpt2Shard(layout: ParamLayout, rows: number, start: number, recompute: boolean): Gpt2ShardArea {
+  const { vocabSize: V, seqLen: T, dModel: C, nHeads: NH, nLayers: L } = layout.config
+  const N = rows * T
+  const bump = new Bump(start)
+  const tokens = bump.take(N)
+  const targets = bump.take(N)
+  const encoded = bump.take(N * C)
+  const sharedAtt = recompute ? bump.take(rows * NH * T * T) : 0
+  const sharedFchGelu = recompute ? bump.take(N * 4 * C) : 0
+  const layers: Gpt2LayerActs[] = []
+  for (let l = 0; l < L; l++) {
+    layers.push({
+      ln1: bump.take(N * C),
+      ln1Mean: bump.take(N),
+      ln1Rstd: bump.take(N),
+      qkv: bump.take(N * 3 * C),
+      atty: bump.take(N * C),
+      att: recompute ? sharedAtt : bump.take(rows * NH * T * T),
+      residual2: bump.take(N * C),
+      ln2: bump.take(N * C),
+      ln2Mean: bump.take(N),
+      ln2Rstd: bump.take(N),
+      fch: bump.take(N * 4 * C),
+      fchGelu: recompute ? sharedFchGelu : bump.take(N * 4 * C),
+      residual3: bump.take(N * C),
+    })
+  }
+  const lnf = bump.take(N * C)
+  const lnfMean = bump.take(N)
+  const lnfRstd = bump.take(N)
+  const logits = bump.take(N * V)
+  const losses = bump.take(N)
+  const dresidual = bump.take(N * C)
+  const dln = bump.take(N * C)
+  const dfch = bump.take(N * 4 * C)
+  const dfchGelu = bump.take(N * 4 * C)
+  const dqkv = bump.take(N * 3 * C)
+  const datty = bump.take(N * C)
+  const datt = bump.take(rows * NH * T * T)
+  const matmulScratch = bump.take(MATMUL_SCRATCH_BYTES / 4)
+  return {
+    rows, recompute, tokens, targets, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
+    dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, matmulScratch, start, bytes: bump.cursor - start,
+  }
+}
+
+function validateGpt2(config: ModelConfig): void {
+  if (config.dModel % config.nHeads !== 0) {
+    throw new UserError(
+      'invalid-config',
+      `--num-heads (${config.nHeads}) must divide --embed-dim (${config.dModel}) evenly.`,
+    )
+  }
+}
+
+export const gpt2: Architecture = {
+  name: 'gpt2',
+  validate: validateGpt2,
+  countParams: gpt2ParamCount,
+  layout: gpt2Layout,
+  planShard: planGpt2Shard,
+  createShard: (k, _memory, layout, area, params, grads) => new GptShard(k, layout, area as Gpt2ShardArea, params, grads),
 }
 
 /**
@@ -34,14 +189,14 @@ function pointers(layout: ParamLayout, base: number): Ptrs {
  * every operation is a kernel call on byte offsets into the shared memory, nothing is allocated.
  * Parameters are read from `params`; gradients are accumulated into `grads` (zeroed by the caller).
  */
-export class GptShard {
+export class GptShard implements ModelShard {
   private readonly p: Ptrs
   private readonly g: Ptrs
 
   constructor(
     private readonly k: Kernels,
     private readonly layout: ParamLayout,
-    private readonly area: ShardArea,
+    private readonly area: Gpt2ShardArea,
     params: number,
     grads: number,
   ) {
