@@ -17,7 +17,12 @@ import type { LoadedCorpus } from '../../corpus'
 import { createSession } from '../../session'
 import { checkJobOutDir } from './out-dir'
 import { findJobTemplates } from './templates'
-import { writeJobFromCheckpoint, type JobExportProgress, type JobExportResult } from './write-job'
+import {
+  assertJobArchitecture,
+  writeJobFromCheckpoint,
+  type JobExportProgress,
+  type JobExportResult,
+} from './write-job'
 
 export { findJobTemplates, TEMPLATE_FILES } from './templates'
 export {
@@ -63,13 +68,18 @@ export interface JobFromConfigResult extends JobExportResult {
   checkpoint: string
 }
 
-export async function exportJobFromCheckpoint(options: ExportJobFromCheckpointOptions): Promise<JobExportResult> {
+export async function exportJobFromCheckpoint(
+  options: ExportJobFromCheckpointOptions,
+): Promise<JobExportResult> {
   return writeJobFromCheckpoint(options)
 }
 
-export async function exportJobFromConfig(options: ExportJobFromConfigOptions): Promise<JobFromConfigResult> {
+export async function exportJobFromConfig(
+  options: ExportJobFromConfigOptions,
+): Promise<JobFromConfigResult> {
   checkJobOutDir(options.outDir)
   findJobTemplates(options.templateDir) // a broken installation is refused before the corpus is read
+  assertJobArchitecture(options.config.model?.architecture, 'The run these settings describe')
   const config: RunConfigInput = {
     ...options.config,
     paths: { ...options.config.paths, checkpointDir: options.checkpointDir },
@@ -93,7 +103,10 @@ export async function exportJobFromConfig(options: ExportJobFromConfigOptions): 
   const { checkpoint, runDir } = finished
   if (finished.state === 'failed' || !checkpoint || !runDir) {
     const message = finished.message ?? 'The run could not be prepared.'
-    throw new UserError(finished.code && finished.code !== 'internal' ? finished.code : 'internal', message)
+    throw new UserError(
+      finished.code && finished.code !== 'internal' ? finished.code : 'internal',
+      message,
+    )
   }
   const result = await writeJobFromCheckpoint({
     checkpoint,

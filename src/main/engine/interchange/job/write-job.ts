@@ -11,7 +11,13 @@ import type { CheckpointMetadata } from '../../../../shared/checkpoint'
 import { UserError } from '../../../../shared/errors'
 import type { RunParent } from '../../../../shared/runs'
 import { loadCheckpoint, saveCheckpoint } from '../../checkpoints'
-import { layoutOf, readCachedDataset, splitRanges, type TokenArray, type TokenRange } from '../../dataset'
+import {
+  layoutOf,
+  readCachedDataset,
+  splitRanges,
+  type TokenArray,
+  type TokenRange,
+} from '../../dataset'
 import { parentRecord, runFolderOf } from '../../runs'
 import { parseTokenizer, tokenizerHash } from '../../tokenizer'
 import { checkJobOutDir, discardFolder, publishFolder, stagingFolder } from './out-dir'
@@ -66,7 +72,25 @@ function sha256(bytes: Uint8Array): string {
 
 function bytesOf(tokens: TokenArray, range: TokenRange): Uint8Array {
   const width = tokens.BYTES_PER_ELEMENT
-  return new Uint8Array(tokens.buffer, tokens.byteOffset + range.start * width, (range.end - range.start) * width)
+  return new Uint8Array(
+    tokens.buffer,
+    tokens.byteOffset + range.start * width,
+    (range.end - range.start) * width,
+  )
+}
+
+/**
+ * The architectures train.py implements. A Llama run is refused by name before any work: the job
+ * would otherwise train another model than the studio's.
+ */
+export function assertJobArchitecture(architecture: string | undefined, what: string): void {
+  const name = architecture ?? 'gpt2'
+  if (name !== 'gpt2') {
+    throw new UserError(
+      'invalid-config',
+      `${what} is a ${name} model; training elsewhere (train.py) takes GPT-2 runs only for now.`,
+    )
+  }
 }
 
 export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<JobExportResult> {
@@ -77,6 +101,7 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
 
   progress({ phase: 'checkpoint', detail: `Reading ${path}` })
   const { metadata, state } = await loadCheckpoint(path)
+  assertJobArchitecture(metadata.config.model.architecture, path)
   const runDir = runFolderOf(path)
   if (!runDir) {
     throw new UserError(
@@ -89,7 +114,10 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
   const fraction = Number(training.valFraction ?? 0.1)
   const batchSize = Number(training.batchSize)
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new UserError('corrupt-checkpoint', `${path} records no batch size (config.training.batchSize).`)
+    throw new UserError(
+      'corrupt-checkpoint',
+      `${path} records no batch size (config.training.batchSize).`,
+    )
   }
   const tokenizer = parseTokenizer(metadata.tokenizer, path)
   const seqLen = metadata.config.model.seqLen
@@ -113,7 +141,10 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
   const split = splitRanges(layoutOf(manifest), seqLen)
   const drawn = (metadata.sampler as { drawn?: unknown } | null)?.drawn
   if (typeof drawn !== 'number' || !Number.isSafeInteger(drawn) || drawn < 0) {
-    throw new UserError('corrupt-checkpoint', `${path} has no usable sampler state (windows drawn).`)
+    throw new UserError(
+      'corrupt-checkpoint',
+      `${path} has no usable sampler state (windows drawn).`,
+    )
   }
 
   const parentFull = await parentRecord(path, metadata.step)
@@ -128,7 +159,10 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
   try {
     for (const file of TEMPLATE_FILES) await copyFile(join(templates, file), join(staging, file))
     const readme = await readFile(join(templates, README_TEMPLATE), 'utf8')
-    await writeFile(join(staging, 'README.md'), fillReadme(readme, { parent, step: metadata.step, config, batchSize }))
+    await writeFile(
+      join(staging, 'README.md'),
+      fillReadme(readme, { parent, step: metadata.step, config, batchSize }),
+    )
     await writeFile(join(staging, tokenizer.fileName), tokenizer.serialize())
     await writeFile(join(staging, 'train.bin'), trainBytes)
     await writeFile(join(staging, 'val.bin'), valBytes)
@@ -139,14 +173,29 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
       vocabSize: manifest.tokenizer.vocabSize,
       totalTokens: manifest.tokens.count,
       // Ranges are in the run's token stream, as the sampler's offsets are; each file holds its range.
-      train: { file: 'train.bin', start: split.train.start, end: split.train.end, count: split.train.end - split.train.start, sha256: sha256(trainBytes) },
-      validation: { file: 'val.bin', start: split.validation.start, end: split.validation.end, count: split.validation.end - split.validation.start, sha256: sha256(valBytes) },
+      train: {
+        file: 'train.bin',
+        start: split.train.start,
+        end: split.train.end,
+        count: split.train.end - split.train.start,
+        sha256: sha256(trainBytes),
+      },
+      validation: {
+        file: 'val.bin',
+        start: split.validation.start,
+        end: split.validation.end,
+        count: split.validation.end - split.validation.start,
+        sha256: sha256(valBytes),
+      },
       split: { fraction, seed, overlapping: split.overlapping },
       sampler: { version: 1, range: split.train, seqLen, batchSize, seed, drawn },
     }
     await writeFile(join(staging, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`)
     await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
-    await saveCheckpoint(join(staging, START_CHECKPOINT), { metadata: { ...metadata, config }, state })
+    await saveCheckpoint(join(staging, START_CHECKPOINT), {
+      metadata: { ...metadata, config },
+      state,
+    })
     const job = {
       format: JOB_FORMAT,
       formatVersion: JOB_FORMAT_VERSION,
@@ -164,7 +213,17 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
     await discardFolder(staging)
     throw error
   }
-  const names = [...TEMPLATE_FILES, 'README.md', JOB_FILE, 'config.json', 'dataset.json', 'train.bin', 'val.bin', tokenizer.fileName, START_CHECKPOINT]
+  const names = [
+    ...TEMPLATE_FILES,
+    'README.md',
+    JOB_FILE,
+    'config.json',
+    'dataset.json',
+    'train.bin',
+    'val.bin',
+    tokenizer.fileName,
+    START_CHECKPOINT,
+  ]
   const files: JobFile[] = []
   for (const name of names.sort()) {
     const file = join(outDir, name)
@@ -175,7 +234,12 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
 
 function fillReadme(
   template: string,
-  values: { parent: RunParent; step: number; config: CheckpointMetadata['config']; batchSize: number },
+  values: {
+    parent: RunParent
+    step: number
+    config: CheckpointMetadata['config']
+    batchSize: number
+  },
 ): string {
   const { vocabSize, seqLen, dModel, nLayers, nHeads } = values.config.model
   const fields: Record<string, string> = {

@@ -113,6 +113,16 @@ describe('exportJobFromCheckpoint', () => {
     expect(readdirSync(empty)).toEqual([])
   })
 
+  it('refuses a Llama run by name before any work (train.py implements GPT-2 only)', async () => {
+    const llama: RunConfigInput = { ...config(), model: { ...config().model, architecture: 'llama', numKvHeads: 1 } }
+    const outDir = join(ws.root, 'llama-job')
+    await expect(
+      exportJobFromConfig({ folder: ws.corpus, config: llama, outDir, checkpointDir: join(ws.root, 'llama-runs') }),
+    ).rejects.toThrow(/is a llama model; training elsewhere \(train\.py\) takes GPT-2 runs only/)
+    expect(existsSync(outDir)).toBe(false)
+    expect(existsSync(join(ws.root, 'llama-runs'))).toBe(false)
+  })
+
   it('refuses a checkpoint outside its run folder (the dataset is not there)', async () => {
     const loose = join(ws.root, 'loose.safetensors')
     await copyFile(trained, loose)
