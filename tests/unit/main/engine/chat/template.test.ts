@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE } from '../../../../../src/main/engine/chat/template'
 import type { ChatMessage } from '../../../../../src/shared/chat'
@@ -85,4 +86,41 @@ describe('ChatTemplate errors', () => {
     const raising = new ChatTemplate({ template: "{{ raise_exception('Roles must alternate') }}", bosToken: '', eosToken: '' })
     expect(() => raising.render(talk)).toThrow('The chat template failed on a conversation: Roles must alternate')
   })
+})
+
+// A second oracle where Python's Jinja2 is installed: the environment transformers'
+// apply_chat_template renders with (trim_blocks, lstrip_blocks, loop controls, raise_exception).
+const jinja2 = spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0
+describe.skipIf(!jinja2)('the same strings as Python Jinja2 with transformers’ settings', () => {
+  const PY = `
+import json, sys
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+def raise_exception(message):
+    raise Exception(message)
+job = json.load(sys.stdin)
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=['jinja2.ext.loopcontrols'])
+env.globals['raise_exception'] = raise_exception
+out = [env.from_string(job['template']).render(messages=c['messages'], add_generation_prompt=c['gen'], bos_token=job['bos'], eos_token=job['eos']) for c in job['cases']]
+print(json.dumps(out))
+`
+  const cases = [
+    { messages: talk, gen: false },
+    { messages: withSystem, gen: false },
+    { messages: talk.slice(0, 3), gen: true },
+  ]
+  for (const [name, source, bos, eos] of [
+    ['SmolLM2-Instruct', SMOLLM2_INSTRUCT, '<|im_start|>', '<|im_end|>'],
+    ['Qwen2.5-Instruct', QWEN25_INSTRUCT, '', '<|im_end|>'],
+    ['default', DEFAULT_CHAT_TEMPLATE, '<|endoftext|>', '<|endoftext|>'],
+  ] as const) {
+    it(name, () => {
+      const python = spawnSync('python3', ['-c', PY], {
+        input: JSON.stringify({ template: source, bos, eos, cases }),
+        encoding: 'utf8',
+      })
+      expect(python.stderr).toBe('')
+      const template = new ChatTemplate({ template: source, bosToken: bos, eosToken: eos })
+      expect(cases.map((c) => template.render(c.messages, c.gen))).toEqual(JSON.parse(python.stdout))
+    })
+  }
 })
