@@ -50,3 +50,28 @@ export type ChatDataSummary = z.infer<typeof ChatDataSummary>
  */
 export const DataKindChoice = z.enum(['auto', 'chat', 'text'])
 export type DataKindChoice = z.infer<typeof DataKindChoice>
+
+/** Which tokens of chat data carry the loss. */
+export const LossOn = z.enum(['answers', 'all'])
+export type LossOn = z.infer<typeof LossOn>
+
+/** The chat dataset's token counts, shown before training. */
+export const ChatTokenCounts = z.object({
+  conversations: z.number().int().nonnegative(),
+  trainConversations: z.number().int().nonnegative(),
+  validationConversations: z.number().int().nonnegative(),
+  /** Tokens of the rendered conversations that are prompt (template, system, user turns). */
+  promptTokens: z.number().int().nonnegative(),
+  /** Tokens of the assistants' answers (their end-of-turn marker included). */
+  answerTokens: z.number().int().nonnegative(),
+  /** Padding that fills each conversation's window. */
+  padTokens: z.number().int().nonnegative(),
+  /** Conversations longer than a window, cut at its end. */
+  truncated: z.number().int().nonnegative(),
+  /** Share of the windows' target positions that carry the loss. */
+  lossShare: z.number().min(0).max(1),
+  lossOn: LossOn,
+  /** Tokens per window: seqLen + 1. */
+  windowTokens: z.number().int().positive(),
+})
+export type ChatTokenCounts = z.infer<typeof ChatTokenCounts>

@@ -7,6 +7,7 @@
  * (see `resolveRunConfig`), so the renderer can validate a form with the same rules.
  */
 import { z } from 'zod'
+import { ChatTokenCounts, DataKindChoice, LossOn } from './chat'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
 import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
@@ -83,6 +84,10 @@ export const TrainingSection = z.object({
    */
   threads: size(1024).optional(),
   tokenizer: TokenizerKind.default('bpe'),
+  /** Plain text or chat data (`.jsonl`); `auto` refuses a folder that mixes both. */
+  data: DataKindChoice.default('auto'),
+  /** Chat data: the loss on the assistants' answers only (default), or on every token. */
+  lossOn: LossOn.default('answers'),
   /** Share of the token stream held out for validation. */
   valFraction: z
     .number({ error: 'must be a number' })
@@ -344,6 +349,8 @@ export const RunStarted = z.object({
   stepsPerEpoch: z.number().int().positive(),
   trainTokens: z.number().int().nonnegative(),
   valTokens: z.number().int().nonnegative(),
+  /** Chat data: conversations, prompt and answer tokens, and the share that carries the loss. */
+  chat: ChatTokenCounts.optional(),
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),

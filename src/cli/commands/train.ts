@@ -6,6 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises'
 import { Command, Option } from 'commander'
+import { describeChatCounts } from '../../main/engine/chat/model-template'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
@@ -47,6 +48,8 @@ export interface TrainFlags {
   checkpointInterval?: number
   keep?: number
   tokenizer?: 'bpe' | 'word'
+  data?: 'auto' | 'chat' | 'text'
+  lossOn?: 'answers' | 'all'
   valFraction?: number
   runName?: string
   resume?: string
@@ -77,6 +80,8 @@ const FLAGS = {
   'training.checkpointInterval': '--checkpoint-interval',
   'training.keep': '--keep',
   'training.tokenizer': '--tokenizer',
+  'training.data': '--data',
+  'training.lossOn': '--loss-on',
   'training.valFraction': '--val-fraction',
   'paths.checkpointDir': '--checkpoint-dir',
   'paths.runName': '--run-name',
@@ -120,6 +125,8 @@ export function register(program: Command): void {
     .option('--keep <n>', 'periodic checkpoints kept, besides the best (default 3)', number)
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
+    .addOption(new Option('--data <kind>', 'auto, chat (only the .jsonl chat data) or text (only the other files); auto refuses a folder mixing both (default auto)').choices(['auto', 'chat', 'text']))
+    .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens (default answers)').choices(['answers', 'all']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
@@ -140,7 +147,7 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
-      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'data', 'lossOn',
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
@@ -282,6 +289,7 @@ export function formatConfig(started: RunStarted): string[] {
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
+  if (started.chat) lines.push(`Chat data   ${describeChatCounts(started.chat).replace(/^Chat: /, '')}`)
   if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
   if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)

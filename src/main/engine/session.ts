@@ -53,6 +53,9 @@ import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
 import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
+import { describeIssue, readChatData, selectData } from './chat/data'
+import { chatTemplateFor, describeChatCounts } from './chat/model-template'
+import type { ChatTemplateSource } from './chat/template'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
@@ -175,6 +178,8 @@ export class TrainingSession {
   private readonly startedAt = new Date().toISOString()
   /** Wall time of the loop, split: steps, evaluation, checkpoint writing (ms). */
   private readonly timing = { trainMs: 0, evalMs: 0, checkpointMs: 0, tokens: 0, trainLossWindow: 0 }
+  /** Chat data: the template the run renders conversations with (recorded in run.json and checkpoints). */
+  private chat: ChatTemplateSource | undefined
 
   constructor(
     private readonly options: SessionOptions,
@@ -281,8 +286,20 @@ export class TrainingSession {
       1,
       true,
     )
-    const documents = corpus.documents.filter((document) => document.text.length > 0)
+    const selection = selectData(
+      corpus.documents.filter((document) => document.text.length > 0),
+      this.config.training.data,
+    )
+    const documents = selection.documents
     const fingerprint = corpusFingerprint(documents)
+    if (selection.kind === 'chat') {
+      this.chat = chatTemplateFor(this.checkpoint?.metadata.config, this.initial)
+      const issues = readChatData(documents).summary.issues
+      if (issues.length > 0) {
+        // Bad lines are left out of training, and each is said, never dropped in silence.
+        warnings.push(`${issues.length} line(s) of the chat data were left out: ${issues.slice(0, 5).map(describeIssue).join('; ')}${issues.length > 5 ? '; …' : ''}`)
+      }
+    }
 
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
     let runDir: string
@@ -317,7 +334,7 @@ export class TrainingSession {
         name: runDirName(runDir),
         created: this.startedAt,
         started: this.startedAt,
-        config: checkpointConfig(this.config),
+        config: this.recordedConfig(),
         corpusFingerprint: fingerprint,
         corpusFolder: resolve(options.folder),
         tokenizer: { kind, vocabSize },
@@ -341,6 +358,7 @@ export class TrainingSession {
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
       reuseFrom: resumed ? [dirname(options.resume!)] : await preparedDatasets(checkpointDir),
+      ...(this.chat ? { chat: { template: this.chat, lossOn: this.config.training.lossOn } } : {}),
       signal,
       onProgress: (p) =>
         this.prepareEvent(
@@ -356,6 +374,7 @@ export class TrainingSession {
       1,
       true,
     )
+    if (dataset.summary.chat) this.prepareEvent('dataset', describeChatCounts(dataset.summary.chat), 1, true)
     if (tokenizer.vocabSize !== this.config.model.vocabSize) {
       if (resumed || this.initial) {
         throw new UserError(
@@ -393,6 +412,7 @@ export class TrainingSession {
       seqLen: this.config.model.seqLen,
       batchSize: training.batchSize,
       seed: training.seed,
+      ...(dataset.windowStride ? { stride: dataset.windowStride } : {}),
     }
     let sampler = new Sampler(samplerConfig)
     let startStep = 0
@@ -439,7 +459,7 @@ export class TrainingSession {
       tokenizerText: tokenizer.serialize(),
       trainer,
       sampler,
-      valStarts: validationStarts(dataset.split.validation, this.config.model.seqLen, VALIDATION_WINDOWS),
+      valStarts: validationStarts(dataset.split.validation, this.config.model.seqLen, VALIDATION_WINDOWS, dataset.windowStride),
       fingerprint,
       startStep,
       totalSteps,
@@ -472,7 +492,7 @@ export class TrainingSession {
 
     const evaluate = async (): Promise<number> => {
       const evalStart = performance.now()
-      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
+      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts, dataset.mask) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
       recentVal.push({ step, loss: losses.val })
@@ -509,7 +529,7 @@ export class TrainingSession {
       const path = kind === 'final' ? finalModelPath(runDir) : checkpointPath(runDir, step)
       const metadata: CheckpointMetadata = {
         // The schedule travels with the weights, so a resumed extension keeps its rate.
-        config: { ...checkpointConfig(this.config), schedule: ScheduleRecord.parse(p.schedule) },
+        config: { ...this.recordedConfig(), schedule: ScheduleRecord.parse(p.schedule) },
         tokenizerKind: p.tokenizer.kind,
         tokenizer: p.tokenizerText,
         step,
@@ -549,6 +569,7 @@ export class TrainingSession {
       stepsPerEpoch,
       trainTokens: dataset.summary.trainTokens,
       valTokens: dataset.summary.valTokens,
+      ...(dataset.summary.chat ? { chat: dataset.summary.chat } : {}),
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
       corpusFingerprint: p.fingerprint,
       resumedFrom: this.options.resume ?? null,
@@ -611,7 +632,7 @@ export class TrainingSession {
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
-        const result = await trainer.step(tokens, starts, lr)
+        const result = await trainer.step(tokens, starts, lr, dataset.mask)
         this.timing.trainMs += performance.now() - stepStart
         periodTrainMs += performance.now() - stepStart
         this.timing.tokens += result.tokens
@@ -700,6 +721,11 @@ export class TrainingSession {
   }
 
   // ── the end ───────────────────────────────────────────────────────────────────────────────────
+
+  /** The config a run records: the run's settings, and its chat template when it trains on chat data. */
+  private recordedConfig(): CheckpointMetadata['config'] {
+    return { ...checkpointConfig(this.config), ...(this.chat ? { chat: this.chat } : {}) }
+  }
 
   private async generateSample(p: Prepared): Promise<string | null> {
     const options = GenerateOptions.parse({

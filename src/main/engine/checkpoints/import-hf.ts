@@ -9,6 +9,8 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { readHfChatTemplate } from '../chat/model-template'
+import type { ChatTemplateSource } from '../chat/template'
 import type { ModelConfig, NamedTensor } from '../model/trainer'
 import { BpeTokenizer, END_OF_TEXT } from '../tokenizer'
 import { fromHalf } from './gguf'
@@ -24,6 +26,8 @@ export interface InitialModel {
   /** The tokenizer's file text (tokenizer.json for bpe). */
   tokenizer: string
   params: NamedTensor[]
+  /** The chat template it comes with (a Hugging Face folder's tokenizer_config.json, or a chat run's checkpoint). */
+  chat?: ChatTemplateSource
 }
 
 const ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh'])
@@ -242,5 +246,6 @@ export async function importHuggingFace(folder: string): Promise<InitialModel> {
   const tokenizer = BpeTokenizer.parse(text, file)
   if (tokenizer.vocabSize !== model.vocabSize)
     throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match.`)
-  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params }
+  const chat = await readHfChatTemplate(dir)
+  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params, ...(chat ? { chat } : {}) }
 }

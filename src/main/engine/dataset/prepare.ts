@@ -32,6 +32,15 @@ import {
 import { encodeDocuments, type TokenArray } from './encode'
 import { corpusFingerprint, datasetFingerprint, type CorpusDocument } from './fingerprint'
 import { checkFraction, chooseValidation, splitRanges, type SplitRanges } from './split'
+import {
+  buildChatStream,
+  chatMask,
+  chatSplit,
+  chatTrainingTexts,
+  readChatSource,
+  type ChatPrepareOptions,
+  type ChatSource,
+} from './prepare-chat'
 
 export interface PrepareOptions {
   documents: readonly CorpusDocument[]
@@ -52,6 +61,11 @@ export interface PrepareOptions {
    * `cllm prepare` or the Data view's Tokenize, or a resumed run after its parent.
    */
   reuseFrom?: readonly string[]
+  /**
+   * The documents are chat data (`.jsonl`): conversations rendered with this template, one per
+   * window, the loss on the answers (or on all tokens).
+   */
+  chat?: ChatPrepareOptions
 }
 
 export interface PreparedDataset {
@@ -59,6 +73,10 @@ export interface PreparedDataset {
   /** The whole stream (training documents, then validation documents), over a SharedArrayBuffer. */
   tokens: TokenArray
   split: SplitRanges
+  /** Chat data: per stream position, 1 where the token is a target with loss (see chat/windows.ts). */
+  mask?: Uint8Array
+  /** Chat data: windows start at multiples of this (seqLen + 1), one conversation each. */
+  windowStride?: number
   manifest: DatasetManifest
   summary: DatasetSummary
   /** True when the saved dataset was reused and nothing was trained or encoded. */
@@ -85,12 +103,15 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     )
   }
 
+  const chatSource = options.chat ? readChatSource(documents, options.chat) : undefined
   const corpusHash = corpusFingerprint(documents)
   const request = given
     ? { tokenizer: tokenizerHash(given) }
     : { kind: options.tokenizer.kind, vocabSize: options.tokenizer.vocabSize }
+  // A chat stream depends on the template, the loss setting and the window as well.
+  const chatKey = options.chat ? { ...options.chat, seqLen: options.seqLen } : undefined
   const key = createHash('sha256')
-    .update(JSON.stringify({ format: DATASET_FORMAT, corpus: corpusHash, request, fraction, seed }))
+    .update(JSON.stringify({ format: DATASET_FORMAT, corpus: corpusHash, request, fraction, seed, ...(chatKey ? { chat: chatKey } : {}) }))
     .digest('hex')
   await mkdir(options.runDir, { recursive: true })
 
@@ -107,7 +128,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.corpus.hash === corpusHash &&
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
-      (given ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
+      (given && !chatKey ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
     )
     if (!other) continue
     const tokenizer = given ?? (await readSavedTokenizer(folder, other.manifest))
@@ -125,7 +146,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const tokenizer =
     given ??
     (await trainTokenizer(
-      documents.map((document) => document.text),
+      chatSource ? chatTrainingTexts(chatSource) : documents.map((document) => document.text),
       {
         ...options.tokenizer,
         threads: options.threads,
@@ -136,6 +157,10 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const tokenizerFile = join(options.runDir, tokenizer.fileName)
   const tokenizerText = tokenizer.serialize()
   await writeAtomic(tokenizerFile, tokenizerText)
+  if (chatSource) {
+    const manifest = await writeChatDataset(options, chatSource, tokenizer, { key, corpusHash, fraction, seed, documents })
+    return finish(options, tokenizer, manifest.tokens, manifest.manifest, false)
+  }
 
   // Training documents first, then validation documents, each group in corpus order.
   const bytes = documents.map((document) => Buffer.byteLength(document.text, 'utf8'))
@@ -193,6 +218,43 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   return finish(options, tokenizer, stream.tokens, manifest, false)
 }
 
+async function writeChatDataset(
+  options: PrepareOptions,
+  source: ChatSource,
+  tokenizer: Tokenizer,
+  at: { key: string; corpusHash: string; fraction: number; seed: number; documents: readonly CorpusDocument[] },
+): Promise<{ manifest: DatasetManifest; tokens: TokenArray }> {
+  const built = buildChatStream(source, tokenizer, { ...options.chat!, seqLen: options.seqLen, fraction: at.fraction, seed: at.seed })
+  const identity = { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize, hash: tokenizerHash(tokenizer) }
+  const bytes = at.documents.map((document) => Buffer.byteLength(document.text, 'utf8'))
+  const manifest: DatasetManifest = {
+    format: DATASET_FORMAT,
+    key: at.key,
+    fingerprint: datasetFingerprint(at.corpusHash, identity),
+    corpus: { hash: at.corpusHash, documents: at.documents.length, bytes: bytes.reduce((sum, n) => sum + n, 0) },
+    tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
+    tokens: {
+      file: 'tokens.bin',
+      dtype: built.tokens instanceof Uint16Array ? 'uint16' : 'uint32',
+      count: built.tokens.length,
+      sha256: tokensHash(built.tokens),
+    },
+    split: { seed: at.seed, fraction: at.fraction, validationStart: built.validationStart, validationDocuments: built.validationDocuments },
+    // The files; the conversations (one per window) are listed under chat.windows.
+    documents: at.documents.map((document, i) => ({
+      path: document.path,
+      bytes: bytes[i],
+      start: 0,
+      tokens: 0,
+      split: 'train' as const,
+    })),
+    chat: built.chat,
+    created: new Date().toISOString(),
+  }
+  await writeDataset(options.runDir, manifest, built.tokens)
+  return { manifest, tokens: built.tokens }
+}
+
 function finish(
   options: PrepareOptions,
   tokenizer: Tokenizer,
@@ -200,6 +262,35 @@ function finish(
   manifest: DatasetManifest,
   reused: boolean,
 ): PreparedDataset {
+  if (manifest.chat) {
+    const counts = manifest.chat.counts
+    const split = chatSplit(manifest)
+    const real = counts.promptTokens + counts.answerTokens
+    return {
+      tokenizer,
+      tokens,
+      split,
+      mask: chatMask(manifest),
+      windowStride: counts.windowTokens,
+      manifest,
+      reused,
+      summary: {
+        tokenizer: tokenizer.kind,
+        vocabSize: tokenizer.vocabSize,
+        totalTokens: tokens.length,
+        trainTokens: split.train.end - split.train.start,
+        valTokens: split.validation.end - split.validation.start,
+        bytesPerToken: real > 0 ? manifest.corpus.bytes / real : 0,
+        documents: manifest.corpus.documents,
+        chat: counts,
+      },
+      files: {
+        tokenizer: join(options.runDir, manifest.tokenizer.file),
+        tokens: join(options.runDir, manifest.tokens.file),
+        manifest: join(options.runDir, 'dataset.json'),
+      },
+    }
+  }
   const split = splitRanges(layoutOf(manifest), options.seqLen)
   const textTokens = manifest.documents.reduce((sum, document) => sum + document.tokens, 0)
   return {
