@@ -54,7 +54,7 @@ import { loadCorpus, type LoadedCorpus } from './corpus'
 import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
 import { describeIssue, readChatData, selectData } from './chat/data'
-import { chatTemplateFor, describeChatCounts } from './chat/model-template'
+import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
 import type { ChatTemplateSource } from './chat/template'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
@@ -299,6 +299,9 @@ export class TrainingSession {
         // Bad lines are left out of training, and each is said, never dropped in silence.
         warnings.push(`${issues.length} line(s) of the chat data were left out: ${issues.slice(0, 5).map(describeIssue).join('; ')}${issues.length > 5 ? '; …' : ''}`)
       }
+    } else {
+      // A model that came with a template keeps it through training on text, for chat and export.
+      this.chat = recordedChatTemplate(this.checkpoint?.metadata.config) ?? this.initial?.chat
     }
 
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
@@ -358,7 +361,7 @@ export class TrainingSession {
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
       reuseFrom: resumed ? [dirname(options.resume!)] : await preparedDatasets(checkpointDir),
-      ...(this.chat ? { chat: { template: this.chat, lossOn: this.config.training.lossOn } } : {}),
+      ...(this.chat && selection.kind === 'chat' ? { chat: { template: this.chat, lossOn: this.config.training.lossOn } } : {}),
       signal,
       onProgress: (p) =>
         this.prepareEvent(

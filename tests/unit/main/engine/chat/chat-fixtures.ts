@@ -41,3 +41,20 @@ export async function chatWorkspace(pairs = 60): Promise<ChatWorkspace> {
   await writeFile(join(data, 'counting.jsonl'), completions.join('\n') + '\n')
   return { root, data, checkpoints: join(root, 'checkpoints'), cleanup: () => rm(root, { recursive: true, force: true }) }
 }
+
+/** A tiny model trained on the chat workspace: its final_model path. */
+export async function tinyChatCheckpoint(ws: ChatWorkspace, steps = 120, runName = 'tiny-chat'): Promise<string> {
+  const { createSession } = await import('../../../../../src/main/engine/session')
+  const session = await createSession({
+    folder: ws.data,
+    sample: false,
+    config: {
+      model: { vocabSize: 300, embedDim: 32, numLayers: 1, numHeads: 2, seqLen: 64 },
+      training: { threads: 2, batchSize: 8, maxSteps: steps, learningRate: 0.01, evalInterval: steps },
+      paths: { checkpointDir: ws.checkpoints, runName },
+    },
+  })
+  const finished = await session.run()
+  if (finished.state !== 'done' || !finished.checkpoint) throw new Error(`tiny chat run failed: ${finished.message}`)
+  return finished.checkpoint
+}
