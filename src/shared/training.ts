@@ -450,6 +450,21 @@ export const RunFinished = z.object({
 })
 export type RunFinished = z.infer<typeof RunFinished>
 
+/** Chat data: at an evaluation, the model's answers to a few held-out prompts, beside the expected ones. */
+export const SampleAnswers = z.object({
+  runId,
+  step: z.number().int().nonnegative(),
+  samples: z.array(
+    z.object({
+      /** The last user message of the held-out conversation. */
+      prompt: z.string(),
+      expected: z.string(),
+      answer: z.string(),
+    }),
+  ),
+})
+export type SampleAnswers = z.infer<typeof SampleAnswers>
+
 /** Every event a training session emits, by name: spread into the contract's events. */
 export const trainingEvents = {
   'training.state': RunStateChange,
@@ -457,6 +472,7 @@ export const trainingEvents = {
   'training.started': RunStarted,
   'training.progress': TrainingProgress,
   'training.epoch': EpochSummary,
+  'training.samples': SampleAnswers,
   'training.checkpoint': CheckpointSaved,
   'training.finished': RunFinished,
 } as const

@@ -324,6 +324,10 @@ class TextPrinter {
       case 'training.epoch':
         this.epoch(payload, line)
         break
+      case 'training.samples':
+        line(`Sample answers at step ${fmt(payload.step)}:`)
+        for (const sample of payload.samples) line(`  ${oneLine(sample.prompt)} → ${oneLine(sample.answer)} (expected: ${oneLine(sample.expected)})`)
+        break
       case 'training.checkpoint':
         line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
         break
@@ -376,4 +380,10 @@ class TextPrinter {
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
   }
+}
+
+/** A message on one line: newlines shown as ⏎, long ones cut. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ⏎ ')
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat
 }

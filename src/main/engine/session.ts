@@ -33,6 +33,7 @@ import {
   type RunFinished,
   type RunState,
   type RunStateChange,
+  type SampleAnswers,
 } from '../../shared/training'
 import {
   appendMetrics,
@@ -55,7 +56,8 @@ import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type Prep
 import type { Trainer } from './model/trainer'
 import { describeIssue, readChatData, selectData } from './chat/data'
 import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
-import type { ChatTemplateSource } from './chat/template'
+import { ChatTemplate, type ChatTemplateSource } from './chat/template'
+import { heldOutPrompts, sampleAnswersFor } from './chat/sample-answers'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
@@ -129,6 +131,8 @@ interface Prepared {
   warnings: string[]
   /** Where the run's history continues from (null for a new run). */
   parent: RunParent | null
+  /** Chat data: the model's answers to a few held-out prompts (greedy), at each evaluation. */
+  sampleAnswers?: () => Promise<SampleAnswers['samples']>
 }
 
 /**
@@ -470,6 +474,9 @@ export class TrainingSession {
       schedule,
       warnings,
       parent,
+      ...(dataset.manifest.chat && this.chat
+        ? { sampleAnswers: sampleAnswersFor(trainer, tokenizer, new ChatTemplate(this.chat), this.config.model.seqLen, heldOutPrompts(corpus.documents, dataset.manifest)) }
+        : {}),
     }
   }
 
@@ -500,6 +507,13 @@ export class TrainingSession {
       losses.val = Number.isFinite(value) ? value : null
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
+      if (p.sampleAnswers) {
+        // Answering held-out prompts is part of evaluating: its time counts there.
+        const sampleStart = performance.now()
+        const samples = await p.sampleAnswers()
+        this.timing.evalMs += performance.now() - sampleStart
+        if (samples.length > 0) this.emitter.emit('training.samples', { runId: this.runId, step, samples })
+      }
       return value
     }
 

@@ -31,6 +31,9 @@ describe('cllm train on chat data', () => {
     const out = io.stdout()
     const chatLine = out.split('\n').find((line) => line.startsWith('Chat data   ')) ?? ''
     expect(chatLine).toMatch(/^Chat data {3}105 conversations \(\d+ training, \d+ validation\); [\d,]+ prompt and [\d,]+ answer tokens, [\d,]+ padding; \d+\.\d% of the tokens carry the loss \(answers only\)$/)
+    // At each evaluation the model answers held-out prompts, shown beside the expected answers.
+    for (const step of [10, 20]) expect(out).toContain(`Sample answers at step ${step}:`)
+    expect(out).toMatch(/^ {2}.+ → .* \(expected: .+\)$/m)
     expect(io.stderr()).toMatch(/Warning: 1 line\(s\) of the chat data were left out: sums\.jsonl:4: not valid JSON/)
     const manifest = JSON.parse(await readFile(join(ws.checkpoints, 'chat', 'dataset.json'), 'utf8'))
     expect(manifest.chat.counts.conversations).toBe(105)
