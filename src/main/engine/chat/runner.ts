@@ -45,11 +45,16 @@ export class ChatRunner {
     this.stopIds = new Set([tokenizer.endOfText, ...(special ? [special.id] : [])])
   }
 
+  /** The ids of `messages` rendered with the generation prompt, special tokens as their ids. */
+  encodePrompt(messages: readonly ChatMessage[]): number[] {
+    return encodeWithSpecials(this.tokenizer, this.template.render(messages, true), this.specials)
+  }
+
   /** The prompt ids of `messages` with the generation prompt, the oldest turns dropped while it would not fit. */
   promptIds(messages: readonly ChatMessage[]): number[] {
     let kept = [...messages]
     for (;;) {
-      const ids = encodeWithSpecials(this.tokenizer, this.template.render(kept, true), this.specials)
+      const ids = this.encodePrompt(kept)
       const firstTurn = kept[0]?.role === 'system' ? 1 : 0
       // Room for an answer of at least a quarter of the context.
       if (ids.length <= Math.floor((this.seqLen * 3) / 4) || kept.length - firstTurn <= 1) return ids
