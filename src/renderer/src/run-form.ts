@@ -4,6 +4,7 @@
  * is named field by field before Train is pressed, and the size of the run is estimated as it is
  * typed. Pure: the store and the tests use it without a page.
  */
+import type { DataKindChoice, LossOn } from '../../shared/chat'
 import {
   RunConfig,
   estimateMemory,
@@ -231,7 +232,13 @@ export function withFieldLabels(message: string): string {
     })
 }
 
-export type RunForm = Record<FieldKey, FieldValue> & { tokenizer: TokenizerKind }
+export type RunForm = Record<FieldKey, FieldValue> & {
+  tokenizer: TokenizerKind
+  /** Plain text or chat data (the Data view's choice for a folder holding both). */
+  data: DataKindChoice
+  /** Chat data: the loss on the answers only, or on all tokens. */
+  lossOn: LossOn
+}
 
 export interface Preset {
   id: 'tiny' | 'small'
@@ -274,6 +281,8 @@ export function defaultForm(cores = 1): RunForm {
     ...tiny.model,
     ...tiny.training,
     tokenizer: 'bpe',
+    data: 'auto',
+    lossOn: 'answers',
     epochs: 1,
     maxSteps: '',
     threads: Math.max(1, Math.min(cores, tiny.training.batchSize)),
@@ -310,7 +319,7 @@ function toNumber(value: FieldValue): number | undefined {
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
   const model: Record<string, number | undefined> = {}
-  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer }
+  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer, data: form.data, lossOn: form.lossOn }
   for (const field of FIELDS) {
     const value = toNumber(form[field.key])
     const target = field.section === 'model' ? model : training

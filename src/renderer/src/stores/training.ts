@@ -8,6 +8,7 @@ import type {
   RunConfigInput,
   RunFinished,
   RunStarted,
+  SampleAnswers,
   RunState,
   SphereStatsPayload,
   TrainingProgress,
@@ -60,6 +61,8 @@ export const useTrainingStore = defineStore('training', () => {
   const folder = ref<string | null>(null)
   const phases = ref<PhaseView[]>([])
   const started = shallowRef<RunStarted | null>(null)
+  /** Chat runs: the answers to held-out prompts at the latest evaluation. */
+  const samples = shallowRef<SampleAnswers | null>(null)
   const progress = shallowRef<TrainingProgress | null>(null)
   const finished = shallowRef<RunFinished | null>(null)
   const saved = ref<CheckpointSaved[]>([])
@@ -118,6 +121,7 @@ export const useTrainingStore = defineStore('training', () => {
     finished.value = null
     saved.value = []
     epochs.value = []
+    samples.value = null
     log.value = []
     error.value = null
     attachedStep.value = null
@@ -191,6 +195,11 @@ export const useTrainingStore = defineStore('training', () => {
     }
     series.value.add(payload)
     seriesVersion.value++
+  })
+
+  api.on('training.samples', (payload) => {
+    follow(payload.runId)
+    samples.value = payload
   })
 
   api.on('training.epoch', (payload) => {
@@ -296,6 +305,7 @@ export const useTrainingStore = defineStore('training', () => {
     folder,
     phases,
     started,
+    samples,
     progress,
     finished,
     saved,
