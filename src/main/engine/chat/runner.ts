@@ -3,9 +3,10 @@
  * prompt, encoded (special tokens as their ids), then tokens sampled until the end-of-turn token.
  *
  * The key/value cache carries across turns: the model keeps the keys and values of the last context
- * it was given, and a context one token longer costs one position. The next turn's prompt starts
- * with everything the model has already seen (the earlier turns and the answer just generated), so
- * only its new tokens are fed, one position each, instead of the whole conversation again.
+ * it was given, and a context that repeats a prefix of it and adds one token costs one position.
+ * The next turn's prompt starts with what the model has already seen (the earlier turns and the
+ * answer just generated, as far as its text encodes to the same ids), so only the rest is fed, one
+ * position each, instead of the whole conversation again.
  */
 import type { ChatMessage } from '../../../shared/chat'
 import type { GenerateOptions } from '../../../shared/training'
@@ -73,15 +74,16 @@ export class ChatRunner {
     const context = [...prompt]
     let computed = 0
     const logitsOf = async (ids: number[]): Promise<Float32Array> => {
-      const cachedOne = this.fed.length === ids.length - 1 && ids.length <= this.seqLen && this.fed.every((t, i) => t === ids[i])
+      const cachedOne = ids.length > 1 && ids.length <= this.seqLen && this.fed.length >= ids.length - 1 && commonPrefix(this.fed, ids) >= ids.length - 1
       computed += cachedOne ? 1 : Math.min(ids.length, this.seqLen)
       const logits = await this.model.logits(ids)
       this.fed = ids.length <= this.seqLen ? [...ids] : []
       return logits
     }
-    // Feed the prompt's tokens the model has not seen, one position each, when it continues the cached context.
-    const shared = commonPrefix(this.fed, prompt)
-    if (shared === this.fed.length && shared > 0 && prompt.length <= this.seqLen) {
+    // Feed the prompt's tokens after the part the model has seen (the earlier turns; up to where the
+    // answer's re-encoding differs from the ids generated), one position each.
+    const shared = Math.min(commonPrefix(this.fed, prompt), prompt.length - 1)
+    if (shared > 0 && prompt.length <= this.seqLen) {
       for (let k = shared + 1; k < prompt.length; k++) await logitsOf(prompt.slice(0, k))
     }
     const generated: number[] = []

@@ -315,10 +315,14 @@ class SpherePool implements Trainer, SpherePoolExtras {
         }
         window.push(token)
       }
-      // A window that extends the cached one by a token costs one position; any other (a new prompt,
-      // or a context past seqLen, where every position shifts) is computed whole.
+      // A window whose tokens before its last are a prefix of the cached one costs one position (with
+      // causal attention, the cached keys and values of those positions do not depend on what came
+      // after them): the next token of a generation, or a chat's next turn after a shared prefix.
+      // Any other (a new prompt, or a context past seqLen, where every position shifts) is computed whole.
       const cached = this.cachedWindow
-      const extends1 = cached !== null && this.options.kvCache !== false && cached.length === length - 1 && cached.every((t, j) => t === window[j])
+      const extends1 =
+        cached !== null && this.options.kvCache !== false && length > 1 && cached.length >= length - 1 &&
+        window.every((t, j) => j === length - 1 || t === cached[j])
       this.cachedWindow = null
       for (let j = extends1 ? length - 1 : 0; j < length; j++) tokens[j] = window[j]
       this.control.ints[I.cmdFrom] = extends1 ? length - 1 : 0
