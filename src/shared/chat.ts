@@ -68,6 +68,8 @@ export const ChatTokenCounts = z.object({
   padTokens: z.number().int().nonnegative(),
   /** Conversations longer than a window, cut at its end. */
   truncated: z.number().int().nonnegative(),
+  /** Conversations left out because no answer token fits in their window. */
+  withoutAnswer: z.number().int().nonnegative().optional(),
   /** Share of the windows' target positions that carry the loss. */
   lossShare: z.number().min(0).max(1),
   lossOn: LossOn,

@@ -74,6 +74,8 @@ function tokenText(value: unknown): string {
 export function describeChatCounts(counts: ChatTokenCounts): string {
   const n = (x: number): string => x.toLocaleString('en-US')
   const share = (counts.lossShare * 100).toFixed(1)
-  const truncated = counts.truncated > 0 ? `, ${n(counts.truncated)} cut at the window's end` : ''
+  const truncated =
+    (counts.truncated > 0 ? `, ${n(counts.truncated)} cut at the window's end` : '') +
+    (counts.withoutAnswer ? `, ${n(counts.withoutAnswer)} left out (no answer within the window: raise --seq-len)` : '')
   return `Chat: ${n(counts.conversations)} conversations (${n(counts.trainConversations)} training, ${n(counts.validationConversations)} validation)${truncated}; ${n(counts.promptTokens)} prompt and ${n(counts.answerTokens)} answer tokens, ${n(counts.padTokens)} padding; ${share}% of the tokens carry the loss (${counts.lossOn === 'all' ? 'all tokens' : 'answers only'})`
 }

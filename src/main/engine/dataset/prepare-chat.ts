@@ -5,6 +5,7 @@
  * window with the loss mask.
  */
 import type { LossOn } from '../../../shared/chat'
+import { UserError } from '../../../shared/errors'
 import { readChatData, requireConversations, type ChatData } from '../chat/data'
 import { encodeConversation, specialTokensOf, withoutSpecials, type EncodedConversation } from '../chat/encode'
 import { ChatTemplate, type ChatTemplateSource } from '../chat/template'
@@ -43,10 +44,22 @@ export function buildChatStream(
   options: ChatPrepareOptions & { seqLen: number; fraction: number; seed: number },
 ): { tokens: TokenArray; chat: NonNullable<DatasetManifest['chat']>; validationStart: number; validationDocuments: number } {
   const specials = specialTokensOf(tokenizer)
-  const { conversations } = source.data
-  const encoded: EncodedConversation[] = conversations.map((conversation) =>
-    encodeConversation(tokenizer, source.template, conversation.messages, specials),
-  )
+  const width = options.seqLen + 1
+  const all = source.data.conversations.map((conversation) => ({
+    conversation,
+    encoded: encodeConversation(tokenizer, source.template, conversation.messages, specials),
+  }))
+  // A conversation whose window holds no target with loss (its answers start past the window's
+  // end) would teach nothing and leave a batch without loss: it is left out, and counted.
+  const kept = all.filter(({ encoded }) => options.lossOn === 'all' ? encoded.ids.length > 1 : encoded.answer.subarray(1, width).includes(1))
+  if (kept.length === 0) {
+    throw new UserError(
+      'invalid-config',
+      `No conversation has an answer within a window of --seq-len ${options.seqLen} + 1 tokens: raise --seq-len.`,
+    )
+  }
+  const conversations = kept.map((entry) => entry.conversation)
+  const encoded: EncodedConversation[] = kept.map((entry) => entry.encoded)
   const isValidation = chooseValidation(encoded.map((c) => c.ids.length), options.fraction, options.seed)
   // A held-out conversation even when the fraction is smaller than one: the last one, if two or more.
   if (!isValidation.includes(true) && conversations.length > 1) isValidation[conversations.length - 1] = true
@@ -59,7 +72,6 @@ export function buildChatStream(
   })
   const validationConversations = order.filter((i) => isValidation[i]).length
   const trainConversations = order.length - validationConversations
-  const width = options.seqLen + 1
   return {
     tokens: laid.tokens,
     validationStart: trainConversations * width,
@@ -68,7 +80,13 @@ export function buildChatStream(
       template: source.template.source.template,
       bosToken: source.template.source.bosToken,
       eosToken: source.template.source.eosToken,
-      counts: { ...laid.counts, conversations: order.length, trainConversations, validationConversations },
+      counts: {
+        ...laid.counts,
+        conversations: order.length,
+        trainConversations,
+        validationConversations,
+        withoutAnswer: all.length - kept.length,
+      },
       windows: order.map((i, w) => ({
         file: conversations[i].file,
         line: conversations[i].line,

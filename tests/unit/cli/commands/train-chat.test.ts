@@ -41,4 +41,9 @@ describe('cllm train on chat data', () => {
     expect(run.config.chat.template).toContain("'<|' + message['role'] + '|>\\n'")
     expect(run.config.chat.eosToken).toBe('<|endoftext|>')
   })
+
+  it('refuses a window too short to hold any answer, naming --seq-len', async () => {
+    const error = await train(ws.data, { ...tiny(), seqLen: 4, maxSteps: 2, runName: 'short' }, capture()).catch((e: Error) => e)
+    expect((error as Error).message).toBe('No conversation has an answer within a window of --seq-len 4 + 1 tokens: raise --seq-len.')
+  })
 })

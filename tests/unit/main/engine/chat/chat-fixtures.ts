@@ -43,13 +43,13 @@ export async function chatWorkspace(pairs = 60): Promise<ChatWorkspace> {
 }
 
 /** A tiny model trained on the chat workspace: its final_model path. */
-export async function tinyChatCheckpoint(ws: ChatWorkspace, steps = 120, runName = 'tiny-chat'): Promise<string> {
+export async function tinyChatCheckpoint(ws: ChatWorkspace, steps = 120, runName = 'tiny-chat', seqLen = 64): Promise<string> {
   const { createSession } = await import('../../../../../src/main/engine/session')
   const session = await createSession({
     folder: ws.data,
     sample: false,
     config: {
-      model: { vocabSize: 300, embedDim: 32, numLayers: 1, numHeads: 2, seqLen: 64 },
+      model: { vocabSize: 300, embedDim: 32, numLayers: 1, numHeads: 2, seqLen },
       training: { threads: 2, batchSize: 8, maxSteps: steps, learningRate: 0.01, evalInterval: steps },
       paths: { checkpointDir: ws.checkpoints, runName },
     },
