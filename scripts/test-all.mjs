@@ -2,15 +2,19 @@
 /**
  * `npm test`: every check the project has, in order, each counted — typecheck (node and web, and
  * the proof that each typecheck fails on a planted error), lint, build, unit tests (Vitest),
- * end-to-end tests (Playwright). Ends with one line `N passed, N failed` summing all suites.
+ * end-to-end tests (Playwright). Ends with one line `N passed, N failed, N skipped` summing all
+ * suites. Skipped tests are named; with CI set (CI=true), each skipped test also counts as a
+ * failure: a test that never runs where the suite is judged checks nothing.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const totals = { passed: 0, failed: 0 }
+const totals = { passed: 0, failed: 0, skipped: 0 }
 const failures = []
+/** CI=true (or any value but "false" and "0"): a skipped test fails the run. */
+const skipFails = Boolean(process.env.CI) && !['false', '0'].includes(process.env.CI ?? '')
 
 function run(command, args, options = {}) {
   const started = Date.now()
@@ -56,12 +60,38 @@ function countedSuite(name, command, args, reportFile, count, env = {}) {
     check(`${name} (no report written)`, false, seconds)
     return
   }
-  const { passed, failed } = count(JSON.parse(readFileSync(reportFile, 'utf8')))
+  const { passed, failed, skipped } = count(JSON.parse(readFileSync(reportFile, 'utf8')))
   totals.passed += passed
   totals.failed += failed
-  if (failed > 0 || status !== 0) failures.push(name)
+  totals.skipped += skipped.length
+  for (const test of skipped) console.log(`skipped: ${test}${skipFails ? ' — counted as failed (CI)' : ''}`)
+  const skipFailures = skipFails ? skipped.length : 0
+  totals.failed += skipFailures
+  if (failed + skipFailures > 0 || status !== 0) failures.push(name)
   if (status !== 0 && failed === 0) check(`${name} exited with ${status}`, false)
-  console.log(`${name}: ${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)`)
+  console.log(`${name}: ${passed} passed, ${failed + skipFailures} failed, ${skipped.length} skipped (${seconds.toFixed(1)} s)`)
+}
+
+/** Vitest's JSON report: the tests that did not run (skipped, pending, todo), by file and full name. */
+function vitestSkipped(report) {
+  return report.testResults.flatMap((file) =>
+    file.assertionResults
+      .filter((test) => ['skipped', 'pending', 'todo'].includes(test.status))
+      .map((test) => `${file.name.replace(`${process.cwd()}/`, '')} › ${test.fullName}`),
+  )
+}
+
+/** Playwright's JSON report: the tests that were skipped, by file and title, through nested suites. */
+function playwrightSkipped(report) {
+  const skipped = []
+  const visit = (suite, titles) => {
+    for (const spec of suite.specs ?? []) {
+      if (spec.tests.some((test) => test.status === 'skipped')) skipped.push(`${spec.file} › ${[...titles, spec.title].join(' › ')}`)
+    }
+    for (const child of suite.suites ?? []) visit(child, [...titles, child.title])
+  }
+  for (const file of report.suites) visit(file, [])
+  return skipped
 }
 
 const reports = mkdtempSync(join(tmpdir(), 'cllm-test-'))
@@ -71,6 +101,7 @@ countedSuite('unit (vitest)', ...npx('vitest', 'run', '--reporter=default', '--r
   failed:
     report.numFailedTests +
     report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length,
+  skipped: vitestSkipped(report),
 }))
 
 if (built) {
@@ -79,7 +110,11 @@ if (built) {
     'e2e (playwright)',
     ...npx('playwright', 'test'),
     playwrightReport,
-    (report) => ({ passed: report.stats.expected + (report.stats.flaky ?? 0), failed: report.stats.unexpected }),
+    (report) => ({
+      passed: report.stats.expected + (report.stats.flaky ?? 0),
+      failed: report.stats.unexpected,
+      skipped: playwrightSkipped(report),
+    }),
     { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport },
   )
 } else {
@@ -88,5 +123,5 @@ if (built) {
 rmSync(reports, { recursive: true, force: true })
 
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`)
-console.log(`\n${totals.passed} passed, ${totals.failed} failed`)
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
 process.exitCode = totals.failed === 0 ? 0 : 1

@@ -20,6 +20,11 @@ export function sampleCorpusPath(location: AppLocation): string {
     : join(location.appPath, 'resources', 'sample-corpus')
 }
 
+/** The job templates (train.py and its helpers, src/main/engine/interchange/job): beside the asar, or the repository's. */
+export function jobTemplatesPath(location: AppLocation): string {
+  return location.isPackaged ? join(location.resourcesPath, 'job') : join(location.appPath, 'resources', 'job')
+}
+
 /** The built preload script (CommonJS, because a sandboxed preload cannot be an ES module). */
 export function preloadPath(mainDir: string): string {
   return join(mainDir, '..', 'preload', 'index.cjs')

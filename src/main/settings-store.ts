@@ -26,10 +26,22 @@ const Settings = z.object({
 })
 export type DesktopSettings = z.infer<typeof Settings>
 
+/** The file-system calls a save makes; tests pass ones that fail (as root, no permission stops a write). */
+export interface SettingsFs {
+  mkdirSync: typeof mkdirSync
+  writeFileSync: typeof writeFileSync
+  renameSync: typeof renameSync
+}
+
+const nodeSettingsFs: SettingsFs = { mkdirSync, writeFileSync, renameSync }
+
 export class SettingsStore {
   private current: DesktopSettings
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly fs: SettingsFs = nodeSettingsFs,
+  ) {
     this.current = readSettings(file)
   }
 
@@ -55,10 +67,10 @@ export class SettingsStore {
   private write(next: DesktopSettings): void {
     this.current = next
     try {
-      mkdirSync(dirname(this.file), { recursive: true })
+      this.fs.mkdirSync(dirname(this.file), { recursive: true })
       const partial = `${this.file}.${process.pid}.tmp`
-      writeFileSync(partial, `${JSON.stringify(next, null, 2)}\n`)
-      renameSync(partial, this.file)
+      this.fs.writeFileSync(partial, `${JSON.stringify(next, null, 2)}\n`)
+      this.fs.renameSync(partial, this.file)
     } catch (error) {
       // Remembering is a convenience: a read-only profile must not break the app.
       console.error(`Could not save settings: ${error instanceof Error ? error.message : String(error)}`)

@@ -56,6 +56,20 @@ export const CheckpointLosses = z.object({
 export type CheckpointLosses = z.infer<typeof CheckpointLosses>
 
 /**
+ * The validation loss measured at `step` itself (a checkpoint's own step), or null: a checkpoint
+ * never shows, and is never ranked "best" by, a loss measured at an earlier step. Read from
+ * `recentVal`, which records the step of every measurement (older checkpoints included).
+ */
+export function valLossAtStep(losses: Pick<CheckpointLosses, 'recentVal'>, step: number): number | null {
+  for (let i = losses.recentVal.length - 1; i >= 0; i--) {
+    const entry = losses.recentVal[i]
+    if (entry.step === step) return entry.loss !== null && Number.isFinite(entry.loss) ? entry.loss : null
+    if (entry.step < step) break
+  }
+  return null
+}
+
+/**
  * The typed contents of a checkpoint's `__metadata__` (safetensors stores only strings; the engine
  * encodes these fields as strings). `format`, `format_version` and the checksums are file-level and
  * checked on load, so they are not part of this object.
@@ -113,6 +127,8 @@ export const CheckpointEntry = z.object({
   status: z.enum(['ok', 'corrupt']),
   /** Why a corrupt file was refused. */
   problem: z.string().optional(),
+  /** With --verify, what was checked in a file that passed. */
+  verified: z.array(z.string()).optional(),
   step: z.number().int().nonnegative().nullable(),
   epoch: z.number().nullable(),
   trainLoss: z.number().nullable(),
@@ -137,3 +153,14 @@ export type RunEntry = z.infer<typeof RunEntry>
 
 export const RunListing = z.object({ dir: z.string(), runs: z.array(RunEntry) })
 export type RunListing = z.infer<typeof RunListing>
+
+/**
+ * The Ollama Modelfile written beside a GGUF export, named after the model file so that two exports
+ * in one folder keep one each ("notes.gguf" → "notes.Modelfile"), and the model name to give
+ * `ollama create` (lower case letters, digits, "-", "_" and "." only).
+ */
+export function ollamaNames(ggufFile: string): { modelfile: string; model: string } {
+  const stem = ggufFile.replace(/\.gguf$/i, '') || 'model'
+  const model = stem.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+/, '') || 'model'
+  return { modelfile: `${stem}.Modelfile`, model }
+}

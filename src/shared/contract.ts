@@ -11,13 +11,14 @@ import { RunListing } from './checkpoint'
 import type { ApiError, Result } from './errors'
 import {
   DatasetSummary,
+  SplitMethod,
   TokenizeProgress,
   TokenizerKind,
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
 import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
-import { RunHistory, RunNotes, RunsListing } from './runs'
+import { RunHistory, RunImport, RunNotes, RunParent, RunsListing } from './runs'
 import { QueueItem, QueueListing } from './queue'
 
 const Empty = z.object({}).strict()
@@ -55,6 +56,7 @@ export const PrepareRequest = z.object({
   /** The split's seed and validation share: the Train view's, so the run trains on the split shown here. */
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
   valFraction: z.number().gt(0).max(0.5).default(0.1),
+  split: SplitMethod.default('blocks'),
   /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
   previewPath: z.string().optional(),
 })
@@ -105,6 +107,59 @@ export const ExportResult = z.object({
   files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int().nonnegative() })),
 })
 export type ExportResult = z.infer<typeof ExportResult>
+
+/** Bring back a run folder trained elsewhere (a job's train.py --out): checked whole, then copied. */
+export const ImportRunRequest = z.object({
+  /** The run folder: picked in the folder dialog (desktop) or typed inside a served root (browser). */
+  folder: z.string().min(1, 'Choose the run folder first.'),
+  /** Chosen by the caller to match the `runs.importProgress` events. */
+  importId: z.string().min(1).max(100).optional(),
+})
+export const ImportRunResult = z.object({
+  runDir: z.string(),
+  name: z.string(),
+  files: z.array(z.object({ name: z.string(), bytes: z.number().int().nonnegative() })),
+  checkpoints: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  /** The parent run in the checkpoint folder, or null (none, or not here: see warnings). */
+  parentDir: z.string().nullable(),
+  imported: RunImport,
+  warnings: z.array(z.string()),
+})
+export type ImportRunResult = z.infer<typeof ImportRunResult>
+
+/**
+ * Train elsewhere: write a job folder for PyTorch (train.py, torchrun) either from a checkpoint
+ * (continue that run) or from a corpus folder and the Train form's settings (a new run, prepared
+ * here exactly as Train would, recorded as a run stopped at step 0 that the job continues).
+ */
+export const JobExportRequest = z
+  .object({
+    checkpoint: z.string().min(1).optional(),
+    folder: z.string().min(1).optional(),
+    config: z.unknown().optional(),
+    /** A folder the user chose, where the job's folder is created; absent: `jobs/` in the checkpoint folder. */
+    outDir: z.string().min(1).optional(),
+    /** Chosen by the caller to match the `jobs.progress` events. */
+    jobId: z.string().min(1).max(100).optional(),
+  })
+  .refine((r) => (r.checkpoint === undefined) !== (r.folder === undefined), {
+    message: 'Name either a checkpoint to continue or a corpus folder with settings.',
+  })
+export type JobExportRequestInput = z.input<typeof JobExportRequest>
+export const JobExportResult = z.object({
+  outDir: z.string(),
+  files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int().nonnegative() })),
+  /** The step the job starts from. */
+  step: z.number().int().nonnegative(),
+  /** The studio run and checkpoint the job continues (the imported run's parent). */
+  parent: RunParent,
+  /** The step-0 run prepared here, for a job made from settings. */
+  runDir: z.string().optional(),
+  /** The job README's commands, by section (one GPU, several GPUs, several nodes, Slurm, CPU only). */
+  commands: z.array(z.object({ title: z.string(), lines: z.array(z.string()) })),
+})
+export type JobExportResult = z.infer<typeof JobExportResult>
 
 const RunControl = z.object({ runId: z.string() })
 /** A run folder, named by its absolute path (it must lie in the checkpoint folder). */
@@ -162,6 +217,8 @@ export const methods = {
       path: z.string(),
       status: z.enum(['ok', 'corrupt']),
       problem: z.string().optional(),
+      /** What was checked, when it passed. */
+      checks: z.array(z.string()).optional(),
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
@@ -175,6 +232,10 @@ export const methods = {
   'runs.delete': { input: RunFolder, output: z.object({ deleted: z.string() }) },
   /** Shows a run folder or checkpoint in the system file manager; `revealed` false where there is none (browser). */
   'runs.reveal': { input: z.object({ path: z.string().min(1) }), output: z.object({ revealed: z.boolean(), path: z.string() }) },
+  /** Checks a run folder trained elsewhere and copies it into the checkpoint folder as a run (or refuses, copying nothing). */
+  'runs.import': { input: ImportRunRequest, output: ImportRunResult },
+  /** Writes a job folder to train elsewhere with PyTorch (Train elsewhere…). */
+  'jobs.export': { input: JobExportRequest, output: JobExportResult },
   /** Scores a folder of text with a checkpoint: mean cross-entropy and perplexity. */
   'checkpoints.evaluate': {
     input: z.object({ checkpoint: z.string().min(1), folder: z.string().min(1, 'Choose a folder first.') }),
@@ -224,6 +285,16 @@ export const events = {
   ...trainingEvents,
   /** The whole queue, whenever a run is added, removed, starts or ends. */
   'queue.changed': QueueListing,
+  /** How far an import has got (checking, then copying), for the request that asked. */
+  'runs.importProgress': z.object({
+    importId: z.string(),
+    phase: z.enum(['checking', 'copying']),
+    file: z.string(),
+    bytesDone: z.number().nonnegative(),
+    bytesTotal: z.number().nonnegative(),
+  }),
+  /** What a job export is doing (preparing the run, reading the checkpoint, writing the folder). */
+  'jobs.progress': z.object({ jobId: z.string(), phase: z.string(), detail: z.string() }),
   /** Text as the model produces it, for the request that asked. */
   'generate.text': z.object({ requestId: z.string(), text: z.string() }),
 } as const

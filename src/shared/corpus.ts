@@ -16,6 +16,7 @@ export const SkipReason = z.enum([
   'duplicate',
   'link-outside',
   'bad-name',
+  'other-device',
 ])
 export type SkipReason = z.infer<typeof SkipReason>
 
@@ -33,6 +34,7 @@ export const skipReasonLabels: Record<SkipReason, string> = {
   duplicate: 'same file or folder already loaded through another path',
   'link-outside': 'link leads outside the folder',
   'bad-name': 'file name is not valid UTF-8',
+  'other-device': 'another file system mounted inside the folder',
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024

@@ -18,6 +18,32 @@ export const RunParent = z.object({
 })
 export type RunParent = z.infer<typeof RunParent>
 
+/** Where a run trained elsewhere ran, as its trainer (a job's train.py) recorded it. */
+export const TrainedOn = z.object({
+  host: z.string().optional(),
+  /** e.g. `cuda`, `cuda:0 (NVIDIA H100)`, `cpu`. */
+  device: z.string().optional(),
+  /** torchrun's world size (processes). */
+  worldSize: z.number().int().positive().optional(),
+  /** The PyTorch version that trained it. */
+  torch: z.string().optional(),
+})
+export type TrainedOn = z.infer<typeof TrainedOn>
+
+/** Written into an imported run's run.json (`imported`): it was trained elsewhere and brought back. */
+export const RunImport = z.object({
+  /** When it was imported (ISO). */
+  at: z.string(),
+  /** The folder it was copied from, on this machine. */
+  from: z.string(),
+  /** The machine that imported it. */
+  host: z.string(),
+  trainedOn: TrainedOn.optional(),
+  /** The parent as the other machine recorded it (its paths are that machine's). */
+  parentAsRecorded: RunParent.optional(),
+})
+export type RunImport = z.infer<typeof RunImport>
+
 /**
  * How a resumed run's learning rate continues. `same`: the warmup-and-cosine curve of the run's
  * total (an unchanged total continues exactly). `hold`: extending a finished run — the extra steps
@@ -42,6 +68,12 @@ export const RunEnd = z.object({
   trainSec: z.number().optional(),
   evalSec: z.number().optional(),
   checkpointSec: z.number().optional(),
+  /** Training loss as every summary gives it: the mean of the last `trainLossWindow` steps. */
+  trainLoss: z.number().nullable().optional(),
+  trainLossWindow: z.number().int().positive().optional(),
+  /** The last validation loss and the step it was measured at. */
+  valLoss: z.number().nullable().optional(),
+  valLossStep: z.number().int().nonnegative().nullable().optional(),
 })
 export type RunEnd = z.infer<typeof RunEnd>
 
@@ -63,6 +95,8 @@ export type RunNotes = z.infer<typeof RunNotes>
 export const RunSummary = RunEntry.extend({
   status: RunStatus,
   parent: RunParent.nullable(),
+  /** The model a fine-tuning run started from (run.json's `initFrom`: a Hugging Face folder or a checkpoint). */
+  initFrom: z.string().nullable().optional(),
   started: z.string().nullable(),
   ended: RunEnd.nullable(),
   /** Wall time from start to end (or to the last metrics line while running / interrupted). */
@@ -76,6 +110,8 @@ export const RunSummary = RunEntry.extend({
   notes: z.string(),
   /** The lock holder while running. */
   pid: z.number().int().nullable(),
+  /** Trained elsewhere and imported (`cllm runs import`); absent for the studio's own runs. */
+  imported: RunImport.nullable().optional(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -90,10 +126,36 @@ export const RunHistory = z.object({
   runDir: z.string(),
   records: z.array(HistoryRecord),
   /** The lineage, oldest first: each run and the step its part of the history ends at. */
-  segments: z.array(z.object({ runDir: z.string(), name: z.string(), fromStep: z.number(), toStep: z.number() })),
+  segments: z.array(
+    z.object({
+      runDir: z.string(),
+      name: z.string(),
+      fromStep: z.number(),
+      toStep: z.number(),
+      /** This part was trained elsewhere (an imported run), and where, when its trainer said. */
+      elsewhere: z.object({ trainedOn: TrainedOn.optional() }).optional(),
+    }),
+  ),
   /** Why the history starts late (a parent folder that is gone), when it does. */
   problem: z.string().optional(),
   /** Tokens per step (batch × window), for an x axis in tokens. */
   tokensPerStep: z.number().nullable(),
 })
 export type RunHistory = z.infer<typeof RunHistory>
+
+/** A model source as people name it: a checkpoint by its run folder and file, a folder by its name. */
+export function modelSourceName(source: string): string {
+  const parts = source.split(/[\\/]/).filter(Boolean)
+  if (parts.length === 0) return source
+  return /\.safetensors$/.test(parts.at(-1)!) && parts.length > 1 ? parts.slice(-2).join('/') : parts.at(-1)!
+}
+
+/** "resumed from run-a at step 500" / "fine-tuned from gpt2": a run's lineage in words, or null. */
+export function lineageText(run: { parent: RunParent | null; initFrom?: string | null }, parentName?: string): string | null {
+  if (run.parent) {
+    const name = parentName ?? run.parent.runName ?? modelSourceName(run.parent.checkpoint)
+    return `resumed from ${name} at step ${run.parent.step.toLocaleString('en-US')}`
+  }
+  if (run.initFrom) return `fine-tuned from ${modelSourceName(run.initFrom)}`
+  return null
+}

@@ -18,6 +18,23 @@ export const VOCAB_LIMITS = {
 export const DEFAULT_VOCAB_SIZE = 8192
 export const DEFAULT_VALIDATION_FRACTION = 0.1
 
+/**
+ * How the corpus is split between training and validation: `blocks` of about 4 KiB cut at line
+ * boundaries, chosen so both sides hold the same mix of the corpus (the default), or whole `files`
+ * (the only method before blocks; a run or dataset that records no method used it).
+ */
+export const SplitMethod = z.enum(['blocks', 'files'])
+export type SplitMethod = z.infer<typeof SplitMethod>
+export const DEFAULT_SPLIT_METHOD: SplitMethod = 'blocks'
+
+/** What one side of the split holds: files with text on that side, their UTF-8 bytes there, tokens. */
+export const SplitSide = z.object({
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+})
+export type SplitSide = z.infer<typeof SplitSide>
+
 /** Tokenizer training (merges done of total) or corpus encoding (UTF-8 bytes done of total). */
 export const TokenizeProgress = z.object({
   phase: z.enum(['train', 'encode']),
@@ -25,6 +42,21 @@ export const TokenizeProgress = z.object({
   total: z.number().int().nonnegative(),
 })
 export type TokenizeProgress = z.infer<typeof TokenizeProgress>
+
+export type SplitSummary = { method: SplitMethod; train: SplitSide; validation: SplitSide }
+
+/**
+ * One line for what each side of the split holds, the same in the CLI and the app:
+ * "Split by blocks of ~4 KiB: training 107 files, 3.3 MiB (90.0 %); validation 98 files, 371 KiB (10.0 %)".
+ * The shares are of the bytes on both sides together.
+ */
+export function describeSplit(split: SplitSummary, formatBytes: (bytes: number) => string): string {
+  const both = split.train.bytes + split.validation.bytes
+  const side = (label: string, s: SplitSide) =>
+    `${label} ${s.files.toLocaleString('en-US')} ${s.files === 1 ? 'file' : 'files'}, ${formatBytes(s.bytes)} (${both > 0 ? ((100 * s.bytes) / both).toFixed(1) : '0.0'} %)`
+  const how = split.method === 'blocks' ? 'by blocks of ~4 KiB' : 'by whole files'
+  return `Split ${how}: ${side('training', split.train)}; ${side('validation', split.validation)}`
+}
 
 /** What a prepared dataset looks like, for the Data view. */
 export const DatasetSummary = z.object({
@@ -38,6 +70,8 @@ export const DatasetSummary = z.object({
   documents: z.number().int().nonnegative(),
   /** Chat data: prompt, answer and padding tokens, and the share that carries the loss. */
   chat: ChatTokenCounts.optional(),
+  /** The split: its method and what each side holds. */
+  split: z.object({ method: SplitMethod, train: SplitSide, validation: SplitSide }) satisfies z.ZodType<SplitSummary>,
 })
 export type DatasetSummary = z.infer<typeof DatasetSummary>
 

@@ -10,7 +10,23 @@ import { z } from 'zod'
 import { ChatTokenCounts, DataKindChoice, LossOn } from './chat'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
-import { TokenizerKind, VOCAB_LIMITS } from './tokenizer'
+import { SplitMethod, SplitSide, TokenizerKind, VOCAB_LIMITS } from './tokenizer'
+
+// ─── the figures a run reports ───────────────────────────────────────────────────────────────────
+//
+// One definition each, and every place that shows one (CLI, app, run.json, model card) labels it:
+// - training loss: the mean of the last (up to) 100 steps' losses — what summaries and tables give;
+// - loss, last step: one batch's loss — the live tile and metrics.jsonl's per-step `loss`;
+// - mean loss over the epoch: the epoch summary's;
+// - validation loss: measured on the fixed validation windows, always given with its step;
+// - tok/s: training tokens over the training steps' own time (evaluation and checkpoints apart),
+//   over the whole run ("run average"), an epoch, or the steps since the previous progress event
+//   ("recent": the live tile and metrics.jsonl's `tokens_per_s`).
+
+/** "training loss, mean of the last 100 steps" */
+export function trainLossLabel(window: number): string {
+  return `training loss, mean of the last ${window} ${window === 1 ? 'step' : 'steps'}`
+}
 
 // ─── run config ──────────────────────────────────────────────────────────────────────────────────
 
@@ -19,6 +35,8 @@ const MIN_VOCAB = Math.min(VOCAB_LIMITS.bpe.min, VOCAB_LIMITS.word.min)
 const MAX_VOCAB = Math.max(VOCAB_LIMITS.bpe.max, VOCAB_LIMITS.word.max)
 /** A WebAssembly (wasm32) memory addresses at most 4 GiB; the run's parameters, moments, gradients and activations all live in one. */
 export const WASM32_MAX_BYTES = 4 * 1024 ** 3
+/** The largest learning rate accepted (see TrainingSection.learningRate). */
+export const MAX_LEARNING_RATE = 1
 /** AdamW constants (GPT-2 practice); not exposed as flags but recorded with every checkpoint. */
 export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const
 
@@ -61,7 +79,13 @@ export type ModelSection = z.infer<typeof ModelSection>
 
 export const TrainingSection = z.object({
   batchSize: size(65536).default(4),
-  learningRate: positiveReal.default(0.001),
+  /**
+   * At most 1: AdamW moves every weight by about the learning rate each step, and weights start
+   * near ±0.02, so a rate above 1 destroys the model in its first step (GPT-2 practice: 1e-4 to 1e-3).
+   */
+  learningRate: positiveReal
+    .refine((x) => x <= MAX_LEARNING_RATE, `must be at most ${MAX_LEARNING_RATE}: AdamW moves each weight by about the learning rate every step, and weights start near ±0.02 (typical rates: 0.0001 to 0.01)`)
+    .default(0.001),
   epochs: size(1_000_000).default(1),
   /** The run's total number of steps (a resumed run counts the steps already taken); overrides epochs. */
   maxSteps: size(1e12).optional(),
@@ -93,11 +117,16 @@ export const TrainingSection = z.object({
     .number({ error: 'must be a number' })
     .refine((x) => Number.isFinite(x) && x > 0 && x <= 0.5, 'must be above 0 and at most 0.5')
     .default(0.1),
+  /** How validation is cut out: blocks of about 4 KiB at line boundaries, or whole files. */
+  split: SplitMethod.default('blocks'),
   beta1: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta1),
   beta2: z.number().min(0).lt(1).default(ADAMW_DEFAULTS.beta2),
   eps: positiveReal.default(ADAMW_DEFAULTS.eps),
 })
 export type TrainingSection = z.infer<typeof TrainingSection>
+
+/** The longest run name (a folder name); the engine's own check and its message use the same figure. */
+export const RUN_NAME_MAX_CHARS = 120
 
 export const PathsSection = z.object({
   checkpointDir: z.string().min(1, 'must not be empty').default('./checkpoints'),
@@ -105,7 +134,7 @@ export const PathsSection = z.object({
   runName: z
     .string()
     .min(1, 'must not be empty')
-    .max(120, 'must be at most 120 characters')
+    .max(RUN_NAME_MAX_CHARS, `must be at most ${RUN_NAME_MAX_CHARS} characters`)
     .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
     .refine((name) => name !== '.' && name !== '..', 'must be a folder name')
     .optional(),
@@ -351,6 +380,8 @@ export const RunStarted = z.object({
   valTokens: z.number().int().nonnegative(),
   /** Chat data: conversations, prompt and answer tokens, and the share that carries the loss. */
   chat: ChatTokenCounts.optional(),
+  /** What each side of the train/validation split holds (absent from events of older versions). */
+  split: z.object({ method: SplitMethod, train: SplitSide, validation: SplitSide }).optional(),
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
   corpusFingerprint: z.string(),
   resumedFrom: z.string().nullable(),
@@ -437,6 +468,8 @@ export const RunFinished = z.object({
   trainLoss: z.number().nullable(),
   trainLossWindow: z.number().int().positive().optional(),
   valLoss: z.number().nullable(),
+  /** The step `valLoss` was measured at (the last step, also on a stop); absent from older events. */
+  valLossStep: z.number().int().nonnegative().nullable().optional(),
   /** Training tokens per second over the steps' wall time; evaluation and checkpoint time reported apart. */
   tokensPerSec: z.number().optional(),
   trainSec: z.number().optional(),

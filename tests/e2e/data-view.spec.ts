@@ -147,45 +147,48 @@ test('bad folders give a clear message and no stack trace', async ({ page, studi
   }
 })
 
+/** Resolves once the engine has answered the page's corpus.cancelScan: the scan's abort has happened. */
+function cancelAnswered(page: Page): Promise<void> {
+  return new Promise((resolveAnswer) => {
+    page.on('websocket', (socket) => {
+      let cancelId: unknown
+      const message = (payload: string | Buffer): { id?: unknown; method?: string } => {
+        try {
+          return JSON.parse(String(payload)) as { id?: unknown; method?: string }
+        } catch {
+          return {}
+        }
+      }
+      socket.on('framesent', ({ payload }) => {
+        const sent = message(payload)
+        if (sent.method === 'corpus.cancelScan') cancelId = sent.id
+      })
+      socket.on('framereceived', ({ payload }) => {
+        if (cancelId !== undefined && message(payload).id === cancelId) resolveAnswer()
+      })
+    })
+  })
+}
+
 test('cancelling a scan leaves the previous result in place', async ({ page, studio }) => {
-  const big = join(studio.tmp, 'many')
-  await mkdir(big, { recursive: true })
+  const folder = join(studio.tmp, 'held')
+  await mkdir(folder, { recursive: true })
   await Promise.all(
-    Array.from({ length: 3000 }, (_, i) =>
-      writeFile(join(big, `note-${i}.txt`), `note number ${i}\n`.repeat(20)),
-    ),
+    Array.from({ length: 30 }, (_, i) => writeFile(join(folder, `note-${i}.txt`), `note number ${i}\n`.repeat(20))),
   )
+  const answered = cancelAnswered(page)
   await page.goto(studio.server.openUrl)
   await expect(page.getByTestId('totals')).toBeVisible()
-  await page.getByTestId('folder-input').fill(big)
-  // Press Scan, then Cancel as soon as it appears, inside the page: a scan of 3,000 files can end
-  // before a second Playwright action would arrive on a fast machine.
-  const pressedCancel = await page.evaluate(
-    () =>
-      new Promise<boolean>((resolve) => {
-        // The DOM as far as this script needs it (the Node typecheck has no DOM library).
-        type Clickable = { click(): void }
-        const browser = globalThis as unknown as {
-          document: { body: object; querySelector(selector: string): Clickable | null }
-          MutationObserver: new (callback: () => void) => {
-            observe(target: object, options: object): void
-            disconnect(): void
-          }
-        }
-        const { document } = browser
-        const observer = new browser.MutationObserver(() => {
-          const button = document.querySelector('[data-testid="cancel-scan"]')
-          if (!button) return
-          observer.disconnect()
-          button.click()
-          resolve(true)
-        })
-        observer.observe(document.body, { childList: true, subtree: true })
-        document.querySelector('[data-testid="scan-button"]')?.click()
-        setTimeout(() => resolve(false), 5000)
-      }),
-  )
-  expect(pressedCancel).toBe(true)
+  // The scan cannot end by itself: the engine's listing of the folder waits until the test lets it go,
+  // which it does only once the engine has taken the Cancel.
+  const release = studio.holdListing(folder)
+  try {
+    await scanFolder(page, folder)
+    await page.getByTestId('cancel-scan').click()
+    await answered
+  } finally {
+    release()
+  }
   await expect(page.getByTestId('scan-cancelled')).toBeVisible()
   await expect(page.getByTestId('summary-root')).toHaveText(sampleCorpus)
 })

@@ -74,6 +74,8 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   const corpus = join(studio.tmp, 'dark-corpus')
   await mkdir(corpus, { recursive: true })
   await writeFile(join(corpus, 'fox.txt'), 'The quick brown fox jumps over the lazy dog.\n'.repeat(400))
+  // The page's clock is the test's: it runs as usual, and stands still while the toasts are checked.
+  await page.clock.install()
   await openStudio(page, studio)
   expect(await page.evaluate(themeColours)).toEqual({ body: 'rgb(15, 17, 21)', accent: '#8c95f7' })
   await scanFolder(page, corpus)
@@ -98,6 +100,10 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   await page.getByTestId('field-maxSteps').fill('40')
   await page.getByText('More settings').click()
   await page.getByTestId('field-checkpointInterval').fill('20')
+  // A toast goes 4 s after it shows, by the page's clock: stopped here, the run's toasts stay on
+  // screen until the check below, however long the run and the checks take.
+  // (Paused an hour ahead of the page's time: a target already past, on a slow machine, is refused.)
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 3_600_000)
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('run-finished')).toBeVisible({ timeout: 60_000 })
 
@@ -116,6 +122,7 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
   expect(toast && log).toBeTruthy()
   const overlaps = toast!.x < log!.x + log!.width && log!.x < toast!.x + toast!.width && toast!.y < log!.y + log!.height && log!.y < toast!.y + toast!.height
   expect(overlaps).toBe(false)
+  await page.clock.resume()
   await page.mouse.move(0, 0)
   await page.screenshot({ path: screenshotPath('screenshot-dark-train.png') })
 

@@ -39,10 +39,10 @@ test('a checkpoint exports as GGUF and as a Hugging Face folder from the Checkpo
   await dialog.getByTestId('export-confirm').click()
   const result = dialog.getByTestId('export-result')
   await expect(result).toContainText('export-me-final_model-f16.gguf')
-  await expect(result).toContainText('ollama create my-model -f Modelfile')
+  await expect(result).toContainText('ollama create export-me-final_model-f16 -f export-me-final_model-f16.Modelfile')
   await page.screenshot({ path: screenshotPath('screenshot-export.png') })
   const ggufFolder = join(studio.checkpointDir, 'exports', 'export-me-final_model-gguf-f16')
-  expect((await readdir(ggufFolder)).sort()).toEqual(['Modelfile', 'export-me-final_model-f16.gguf'])
+  expect((await readdir(ggufFolder)).sort()).toEqual(['export-me-final_model-f16.Modelfile', 'export-me-final_model-f16.gguf'])
   expect((await readFile(join(ggufFolder, 'export-me-final_model-f16.gguf'))).subarray(0, 4).toString('latin1')).toBe('GGUF')
 
   await dialog.getByTestId('export-hf').check()

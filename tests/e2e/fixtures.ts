@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
-import { createEngineApi } from '../../src/main/engine/api/engine-api'
+import { createEngineApi, type EngineApi } from '../../src/main/engine/api/engine-api'
+import type { EventHub } from '../../src/main/engine/api/event-hub'
+import { nodeCorpusFs, type CorpusFs } from '../../src/main/engine/corpus/corpus-fs'
 import { listRunSummaries } from '../../src/main/engine/runs'
 import type { RunSummary } from '../../src/shared/runs'
 import { createFolderPolicy } from '../../src/main/server/folder-policy'
@@ -35,6 +37,15 @@ export interface Studio {
   tmp: string
   /** Where runs started from the UI are written (inside tmp), and what Checkpoints lists. */
   checkpointDir: string
+  /** The engine's events as it sends them to the page: what a test waits on instead of the clock. */
+  events: EventHub
+  /** The engine behind the page, for a test that must hold a run where the page cannot (paused while it prepares). */
+  engine: EngineApi
+  /**
+   * Holds the listing of `folder` in every scan until the returned function is called: a scan of
+   * it cannot end by itself, however fast the machine.
+   */
+  holdListing(folder: string): () => void
 }
 
 export const test = base.extend<object, { studio: Studio }>({
@@ -47,6 +58,22 @@ export const test = base.extend<object, { studio: Studio }>({
       }
       const tmp = await mkdtemp(join(tmpdir(), 'cllm-e2e-'))
       const checkpointDir = join(tmp, 'checkpoints')
+      const held = new Map<string, Promise<void>>()
+      const corpusFs: CorpusFs = {
+        ...nodeCorpusFs,
+        readdir: async (path) => {
+          await held.get(resolve(path))
+          return nodeCorpusFs.readdir(path)
+        },
+      }
+      const holdListing = (folder: string): (() => void) => {
+        let release = () => {}
+        held.set(resolve(folder), new Promise<void>((resolveHold) => (release = resolveHold)))
+        return () => {
+          held.delete(resolve(folder))
+          release()
+        }
+      }
       const api = createEngineApi({
         transport: 'websocket',
         version,
@@ -54,9 +81,10 @@ export const test = base.extend<object, { studio: Studio }>({
         checkpointDir,
         mayRead: createFolderPolicy([repoRoot, tmp]),
         readableRoots: [repoRoot, tmp],
+        corpusFs,
       })
       const server = await startServer({ rendererDir, api })
-      await use({ server, tmp, checkpointDir })
+      await use({ server, tmp, checkpointDir, events: api.events, engine: api, holdListing })
       await api.shutdown()
       await server.close()
       await rm(tmp, { recursive: true, force: true })

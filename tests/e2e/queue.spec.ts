@@ -1,7 +1,8 @@
 /**
  * The training queue from the Train view, with the real engine: two tiny runs added one after the
- * other go waiting → running → done in the Queue panel, never two at once, each with a link to its
- * page, and both are listed in the Runs view.
+ * other go waiting → running → stopped / done in the Queue panel, never two at once, each with a
+ * link to its page, and both are listed in the Runs view. The first run is too long to end by
+ * itself while the test looks: the test stops it, so how fast the machine trains decides nothing.
  */
 import type { Page } from '@playwright/test'
 import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
@@ -10,10 +11,15 @@ test.describe.configure({ mode: 'serial' })
 
 const ours = leaveCheckpointFolderAsFound()
 
-/** A tiny model (vocab 300, 32 wide, one layer of two heads, context 32) on one sphere. */
+/**
+ * A tiny model (vocab 300, 32 wide, one layer of two heads, context 32) on one sphere, with no
+ * periodic checkpoints: a checkpoint every 500 steps adds a log line and a toast twice a second,
+ * which kept moving the form while a long run trained (under load a fill then never found it still).
+ */
 async function tinySettings(page: Page, learningRate: string, maxSteps: number): Promise<void> {
   // A run folds the settings away; they stay editable for the next runs.
   if (!(await page.getByTestId('field-embedDim').isVisible())) await page.getByTestId('settings-toggle').click()
+  if (!(await page.getByTestId('field-checkpointInterval').isVisible())) await page.getByText('More settings').click()
   const fields: Record<string, string> = {
     vocabSize: '300',
     embedDim: '32',
@@ -23,6 +29,7 @@ async function tinySettings(page: Page, learningRate: string, maxSteps: number):
     threads: '1',
     maxSteps: String(maxSteps),
     learningRate,
+    checkpointInterval: '0',
   }
   for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value)
 }
@@ -49,6 +56,12 @@ async function recordQueueStatuses(page: Page): Promise<void> {
   })
 }
 
+/**
+ * A run that ends only when the test stops it: a million steps of this tiny model take about 20 min
+ * here (830 steps a second), and more than the test's 60 s timeout at any speed a CPU reaches.
+ */
+const ENDLESS = 1_000_000
+
 test('two runs queued from the Train view train one after another and both are in Runs', async ({ page, studio }) => {
   await openStudio(page, studio)
   await page.getByTestId('nav-train').click()
@@ -60,19 +73,28 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(page.getByTestId('queue-add-button')).toBeDisabled()
   await expect(page.getByTestId('train-button')).toBeDisabled()
 
-  // Nothing trains: the first run starts at once (long enough to still train when the second is added).
-  await tinySettings(page, '0.001', 1500)
+  // Nothing trains: the first run starts at once. The test holds it before its first step (a pause
+  // the engine takes while the run prepares, which the page cannot ask for yet): it cannot end by
+  // itself, and the page stays quiet (no live figures) while the next run is set up. Stop ends it.
+  // (Asked when the queue names the run's id: the run has started and is still preparing.)
+  const hold = studio.events.subscribe(({ event, payload }) => {
+    const runId = event === 'queue.changed' ? payload.items[0]?.runId : undefined
+    if (runId === undefined) return
+    hold()
+    void studio.engine.dispatch('training.pause', { runId }, { transport: 'test' })
+  })
+  await tinySettings(page, '0.001', ENDLESS)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(1)
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
-  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', /preparing|training/)
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
 
   await tinySettings(page, '0.003', 200)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(2)
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
   await expect(page.getByTestId('queue-waiting')).toHaveText('1 waiting')
-  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,500 steps · lr 0.001')
+  await expect(rows.nth(0).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 1,000,000 steps · lr 0.001')
   await expect(rows.nth(1).getByTestId('queue-item-config')).toHaveText('Custom 32d · 1 layer · 200 steps · lr 0.003')
   await expect(rows.nth(1).getByTestId('queue-item-folder')).toHaveText('sample-corpus')
   await page.screenshot({ path: screenshotPath('screenshot-queue.png'), fullPage: true })
@@ -80,26 +102,31 @@ test('two runs queued from the Train view train one after another and both are i
   await expect(rows.nth(0).getByTestId('queue-item-remove')).toHaveCount(0)
   await expect(rows.nth(1).getByTestId('queue-item-remove')).toBeVisible()
 
-  for (const row of [rows.nth(0), rows.nth(1)]) await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
+  // The second still waits: nothing ends the first but Stop.
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')
+  await page.getByTestId('stop-button').click()
+  await expect(rows.nth(0)).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 })
+  await expect(rows.nth(1)).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
   await expect(page.getByTestId('queue-waiting')).toHaveText('Nothing waiting')
   const ids = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-id') ?? ''))
   const statuses = await page.evaluate(() => (globalThis as unknown as { queueStatuses: Record<string, string[]> }).queueStatuses)
   // The first may show "waiting" for the instant before it starts; the second waited its turn.
-  expect(statuses[ids[0]].filter((status) => status !== 'waiting')).toEqual(['running', 'done'])
+  expect(statuses[ids[0]].filter((status) => status !== 'waiting')).toEqual(['running', 'stopped'])
   expect(statuses[ids[1]]).toEqual(['waiting', 'running', 'done'])
 
   const runs = await ours(studio.checkpointDir)
-  expect(runs.map((run) => run.status)).toEqual(['done', 'done'])
-  expect(runs.map((run) => run.step).sort((a, b) => a - b)).toEqual([200, 1500])
+  expect(runs.map((run) => run.status).sort()).toEqual(['done', 'stopped'])
+  const second = runs.find((run) => run.status === 'done')!
+  expect(second.step).toBe(200)
 
   // Each row links to its run's page in the Runs view, where both runs are listed.
   await rows.nth(1).getByTestId('queue-item-open').click()
-  const second = runs.find((run) => run.step === 200)!
   await expect(page.getByTestId('run-page')).toHaveAttribute('data-run', second.name)
   await expect(page.getByTestId('run-page-status')).toHaveText('done')
   await page.getByTestId('run-back').click()
   for (const run of runs) {
-    await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', 'done')
+    await expect(page.locator(`[data-testid="runs-row"][data-run="${run.name}"]`)).toHaveAttribute('data-status', run.status)
   }
 
   // Ended runs can be cleared from the queue; the engine is shared with later specs.

@@ -101,8 +101,10 @@ test('a resumed run is a new run whose page continues its parent’s curve', asy
   const child = (await ours(studio.checkpointDir)).find((run) => run.parent !== null)!
   expect(child.parent).toMatchObject({ runDir: first.path, step: STEPS })
   await page.getByTestId('nav-checkpoints').click()
-  await page.locator(`[data-testid="runs-row"][data-run="${child.name}"]`).getByTestId('runs-open').click()
-  await expect(page.getByTestId('run-lineage')).toContainText(`from step ${STEPS}`)
+  const childRow = page.locator(`[data-testid="runs-row"][data-run="${child.name}"]`)
+  await expect(childRow.getByTestId('runs-parent')).toContainText(`resumed from ${first.name} at step ${STEPS}`)
+  await childRow.getByTestId('runs-open').click()
+  await expect(page.getByTestId('run-lineage')).toContainText(`Resumed from ${first.name} at step ${STEPS}`)
   const charts = page.getByTestId('run-charts')
   await expect(charts).not.toHaveAttribute('data-raw-loss', '[]')
   const [parentPart, ownPart] = JSON.parse((await charts.getAttribute('data-raw-loss'))!) as number[][][]

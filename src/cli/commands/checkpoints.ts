@@ -11,7 +11,7 @@ import { RUN_JSON } from '../../main/engine/checkpoints'
 import { UserError } from '../../shared/errors'
 import { listRunSummaries, runHistory } from '../../main/engine/runs'
 import type { CheckpointEntry, RunEntry } from '../../shared/checkpoint'
-import type { RunHistory, RunSummary, RunsListing } from '../../shared/runs'
+import { lineageText, type RunHistory, type RunSummary, type RunsListing } from '../../shared/runs'
 
 export interface CheckpointsOptions {
   json?: boolean
@@ -26,12 +26,15 @@ export function register(program: Command): void {
     .description('List the training runs in a checkpoint folder and their checkpoints.')
     .argument('[dir]', 'checkpoint folder (or one run folder)', './checkpoints')
     .option('--json', 'print the listing as JSON')
-    .option('--verify', "read every checkpoint whole and check its tensors' hash and weights")
+    .option('--verify', 'read every checkpoint whole: header and tensor SHA-256, metadata consistency, finite weights; says what passed, exits 1 if any fails')
     .option('--history <run>', "print a run folder's whole history as metrics lines (JSON), its parents' steps first")
     .action(async (dir: string, options: CheckpointsOptions) => {
       const print = (line: string) => process.stdout.write(`${line}\n`)
       if (options.history !== undefined) await printHistory(options.history, options, print)
-      else await listCheckpoints(dir, options, print)
+      else {
+        const listing = await listCheckpoints(dir, options, print)
+        if (options.verify && unusable(listing) > 0) process.exitCode = 1
+      }
     })
 }
 
@@ -42,8 +45,13 @@ export async function listCheckpoints(
 ): Promise<RunsListing> {
   const listing = await listRunSummaries(dir, { verify: options.verify === true })
   if (options.json) print(JSON.stringify(listing, null, 2))
-  else for (const line of formatListing(listing)) print(line)
+  else for (const line of formatListing(listing, { verified: options.verify === true })) print(line)
   return listing
+}
+
+/** Checkpoints that cannot be used (with --verify: that failed a check). */
+export function unusable(listing: RunsListing): number {
+  return listing.runs.reduce((sum, run) => sum + run.checkpoints.filter((c) => c.status === 'corrupt').length, 0)
 }
 
 /** One metrics line per step of the run's lineage (JSON lines), or the whole object with --json. */
@@ -92,7 +100,7 @@ function describeModel(run: RunEntry): string {
 
 const HEADINGS = ['checkpoint', 'step', 'epoch', 'val loss', 'train loss', 'size', 'created']
 /** How the train loss column is computed, said under the table. */
-const TRAIN_LOSS_NOTE = 'train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).'
+const TRAIN_LOSS_NOTE = 'train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl); val loss is measured at the checkpoint\'s own step (- when it was not).'
 /** Columns after the first are right-aligned numbers, except the date. */
 const LEFT_ALIGNED = new Set([0, 6])
 
@@ -130,8 +138,9 @@ function runFacts(run: RunSummary): string[] {
   if (run.ended?.tokensPerSec) parts.push(`${formatCount(run.ended.tokensPerSec)} tok/s training`)
   const lines = [`  ${parts.join(' · ')}${run.title ? ` — "${run.title}"` : ''}`]
   if (run.parent) {
-    const from = run.parent.runName ?? run.parent.checkpoint
-    lines.push(`  continues ${from} from step ${formatCount(run.parent.step)} (${run.parent.checkpoint.split(/[\\/]/).pop()}, sha256 ${run.parent.sha256.slice(0, 12)}…)`)
+    lines.push(`  ${lineageText(run)} (${run.parent.checkpoint.split(/[\\/]/).pop()}, sha256 ${run.parent.sha256.slice(0, 12)}…)`)
+  } else if (run.initFrom) {
+    lines.push(`  ${lineageText(run)} (${run.initFrom})`)
   }
   return lines
 }
@@ -142,7 +151,7 @@ function formatSeconds(seconds: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`
 }
 
-export function formatListing(listing: RunsListing): string[] {
+export function formatListing(listing: RunsListing, options: { verified?: boolean } = {}): string[] {
   if (listing.runs.length === 0) return [`No training runs in ${listing.dir}.`]
   const lines = [`Checkpoints in ${listing.dir}`]
   let checkpoints = 0
@@ -162,8 +171,11 @@ export function formatListing(listing: RunsListing): string[] {
     lines.push(
       ...table(rows, [' ', ...readable.map((c) => (c.best ? '*' : ' '))]).map((line) => ` ${line}`),
     )
+    if (options.verified) {
+      for (const c of readable) lines.push(`  ✓ ${c.file}: ${(c.verified ?? []).join('; ')}`)
+    }
     for (const c of run.checkpoints.filter((entry) => entry.status === 'corrupt')) {
-      lines.push(`  ! ${c.file} (${formatBytes(c.sizeBytes)}) cannot be used: ${c.problem}`)
+      lines.push(`  ! ${c.file} (${formatBytes(c.sizeBytes)}) ${options.verified ? 'failed verification' : 'cannot be used'}: ${c.problem}`)
     }
     checkpoints += run.checkpoints.length
     corrupt += run.checkpoints.length - readable.length
@@ -172,5 +184,12 @@ export function formatListing(listing: RunsListing): string[] {
   const runs = `${listing.runs.length} run${listing.runs.length === 1 ? '' : 's'}`
   const files = `${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'}${corrupt ? ` (${corrupt} unusable)` : ''}`
   lines.push(`${runs}, ${files}. * marks the lowest validation loss of a run; ${TRAIN_LOSS_NOTE}`)
+  if (options.verified) {
+    lines.push(
+      corrupt === 0
+        ? `Verified ${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} whole: all passed.`
+        : `Verified ${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} whole: ${corrupt} failed (marked !).`,
+    )
+  }
   return lines
 }

@@ -7,6 +7,8 @@
  * exactly once, from the tokens before it in its window.
  */
 import { readFile } from 'node:fs/promises'
+import { decodeUtf8, looksBinary } from '../../main/engine/corpus/text'
+import { skipReasonLabels } from '../../shared/corpus'
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { loadCorpus } from '../../main/engine/corpus'
@@ -79,8 +81,9 @@ export async function evaluate(flags: EvaluateFlags, io: CliIo): Promise<Evaluat
 }
 
 async function readText(path: string): Promise<string> {
+  let bytes: Buffer
   try {
-    return await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new UserError('not-found', `Text file ${path} does not exist.`)
@@ -88,6 +91,11 @@ async function readText(path: string): Promise<string> {
       throw new UserError('invalid-input', `${path} is a folder; use --folder for a folder.`)
     throw new UserError('unreadable', `Text file ${path} could not be read.`)
   }
+  // The test train applies to a corpus file: a binary file is refused, not scored as text.
+  if (looksBinary(bytes)) {
+    throw new UserError('invalid-input', `Text file ${path} is a ${skipReasonLabels.binary}: evaluate scores text only, and train skips such files too.`)
+  }
+  return decodeUtf8(bytes)
 }
 
 async function folderTexts(folder: string): Promise<string[]> {

@@ -4,6 +4,7 @@
  * `--format gguf --out <model.gguf>`: one GGUF file for llama.cpp / Ollama / LM Studio, with an
  * Ollama Modelfile beside it.
  */
+import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { exportHuggingFace, type ExportResult } from '../../main/engine/checkpoints'
 import {
@@ -13,15 +14,18 @@ import {
   type GgufPrecision,
 } from '../../main/engine/checkpoints/export-gguf'
 import { UserError } from '../../shared/errors'
+import { ollamaNames } from '../../shared/checkpoint'
 import { formatBytes } from './checkpoints'
+import { exportJobFolder } from './job'
+import type { JobExportResult } from '../../main/engine/interchange/job'
 
-export const EXPORT_FORMATS = ['hf', 'gguf'] as const
+export const EXPORT_FORMATS = ['hf', 'gguf', 'job'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 export interface ExportOptions {
   checkpoint: string
   out: string
-  /** `hf` (default): a Hugging Face folder; `gguf`: one GGUF file. */
+  /** `hf` (default): a Hugging Face folder; `gguf`: one GGUF file; `job`: a PyTorch job folder. */
   format?: string
   /** GGUF only: f32 (default), f16 or q8_0. */
   precision?: string
@@ -31,11 +35,11 @@ export interface ExportOptions {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export a checkpoint as a Hugging Face GPT-2 model folder or a GGUF file for llama.cpp and Ollama.')
+    .description('Export a checkpoint as a Hugging Face GPT-2 model folder, a GGUF file for llama.cpp and Ollama, or a job that continues the run with PyTorch (torchrun) elsewhere.')
     .requiredOption('--checkpoint <file>', 'checkpoint to export (.safetensors)')
     .requiredOption(
       '--out <path>',
-      'hf: folder to write (created if needed; files of the same name are replaced); gguf: the .gguf file to write',
+      'hf: folder to write (created if needed; files of the same name are replaced); gguf: the .gguf file to write; job: a new or empty folder',
     )
     .option('--format <format>', `${EXPORT_FORMATS.join(' or ')} (default hf)`)
     .option('--precision <type>', `gguf weights: ${GGUF_PRECISIONS.join(', ')} (default f32)`)
@@ -54,9 +58,10 @@ function checkChoice<T extends string>(value: string | undefined, choices: reado
 export async function exportCheckpoint(
   options: ExportOptions,
   print: (line: string) => void,
-): Promise<ExportResult | GgufExportResult> {
+): Promise<ExportResult | GgufExportResult | JobExportResult> {
   const format = checkChoice<ExportFormat>(options.format, EXPORT_FORMATS, '--format', 'hf')
   if (format === 'gguf') return exportGgufFile(options, print)
+  if (format === 'job') return exportJobFolder(options, print)
   if (options.precision !== undefined)
     throw new UserError('invalid-input', '--precision applies to --format gguf only; the Hugging Face folder is always F32.')
   const result = await exportHuggingFace(options.checkpoint, options.out)
@@ -90,6 +95,7 @@ async function exportGgufFile(options: ExportOptions, print: (line: string) => v
   print(`  ${result.path}  ${formatBytes(result.bytes)}`)
   print(`  ${result.modelfile}  (for Ollama)`)
   print(`Run it with llama.cpp: llama-completion -m "${result.path}" -p "Once upon a time" -n 100`)
-  print(`Or with Ollama, from that folder: ollama create my-model -f Modelfile && ollama run my-model "Once upon a time"`)
+  const ollama = ollamaNames(basename(result.path))
+  print(`Or with Ollama, from that folder: ollama create ${ollama.model} -f ${ollama.modelfile} && ollama run ${ollama.model} "Once upon a time"`)
   return result
 }

@@ -10,6 +10,7 @@ import { register as registerScan } from './scan'
 import { register as registerTokenize } from './tokenize'
 import { register as registerPrepare } from './prepare'
 import { register as registerQueue } from './queue'
+import { register as registerRuns } from './runs'
 
 /** Every `cllm` subcommand. Add one line per command module. */
 /** In the order a newcomer meets them: data, tokens, training, using a model, the browser UI. */
@@ -23,6 +24,7 @@ export const commands: Array<(program: Command) => void> = [
   registerChat,
   registerEvaluate,
   registerCheckpoints,
+  registerRuns,
   registerExport,
   registerServe,
 ]

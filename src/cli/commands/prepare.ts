@@ -13,12 +13,15 @@ import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/
 import { checkVocabSize } from '../../main/engine/tokenizer'
 import { UserError } from '../../shared/errors'
 import {
+  describeSplit,
+  SplitMethod,
   TokenizerKind,
   type DatasetSummary,
   type TokenizeProgress,
 } from '../../shared/tokenizer'
 import { ModelSection, TrainingSection } from '../../shared/training'
 import { formatBytes } from './checkpoints'
+import { countOf } from '../../shared/words'
 
 // The defaults of `cllm train` (and the Train view), so that `cllm prepare` then `cllm train` with
 // the same flags build the same dataset, and training reuses it instead of encoding again.
@@ -38,6 +41,7 @@ export interface PrepareCommandOptions {
   threads?: string
   seed?: string
   valFraction?: string
+  split?: string
   json?: boolean
   followLinks?: boolean
 }
@@ -76,6 +80,11 @@ export function register(program: Command): void {
       '--val-fraction <f>',
       'share of the corpus kept for validation',
       String(DEFAULT_VALIDATION_FRACTION),
+    )
+    .option(
+      '--split <method>',
+      'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (blocks or files)',
+      TRAINING_DEFAULTS.split,
     )
     .option('--json', 'print the result as JSON')
     .option(
@@ -126,6 +135,10 @@ export async function prepareCommand(
   const validationFraction =
     options.valFraction === undefined ? DEFAULT_VALIDATION_FRACTION : Number(options.valFraction)
   checkFraction(validationFraction)
+  const splitMethod = SplitMethod.safeParse(options.split ?? TRAINING_DEFAULTS.split)
+  if (!splitMethod.success) {
+    throw new UserError('invalid-config', `--split ${options.split} is not one of: blocks, files.`)
+  }
   const checkpointDir = resolve(options.checkpointDir ?? './checkpoints')
   const runName = options.runName ?? runNameFor(folder)
   if (!/^[\w.-]+$/.test(runName) || runName === '.' || runName === '..') {
@@ -148,6 +161,7 @@ export async function prepareCommand(
     runDir,
     seqLen,
     validationFraction,
+    splitMethod: splitMethod.data,
     seed,
     threads,
     onProgress,
@@ -165,13 +179,14 @@ export async function prepareCommand(
   }
   const { summary } = prepared
   const skipped = scan.skipped.length > 0 ? `, ${scan.skipped.length} skipped` : ''
-  print(`Corpus: ${scan.totals.files} files, ${formatBytes(scan.totals.bytes)}${skipped}`)
+  print(`Corpus: ${countOf(scan.totals.files, 'file')}, ${formatBytes(scan.totals.bytes)}${skipped}`)
   print(
     `Vocabulary built: ${summary.vocabSize} tokens (${summary.tokenizer}${summary.vocabSize < vocabSize ? `, fewer than the ${vocabSize} asked: the corpus ran out of ${kind.data === 'bpe' ? 'pairs to merge' : 'distinct words'}` : ''})`,
   )
   print(
     `Dataset created: ${summary.totalTokens} tokens (train ${summary.trainTokens}, validation ${summary.valTokens})`,
   )
+  print(describeSplit(summary.split, formatBytes))
   print(`Compression: ${summary.bytesPerToken.toFixed(2)} bytes per token`)
   if (prepared.split.overlapping) {
     print(

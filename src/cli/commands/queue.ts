@@ -7,18 +7,10 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { z } from 'zod'
 import { runQueue, type QueueOptions, type QueueResult } from '../../main/engine/queue'
 import { UserError } from '../../shared/errors'
+import { parseQueueFile, queueFileHelp } from '../queue-file'
 import { stdio, type CliIo } from './train'
-
-const QueueFile = z.array(
-  z.object({
-    folder: z.string().min(1),
-    config: z.record(z.string(), z.unknown()).optional(),
-    resume: z.string().min(1).optional(),
-  }),
-).min(1, 'must list at least one run')
 
 export function register(program: Command): void {
   program
@@ -26,6 +18,7 @@ export function register(program: Command): void {
     .description('Train several configurations one after another (a failed run does not stop the rest).')
     .argument('<file>', 'JSON file: [{"folder": …, "config": {…}}, …]')
     .option('--json', 'print the results as JSON')
+    .addHelpText('after', queueFileHelp())
     .action(async (file: string, options: { json?: boolean }) => {
       const results = await queueCommand(file, options, stdio)
       if (results.some((result) => result.state === 'failed')) process.exitCode = 1
@@ -40,13 +33,8 @@ export async function queueCommand(file: string, options: { json?: boolean }, io
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('not-found', `Queue file ${file} does not exist.`)
     throw new UserError('invalid-input', `Queue file ${file} is not valid JSON.`)
   }
-  const parsed = QueueFile.safeParse(json)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new UserError('invalid-input', `Queue file ${file}: ${issue.path.join('.') || 'the list'} ${issue.message}.`)
-  }
   const base = dirname(resolve(file))
-  const items = parsed.data.map((item) => ({
+  const items = parseQueueFile(json, file).map((item) => ({
     folder: resolve(base, item.folder),
     ...(item.config ? { config: relativeTo(base, item.config) } : {}),
     ...(item.resume ? { resume: resolve(base, item.resume) } : {}),

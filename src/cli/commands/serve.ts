@@ -165,6 +165,11 @@ function untilInterrupted(): Promise<void> {
 }
 
 function openInBrowser(url: string, print: (line: string) => void): void {
+  // A Linux machine without a display (a server, CI) has no browser to open.
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    print('No display here to open a browser on: open the address above in a browser that can reach this machine.')
+    return
+  }
   const [command, args] =
     process.platform === 'darwin'
       ? ['open', [url]]

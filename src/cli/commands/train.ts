@@ -9,8 +9,13 @@ import { Command, Option } from 'commander'
 import { describeChatCounts } from '../../main/engine/chat/model-template'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
+import { exportJobFromConfig, type JobFromConfigResult } from '../../main/engine/interchange/job'
+import { printJob } from './job'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
+import { describeSplit } from '../../shared/tokenizer'
+import { formatBytes } from './checkpoints'
 import {
+  PathsSection,
   warmupSteps,
   type EpochSummary,
   type RunConfigInput,
@@ -51,6 +56,7 @@ export interface TrainFlags {
   data?: 'auto' | 'chat' | 'text'
   lossOn?: 'answers' | 'all'
   valFraction?: number
+  split?: 'blocks' | 'files'
   runName?: string
   resume?: string
   /** A Hugging Face GPT-2 folder or a checkpoint to fine-tune instead of starting from noise. */
@@ -58,6 +64,8 @@ export interface TrainFlags {
   force?: boolean
   json?: boolean
   followLinks?: boolean
+  /** Write a PyTorch job folder here instead of training (src/cli/commands/job.ts). */
+  job?: string
 }
 
 /** Each run-config field and the flag that sets it, so errors name what the user typed. */
@@ -83,6 +91,7 @@ const FLAGS = {
   'training.data': '--data',
   'training.lossOn': '--loss-on',
   'training.valFraction': '--val-fraction',
+  'training.split': '--split',
   'paths.checkpointDir': '--checkpoint-dir',
   'paths.runName': '--run-name',
 } as const
@@ -125,6 +134,7 @@ export function register(program: Command): void {
     .option('--keep <n>', 'periodic checkpoints kept, besides the best (default 3)', number)
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
+    .addOption(new Option('--split <method>', 'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (default blocks)').choices(['blocks', 'files']))
     .addOption(new Option('--data <kind>', 'auto, chat (only the .jsonl chat data) or text (only the other files); auto refuses a folder mixing both (default auto)').choices(['auto', 'chat', 'text']))
     .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens (default answers)').choices(['answers', 'all']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
@@ -133,7 +143,12 @@ export function register(program: Command): void {
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
+    .option('--job <dir>', 'prepare the run here (dataset, initial weights: a run stopped at step 0), then write a job that trains it with PyTorch / torchrun elsewhere, into this new folder, instead of training')
     .action(async (folder: string, flags: TrainFlags) => {
+      if (flags.job !== undefined) {
+        await writeJob(folder, flags, stdio)
+        return
+      }
       const finished = await train(folder, flags, stdio, { handleSignals: true, handleClosedOutput: true })
       if (finished.reason === 'stopped' && !outputClosed()) process.exitCode = 130
     })
@@ -147,7 +162,7 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     model: pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen'),
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
-      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'data', 'lossOn',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split', 'data', 'lossOn',
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
@@ -223,6 +238,35 @@ export async function train(folder: string, flags: TrainFlags, io: CliIo, contro
   }
 }
 
+/** `cllm train FOLDER --job DIR`: the run prepared as here, handed to PyTorch as a job folder. */
+export async function writeJob(folder: string, flags: TrainFlags, io: CliIo): Promise<JobFromConfigResult> {
+  if (flags.resume !== undefined || flags.initFrom !== undefined) {
+    throw new UserError(
+      'invalid-input',
+      '--job starts a new run elsewhere; to continue a checkpoint elsewhere use: cllm export --checkpoint CKPT --format job --out DIR',
+    )
+  }
+  let result: JobFromConfigResult
+  try {
+    result = await exportJobFromConfig({
+      folder,
+      config: configFromFlags(flags),
+      outDir: flags.job!,
+      checkpointDir: flags.checkpointDir ?? PathsSection.parse({}).checkpointDir,
+      ...(flags.followLinks ? { followLinks: true } : {}),
+      ...(flags.json ? {} : { onProgress: (p) => io.err(`${p.detail}\n`) }),
+    })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'invalid-config') {
+      throw new UserError(error.code, withFlagNames(error.message))
+    }
+    throw error
+  }
+  if (!flags.json) io.out(`Prepared ${result.runDir} (stopped at step 0: the job's parent).\n`)
+  printJob(result, flags.json, (line) => io.out(`${line}\n`))
+  return result
+}
+
 /** A run stopped by a closed pipe before its first checkpoint leaves no folder behind. */
 async function removeBegunRunFolder(session: TrainingSession, finished: RunFinished): Promise<void> {
   const runDir = session.createdRunDir
@@ -250,10 +294,18 @@ export function fmtEpochs(epochs: number): string {
   return Number.isInteger(epochs) ? fmt(epochs) : epochs.toFixed(2)
 }
 
+/** "training loss 3.0638 (mean of the last 100 steps), validation loss 3.1 at step 500": the summary's one definition of each. */
+export function formatLosses(finished: RunFinished): string {
+  const window = finished.trainLossWindow ? ` (mean of the last ${plural(finished.trainLossWindow, 'step')})` : ''
+  const train = `training loss ${loss(finished.trainLoss)}${window}`
+  const at = finished.valLossStep !== undefined && finished.valLossStep !== null ? ` at step ${fmt(finished.valLossStep)}` : ''
+  return `${train}, validation loss ${loss(finished.valLoss)}${at}`
+}
+
 /** `1,274 tok/s over 2.1 s of training steps; evaluation 0.4 s and checkpoints 0.1 s on top` */
 export function formatSpeed(finished: RunFinished): string {
   const s = (x: number | undefined) => `${(x ?? 0).toFixed(1)} s`
-  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
+  return `Speed: ${fmt(finished.tokensPerSec ?? 0)} tok/s, run average over ${s(finished.trainSec)} of training steps; evaluation ${s(finished.evalSec)} and checkpoints ${s(finished.checkpointSec)} on top.`
 }
 
 export function formatDuration(seconds: number): string {
@@ -289,6 +341,7 @@ export function formatConfig(started: RunStarted): string[] {
     `Training    batch ${training.batchSize}, learning rate ${training.learningRate} (warmup ${warmup}, cosine decay), weight decay ${training.weightDecay}, grad clip ${training.gradClip}, seed ${training.seed}`,
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
+  if (started.split) lines.push(`Data        ${describeSplit(started.split, formatBytes)}`)
   if (started.chat) lines.push(`Chat data   ${describeChatCounts(started.chat).replace(/^Chat: /, '')}`)
   if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
@@ -332,11 +385,10 @@ class TextPrinter {
         line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
         break
       case 'training.finished':
-        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}.`)
+        if (payload.reason === 'stopped') line(`Stopped at step ${fmt(payload.step)}: ${formatLosses(payload)}.`)
         if (payload.reason === 'completed') {
           const epochs = this.started ? ` (${fmtEpochs(payload.step / this.started.stepsPerEpoch)} epochs)` : ''
-          const window = payload.trainLossWindow ? ` (mean of the last ${plural(payload.trainLossWindow, 'step')})` : ''
-          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, training loss ${loss(payload.trainLoss)}${window}, validation loss ${loss(payload.valLoss)}.`)
+          line(`Done: ${fmt(payload.step)} steps${epochs} in ${formatDuration(payload.durationSec)}, ${formatLosses(payload)}.`)
         }
         if (payload.tokensPerSec !== undefined && payload.reason !== 'failed') line(formatSpeed(payload))
         if (payload.sample !== null) line(`Sample:\n${payload.sample}`)
@@ -351,7 +403,7 @@ class TextPrinter {
     const perEpoch = this.started?.stepsPerEpoch ?? p.totalSteps
     if (!this.legend) {
       this.legend = true
-      line('(loss: mean training loss since the previous line; tok/s: training steps only, evaluation and checkpoints excluded)')
+      line('(loss: mean training loss since the previous line; val: validation loss at that step; tok/s: the most recent training steps, evaluation and checkpoints excluded)')
     }
     for (const point of p.points) {
       this.lossSum += point.loss
@@ -375,8 +427,8 @@ class TextPrinter {
     const part = e.step / perEpoch - e.epoch
     const label = part < 1 - 1e-9 ? `Epoch ${e.epoch + 1} (${fmtEpochs(part)} of it)` : `Epoch ${e.epoch + 1}/${fmtEpochs(epochs)}`
     line(
-      `${label}: mean loss ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)}, ` +
-        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s`,
+      `${label}: mean loss over the epoch ${loss(e.meanLoss)}, validation loss ${loss(e.valLoss)} at step ${fmt(e.step)}, ` +
+        `${formatDuration(e.durationSec)}, ${fmt(e.tokensPerSec)} tok/s over its training steps`,
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
   }

@@ -18,8 +18,9 @@ import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
-import type { CheckpointMetadata, MetricsRecord, StepLoss } from '../../shared/checkpoint'
+import { valLossAtStep, type CheckpointMetadata, type MetricsRecord, type StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
+import { countOf } from '../../shared/words'
 import {
   GenerateOptions,
   resolveRunConfig,
@@ -37,6 +38,7 @@ import {
 } from '../../shared/training'
 import {
   appendMetrics,
+  rewriteRunJsonInPlace,
   applyRetention,
   checkpointPath,
   classifyCheckpointFile,
@@ -52,7 +54,7 @@ import {
 } from './checkpoints'
 import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
-import { corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
+import { checkCorpusHoldsAWindow, corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
 import { describeIssue, readChatData, selectData } from './chat/data'
 import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
@@ -113,6 +115,8 @@ export interface SessionOptions {
   /** Test hooks passed to the trainer. */
   kernels?: 'wasm' | 'reference'
   fault?: FaultInjection
+  /** Test hook: the clock (ms) that paces progress events; performance.now unless a test steps it. */
+  progressClock?: () => number
 }
 
 interface Prepared {
@@ -174,6 +178,8 @@ export class TrainingSession {
   createdRunDir: string | undefined
   private pauseRequested = false
   private wakeUp: (() => void) | null = null
+  /** Callers of whenParked() waiting for the loop to rest. */
+  private readonly parkWaiters: Array<() => void> = []
   private readonly abort = new AbortController()
   private trainer: Trainer | null = null
   /** The run folder's writer lock, held from the folder's creation to the end recorded in run.json. */
@@ -218,6 +224,15 @@ export class TrainingSession {
     if (this.current === 'training') this.setState('paused')
   }
 
+  /**
+   * Resolves once the loop rests between steps after pause(): the step in flight has finished and
+   * been reported, and no step runs until resume() or stop(). At once when it rests already.
+   */
+  whenParked(): Promise<void> {
+    if (this.wakeUp) return Promise.resolve()
+    return new Promise((parked) => this.parkWaiters.push(parked))
+  }
+
   resume(): void {
     if (!this.pauseRequested) return
     this.pauseRequested = false
@@ -242,7 +257,7 @@ export class TrainingSession {
     this.setState('preparing')
     let prepared: Prepared | undefined
     let checkpointWritten: string | null = null
-    const losses = { train: null as number | null, val: null as number | null }
+    const losses: RunLosses = { train: null, val: null, valStep: null }
     try {
       prepared = await this.prepare()
       const outcome = await this.train(prepared, losses, (path) => (checkpointWritten = path))
@@ -251,17 +266,17 @@ export class TrainingSession {
           ? await this.generateSample(prepared)
           : null
       await this.closeTrainer()
-      await this.recordEnd(outcome)
+      await this.recordEnd(outcome, losses)
       return this.finish('done', outcome, began, checkpointWritten, losses, sample)
     } catch (error) {
       await this.closeTrainer()
       if (error instanceof UserError && error.code === 'cancelled' && this.stopRequested) {
-        await this.recordEnd('stopped')
+        await this.recordEnd('stopped', losses)
         return this.finish('done', 'stopped', began, checkpointWritten, losses, null)
       }
       const message = error instanceof Error ? error.message : String(error)
       const code = error instanceof UserError ? error.code : 'internal'
-      await this.recordEnd('failed', message)
+      await this.recordEnd('failed', losses, message)
       return this.finish('failed', 'failed', began, checkpointWritten, losses, null, message, code)
     }
   }
@@ -281,12 +296,12 @@ export class TrainingSession {
         {
           signal,
           onProgress: (p) =>
-            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${p.filesAccepted} files)`),
+            this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${countOf(p.filesAccepted, 'file')})`),
         },
       ))
     this.prepareEvent(
       'corpus',
-      `Corpus: ${corpus.summary.totals.files} files, ${corpus.summary.totals.bytes.toLocaleString('en-US')} bytes`,
+      `Corpus: ${countOf(corpus.summary.totals.files, 'file')}, ${countOf(corpus.summary.totals.bytes, 'byte')}`,
       1,
       true,
     )
@@ -311,6 +326,16 @@ export class TrainingSession {
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
     let runDir: string
     const resumed = this.checkpoint
+    // A corpus too small for one window is refused before a run folder exists (no failed run left behind).
+    await checkCorpusHoldsAWindow(
+      documents,
+      resumed
+        ? parseTokenizer(resumed.metadata.tokenizer, `${options.resume}`)
+        : this.initial
+          ? parseTokenizer(this.initial.tokenizer, this.initial.source)
+          : { kind: this.config.training.tokenizer, vocabSize: this.config.model.vocabSize },
+      this.config.model.seqLen,
+    )
     if (resumed) {
       const { metadata } = resumed
       if (metadata.corpusFingerprint !== fingerprint) {
@@ -326,6 +351,8 @@ export class TrainingSession {
       const name = options.config?.paths?.runName
       runDir = name !== undefined ? await createRunDir(root, name) : await createUniqueRunDir(root, childRunBase(options.resume!, metadata.step))
       this.createdRunDir = runDir
+      // The child's config names the child's folder, not its parent's.
+      this.config = { ...this.config, paths: { ...this.config.paths, runName: runDirName(runDir) } }
     } else {
       tokenizerSpec = this.initial
         ? parseTokenizer(this.initial.tokenizer, this.initial.source)
@@ -361,6 +388,7 @@ export class TrainingSession {
       runDir,
       seqLen: this.config.model.seqLen,
       validationFraction: this.config.training.valFraction,
+      splitMethod: this.config.training.split,
       seed: this.config.training.seed,
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
@@ -484,7 +512,7 @@ export class TrainingSession {
 
   private async train(
     p: Prepared,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     onCheckpoint: (path: string) => void,
   ): Promise<'completed' | 'stopped'> {
     const { trainer, sampler, dataset, runDir, totalSteps, stepsPerEpoch } = p
@@ -493,6 +521,7 @@ export class TrainingSession {
     const recentTrain: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentTrain ?? [])]
     const recentVal: StepLoss[] = [...(this.checkpoint?.metadata.losses.recentVal ?? [])]
     losses.val = this.checkpoint?.metadata.losses.val ?? null
+    losses.valStep = this.checkpoint ? (valLossAtStep(this.checkpoint.metadata.losses, this.checkpoint.metadata.step) === null ? null : this.checkpoint.metadata.step) : null
     // The summarised training loss: the mean of the last TRAIN_LOSS_WINDOW steps (this run's history).
     const window: number[] = recentTrain.map((entry) => entry.loss).filter((x): x is number => x !== null)
     const meanTrain = (): number | null => (window.length > 0 ? window.reduce((a, b) => a + b, 0) / window.length : null)
@@ -505,6 +534,7 @@ export class TrainingSession {
       const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts, dataset.mask) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
+      losses.valStep = step
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
       if (p.sampleAnswers) {
@@ -517,16 +547,27 @@ export class TrainingSession {
       return value
     }
 
+    // A failed append (disk full, I/O error) is kept, never left as an unhandled rejection (which
+    // would end the whole process, `cllm serve` included); the loop ends the run on it.
     let metricsQueue: Promise<void> = Promise.resolve()
+    let metricsError: unknown
     const writeMetrics = (records: MetricsRecord[]): void => {
-      metricsQueue = metricsQueue.then(() => appendMetrics(runDir, records))
+      metricsQueue = metricsQueue
+        .then(() => (metricsError === undefined ? appendMetrics(runDir, records) : undefined))
+        .catch((error: unknown) => {
+          metricsError ??= error
+        })
+    }
+    const checkMetrics = (): void => {
+      if (metricsError !== undefined) throw metricsWriteFailure(runDir, metricsError)
     }
 
     const period = new SphereTotals()
     const epochSpheres = new SphereTotals()
     let points: MetricPoint[] = []
-    let lastFlush = performance.now()
-    let lastYield = lastFlush
+    const progressClock = this.options.progressClock ?? (() => performance.now())
+    let lastFlush = progressClock()
+    let lastYield = performance.now()
     let periodTokens = 0
     let periodTrainMs = 0
     const loopStart = performance.now()
@@ -535,6 +576,8 @@ export class TrainingSession {
     let epochLossSum = 0
     let epochSteps = 0
     let epochTokens = 0
+    let epochTrainMs = 0
+    let lastPoint: MetricPoint | null = null
     let lastLoss = NaN
     const lastLossOrNull = (): number | null => (Number.isFinite(lastLoss) ? lastLoss : (this.checkpoint?.metadata.losses.train ?? null))
     let lastLr = 0
@@ -585,6 +628,7 @@ export class TrainingSession {
       totalSteps,
       stepsPerEpoch,
       trainTokens: dataset.summary.trainTokens,
+      split: dataset.summary.split,
       valTokens: dataset.summary.valTokens,
       ...(dataset.summary.chat ? { chat: dataset.summary.chat } : {}),
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
@@ -628,7 +672,7 @@ export class TrainingSession {
       period.reset()
       periodTokens = 0
       periodTrainMs = 0
-      lastFlush = now
+      lastFlush = progressClock()
     }
 
     let outcome: 'completed' | 'stopped' = 'completed'
@@ -637,28 +681,33 @@ export class TrainingSession {
         if (this.pauseRequested && !this.stopRequested) {
           flush(performance.now())
           const pausedAt = performance.now()
-          await new Promise<void>((wake) => (this.wakeUp = wake))
+          const woken = new Promise<void>((wake) => (this.wakeUp = wake))
+          for (const parked of this.parkWaiters.splice(0)) parked()
+          await woken
           pausedMs += performance.now() - pausedAt
-          lastFlush = performance.now()
+          lastFlush = progressClock()
         }
         if (this.stopRequested) {
           outcome = 'stopped'
           break
         }
+        checkMetrics()
         const epoch = Math.floor(step / stepsPerEpoch)
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
         const result = await trainer.step(tokens, starts, lr, dataset.mask)
-        this.timing.trainMs += performance.now() - stepStart
-        periodTrainMs += performance.now() - stepStart
+        const stepMs = performance.now() - stepStart
+        this.timing.trainMs += stepMs
+        periodTrainMs += stepMs
+        epochTrainMs += stepMs
         this.timing.tokens += result.tokens
         step++
         this.currentStep = step
         if (!Number.isFinite(result.loss)) {
           throw new UserError(
             'internal',
-            `Training diverged at step ${step} (the loss is ${result.loss}); lower --learning-rate or set --grad-clip.`,
+            `Training diverged at step ${step} (the loss is ${result.loss}); ${divergenceAdvice(training)}`,
           )
         }
         lastLoss = result.loss
@@ -685,8 +734,11 @@ export class TrainingSession {
           gradNorm: result.gradNorm,
           tokens: result.tokens,
         }
-        if (step % training.evalInterval === 0 || endOfEpoch) point.valLoss = await evaluate()
+        const checkpointDue = training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps
+        // A checkpoint carries a validation loss of its own step, so one is measured there too.
+        if (step % training.evalInterval === 0 || endOfEpoch || checkpointDue) point.valLoss = await evaluate()
         points.push(point)
+        lastPoint = point
 
         if (endOfEpoch) {
           const now = performance.now()
@@ -699,7 +751,8 @@ export class TrainingSession {
             meanLoss: epochLossSum / epochSteps,
             valLoss: losses.val,
             durationSec: seconds,
-            tokensPerSec: seconds > 0 ? epochTokens / seconds : 0,
+            // The one definition of tok/s: tokens over the training steps' own time.
+            tokensPerSec: epochTrainMs > 0 ? (epochTokens * 1000) / epochTrainMs : 0,
             spheres: epochSpheres.snapshot(),
           })
           epochSpheres.reset()
@@ -707,15 +760,16 @@ export class TrainingSession {
           epochLossSum = 0
           epochSteps = 0
           epochTokens = 0
+          epochTrainMs = 0
         }
-        if (training.checkpointInterval > 0 && step % training.checkpointInterval === 0 && step < totalSteps) {
+        if (checkpointDue) {
           await saveAt('periodic')
         }
         if (this.options.stopAtStep !== undefined && step >= this.options.stopAtStep && step < totalSteps) {
           this.stop()
         }
         const now = performance.now()
-        if (now - lastFlush >= PROGRESS_INTERVAL_MS) flush(now)
+        if (progressClock() - lastFlush >= PROGRESS_INTERVAL_MS) flush(now)
         if (now - lastYield >= YIELD_INTERVAL_MS) {
           await nextTask()
           lastYield = performance.now()
@@ -724,6 +778,14 @@ export class TrainingSession {
       if (step >= totalSteps && !this.stopRequested) outcome = 'completed'
       flush(performance.now())
       if (outcome === 'stopped') {
+        // The stop checkpoint's validation loss is measured at its step, not taken from an earlier one.
+        if (losses.valStep !== step && p.valStarts.length > 0) {
+          const valLoss = await evaluate()
+          const pending = points.at(-1)
+          if (pending?.step === step) pending.valLoss = valLoss
+          // Already written: the step's line again, with its validation loss (the last line of a step wins).
+          else if (lastPoint?.step === step) writeMetrics([metricsRecord({ ...lastPoint, valLoss }, tokensPerSec)])
+        }
         await saveAt('stop')
       } else {
         await saveAt('final')
@@ -731,9 +793,9 @@ export class TrainingSession {
     } finally {
       // After a failure, the steps not yet reported still go to metrics.jsonl.
       if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
-      await metricsQueue.catch(() => undefined)
+      await metricsQueue
     }
-    await metricsQueue
+    checkMetrics()
     return outcome
   }
 
@@ -767,7 +829,7 @@ export class TrainingSession {
     reason: 'completed' | 'stopped' | 'failed',
     began: number,
     checkpoint: string | null,
-    losses: { train: number | null; val: number | null },
+    losses: RunLosses,
     sample: string | null,
     message?: string,
     code?: ErrorCode,
@@ -784,6 +846,7 @@ export class TrainingSession {
       trainLoss: losses.train,
       ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
       valLoss: losses.val,
+      valLossStep: losses.val === null ? null : losses.valStep,
       sample,
       durationSec: (performance.now() - began) / 1000,
       ...this.speed(),
@@ -805,15 +868,33 @@ export class TrainingSession {
   }
 
   /** The run's own end, in its run.json; then the lock goes. Nothing writes the folder after this. */
-  private async recordEnd(reason: RunEnd['reason'], message?: string): Promise<void> {
+  private async recordEnd(reason: RunEnd['reason'], losses: RunLosses, message?: string): Promise<void> {
     const runDir = this.runDir
     const lock = this.lock
     this.lock = null
     if (!runDir || !lock) return
     try {
       const info = await readRunJson(runDir)
-      const ended: RunEnd = { reason, step: this.currentStep, at: new Date().toISOString(), ...(message !== undefined ? { message } : {}), ...this.speed() }
-      await writeRunJson(runDir, { ...info, ended, pid: undefined })
+      const ended: RunEnd = {
+        reason,
+        step: this.currentStep,
+        at: new Date().toISOString(),
+        ...(message !== undefined ? { message } : {}),
+        ...this.speed(),
+        // The same figures, with the same definitions, as the final line and the model card.
+        trainLoss: losses.train,
+        ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
+        valLoss: losses.val,
+        valLossStep: losses.val === null ? null : losses.valStep,
+      }
+      try {
+        await writeRunJson(runDir, { ...info, ended, pid: undefined })
+      } catch (error) {
+        // A full disk has no room for the atomic copy: the end goes over run.json's own blocks.
+        const code = (error as NodeJS.ErrnoException).code
+        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error
+        await rewriteRunJsonInPlace(runDir, { ...info, ended, pid: undefined })
+      }
     } catch {
       // A run.json that cannot be rewritten leaves the run listed as interrupted; the lock still goes.
     } finally {
@@ -860,6 +941,20 @@ export class TrainingSession {
     this.wakeUp = null
     wake?.()
   }
+}
+
+/** What to change after a divergence: never a clip that is already set. */
+export function divergenceAdvice(training: { learningRate: number; gradClip: number }): string {
+  return training.gradClip > 0
+    ? `lower --learning-rate (now ${training.learningRate}; gradients are already clipped at --grad-clip ${training.gradClip}).`
+    : `lower --learning-rate (now ${training.learningRate}) or set --grad-clip (e.g. 1).`
+}
+
+/** The run's summarised losses: training as the mean of the last steps, validation with the step it was measured at. */
+interface RunLosses {
+  train: number | null
+  val: number | null
+  valStep: number | null
 }
 
 function metricsRecord(point: MetricPoint, tokensPerSec: number): MetricsRecord {
@@ -918,6 +1013,13 @@ function scheduleFor(base: Schedule, resumed: Checkpoint | null, resume: string 
 }
 
 /** Run folders (and the Data view's hidden one) under the checkpoint folder that hold an encoded dataset. */
+/** A failed metrics append as one sentence: the run ends failed with it. */
+function metricsWriteFailure(runDir: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EIO' ? 'an input/output error' : code === 'EDQUOT' ? 'the disk quota is used up' : (code ?? String(error))
+  return new UserError('unreadable', `Could not append to ${join(runDir, 'metrics.jsonl')}: ${why}${code ? ` (${code})` : ''}. The run stops here; its metrics up to the last complete line and its last checkpoint are kept.`)
+}
+
 async function preparedDatasets(checkpointDir: string): Promise<string[]> {
   const entries = await readdir(checkpointDir, { withFileTypes: true }).catch(() => [])
   return entries

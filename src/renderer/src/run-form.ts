@@ -17,6 +17,7 @@ import {
   type RunConfigInput,
   type TokenizerKind,
 } from '../../shared/training'
+import type { SplitMethod } from '../../shared/tokenizer'
 
 export type ModelField = 'vocabSize' | 'embedDim' | 'numLayers' | 'numHeads' | 'seqLen'
 export type TrainingField =
@@ -234,6 +235,7 @@ export function withFieldLabels(message: string): string {
 
 export type RunForm = Record<FieldKey, FieldValue> & {
   tokenizer: TokenizerKind
+  split: SplitMethod
   /** Plain text or chat data (the Data view's choice for a folder holding both). */
   data: DataKindChoice
   /** Chat data: the loss on the answers only, or on all tokens. */
@@ -281,6 +283,7 @@ export function defaultForm(cores = 1): RunForm {
     ...tiny.model,
     ...tiny.training,
     tokenizer: 'bpe',
+    split: 'blocks',
     data: 'auto',
     lossOn: 'answers',
     epochs: 1,
@@ -319,7 +322,12 @@ function toNumber(value: FieldValue): number | undefined {
 /** The config the engine receives: empty fields are left out so its defaults apply. */
 export function formToConfig(form: RunForm): RunConfigInput {
   const model: Record<string, number | undefined> = {}
-  const training: Record<string, number | string | undefined> = { tokenizer: form.tokenizer, data: form.data, lossOn: form.lossOn }
+  const training: Record<string, number | string | undefined> = {
+    tokenizer: form.tokenizer,
+    split: form.split,
+    data: form.data,
+    lossOn: form.lossOn,
+  }
   for (const field of FIELDS) {
     const value = toNumber(form[field.key])
     const target = field.section === 'model' ? model : training

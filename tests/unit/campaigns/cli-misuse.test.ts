@@ -40,6 +40,8 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   })
   process.exitCode = undefined
   try {
+    // A hang: the slowest command here settles in about 40 ms (a refusal before any work), so 20 s is
+    // some 500× that, and a loaded machine does not turn into a false hang.
     const result = await within(main(['node', 'cllm', ...args]), 20_000)
     if (!result.settled) return null
     if ('error' in result) return { code: -1, out, err: `threw: ${String(result.error)}` }
@@ -201,6 +203,8 @@ function closedPipe(
   if (closeAfter === 'at-once') child.stdout.destroy()
   else child.stdout.once('data', () => child.stdout.destroy())
   return new Promise((resolvePromise) => {
+    // A hang: the slowest of these runs took 3.1 s on this 2-core machine with other work running;
+    // 60 s is about 20× that, so a loaded machine does not turn into a false hang.
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       resolvePromise(null)

@@ -158,6 +158,8 @@ describe('campaign 2: corrupt checkpoints', () => {
     }
 
     const tally = new Tally('corrupt checkpoints')
+    // A load or verify that has not settled in 5 s is a hang: 20× the slowest measured on this 2-core
+    // machine (0.25 s), so a loaded machine does not turn into a false hang.
     const path = join(dir, 'variant.safetensors')
     for (const [what, bytes] of variants) {
       await writeFile(path, bytes)

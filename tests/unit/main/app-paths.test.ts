@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { join, posix, win32 } from 'node:path'
-import { appRequestPath, isRendererUrl, preloadPath, rendererLocation, sampleCorpusPath } from '../../../src/main/app-paths'
+import { appRequestPath, isRendererUrl, jobTemplatesPath, preloadPath, rendererLocation, sampleCorpusPath } from '../../../src/main/app-paths'
 
 describe('app paths', () => {
   it('finds the sample corpus in the packaged resources folder, or in the repository while developing', () => {
     const location = { resourcesPath: '/opt/CLLM Studio/resources', appPath: '/home/me/cllm' }
     expect(sampleCorpusPath({ ...location, isPackaged: true })).toBe(join('/opt/CLLM Studio/resources', 'sample-corpus'))
     expect(sampleCorpusPath({ ...location, isPackaged: false })).toBe(join('/home/me/cllm', 'resources', 'sample-corpus'))
+  })
+
+  it('finds the job templates beside the asar, or in the repository while developing', () => {
+    const location = { resourcesPath: '/opt/CLLM Studio/resources', appPath: '/home/me/cllm' }
+    expect(jobTemplatesPath({ ...location, isPackaged: true })).toBe(join('/opt/CLLM Studio/resources', 'job'))
+    expect(jobTemplatesPath({ ...location, isPackaged: false })).toBe(join('/home/me/cllm', 'resources', 'job'))
   })
 
   it('points at the CommonJS preload next to the main bundle', () => {

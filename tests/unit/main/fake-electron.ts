@@ -260,6 +260,8 @@ class FakeApp extends EventEmitter {
   isPackaged = false
   ready = false
   quitCalls = 0
+  /** How often the app asked to be told when Electron is ready (what any start waits on). */
+  whenReadyCalls = 0
   exitCodes: number[] = []
   aboutOptions: unknown
   appPath = '/repo'
@@ -278,6 +280,7 @@ class FakeApp extends EventEmitter {
     this.isPackaged = false
     this.ready = false
     this.quitCalls = 0
+    this.whenReadyCalls = 0
     this.exitCodes = []
     this.aboutOptions = undefined
     this.appPath = '/repo'
@@ -296,6 +299,7 @@ class FakeApp extends EventEmitter {
     return this.lockGranted
   }
   whenReady(): Promise<void> {
+    this.whenReadyCalls++
     return this.readyPromise
   }
   isReady(): boolean {

@@ -61,8 +61,11 @@ describe('app lifecycle', () => {
     const fake = await launch((f) => (f.app.lockGranted = false))
     expect(fake.app.quitCalls).toBe(1)
     expect(fake.app.listenerCount('window-all-closed')).toBe(0)
+    // Nothing waits to start: no window can open when Electron is ready (read after it is, not after a sleep).
+    expect(fake.app.whenReadyCalls).toBe(0)
+    expect(fake.app.listenerCount('ready')).toBe(0)
     fake.app.becomeReady()
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await fake.app.whenReady()
     expect(fake.BrowserWindow.instances).toHaveLength(0)
   })
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MAX_RECENT_FOLDERS, SettingsStore } from '../../../src/main/settings-store'
@@ -43,19 +43,34 @@ describe('SettingsStore', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ lastFolder: '/x', recentFolders: ['/x'] })
   })
 
-  it.skipIf(process.getuid?.() === 0)('a profile it cannot write is reported once per change and changes nothing else', () => {
+  it('a profile it cannot write is reported once per change and changes nothing else', () => {
+    // EACCES injected on the real write: tests run as root in CI, where a read-only folder stops nothing.
     const locked = join(dir, 'locked')
-    const store = new SettingsStore(join(locked, 'settings.json'))
+    const file = join(locked, 'settings.json')
+    let readOnly = false
+    const store = new SettingsStore(file, {
+      mkdirSync,
+      renameSync,
+      writeFileSync: (...args: Parameters<typeof writeFileSync>) => {
+        if (readOnly) throw Object.assign(new Error(`EACCES: permission denied, open '${String(args[0])}'`), { code: 'EACCES' })
+        writeFileSync(...args)
+      },
+    })
     store.rememberFolder('/first')
-    chmodSync(locked, 0o500)
+    readOnly = true
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
       store.rememberFolder('/second')
-      expect(error).toHaveBeenCalledWith(expect.stringMatching(/^Could not save settings: /))
-      expect(store.get().lastFolder).toBe('/second')
+      expect(error).toHaveBeenCalledTimes(1)
+      expect(error).toHaveBeenCalledWith(`Could not save settings: EACCES: permission denied, open '${file}.${process.pid}.tmp'`)
+      store.clearRecentFolders()
+      expect(error).toHaveBeenCalledTimes(2)
     } finally {
-      chmodSync(locked, 0o700)
       error.mockRestore()
     }
+    // This launch keeps what the user did; the file keeps what was saved, and nothing is left beside it.
+    expect(store.get()).toEqual({ lastFolder: '/second', recentFolders: [] })
+    expect(new SettingsStore(file).get()).toEqual({ lastFolder: '/first', recentFolders: ['/first'] })
+    expect(readdirSync(locked)).toEqual(['settings.json'])
   })
 })

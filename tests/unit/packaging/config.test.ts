@@ -50,7 +50,10 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true)
     expect(config.npmRebuild).toBe(false)
     expect(config.files).toEqual([{ filter: ['out/**/*', 'package.json', '!**/*.map'] }])
-    expect(config.extraResources).toEqual([{ from: 'resources/sample-corpus', to: 'sample-corpus' }])
+    expect(config.extraResources).toEqual([
+      { from: 'resources/sample-corpus', to: 'sample-corpus' },
+      { from: 'resources/job', to: 'job', filter: ['*.py', 'README.md', 'requirements.txt'] },
+    ])
   })
 
   it('targets deb first (then AppImage), NSIS, and DMG', async () => {

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { extractFile, listPackage } from '@electron/asar'
 import { builtFileNear } from '../../../src/main/engine/unpacked-path'
 import { kernelWasmFileName, locateKernelWasm } from '../../../src/main/engine/kernels/index'
+import { findJobTemplates } from '../../../src/main/engine/interchange/job'
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
 
 const projectDir = resolve(import.meta.dirname, '../../..')
@@ -28,6 +29,12 @@ beforeAll(() => {
   entries = existsSync(asar) ? listPackage(asar, { isPack: false }).map((entry) => entry.replaceAll('\\', '/')) : []
 }, 240_000)
 afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+/** The asar's entries, after checking there is one: a check of what is absent means nothing when packing failed. */
+function packedEntries(): string[] {
+  expect(entries, `no app.asar was packed:\n${String(run.stdout)}${String(run.stderr)}`).toContain('/out/main/index.js')
+  return entries
+}
 
 describe('packaging smoke test', () => {
   it('packs the dir target and reports success', () => {
@@ -46,7 +53,7 @@ describe('packaging smoke test', () => {
   })
 
   it('leaves sources, tests, source maps and dev dependencies out', () => {
-    const unwanted = entries.filter(
+    const unwanted = packedEntries().filter(
       (entry) => /^\/(src|tests|bench|scripts|resources)\//.test(entry) || entry.endsWith('.map') || /^\/node_modules\/(electron|vitest|vue|electron-builder)\//.test(entry),
     )
     expect(unwanted).toEqual([])
@@ -55,6 +62,12 @@ describe('packaging smoke test', () => {
   it('ships the sample corpus beside the asar when the repository has one', () => {
     const source = join(projectDir, 'resources', 'sample-corpus')
     expect(existsSync(join(out, 'linux-unpacked', 'resources', 'sample-corpus'))).toBe(existsSync(source))
+  })
+
+  it('ships the job templates beside the asar, where a packaged app finds them', () => {
+    const job = join(out, 'linux-unpacked', 'resources', 'job')
+    expect(readdirSync(job).sort()).toEqual(['README.md', 'requirements.txt', 'safetensors_io.py', 'train.py'])
+    expect(findJobTemplates(undefined, join(out, 'nowhere'), join(out, 'linux-unpacked', 'resources'))).toBe(job)
   })
 
   it('flipped the fuses in the packed executable', async () => {
@@ -119,7 +132,7 @@ describe('packaging smoke test', () => {
   })
 
   it('ships no build tool: esbuild is not bundled into the main process code', () => {
-    const bundled = entries.filter((entry) => /^\/out\/main\//.test(entry) && entry.endsWith('.js'))
+    const bundled = packedEntries().filter((entry) => /^\/out\/main\//.test(entry) && entry.endsWith('.js'))
     const asar = join(out, 'linux-unpacked', 'resources', 'app.asar')
     const withEsbuild = bundled.filter((entry) => extractFile(asar, entry.slice(1)).toString('utf8').includes('ESBUILD_BINARY_PATH'))
     expect(withEsbuild).toEqual([])

@@ -6,7 +6,7 @@
  */
 import { cpus, homedir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { LoadedCorpus } from '../corpus'
+import type { CorpusFs, LoadedCorpus } from '../corpus'
 import { createDispatcher, type Dispatch } from './dispatcher'
 import { EventHub } from './event-hub'
 import { createCorpusHandlers } from './handlers/corpus'
@@ -18,6 +18,7 @@ import { createRunHandlers } from './handlers/runs'
 import { createEstimateHandlers } from './handlers/estimate'
 import { createMachineHandlers } from './handlers/machine'
 import { createQueueHandlers } from './handlers/queue'
+import { createElsewhereHandlers } from './handlers/elsewhere'
 
 /** Where the app keeps runs unless told otherwise (the CLI's default is ./checkpoints). */
 export const DEFAULT_CHECKPOINT_DIR = join(homedir(), 'CLLM Studio', 'checkpoints')
@@ -43,6 +44,8 @@ export interface EngineApiOptions {
   lastFolder?: () => string | undefined
   /** Where the UI types paths (browser): the folders it may read inside, to tell the user. */
   readableRoots?: string[]
+  /** Test hook: the file-system calls of a scan (a test holds a folder's listing to catch a scan mid-way). */
+  corpusFs?: CorpusFs
 }
 
 export interface EngineApi {
@@ -93,6 +96,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),
+    ...createElsewhereHandlers(context, training),
     ...generation.handlers,
   })
   return {

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { assertWritableFile } from '../containment'
 
 export type ChunkWriter = (handle: FileHandle, chunk: Uint8Array) => Promise<void>
 
@@ -76,6 +77,8 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const writeChunk = options.writeChunk ?? writeWhole
+  // A link (or a FIFO, a folder) at the destination is refused, never replaced or followed.
+  assertWritableFile(path)
   const temp = tempPathFor(path)
   let handle: FileHandle | undefined
   try {
@@ -90,6 +93,8 @@ export async function writeFileAtomic(
   } catch (error) {
     await handle?.close().catch(() => undefined)
     await rm(temp, { force: true }).catch(() => undefined)
+    // The user named `path`; the temporary name means nothing to them.
+    if (error instanceof Error) error.message = error.message.split(temp).join(path)
     throw error
   }
   await syncFolder(dirname(path))

@@ -15,8 +15,10 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { recordedChatTemplate } from '../chat/model-template'
 import { DEFAULT_CHAT_TEMPLATE } from '../chat/template'
+import { ollamaNames } from '../../../shared/checkpoint'
 import type { ModelConfig } from '../model/trainer'
-import { writeFileAtomic } from './atomic-write'
+import { ContainedRoot } from '../containment'
+import { writeExportFile } from './export-hf'
 import { corruptCheckpoint } from './errors'
 import { END_OF_TEXT, LAYER_NORM_EPSILON } from './export-hf'
 import { loadCheckpoint } from './format'
@@ -218,6 +220,7 @@ export function ggufMetadata(
  * GGUF's own).
  */
 export function ollamaModelfile(ggufFile: string, contextLength: number, chatTemplate?: string): string {
+  const { modelfile, model } = ollamaNames(ggufFile)
   const template =
     chatTemplate === undefined
       ? ['TEMPLATE """{{ .Prompt }}"""']
@@ -225,7 +228,7 @@ export function ollamaModelfile(ggufFile: string, contextLength: number, chatTem
         ? [`TEMPLATE """{{- range .Messages }}<|{{ .Role }}|>\n{{ .Content }}${END_OF_TEXT}\n{{ end }}<|assistant|>\n"""`]
         : []
   return [
-    `# Ollama: ollama create my-model -f Modelfile && ollama run my-model ${chatTemplate === undefined ? '"Once upon a time"' : '"Hello"'}`,
+    `# Ollama: ollama create ${model} -f ${modelfile} && ollama run ${model} ${chatTemplate === undefined ? '"Once upon a time"' : '"Hello"'}`,
     `FROM ./${ggufFile}`,
     ...template,
     `PARAMETER num_ctx ${contextLength}`,
@@ -235,7 +238,8 @@ export function ollamaModelfile(ggufFile: string, contextLength: number, chatTem
 }
 
 /**
- * Writes `outPath` (a .gguf file, replaced atomically) and a `Modelfile` in the same folder.
+ * Writes `outPath` (a .gguf file, replaced atomically) and `<name>.Modelfile` beside it (named after
+ * the .gguf file, so another export into the same folder does not replace it).
  * Refuses word-tokenizer checkpoints: GGUF has no word-level tokenizer llama.cpp could run.
  */
 export async function exportGguf(
@@ -254,6 +258,9 @@ export async function exportGguf(
   const folder = await stat(dirname(path)).catch(() => undefined)
   if (!folder?.isDirectory())
     throw new UserError('not-found', `The folder ${dirname(path)} does not exist; create it first or choose another output path.`)
+  // The file and the Modelfile go only into that folder opened under the containment rule.
+  const root = ContainedRoot.open(dirname(path), 'The export folder')
+  root.writeTarget('', basename(path), { create: false })
 
   const { metadata, state } = await loadCheckpoint(checkpointPath)
   if (metadata.tokenizerKind !== 'bpe') {
@@ -268,9 +275,10 @@ export async function exportGguf(
   const tensors = ggufTensors(model, params, precision)
   const name = options.name ?? basename(checkpointPath).replace(/\.safetensors$/, '')
   const chatTemplate = recordedChatTemplate(metadata.config)?.template
-  await writeFileAtomic(path, ggufChunks(ggufMetadata(model, vocabulary, precision, name, chatTemplate), tensors))
-  const modelfile = join(dirname(path), 'Modelfile')
-  await writeFileAtomic(modelfile, [ollamaModelfile(basename(path), model.seqLen, chatTemplate)])
+  await writeExportFile(root, basename(path), ggufChunks(ggufMetadata(model, vocabulary, precision, name, chatTemplate), tensors))
+  const modelfile = await writeExportFile(root, ollamaNames(basename(path)).modelfile, [
+    ollamaModelfile(basename(path), model.seqLen, chatTemplate),
+  ])
   return {
     path,
     bytes: (await stat(path)).size,

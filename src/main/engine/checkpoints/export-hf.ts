@@ -5,8 +5,9 @@
  * `lm_head.weight` is left out: it is tied to `transformer.wte.weight` (tie_word_embeddings) and
  * Hugging Face re-ties it on load. No optimizer state is exported.
  */
-import { mkdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { ContainedRoot, fsFailure } from '../containment'
+import { dirname, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { recordedChatTemplate } from '../chat/model-template'
 import type { ModelConfig } from '../model/trainer'
@@ -105,11 +106,19 @@ function inspectTokenizer(
   return { endOfTextId: typeof id === 'number' ? id : null }
 }
 
-async function ensureFolder(outDir: string): Promise<void> {
-  const existing = await stat(outDir).catch(() => undefined)
-  if (existing && !existing.isDirectory())
-    throw new UserError('not-a-folder', `${outDir} exists and is not a folder.`)
-  await mkdir(outDir, { recursive: true })
+/** Writes one file of an export under the containment rule; a failure is one sentence naming it. */
+export async function writeExportFile(
+  root: ContainedRoot,
+  name: string,
+  chunks: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
+): Promise<string> {
+  const path = root.writeTarget('', name, { create: false })
+  try {
+    await writeFileAtomic(path, chunks)
+  } catch (error) {
+    throw fsFailure(error, path, 'The export file')
+  }
+  return path
 }
 
 function jsonText(value: unknown): string {
@@ -162,7 +171,8 @@ export async function exportHuggingFace(
   }))
 
   const dir = resolve(outDir)
-  await ensureFolder(dir)
+  // The folder is made if missing; a link there (or at any file in it) is refused, never followed.
+  const root = ContainedRoot.open(dir, 'The export folder', { create: true })
   const files: Array<{ name: string; chunks: Iterable<Uint8Array | string> }> = [
     // Hugging Face refuses a safetensors file whose metadata does not name its framework.
     { name: 'model.safetensors', chunks: safetensorsChunks(tensors, { format: 'pt' }) },
@@ -205,8 +215,7 @@ export async function exportHuggingFace(
   ]
   const written: ExportedFile[] = []
   for (const file of files) {
-    const path = join(dir, file.name)
-    await writeFileAtomic(path, file.chunks)
+    const path = await writeExportFile(root, file.name, file.chunks)
     written.push({ name: file.name, path, bytes: (await stat(path)).size })
   }
   return { outDir: dir, files: written, endOfTextId, lmHeadWritten: false }

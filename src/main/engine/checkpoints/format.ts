@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto'
 import { sha256Yielding } from './hash'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { readRegularFile } from '../containment'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { ZodError } from 'zod'
 import {
@@ -17,6 +18,8 @@ import {
   type CheckpointMetadataInput,
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
+import { modelShapeProblem } from '../model/memory-plan'
+import { parseTokenizer } from '../tokenizer'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { writeFileAtomic, type ChunkWriter } from './atomic-write'
 import { corruptCheckpoint, CorruptCheckpointError } from './errors'
@@ -231,6 +234,10 @@ function contradiction(
   if (metadata.tokenizerKind !== textKind) {
     return `its metadata contradicts itself: tokenizer_kind "${metadata.tokenizerKind}" but the stored tokenizer is a ${textKind === 'bpe' ? 'BPE tokenizer.json' : 'word vocabulary'}`
   }
+  const sampler = metadata.sampler as { seqLen?: unknown } | null
+  if (sampler !== null && typeof sampler === 'object' && 'seqLen' in sampler && sampler.seqLen !== metadata.config.model.seqLen) {
+    return `its metadata contradicts itself: sampler.seqLen ${JSON.stringify(sampler.seqLen)} but config seqLen ${metadata.config.model.seqLen}`
+  }
   const expected = checkpointTensorLayout(metadata.config.model)
   const inFileOrder = [...tensors].sort((a, b) => a.begin - b.begin)
   const misplaced = inFileOrder.findIndex((tensor, i) => tensor.name !== expected[i]?.name)
@@ -254,6 +261,31 @@ function allFinite(data: Float32Array, from: number, to: number): boolean {
   let sum = 0
   for (let i = from; i < to; i++) sum += data[i] * 0
   return sum === 0
+}
+
+/** Whether data[from, to) holds no negative value (the second moments; NaN was checked before). */
+function allNonNegative(data: Float32Array, from: number, to: number): boolean {
+  let min = 0
+  for (let i = from; i < to; i++) min = Math.min(min, data[i])
+  return min === 0
+}
+
+/** The first second moment holding a negative value, named; checked in slices that yield. */
+async function negativeSecondMoment(state: TrainerState): Promise<string | undefined> {
+  let sinceYield = 0
+  for (const tensor of state.adamV) {
+    const data = tensor.data
+    for (let from = 0; from < data.length; from += FINITE_SLICE_FLOATS) {
+      const to = Math.min(data.length, from + FINITE_SLICE_FLOATS)
+      if (!allNonNegative(data, from, to)) return ADAM_V_PREFIX + tensor.name
+      sinceYield += to - from
+      if (sinceYield >= FINITE_SLICE_FLOATS) {
+        sinceYield = 0
+        await yieldToLoop()
+      }
+    }
+  }
+  return undefined
 }
 
 /** The first parameter or moment holding NaN or ±Infinity, named, or undefined when all are finite. */
@@ -324,6 +356,9 @@ function decodeHeader(parsed: ParsedHeader, file: string): DecodedHeader {
   if (typeof checksum !== 'string' || !/^[0-9a-f]{64}$/.test(checksum)) {
     throw corruptCheckpoint(file, `metadata field "${CHECKSUM_KEY}" is not a SHA-256 hex digest`)
   }
+  // Plan before building: a shape no memory holds is refused before its tensor layout is made.
+  const shape = modelShapeProblem(decoded.metadata.config.model)
+  if (shape) throw corruptCheckpoint(file, `the model config in its metadata cannot be built: ${shape}`)
   const problem =
     tensorProblem(parsed.tensors, decoded.metadata.config.model) ??
     contradiction(decoded.metadata, optimizerStep, parsed.tensors)
@@ -408,16 +443,18 @@ const WRITE_FAILURES: Record<string, string> = {
 function writeError(path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code
   const why = (code && WRITE_FAILURES[code]) ?? (error as Error).message
-  return new Error(`Could not write checkpoint ${path}: ${why}${code ? ` (${code})` : ''}.`, {
-    cause: error,
-  })
+  // A sentence for the user (one `Error:` line, exit 2 in the CLI), the system call's error kept as its cause.
+  const failure = new UserError('unreadable', `Could not write checkpoint ${path}: ${why}${code ? ` (${code})` : ''}.`)
+  ;(failure as { cause?: unknown }).cause = error
+  return failure
 }
 
+/** Read under the containment rule: a link, a FIFO or a device named like a checkpoint is refused unopened. */
 async function readWholeFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path)
+    return await readRegularFile(path, { what: 'Checkpoint' })
   } catch (error) {
-    throw fileError(path, error)
+    throw error instanceof UserError ? error : fileError(path, error)
   }
 }
 
@@ -434,6 +471,13 @@ function fileError(path: string, error: unknown): Error {
 
 /** Reads and verifies a whole checkpoint; anything damaged, foreign or inconsistent is refused with a UserError. */
 export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<Checkpoint> {
+  // The header first: a file that is not a checkpoint, or one whose shapes cannot be built, is
+  // refused before its (possibly gigabytes of) data are read.
+  try {
+    decodeHeader(await readHeader(path), path)
+  } catch (error) {
+    throw error instanceof UserError ? error : fileError(path, error)
+  }
   const bytes = await readWholeFile(path)
   const parsed = parseFile(bytes, path)
   const header = decodeHeader(parsed, path)
@@ -462,6 +506,22 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
       `tensor "${nonFinite}" holds NaN or infinite values (the run diverged, or the file was edited)`,
     )
   }
+  // AdamW's second moment is a running mean of squares: a negative value makes its square root NaN.
+  const negative = await negativeSecondMoment(state)
+  if (negative !== undefined) {
+    throw corruptCheckpoint(path, `tensor "${negative}" holds a negative second moment (AdamW's v is a mean of squares)`)
+  }
+  // The tokenizer decides which ids exist: its size must be the model's vocabulary. (A tokenizer
+  // that does not parse is refused, naming it, where it is used.)
+  let tokenizerSize: number | undefined
+  try {
+    tokenizerSize = parseTokenizer(header.metadata.tokenizer, path).vocabSize
+  } catch {
+    tokenizerSize = undefined
+  }
+  if (tokenizerSize !== undefined && tokenizerSize !== header.metadata.config.model.vocabSize) {
+    throw corruptCheckpoint(path, `its metadata contradicts itself: the tokenizer has ${tokenizerSize} tokens but config vocabSize is ${header.metadata.config.model.vocabSize}`)
+  }
   return { metadata: header.metadata, state }
 }
 
@@ -486,17 +546,28 @@ export async function readCheckpointInfo(path: string): Promise<CheckpointInfo> 
   }
 }
 
-export type CheckpointVerdict = { status: 'ok' } | { status: 'corrupt'; problem: string }
+export type CheckpointVerdict = { status: 'ok'; checks: string[] } | { status: 'corrupt'; problem: string }
 
 /**
  * Reads a whole checkpoint and checks everything loading checks: both checksums (the tensor hash
  * over every byte), the metadata's consistency and finite weights. A listing reads headers only;
- * this is the `--verify` / Verify check. Files that cannot be read at all still throw.
+ * this is the `--verify` / Verify check. A file that passes says what was checked, with counts;
+ * files that cannot be read at all still throw.
  */
 export async function verifyCheckpoint(path: string): Promise<CheckpointVerdict> {
   try {
-    await loadCheckpoint(path)
-    return { status: 'ok' }
+    const { state, metadata } = await loadCheckpoint(path)
+    const tensors = [...state.params, ...state.adamM, ...state.adamV]
+    const values = tensors.reduce((sum, tensor) => sum + tensor.data.length, 0)
+    return {
+      status: 'ok',
+      checks: [
+        'header SHA-256 matches',
+        `tensor data SHA-256 matches (${tensors.length.toLocaleString('en-US')} tensors)`,
+        `metadata consistent (format ${CHECKPOINT_FORMAT}, step ${metadata.step.toLocaleString('en-US')} = optimizer step, tokenizer, tensor names and shapes against the config)`,
+        `all ${values.toLocaleString('en-US')} weights and optimizer moments finite`,
+      ],
+    }
   } catch (error) {
     if (error instanceof CorruptCheckpointError) return { status: 'corrupt', problem: error.problem }
     throw error

@@ -6,11 +6,13 @@
  * they are. Anything this engine cannot reproduce exactly (another architecture, another activation,
  * an untied LM head, pickled weights, sharded files) is refused, naming the file and the field.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { readHfChatTemplate } from '../chat/model-template'
 import type { ChatTemplateSource } from '../chat/template'
+import { ContainedRoot, readOpenedFile } from '../containment'
+import { modelShapeProblem } from '../model/memory-plan'
 import type { ModelConfig, NamedTensor } from '../model/trainer'
 import { BpeTokenizer, END_OF_TEXT } from '../tokenizer'
 import { fromHalf } from './gguf'
@@ -39,20 +41,37 @@ function refuse(message: string): UserError {
   return new UserError('invalid-input', message)
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  )
+/**
+ * The model folder under the containment rule: a name counts when something is there (a link
+ * included, so it is refused when read rather than passed over), and every file is read through
+ * `ContainedRoot.openFile`, which refuses links, FIFOs and devices before reading.
+ */
+class ModelFolder {
+  constructor(readonly root: ContainedRoot) {}
+
+  async has(name: string): Promise<boolean> {
+    return lstat(join(this.root.path, name)).then(
+      (s) => !s.isDirectory(),
+      () => false,
+    )
+  }
+
+  async read(name: string): Promise<Buffer> {
+    return readOpenedFile(this.root.openFile(name), { what: 'The file' })
+  }
+
+  async readText(name: string): Promise<string> {
+    return (await this.read(name)).toString('utf8')
+  }
+
+  path(name: string): string {
+    return join(this.root.path, name)
+  }
 }
 
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch {
-    throw new UserError('unreadable', `Could not read ${path}.`)
-  }
+async function readJson(folder: ModelFolder, name: string): Promise<Record<string, unknown>> {
+  const path = folder.path(name)
+  const text = await folder.readText(name)
   try {
     const value = JSON.parse(text) as unknown
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>
@@ -66,8 +85,13 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 export function gpt2ShapeFromConfig(config: Record<string, unknown>, file: string): ModelConfig {
   const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : []
   if (config.model_type !== 'gpt2') {
-    const name = architectures[0] ?? String(config.model_type ?? 'unknown')
-    throw refuse(`${file} describes a ${name} model (model_type "${String(config.model_type)}"); only GPT-2 models (model_type "gpt2") can be fine-tuned here.`)
+    const type = typeof config.model_type === 'string' && config.model_type !== '' ? config.model_type : undefined
+    const name = architectures[0] ?? type
+    const what =
+      name === undefined
+        ? 'does not say which model it describes (no "model_type")'
+        : `describes ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} model${type === undefined ? ' (no "model_type")' : ` (model_type "${type}")`}`
+    throw refuse(`${file} ${what}; only GPT-2 models (model_type "gpt2") can be fine-tuned here.`)
   }
   const int = (key: string): number => {
     const value = config[key]
@@ -121,6 +145,7 @@ function parseSafetensors(bytes: Buffer, file: string): RawTensor[] {
   }
   const dataStart = 8 + headerLength
   const tensors: RawTensor[] = []
+  const places: Array<{ name: string; begin: number; end: number }> = []
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>
@@ -136,6 +161,13 @@ function parseSafetensors(bytes: Buffer, file: string): RawTensor[] {
     if (!(Number.isSafeInteger(begin) && Number.isSafeInteger(end) && begin >= 0 && end >= begin && dataStart + end <= bytes.length))
       throw damaged(`tensor "${name}" lies outside the file`)
     tensors.push({ name, dtype, shape: shape as number[], bytes: bytes.subarray(dataStart + begin, dataStart + end) })
+    places.push({ name, begin, end })
+  }
+  // Two tensors sharing bytes would load as each other's weights: refused, as safetensors does.
+  places.sort((a, b) => a.begin - b.begin || a.end - b.end)
+  for (let i = 1; i < places.length; i++) {
+    if (places[i].begin < places[i - 1].end)
+      throw damaged(`tensors "${places[i - 1].name}" and "${places[i].name}" overlap (data_offsets)`)
   }
   return tensors
 }
@@ -179,7 +211,11 @@ export function gpt2Params(bytes: Buffer, file: string, model: ModelConfig): Nam
     if (!tensor) throw refuse(`${file} has no tensor ${name} (nor transformer.${name}).`)
     if (tensor.shape.join(',') !== shape.join(','))
       throw refuse(`${file}: tensor ${tensor.name} is [${tensor.shape.join(', ')}], but config.json's shape needs [${shape.join(', ')}].`)
-    return { name, shape, data: toFloat32(tensor, file) }
+    const data = toFloat32(tensor, file)
+    const bad = data.findIndex((value) => !Number.isFinite(value))
+    if (bad !== -1)
+      throw refuse(`${file}: tensor ${tensor.name} holds ${String(data[bad])} at index ${bad}; weights must be finite numbers.`)
+    return { name, shape, data }
   })
   if (lmHead) {
     // An LM head stored beside the embedding is fine only if it is the embedding (tied).
@@ -211,38 +247,44 @@ export function tokenizerJsonFromVocabAndMerges(vocab: Record<string, unknown>, 
   })
 }
 
-async function readTokenizer(dir: string): Promise<{ text: string; file: string }> {
-  const tokenizerFile = join(dir, 'tokenizer.json')
-  if (await exists(tokenizerFile)) return { text: await readFile(tokenizerFile, 'utf8'), file: tokenizerFile }
-  const vocabFile = join(dir, 'vocab.json')
-  const mergesFile = join(dir, 'merges.txt')
-  if ((await exists(vocabFile)) && (await exists(mergesFile))) {
-    const vocab = await readJson(vocabFile)
-    return { text: tokenizerJsonFromVocabAndMerges(vocab, await readFile(mergesFile, 'utf8')), file: vocabFile }
+async function readTokenizer(folder: ModelFolder): Promise<{ text: string; file: string }> {
+  if (await folder.has('tokenizer.json')) return { text: await folder.readText('tokenizer.json'), file: folder.path('tokenizer.json') }
+  if ((await folder.has('vocab.json')) && (await folder.has('merges.txt'))) {
+    const vocab = await readJson(folder, 'vocab.json')
+    return { text: tokenizerJsonFromVocabAndMerges(vocab, await folder.readText('merges.txt')), file: folder.path('vocab.json') }
   }
-  throw refuse(`${dir} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`)
+  throw refuse(`${folder.root.path} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`)
 }
 
 /** Reads a Hugging Face GPT-2 folder; refuses, naming the file, what it cannot use. */
 export async function importHuggingFace(folder: string): Promise<InitialModel> {
   const dir = resolve(folder)
-  const info = await stat(dir).catch(() => undefined)
-  if (!info?.isDirectory()) throw new UserError('not-found', `${dir} is not a folder holding a Hugging Face model.`)
+  let root: ContainedRoot
+  try {
+    root = ContainedRoot.open(dir, 'The model folder')
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'forbidden') throw error
+    throw new UserError('not-found', `${dir} is not a folder holding a Hugging Face model.`)
+  }
+  const files = new ModelFolder(root)
   const configFile = join(dir, 'config.json')
-  if (!(await exists(configFile))) throw refuse(`${dir} has no config.json, so it is not a Hugging Face model folder.`)
-  const model = gpt2ShapeFromConfig(await readJson(configFile), configFile)
+  if (!(await files.has('config.json'))) throw refuse(`${dir} has no config.json, so it is not a Hugging Face model folder.`)
+  const model = gpt2ShapeFromConfig(await readJson(files, 'config.json'), configFile)
+  // Plan before building: a shape no memory holds is refused before a byte of weights is read.
+  const shapeProblem = modelShapeProblem(model)
+  if (shapeProblem) throw refuse(`${configFile}: ${shapeProblem}.`)
 
   const weightsFile = join(dir, 'model.safetensors')
-  if (!(await exists(weightsFile))) {
-    if (await exists(join(dir, 'model.safetensors.index.json')))
+  if (!(await files.has('model.safetensors'))) {
+    if (await files.has('model.safetensors.index.json'))
       throw refuse(`${dir} holds sharded weights (model.safetensors.index.json); only a single model.safetensors can be read.`)
-    if (await exists(join(dir, 'pytorch_model.bin')))
+    if (await files.has('pytorch_model.bin'))
       throw refuse(`${dir} holds pytorch_model.bin (a Python pickle, which is never loaded here); save the model with safe_serialization=True to get model.safetensors.`)
     throw refuse(`${dir} has no model.safetensors.`)
   }
-  const params = gpt2Params(await readFile(weightsFile), weightsFile, model)
+  const params = gpt2Params(await files.read('model.safetensors'), weightsFile, model)
 
-  const { text, file } = await readTokenizer(dir)
+  const { text, file } = await readTokenizer(files)
   const tokenizer = BpeTokenizer.parse(text, file)
   if (tokenizer.vocabSize !== model.vocabSize)
     throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match.`)

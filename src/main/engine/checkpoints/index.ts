@@ -14,6 +14,7 @@ export {
 export {
   createRunDir,
   writeRunJson,
+  rewriteRunJsonInPlace,
   readRunJson,
   appendMetrics,
   readMetrics,

@@ -5,7 +5,8 @@
  * file does not hold. The corpus is named by its folder's base name, never a full local path.
  */
 import { basename } from 'node:path'
-import type { CheckpointMetadata } from '../../../shared/checkpoint'
+import { valLossAtStep, type CheckpointMetadata } from '../../../shared/checkpoint'
+import { trainLossLabel } from '../../../shared/training'
 import { countParams } from '../model/layout'
 import type { ModelConfig } from '../model/trainer'
 
@@ -42,8 +43,14 @@ export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | nu
   const training = isRecord(metadata.config.training) ? metadata.config.training : {}
   const title = run.name ?? 'CLLM Studio GPT-2 model'
   const tokens = trainingTokens(metadata.sampler)
-  const val = metadata.losses.val
-  const train = metadata.losses.train
+  // The figures as the CLI, the checkpoint tables and the app give them: the training loss is the
+  // mean of the last steps (one batch's loss only for checkpoints older than that mean), and the
+  // validation loss one measured at the checkpoint's own step.
+  const val = valLossAtStep(metadata.losses, metadata.step)
+  const window = metadata.losses.trainWindow ?? 0
+  const mean = metadata.losses.trainMean ?? null
+  const train = mean ?? metadata.losses.train
+  const trainLabel = mean !== null && window > 0 ? trainLossLabel(window) : 'training loss, last step'
   const lines = [
     '---',
     'library_name: transformers',
@@ -82,13 +89,14 @@ export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | nu
     ['Weight decay', 'weightDecay'],
     ['Gradient clipping', 'gradClip'],
     ['Validation share', 'valFraction'],
+    ['Validation split', 'split'],
     ['Seed', 'seed'],
   ] as const) {
     if (training[key] !== undefined) lines.push(`| ${label} | ${format(training[key])} |`)
   }
   lines.push(
-    `| Training loss | ${train === null ? 'not recorded' : `${train.toFixed(4)} nats/token`} |`,
-    `| Validation loss | ${val === null ? 'not measured' : `${val.toFixed(4)} nats/token (perplexity ${Math.exp(val).toFixed(2)})`} |`,
+    `| Training loss | ${train === null ? 'not recorded' : `${train.toFixed(4)} nats/token (${trainLabel.replace(/^training loss, /, '')})`} |`,
+    `| Validation loss | ${val === null ? `not measured at step ${format(metadata.step)}` : `${val.toFixed(4)} nats/token at step ${format(metadata.step)} (perplexity ${Math.exp(val).toFixed(2)})`} |`,
     `| Checkpoint written | ${metadata.created} |`,
     '',
     'No dropout; AdamW with a linear warmup and cosine decay; the loss is the mean cross-entropy of the ' +

@@ -5,7 +5,7 @@
  * which is all CLLM writes. Parsing checks every structural promise of the header against the file
  * size so that a truncated or tampered file is refused before any tensor is touched.
  */
-import { open } from 'node:fs/promises'
+import { openRegularFileHandle } from '../containment'
 import { corruptCheckpoint } from './errors'
 
 export interface Tensor {
@@ -131,7 +131,8 @@ export function* safetensorsChunks(
  * the file size.
  */
 export async function readHeader(path: string): Promise<ParsedHeader> {
-  const handle = await open(path, 'r')
+  // Under the containment rule: a FIFO or a device named *.safetensors is refused, never opened to block.
+  const { handle } = await openRegularFileHandle(path, 'Checkpoint')
   try {
     const { size } = await handle.stat()
     const prefix = Buffer.alloc(Math.min(8, size))

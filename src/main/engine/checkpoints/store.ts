@@ -3,11 +3,12 @@
  * `checkpoint_step_<N>.safetensors` and `final_model.safetensors`. Listing reads only headers and is
  * tolerant: a damaged file shows up as corrupt with its reason, never as a crash.
  */
-import { appendFile, lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import {
   MetricsRecord,
   RunInfo,
+  valLossAtStep,
   type CheckpointEntry,
   type CheckpointKind,
   type RunEntry,
@@ -15,6 +16,8 @@ import {
   type RunListing,
 } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
+import { RUN_NAME_MAX_CHARS } from '../../../shared/training'
+import { assertWritableFile, ContainedRoot, readRegularFile } from '../containment'
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-write'
 import { CorruptCheckpointError } from './errors'
 import { readCheckpointInfo, verifyCheckpoint, type CheckpointInfo } from './format'
@@ -64,21 +67,13 @@ export async function createRunDir(
   name?: string,
   now: Date = new Date(),
 ): Promise<string> {
-  if (name !== undefined && (!RUN_NAME.test(name) || name.length > 100)) {
+  if (name !== undefined && (!RUN_NAME.test(name) || name.length > RUN_NAME_MAX_CHARS)) {
     throw new UserError(
       'invalid-input',
-      `Run name "${name}" is not usable as a folder name: use letters, digits, ".", "_" and "-" (up to 100 characters).`,
+      `Run name "${name}" is not usable as a folder name: use letters, digits, ".", "_" and "-" (up to ${RUN_NAME_MAX_CHARS} characters).`,
     )
   }
-  const root = resolve(checkpointDir)
-  try {
-    await mkdir(root, { recursive: true })
-  } catch (error) {
-    if (isErrno(error, 'EEXIST') || isErrno(error, 'ENOTDIR')) {
-      throw new UserError('not-a-folder', `Checkpoint folder ${root} exists but is not a folder.`)
-    }
-    throw error
-  }
+  const root = openCheckpointFolder(checkpointDir).path
   const base = name ?? defaultRunName(now)
   for (let attempt = 1; ; attempt++) {
     const runDir = join(root, attempt === 1 ? base : `${base}-${attempt}`)
@@ -97,9 +92,49 @@ export async function createRunDir(
   }
 }
 
+/**
+ * The checkpoint folder a run is created in, as a contained root (made when missing): a link as
+ * `--checkpoint-dir` is refused, so no run is written through one.
+ */
+export function openCheckpointFolder(checkpointDir: string): ContainedRoot {
+  try {
+    return ContainedRoot.open(checkpointDir, 'The checkpoint folder', { create: true })
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'not-a-folder')
+      throw new UserError('not-a-folder', `Checkpoint folder ${resolve(checkpointDir)} exists but is not a folder.`)
+    throw error
+  }
+}
+
+/** run.json holds a config and a few figures; anything larger is not one. */
+const RUN_JSON_MAX_BYTES = 16 * 1024 * 1024
+
 export async function writeRunJson(runDir: string, info: RunInfoInput): Promise<void> {
   const valid = RunInfo.parse(info)
   await writeFileAtomic(join(runDir, RUN_JSON), [JSON.stringify(valid, null, 2) + '\n'])
+}
+
+/**
+ * The run's end when the disk is full: an atomic rewrite needs new blocks, so the end is written
+ * over run.json's own, when the new text fits in what the file already holds on disk (a run.json
+ * of ~2 KB sits in a 4 KiB block, and its end adds ~300 bytes). Returns false when it does not fit.
+ */
+export async function rewriteRunJsonInPlace(runDir: string, info: RunInfoInput): Promise<boolean> {
+  const valid = RunInfo.parse(info)
+  const text = Buffer.from(JSON.stringify(valid, null, 2) + '\n', 'utf8')
+  const path = join(runDir, RUN_JSON)
+  assertWritableFile(path)
+  const handle = await open(path, 'r+')
+  try {
+    const stats = await handle.stat()
+    if (text.length > stats.blocks * 512) return false
+    await handle.write(text, 0, text.length, 0)
+    await handle.truncate(text.length)
+    await handle.sync()
+    return true
+  } finally {
+    await handle.close()
+  }
 }
 
 /** run.json, validated. Throws UserError when it is missing or damaged. */
@@ -107,9 +142,11 @@ export async function readRunJson(runDir: string): Promise<RunInfo> {
   const path = join(runDir, RUN_JSON)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    // Under the containment rule: a link or a FIFO named run.json is refused, never opened to block.
+    text = (await readRegularFile(path, { maxBytes: RUN_JSON_MAX_BYTES })).toString('utf8')
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) throw new UserError('not-found', `${path} does not exist.`)
+    if (error instanceof UserError && error.code === 'not-found') throw new UserError('not-found', `${path} does not exist.`)
+    if (error instanceof UserError) throw error
     throw new UserError('unreadable', `${path} could not be read.`)
   }
   let json: unknown
@@ -141,7 +178,19 @@ export async function appendMetrics(
     MetricsRecord.parse(JSON.parse(line))
     return line + '\n'
   })
-  await appendFile(join(runDir, METRICS_JSONL), lines.join(''), 'utf8')
+  // A failed append (a full disk) is cut back to where it began: the file never ends in a torn line.
+  const handle = await open(join(runDir, METRICS_JSONL), 'a')
+  try {
+    const before = (await handle.stat()).size
+    try {
+      await handle.appendFile(lines.join(''), 'utf8')
+    } catch (error) {
+      await handle.truncate(before).catch(() => undefined)
+      throw error
+    }
+  } finally {
+    await handle.close()
+  }
 }
 
 /** metrics.jsonl; lines that do not parse (a line torn by a crash) are skipped and counted. */
@@ -202,7 +251,7 @@ export async function applyRetention(
     }
     try {
       const info = await readCheckpointInfo(path)
-      steps.push({ path, step: kind.step!, valLoss: info.metadata.losses.val })
+      steps.push({ path, step: kind.step!, valLoss: valLossAtStep(info.metadata.losses, info.metadata.step) })
     } catch {
       kept.push(path)
     }
@@ -265,11 +314,13 @@ async function describeCheckpoint(
   const path = join(runDir, file)
   const base = { file, path, kind, best: false }
   let info: CheckpointInfo
+  let verified: string[] | undefined
   try {
     info = await readCheckpointInfo(path)
     if (options.verify) {
       const verdict = await verifyCheckpoint(path)
       if (verdict.status === 'corrupt') throw new CorruptCheckpointError(path, verdict.problem)
+      verified = verdict.checks
     }
   } catch (error) {
     const sizeBytes = await stat(path).then(
@@ -303,8 +354,9 @@ async function describeCheckpoint(
     epoch: metadata.epoch,
     // The mean over the last steps (older checkpoints: the last step's loss).
     trainLoss: metadata.losses.trainMean ?? metadata.losses.train,
-    valLoss: metadata.losses.val,
+    valLoss: valLossAtStep(metadata.losses, metadata.step),
     created: metadata.created,
+    ...(verified ? { verified } : {}),
   }
 }
 
@@ -329,6 +381,8 @@ export async function describeRun(runDir: string, options: ListOptions = {}): Pr
     } catch (error) {
       problem = (error as Error).message
     }
+  } else if (files.includes(RUN_LOCK_FILE)) {
+    problem = `${path} has no run.json: its run was stopped while it started.`
   }
   const checkpoints: CheckpointEntry[] = []
   for (const file of files) {
@@ -361,9 +415,13 @@ export async function describeRun(runDir: string, options: ListOptions = {}): Pr
   }
 }
 
+/** The writer lock's file (runs/lock.ts): a folder holding only it is a run killed while starting. */
+const RUN_LOCK_FILE = 'run.lock'
+
 async function isRunFolder(path: string): Promise<boolean> {
   const files = await readdir(path).catch(() => [] as string[])
-  return files.some((file) => file === RUN_JSON || classifyCheckpointFile(file) !== null)
+  // run.lock too: a run killed during its first run.json write is listed (interrupted), never invisible.
+  return files.some((file) => file === RUN_JSON || file === RUN_LOCK_FILE || classifyCheckpointFile(file) !== null)
 }
 
 /**

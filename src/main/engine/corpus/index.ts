@@ -9,14 +9,16 @@
  * one string (ascii-chunk.ts), so keeping one document alive keeps its chunk alive.
  */
 import type { ScanOptions } from '../../../shared/corpus'
+import type { CorpusFs } from './corpus-fs'
 import { loadCorpusWith, type LoadedCorpus, type LoadHooks } from './load'
 
+export type { CorpusFs } from './corpus-fs'
 export type { LoadedCorpus, LoadedDocument, LoadHooks } from './load'
 
 /**
  * Throws UserError: 'not-found', 'not-a-folder', 'unreadable' (the folder), 'no-usable-text',
  * 'cancelled' (through hooks.signal), 'invalid-input' (bad options).
  */
-export function loadCorpus(options: ScanOptions, hooks?: LoadHooks): Promise<LoadedCorpus> {
-  return loadCorpusWith(options, hooks)
+export function loadCorpus(options: ScanOptions, hooks?: LoadHooks, fs?: CorpusFs): Promise<LoadedCorpus> {
+  return loadCorpusWith(options, hooks, fs)
 }

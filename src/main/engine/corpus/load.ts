@@ -14,6 +14,7 @@ import { ProgressReporter, type ProgressUpdate } from './progress'
 import { readFiles } from './read-files'
 import { describeSkips } from './skip-summary'
 import { walkTree } from './walk'
+import { ContainedRoot } from '../containment'
 
 export interface LoadedDocument {
   /** Relative to the scanned folder, forward slashes. */
@@ -54,8 +55,12 @@ export async function loadCorpusWith(
     )
   }
 
+  // The folder as it is now, by identity: every folder and file below is reached from it under the
+  // containment rule (never through a link swapped in during the scan).
+  const tree = openTree(rootReal, root)
   const progress = new ProgressReporter(hooks.onProgress)
   const walked = await walkTree({
+    tree,
     fs,
     root,
     rootReal,
@@ -67,7 +72,7 @@ export async function loadCorpusWith(
       new UserError('unreadable', `Cannot read the folder ${root}: ${describeFsError(error)}.`),
   })
 
-  const read = await readFiles(walked.candidates, { fs, maxFileBytes, progress, checkCancelled })
+  const read = await readFiles(walked.candidates, { fs, tree, maxFileBytes, progress, checkCancelled })
 
   const files: CorpusFile[] = []
   const documents: LoadedDocument[] = []
@@ -136,6 +141,14 @@ async function checkRoot(fs: CorpusFs, root: string): Promise<string> {
     )
   try {
     return await fs.realpath(root)
+  } catch (error) {
+    throw new UserError('unreadable', `Cannot read the folder ${root}: ${describeFsError(error)}.`)
+  }
+}
+
+function openTree(rootReal: string, root: string): ContainedRoot {
+  try {
+    return ContainedRoot.open(rootReal, 'The folder')
   } catch (error) {
     throw new UserError('unreadable', `Cannot read the folder ${root}: ${describeFsError(error)}.`)
   }

@@ -1,5 +1,6 @@
 /** Reads one whole file with a single open, checking its size on the open handle before reading. */
-import type { CorpusFs, OpenedFile } from './corpus-fs'
+import type { Stats } from 'node:fs'
+import type { CorpusFs, InsideRoot, OpenedFile } from './corpus-fs'
 import { SNIFF_BYTES, startLooksBinary } from './text'
 
 export type FileRead =
@@ -7,6 +8,8 @@ export type FileRead =
   | { kind: 'too-large'; size: number }
   | { kind: 'binary'; size: number }
   | { kind: 'not-a-file' }
+  /** The same file (device, inode) as one read before: a hard link. */
+  | { kind: 'duplicate'; of: string }
 
 /** One positioned read may ask for at most this much (Node refuses lengths of 2 GiB and more). */
 const MAX_READ_BYTES = 1 << 30
@@ -23,11 +26,15 @@ export function readWholeFile(
   path: string,
   maxBytes: number,
   bufferFor: (size: number) => Buffer = (size) => Buffer.allocUnsafeSlow(size),
+  inside?: InsideRoot,
+  readBefore?: (info: Stats) => string | undefined,
 ): FileRead {
-  const file = fs.openFile(path)
+  const file = fs.openFile(path, inside)
   try {
     const info = file.stat()
     if (!info.isFile()) return { kind: 'not-a-file' }
+    const of = readBefore?.(info)
+    if (of !== undefined) return { kind: 'duplicate', of }
     if (info.size > maxBytes) return { kind: 'too-large', size: info.size }
     // The start is read first; a binary start ends the read (untouched pages of a large buffer
     // cost no memory), a text start is continued from where it stopped, so no byte is read twice.

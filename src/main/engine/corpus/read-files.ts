@@ -7,6 +7,8 @@
  * request and other calls to the engine are not held up.
  */
 import { isAscii } from 'node:buffer'
+import type { Stats } from 'node:fs'
+import { ContainmentRefusal, FolderCursor, type ContainedRoot } from '../containment'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CorpusFile, SkippedPath } from '../../../shared/corpus'
 import { AsciiChunk } from './ascii-chunk'
@@ -20,6 +22,8 @@ export const SLICE_MS = 10
 
 export interface ReadFilesOptions {
   fs: CorpusFs
+  /** The scanned folder under the containment rule; candidates with `inside` are opened through it. */
+  tree?: ContainedRoot
   maxFileBytes: number
   progress: ProgressReporter
   checkCancelled: () => void
@@ -40,20 +44,35 @@ export async function readFiles(
   candidates: readonly Candidate[],
   options: ReadFilesOptions,
 ): Promise<ReadFilesResult> {
-  const { fs, maxFileBytes, progress, checkCancelled } = options
+  const { fs, maxFileBytes, progress, checkCancelled, tree } = options
+  const cursor = tree ? new FolderCursor(tree) : undefined
+  // Hard links: a file with more than one name is read once, under the first name met.
+  const firstNameOf = new Map<string, string>()
   const chunk = new AsciiChunk()
   const accepted: AcceptedFile[] = []
   const skipped: SkippedPath[] = []
   const bufferFor = (size: number): Buffer => chunk.room(size) ?? Buffer.allocUnsafeSlow(size)
 
-  const readOne = ({ path, absolute }: Candidate): void => {
+  const readOne = ({ path, absolute, inside }: Candidate): void => {
     let read: FileRead
+    const readBefore = (info: Stats): string | undefined => {
+      if (info.nlink <= 1) return undefined
+      const key = `${info.dev}:${info.ino}`
+      const first = firstNameOf.get(key)
+      if (first === undefined) firstNameOf.set(key, path)
+      return first
+    }
     try {
-      read = readWholeFile(fs, absolute, maxFileBytes, bufferFor)
+      const where = tree && cursor && inside !== undefined ? { root: tree, relative: inside, cursor } : undefined
+      read = readWholeFile(fs, absolute, maxFileBytes, bufferFor, where, readBefore)
     } catch (error) {
+      if (error instanceof ContainmentRefusal && error.why === 'not-regular')
+        return void skipped.push({ path, reason: 'not-a-file' })
       return void skipped.push({ path, reason: 'unreadable', detail: describeFsError(error) })
     }
     if (read.kind === 'not-a-file') return void skipped.push({ path, reason: 'not-a-file' })
+    if (read.kind === 'duplicate')
+      return void skipped.push({ path, reason: 'duplicate', detail: `same file as ${read.of} (a hard link)` })
     if (read.kind === 'binary') return void skipped.push({ path, reason: 'binary' })
     if (read.kind === 'too-large') {
       const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
@@ -92,16 +111,20 @@ export async function readFiles(
 
   progress.filesToRead = candidates.length
   let sliceStart = performance.now()
-  for (const candidate of candidates) {
-    checkCancelled()
-    readOne(candidate)
-    progress.filesRead++
-    progress.currentPath = candidate.path
-    progress.tick()
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await yieldToEventLoop()
-      sliceStart = performance.now()
+  try {
+    for (const candidate of candidates) {
+      checkCancelled()
+      readOne(candidate)
+      progress.filesRead++
+      progress.currentPath = candidate.path
+      progress.tick()
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldToEventLoop()
+        sliceStart = performance.now()
+      }
     }
+  } finally {
+    cursor?.close()
   }
   chunk.flush()
   return { accepted, skipped }

@@ -15,6 +15,7 @@ const shortLabels: Record<SkipReason, string> = {
   'not-a-file': 'not a regular file',
   empty: 'empty',
   duplicate: 'duplicate',
+  'other-device': 'another file system',
 }
 
 /** "3 paths skipped (2 binary, 1 empty)", or "the folder is empty". Counts in first-seen order of reason. */

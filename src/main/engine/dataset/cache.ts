@@ -9,7 +9,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ChatTokenCounts } from '../../../shared/chat'
-import { TokenizerKind } from '../../../shared/tokenizer'
+import { SplitMethod, SplitSide, TokenizerKind } from '../../../shared/tokenizer'
 import { tokenArrayFor, type TokenArray } from './encode'
 
 export const MANIFEST_FILE = 'dataset.json'
@@ -44,9 +44,21 @@ export const DatasetManifest = z.object({
     seed: z.number().int(),
     fraction: z.number(),
     validationStart: z.number().int().nonnegative(),
+    /** Segments (whole documents with `files`) on the validation side. */
     validationDocuments: z.number().int().nonnegative(),
+    /** Absent in datasets made before blocks existed: those split whole files. */
+    method: SplitMethod.optional(),
+    /** The block size of the `blocks` method, in characters. */
+    blockChars: z.number().int().positive().optional(),
+    /** What each side holds (absent in older datasets: worked out from `documents` when read). */
+    train: SplitSide.optional(),
+    validation: SplitSide.optional(),
   }),
-  /** Documents in stream order: where each starts and how many ids (end-of-text excluded). */
+  /**
+   * Segments in stream order: the document each comes from, where it starts and how many ids
+   * (end-of-text excluded). With `files` a segment is a whole document; with `blocks` a document
+   * may appear twice or more, its blocks on each side.
+   */
   documents: z.array(
     z.object({
       path: z.string(),

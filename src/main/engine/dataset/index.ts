@@ -2,7 +2,7 @@
  * The dataset: documents encoded into one shared-memory token stream, split into training and
  * validation ranges, sampled in seeded batches, and cached in the run folder.
  */
-export { prepareDataset, layoutOf, type PrepareOptions, type PreparedDataset } from './prepare'
+export { prepareDataset, checkCorpusHoldsAWindow, layoutOf, type PrepareOptions, type PreparedDataset } from './prepare'
 export { encodeDocuments, tokenArrayFor, type EncodedStream, type TokenArray } from './encode'
 export {
   checkFraction,

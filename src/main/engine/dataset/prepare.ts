@@ -4,12 +4,16 @@
  * same corpus with the same settings reuses the saved tokenizer and stream instead of encoding again.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { ContainedRoot } from '../containment'
+import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import {
+  DEFAULT_SPLIT_METHOD,
   DEFAULT_VALIDATION_FRACTION,
   type DatasetSummary,
+  type SplitMethod,
+  type SplitSide,
   type TokenizeProgress,
   type TokenizerKind,
 } from '../../../shared/tokenizer'
@@ -31,7 +35,7 @@ import {
 } from './cache'
 import { encodeDocuments, type TokenArray } from './encode'
 import { corpusFingerprint, datasetFingerprint, type CorpusDocument } from './fingerprint'
-import { checkFraction, chooseValidation, splitRanges, type SplitRanges } from './split'
+import { BLOCK_CHARS, checkFraction, splitRanges, splitSegments, type SplitRanges, type TokenRange } from './split'
 import {
   buildChatStream,
   chatMask,
@@ -51,6 +55,8 @@ export interface PrepareOptions {
   /** Window length the data must hold at least one of (training uses seqLen + 1 tokens per window). */
   seqLen: number
   validationFraction?: number
+  /** `blocks` (default) or whole `files`; see split.ts. */
+  splitMethod?: SplitMethod
   seed?: number
   threads?: number
   onProgress?: (progress: TokenizeProgress) => void
@@ -84,8 +90,36 @@ export interface PreparedDataset {
   files: { tokenizer: string; tokens: string; manifest: string }
 }
 
+/**
+ * Below this many bytes per token of a window, a corpus might hold fewer tokens than one window
+ * (a byte-level BPE token averages 2–4 bytes): such a corpus is tokenized in memory first.
+ */
+const SURE_BYTES_PER_WINDOW_TOKEN = 64
+
+/**
+ * Refuses, before anything is written, a corpus that cannot hold one training window (or holds no
+ * text), with the sentence preparation would give: a run is not created only to fail. A corpus
+ * large enough to be sure of is let through at once; a small one is tokenized in memory (cheap).
+ */
+export async function checkCorpusHoldsAWindow(
+  documents: readonly CorpusDocument[],
+  tokenizer: PrepareOptions['tokenizer'],
+  seqLen: number,
+): Promise<void> {
+  const texts = documents.map((document) => document.text).filter((text) => text.length > 0)
+  if (texts.length === 0) {
+    throw new UserError('no-usable-text', 'The corpus has no text to tokenize: every document is empty.')
+  }
+  const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0)
+  if (bytes >= (seqLen + 1) * SURE_BYTES_PER_WINDOW_TOKEN) return
+  const given = isTokenizer(tokenizer) ? tokenizer : await trainTokenizer(texts, { ...tokenizer, threads: 1 })
+  const total = texts.reduce((sum, text) => sum + given.encode(text).length + 1, 0)
+  splitRanges({ totalTokens: total, validationStart: total, validationDocuments: 0, fraction: DEFAULT_VALIDATION_FRACTION }, seqLen)
+}
+
 export async function prepareDataset(options: PrepareOptions): Promise<PreparedDataset> {
   const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION
+  const method = options.splitMethod ?? DEFAULT_SPLIT_METHOD
   const seed = options.seed ?? 0
   checkFraction(fraction)
   if (!Number.isSafeInteger(seed))
@@ -110,10 +144,22 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     : { kind: options.tokenizer.kind, vocabSize: options.tokenizer.vocabSize }
   // A chat stream depends on the template, the loss setting and the window as well.
   const chatKey = options.chat ? { ...options.chat, seqLen: options.seqLen } : undefined
+  // A `files` key is the one datasets had before blocks existed, so those are still found.
   const key = createHash('sha256')
-    .update(JSON.stringify({ format: DATASET_FORMAT, corpus: corpusHash, request, fraction, seed, ...(chatKey ? { chat: chatKey } : {}) }))
+    .update(
+      JSON.stringify({
+        format: DATASET_FORMAT,
+        corpus: corpusHash,
+        request,
+        fraction,
+        seed,
+        ...(method === 'files' ? {} : { split: method }),
+        ...(chatKey ? { chat: chatKey } : {}),
+      }),
+    )
     .digest('hex')
-  await mkdir(options.runDir, { recursive: true })
+  // The run folder under the containment rule (made when missing): never written through a link.
+  ContainedRoot.open(dirname(resolve(options.runDir)), 'The checkpoint folder', { create: true }).folder(basename(resolve(options.runDir)), { create: true })
 
   const cached = await readCachedDataset(options.runDir, key)
   if (cached) {
@@ -128,6 +174,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.corpus.hash === corpusHash &&
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
+      (manifest.split.method ?? 'files') === method &&
       (given && !chatKey ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
     )
     if (!other) continue
@@ -162,19 +209,20 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     return finish(options, tokenizer, manifest.tokens, manifest.manifest, false)
   }
 
-  // Training documents first, then validation documents, each group in corpus order.
-  const bytes = documents.map((document) => Buffer.byteLength(document.text, 'utf8'))
-  const isValidation = chooseValidation(bytes, fraction, seed)
-  const order = [...documents.keys()].sort(
-    (a, b) => Number(isValidation[a]) - Number(isValidation[b]),
+  // Training segments first, then validation segments, each group in corpus order.
+  const segments = splitSegments(
+    documents.map((document) => document.text),
+    method,
+    fraction,
+    seed,
   )
   const stream = await encodeDocuments(
-    order.map((i) => documents[i].text),
+    segments.map((segment) => segment.text),
     tokenizer,
     { threads: options.threads, onProgress: options.onProgress, signal: options.signal },
   )
-  const validationDocuments = order.filter((i) => isValidation[i]).length
-  const firstValidation = order.length - validationDocuments
+  const validationDocuments = segments.filter((segment) => segment.validation).length
+  const firstValidation = segments.length - validationDocuments
   const identity = {
     kind: tokenizer.kind,
     vocabSize: tokenizer.vocabSize,
@@ -187,7 +235,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     corpus: {
       hash: corpusHash,
       documents: documents.length,
-      bytes: bytes.reduce((sum, n) => sum + n, 0),
+      bytes: documents.reduce((sum, document) => sum + Buffer.byteLength(document.text, 'utf8'), 0),
     },
     tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
     tokens: {
@@ -200,20 +248,24 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       seed,
       fraction,
       validationStart:
-        firstValidation < order.length ? stream.starts[firstValidation] : stream.tokens.length,
+        firstValidation < segments.length ? stream.starts[firstValidation] : stream.tokens.length,
       validationDocuments,
+      method,
+      ...(method === 'blocks' ? { blockChars: BLOCK_CHARS } : {}),
     },
-    documents: order.map((i, position) => ({
-      path: documents[i].path,
-      bytes: bytes[i],
+    documents: segments.map((segment, position) => ({
+      path: documents[segment.document].path,
+      bytes: Buffer.byteLength(segment.text, 'utf8'),
       start: stream.starts[position],
       tokens: stream.lengths[position],
-      split: isValidation[i] ? ('validation' as const) : ('train' as const),
+      split: segment.validation ? ('validation' as const) : ('train' as const),
     })),
     created: new Date().toISOString(),
   }
   // Check the window before writing, so a too-small corpus leaves no dataset behind to reuse.
-  splitRanges(layoutOf(manifest), options.seqLen)
+  const ranges = splitRanges(layoutOf(manifest), options.seqLen)
+  manifest.split.train = sideSummary(manifest, ranges.train)
+  manifest.split.validation = sideSummary(manifest, ranges.validation)
   await writeDataset(options.runDir, manifest, stream.tokens)
   return finish(options, tokenizer, stream.tokens, manifest, false)
 }
@@ -283,6 +335,8 @@ function finish(
         bytesPerToken: real > 0 ? manifest.corpus.bytes / real : 0,
         documents: manifest.corpus.documents,
         chat: counts,
+        // Whole conversations go to one side or the other, as whole files do with `files`.
+        split: { method: 'files', train: chatSide(manifest, 'train'), validation: chatSide(manifest, 'validation') },
       },
       files: {
         tokenizer: join(options.runDir, manifest.tokenizer.file),
@@ -307,6 +361,11 @@ function finish(
       valTokens: split.validation.end - split.validation.start,
       bytesPerToken: textTokens > 0 ? manifest.corpus.bytes / textTokens : 0,
       documents: manifest.corpus.documents,
+      split: {
+        method: manifest.split.method ?? 'files',
+        train: sideSummary(manifest, split.train),
+        validation: sideSummary(manifest, split.validation),
+      },
     },
     files: {
       tokenizer: join(options.runDir, manifest.tokenizer.file),
@@ -314,6 +373,37 @@ function finish(
       manifest: join(options.runDir, 'dataset.json'),
     },
   }
+}
+
+/** One side of a chat dataset: the files its conversations come from, their share of the bytes, its tokens. */
+function chatSide(manifest: DatasetManifest, side: 'train' | 'validation'): SplitSide {
+  const windows = manifest.chat!.windows
+  const all = windows.reduce((sum, w) => sum + w.length, 0)
+  const mine = windows.filter((w) => w.split === side)
+  const tokens = mine.reduce((sum, w) => sum + w.length, 0)
+  return {
+    files: new Set(mine.map((w) => w.file)).size,
+    bytes: all > 0 ? Math.round((manifest.corpus.bytes * tokens) / all) : 0,
+    tokens,
+  }
+}
+
+/**
+ * What a range of the stream holds: the files with text in it, their bytes there (a segment cut by
+ * the range counts in proportion to its tokens inside) and its tokens. Worked out from the segments,
+ * so it holds for every dataset, older ones and the end-of-stream cut of a tiny corpus included.
+ */
+export function sideSummary(manifest: DatasetManifest, range: TokenRange): SplitSide {
+  const files = new Set<string>()
+  let bytes = 0
+  for (const segment of manifest.documents) {
+    const end = segment.start + segment.tokens + 1 // with its end-of-text
+    const inside = Math.min(end, range.end) - Math.max(segment.start, range.start)
+    if (inside <= 0) continue
+    files.add(segment.path)
+    bytes += segment.bytes * Math.min(1, inside / (segment.tokens + 1))
+  }
+  return { files: files.size, bytes: Math.round(bytes), tokens: range.end - range.start }
 }
 
 export function layoutOf(manifest: DatasetManifest): Parameters<typeof splitRanges>[0] {

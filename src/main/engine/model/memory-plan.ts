@@ -1,3 +1,4 @@
+import { MAX_VOCAB_SIZE } from '../tokenizer/types'
 import { UserError } from '../../../shared/errors'
 import { MATMUL_SCRATCH_BYTES } from '../kernels/abi'
 import { alignUp, type ParamLayout } from './layout'
@@ -208,4 +209,37 @@ export function assertPlanFits(plan: MemoryPlan, machineBytes: number, machineSh
 
 function gb(bytes: number): string {
   return `${(bytes / 1e9).toFixed(bytes < 1e8 ? 2 : 1)} GB`
+}
+
+/**
+ * Hard bounds on a model's shape, checked on every shape read from a file (checkpoint metadata, a
+ * Hugging Face config.json) before anything is laid out or allocated: each field a positive whole
+ * number under its bound, and the smallest plan (weights, both AdamW moments and one gradient)
+ * within the 4 GiB one WebAssembly memory addresses. GPT-2 124M is well inside.
+ */
+export const MODEL_SHAPE_BOUNDS = {
+  vocabSize: MAX_VOCAB_SIZE,
+  seqLen: 1 << 16,
+  dModel: 1 << 14,
+  nLayers: 1 << 10,
+  nHeads: 1 << 10,
+} as const
+
+/** What is wrong with a shape read from a file, or undefined when it can be planned. Allocates nothing. */
+export function modelShapeProblem(config: Record<keyof typeof MODEL_SHAPE_BOUNDS, unknown>): string | undefined {
+  for (const [field, bound] of Object.entries(MODEL_SHAPE_BOUNDS) as Array<[keyof typeof MODEL_SHAPE_BOUNDS, number]>) {
+    const value = config[field]
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+      return `${field} ${JSON.stringify(value)} is not a positive whole number`
+    if (value > bound) return `${field} ${value} is above the largest CLLM builds (${bound})`
+  }
+  const shape = config as Record<keyof typeof MODEL_SHAPE_BOUNDS, number>
+  if (shape.dModel % shape.nHeads !== 0) return `nHeads ${shape.nHeads} does not divide dModel ${shape.dModel}`
+  const { vocabSize: V, seqLen: T, dModel: C, nLayers: L } = shape
+  const params = V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
+  const leastBytes = params * 4 * 4
+  if (leastBytes > WASM32_MAX_BYTES) {
+    return `a model of this shape has ${params.toLocaleString('en-US')} parameters and needs at least ${(leastBytes / 2 ** 30).toFixed(1)} GiB for its weights, AdamW moments and one gradient, more than the 4 GiB one WebAssembly memory addresses`
+  }
+  return undefined
 }

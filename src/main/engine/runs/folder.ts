@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { RUN_JSON } from '../checkpoints'
+import { openCheckpointFolder } from '../checkpoints/store'
 
 /** The folder a checkpoint file's run lives in, or null for a loose file (no run.json beside it). */
 export function runFolderOf(checkpoint: string): string | null {
@@ -37,11 +38,7 @@ export function childRunBase(checkpoint: string, step: number): string {
 
 /** Creates a folder `<root>/<base>`, or `<base>-2`, `-3`… when taken; returns its absolute path. */
 export async function createUniqueRunDir(root: string, base: string): Promise<string> {
-  await mkdir(resolve(root), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST' || error.code === 'ENOTDIR')
-      throw new UserError('not-a-folder', `Checkpoint folder ${root} exists but is not a folder.`)
-    throw error
-  })
+  openCheckpointFolder(root) // made when missing; a link there is refused
   for (let attempt = 1; attempt < 10_000; attempt++) {
     const dir = join(resolve(root), attempt === 1 ? base : `${base}-${attempt}`)
     try {

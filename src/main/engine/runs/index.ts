@@ -1,7 +1,8 @@
 /** Runs: the run folder's name, writer lock, lineage, history, status, notes and deletion. */
 export { acquireRunLock, readRunLock, isHolderAlive, LOCK_FILE, type RunLock, type RunLockInfo } from './lock'
 export { childRunBase, childRunRoot, createUniqueRunDir, runFolderOf } from './folder'
-export { locateParent, ownSteps, parentRecord, readParent, runHistory, sha256File } from './lineage'
+export { locateParent, ownSteps, parentRecord, readImport, readParent, runHistory, sha256File } from './lineage'
+export { importRun, IMPORT_STAGING, type ImportedRun, type ImportOptions, type ImportProgress } from './import'
 export {
   deleteRun,
   describeRunSummary,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { MetricsRecord } from '../../../shared/checkpoint'
-import type { HistoryRecord, RunHistory, RunParent } from '../../../shared/runs'
+import { RunImport, type HistoryRecord, type RunHistory, type RunParent } from '../../../shared/runs'
 import { readMetrics, readRunJson, RUN_JSON } from '../checkpoints'
 import { runFolderOf } from './folder'
 
@@ -45,6 +45,16 @@ export async function readParent(runDir: string): Promise<RunParent | null> {
 function isParent(value: unknown): value is RunParent {
   const v = value as RunParent | null
   return typeof v === 'object' && v !== null && typeof v.step === 'number' && typeof v.checkpoint === 'string'
+}
+
+/** run.json's import record, for a run trained elsewhere and brought back (`cllm runs import`). */
+export async function readImport(runDir: string): Promise<RunImport | null> {
+  try {
+    const parsed = RunImport.safeParse((await readRunJson(runDir) as { imported?: unknown }).imported)
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
 }
 
 /** The parent's folder: where it was recorded, or (moved together) beside this run under its name. */
@@ -98,7 +108,14 @@ export async function runHistory(runDir: string): Promise<RunHistory> {
     const own = ownSteps((await readMetrics(folder)).records).filter((r) => r.step > from && r.step <= limit)
     for (const record of own) records.push({ ...record, run: folder })
     const last = own.length > 0 ? own[own.length - 1].step : from
-    segments.push({ runDir: folder, name: basename(folder), fromStep: Math.max(0, from), toStep: Number.isFinite(limit) ? limit : last })
+    const imported = await readImport(folder)
+    segments.push({
+      runDir: folder,
+      name: basename(folder),
+      fromStep: Math.max(0, from),
+      toStep: Number.isFinite(limit) ? limit : last,
+      ...(imported ? { elsewhere: imported.trainedOn ? { trainedOn: imported.trainedOn } : {} } : {}),
+    })
     from = Number.isFinite(limit) ? limit : last
   }
   return { runDir: resolve(runDir), records, segments, ...(problem ? { problem } : {}), tokensPerStep: await tokensPerStep(runDir) }

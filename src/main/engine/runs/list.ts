@@ -2,21 +2,24 @@
  * The Runs view's listing: every run folder with its status (from run.json's end and the writer
  * lock), lineage, duration, tokens seen, best validation loss and the user's title and notes.
  */
-import { readdir, readFile, rename, mkdir } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { readdir, rename } from 'node:fs/promises'
+import { basename, dirname, join, resolve, sep } from 'node:path'
+import { ContainedRoot, readRegularFile } from '../containment'
 import type { RunEntry } from '../../../shared/checkpoint'
 import { UserError } from '../../../shared/errors'
 import { RunEnd, RunNotes, type RunParent, type RunStatus, type RunSummary, type RunsListing } from '../../../shared/runs'
 import { writeFileAtomic } from '../checkpoints/atomic-write'
 import { describeRun, listRuns, readMetrics, RUN_JSON } from '../checkpoints'
-import { ownSteps, readParent } from './lineage'
+import { ownSteps, readImport, readParent } from './lineage'
 import { isHolderAlive, readRunLock } from './lock'
 
 export const NOTES_FILE = 'notes.json'
 
 export async function readNotes(runDir: string): Promise<RunNotes> {
   try {
-    const parsed = RunNotes.safeParse(JSON.parse(await readFile(join(runDir, NOTES_FILE), 'utf8')))
+    // Under the containment rule: a notes.json that is a link (or a FIFO) is not read.
+    const text = (await readRegularFile(join(runDir, NOTES_FILE), { maxBytes: 1 << 20 })).toString('utf8')
+    const parsed = RunNotes.safeParse(JSON.parse(text))
     return parsed.success ? parsed.data : {}
   } catch {
     return {}
@@ -32,9 +35,11 @@ export async function writeNotes(runDir: string, change: RunNotes): Promise<RunN
   if (!(await readdir(dir).catch(() => [] as string[])).includes(RUN_JSON)) {
     throw new UserError('not-found', `${dir} is not a run folder (it has no run.json).`)
   }
+  // The run folder, opened from the folder holding it, must be a real folder; notes.json a regular file or absent.
+  const target = ContainedRoot.open(dirname(dir), 'The checkpoint folder').writeTarget(basename(dir), NOTES_FILE, { create: false })
   const next = RunNotes.parse({ ...(await readNotes(dir)), ...change })
   if (next.title !== undefined && next.title.trim() === '') delete next.title
-  await writeFileAtomic(join(dir, NOTES_FILE), [JSON.stringify(next, null, 2) + '\n'])
+  await writeFileAtomic(target, [JSON.stringify(next, null, 2) + '\n'])
   return next
 }
 
@@ -58,10 +63,14 @@ export async function deleteRun(runDir: string, trash: (path: string) => Promise
  * A trash for where there is no system one (the browser transport): the folder moves into
  * `<checkpoint dir>/.trash/<name>-<time>`, which the listing skips. Restoring is moving it back.
  */
-export function folderTrash(checkpointDir: string): (path: string) => Promise<void> {
+export function folderTrash(checkpointDir: string | ContainedRoot): (path: string) => Promise<void> {
   return async (path) => {
-    const bin = join(resolve(checkpointDir), '.trash')
-    await mkdir(bin, { recursive: true })
+    // `.trash` is a real folder in the checkpoint folder (made if missing); a link there is refused.
+    const root = typeof checkpointDir === 'string' ? ContainedRoot.open(checkpointDir, 'The checkpoint folder', { create: true }) : checkpointDir
+    const bin = root.folder('.trash', { create: true })
+    const run = root.relativeOf(path)
+    if (run === null || run.includes(sep)) throw new UserError('forbidden', `${path} is not a run folder in ${root.path}; nothing was deleted.`)
+    root.folder(run) // the run itself: a real folder, not a link
     const stamp = new Date().toISOString().replace(/[:.]/g, '-')
     await rename(path, join(bin, `${basename(path)}-${stamp}`))
   }
@@ -84,9 +93,10 @@ function statusOf(end: RunEnd | null, lockAlive: boolean | null, entry: RunEntry
 export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
   const dir = entry.path
   const info = entry.info as (RunEntry['info'] & { started?: string; config: { training?: { batchSize?: number } } }) | null
-  const [end, parent, lock, notes, metrics] = await Promise.all([
+  const [end, parent, imported, lock, notes, metrics] = await Promise.all([
     readEnd(entry.info),
     readParent(dir),
+    readImport(dir),
     readRunLock(dir),
     readNotes(dir),
     readMetrics(dir).catch(() => ({ records: [], skippedLines: 0 })),
@@ -107,6 +117,7 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
     ...entry,
     status: statusOf(end, lockAlive, entry),
     parent: parent as RunParent | null,
+    initFrom: typeof entry.info?.initFrom === 'string' ? entry.info.initFrom : null,
     started: started ?? null,
     ended: end,
     durationSec: durationSec !== null && Number.isFinite(durationSec) ? durationSec : null,
@@ -116,6 +127,7 @@ export async function summarizeRun(entry: RunEntry): Promise<RunSummary> {
     title: notes.title ?? null,
     notes: notes.notes ?? '',
     pid: lockAlive ? lock!.pid : null,
+    imported,
   }
 }
 

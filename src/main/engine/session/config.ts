@@ -66,6 +66,8 @@ export function resumedConfig(
   const model = fromModelConfig(stored.model as ModelConfig)
   const storedTraining = { ...(isRecord(stored.training) ? stored.training : {}) }
   delete storedTraining.threads
+  // A run made before the split had a method split whole files: its child keeps that split.
+  if (storedTraining.split === undefined) storedTraining.split = 'files'
   // Asking for a number of epochs replaces the step total the checkpointed run had.
   if (given?.training?.epochs !== undefined && given.training.maxSteps === undefined) delete storedTraining.maxSteps
   for (const field of MODEL_FIELDS) {
@@ -84,7 +86,8 @@ export function resumedConfig(
       `training.tokenizer: ${kind} does not match the checkpoint's ${tokenizerKind} tokenizer (${checkpoint}).`,
     )
   }
-  const storedPaths = isRecord(stored.paths) ? stored.paths : {}
+  // The parent's folder name is not the child's: the child is named by the caller or after its parent.
+  const { runName: _parentName, ...storedPaths } = isRecord(stored.paths) ? stored.paths : {}
   return resolveRunConfig(
     {
       model,

@@ -1,13 +1,14 @@
 /**
- * Byte-level BPE encoding, apart from the tokenizer file: text → GPT-2 pre-tokens → UTF-8 bytes →
- * merges applied by rank. Built from compact tables (`BpeTables`, a few typed arrays) that worker
+ * Byte-level BPE encoding, apart from the tokenizer file: text → (NFC where the family asks) →
+ * pre-tokens (GPT-2's or a family's, see pretokenize.ts) → UTF-8 bytes → merges applied by rank. Built from compact tables (`BpeTables`, a few typed arrays) that worker
  * threads receive as they are, instead of a tokenizer.json to parse. Each encoder keeps its own
  * word cache; the common path (a word seen before) allocates nothing.
  */
 import { NO_RANK, PairRanks } from './pair-ranks'
-import { preTokenRegex } from './pretokenize'
+import { preTokenRegex, type PreTokenizerKind } from './pretokenize'
 import type { TokenBuffer } from './token-buffer'
 import { hashSlice } from './slice-table'
+import { bytesToByteLevel } from './byte-level'
 import { WordCache } from './word-cache'
 
 /** What encoding needs of a byte-level BPE tokenizer. Structured-cloneable. */
@@ -19,6 +20,15 @@ export interface BpeTables {
   merges: Int32Array
   /** Per rank, the id of the merged token. */
   mergeIds: Int32Array
+  /** How text is cut into words before merging. */
+  preTokenizer: PreTokenizerKind
+  /** Unicode normalization applied to the text first (Qwen2's files ask for NFC). */
+  normalizer: 'nfc' | null
+  /**
+   * `ignore_merges` (Llama 3): a word that is a token of the vocabulary as a whole is that token,
+   * whatever the merges would make of it. Keyed by the word's byte-level spelling.
+   */
+  wholeWords: Map<string, number> | null
 }
 
 /** Words longer than this are not cached (long whitespace or digit runs would pin memory). */
@@ -30,7 +40,9 @@ const POSITION_SCALE = 2 ** 31
 export class BpeEncoder {
   private readonly byteIds: Int32Array
   private readonly mergeIds: Int32Array
-  private readonly regex = preTokenRegex()
+  private readonly regex: RegExp
+  private readonly normalizer: 'nfc' | null
+  private readonly wholeWords: Map<string, number> | null
   /** A word's symbols while it is merged (grown for long words). */
   private symbols = new Int32Array(1024)
   private ranks = new Int32Array(1024)
@@ -42,10 +54,14 @@ export class BpeEncoder {
   ) {
     this.byteIds = tables.byteIds
     this.mergeIds = tables.mergeIds
+    this.regex = preTokenRegex(tables.preTokenizer)
+    this.normalizer = tables.normalizer
+    this.wholeWords = tables.wholeWords
   }
 
   /** Appends the ids of `text` to `out`. */
   encodeInto(text: string, out: TokenBuffer): void {
+    if (this.normalizer === 'nfc') text = text.normalize('NFC')
     // Sticky matching from where the last word ended (see preTokenRegex): no match arrays.
     const regex = this.regex
     const cache = this.cache
@@ -83,6 +99,13 @@ export class BpeEncoder {
   private mergeWord(text: string, start: number, end: number): number {
     const count = this.wordBytes(text, start, end)
     if (count < 2) return count
+    if (this.wholeWords !== null) {
+      const whole = this.wholeWords.get(byteLevelSpelling(text.slice(start, end)))
+      if (whole !== undefined) {
+        this.symbols[0] = whole
+        return 1
+      }
+    }
     return count <= SHORT_WORD ? this.mergeShort(count) : this.mergeLong(count)
   }
 
@@ -194,6 +217,12 @@ export class BpeEncoder {
     for (let i = 0; i >= 0; i = next[i]) symbols[count++] = symbols[i]
     return count
   }
+}
+
+const utf8 = new TextEncoder()
+
+function byteLevelSpelling(word: string): string {
+  return bytesToByteLevel(utf8.encode(word))
 }
 
 class MinHeap {

@@ -1,6 +1,8 @@
 /**
  * Byte-level BPE (GPT-2 style): text → GPT-2 pre-tokens → UTF-8 bytes → merges applied by rank.
  * Saved and loaded as a Hugging Face `tokenizer.json`; Hugging Face's own tokenizer gives the same ids.
+ * Files of today's byte-level families load too (SmolLM, Qwen2, Llama 3: their pre-tokenizers,
+ * Qwen2's NFC, Llama 3's `ignore_merges`, see family.ts) and are written back as they came.
  *
  * Ids: 0–255 are the bytes in plain byte order (id = byte value), then the merged tokens in the
  * order training learned them, then the special tokens (`<|endoftext|>`). Files from elsewhere
@@ -14,13 +16,16 @@ import { UserError } from '../../../shared/errors'
 import { BYTE_TO_CHAR, byteLevelToBytes, bytesToByteLevel } from './byte-level'
 import { BpeEncoder, type BpeTables } from './bpe-encoder'
 import type { TrainedBpe } from './bpe-trainer'
+import { readFamilyShape, GPT2_SHAPE, type FamilyShape } from './family'
 import { PairRanks } from './pair-ranks'
 import { TokenBuffer } from './token-buffer'
-import type { EncoderSpec, Tokenizer } from './types'
+import { MAX_VOCAB_SIZE, type EncoderSpec, type Tokenizer } from './types'
 
 export const END_OF_TEXT = '<|endoftext|>'
 /** Special tokens every trained BPE tokenizer gets, appended after the merges. */
 export const BPE_SPECIAL_TOKENS: readonly string[] = [END_OF_TEXT]
+/** The tokens that can end a document, in order of preference (GPT-2 and most; Llama 3; Llama 2). */
+const END_OF_TEXT_CANDIDATES: readonly string[] = [END_OF_TEXT, '<|end_of_text|>', '</s>']
 
 interface BpeSpec {
   /** Byte-level spelling → id, for the model's tokens (specials excluded). */
@@ -28,6 +33,8 @@ interface BpeSpec {
   /** Merges in rank order, as pairs of spellings. */
   merges: Array<[string, string]>
   specials: Array<{ id: number; content: string }>
+  /** How the family pre-tokenizes and normalizes, and its file's sections to write back. */
+  shape: FamilyShape
 }
 
 export class BpeTokenizer implements Tokenizer {
@@ -81,13 +88,24 @@ export class BpeTokenizer implements Tokenizer {
       merges[2 * rank + 1] = b
       mergeIds[rank] = merged
     })
-    this.tables = { vocabSize: this.vocabSize, byteIds, merges, mergeIds }
+    this.tables = {
+      vocabSize: this.vocabSize,
+      byteIds,
+      merges,
+      mergeIds,
+      preTokenizer: spec.shape.preTokenizer,
+      normalizer: spec.shape.normalizer,
+      wholeWords: spec.shape.ignoreMerges ? spec.vocab : null,
+    }
     this.pairs = new PairRanks(merges)
 
     const utf8 = new TextEncoder()
     for (const special of spec.specials) this.tokenBytes[special.id] = utf8.encode(special.content)
-    const endOfText = spec.specials.find((special) => special.content === END_OF_TEXT)
-    if (endOfText === undefined) throw invalid(`it has no ${END_OF_TEXT} token`)
+    const endOfText = END_OF_TEXT_CANDIDATES.map((content) =>
+      spec.specials.find((special) => special.content === content),
+    ).find((special) => special !== undefined)
+    if (endOfText === undefined)
+      throw invalid(`it has none of the end-of-text tokens ${END_OF_TEXT_CANDIDATES.join(', ')}`)
     this.endOfText = endOfText.id
   }
 
@@ -101,7 +119,10 @@ export class BpeTokenizer implements Tokenizer {
     spellings.forEach((spelling, id) => vocab.set(spelling, id))
     const merges = trained.merges.map(([a, b]): [string, string] => [spellings[a], spellings[b]])
     const added = specials.map((content, i) => ({ id: trained.tokens.length + i, content }))
-    return new BpeTokenizer({ vocab, merges, specials: added }, 'the trained tokenizer')
+    return new BpeTokenizer(
+      { vocab, merges, specials: added, shape: GPT2_SHAPE },
+      'the trained tokenizer',
+    )
   }
 
   /** Reads a Hugging Face `tokenizer.json` (a byte-level BPE one); `source` names it in errors. */
@@ -121,14 +142,19 @@ export class BpeTokenizer implements Tokenizer {
     if (model?.type !== 'BPE' || typeof model.vocab !== 'object' || !Array.isArray(model.merges)) {
       throw invalid('its model is not BPE with a vocab and merges')
     }
-    if (file.pre_tokenizer?.type !== 'ByteLevel' || file.pre_tokenizer.add_prefix_space === true) {
-      throw invalid('its pre-tokenizer is not ByteLevel without a prefix space')
-    }
-    if (file.normalizer) throw invalid('it has a normalizer, which this engine does not apply')
+    const shape = readFamilyShape(file, invalid)
     const vocab = new Map<string, number>()
+    const spellingOf = new Map<number, string>()
     for (const [spelling, id] of Object.entries(model.vocab)) {
       if (!Number.isInteger(id) || id < 0)
         throw invalid(`token ${JSON.stringify(spelling)} has no valid id`)
+      // Ids index arrays of vocabSize entries: bounded like a model's vocabulary, and one token each.
+      if (id >= MAX_VOCAB_SIZE)
+        throw invalid(`model.vocab: token ${JSON.stringify(spelling)} has id ${id}, above the largest vocabulary CLLM builds (${MAX_VOCAB_SIZE})`)
+      const other = spellingOf.get(id)
+      if (other !== undefined)
+        throw invalid(`model.vocab: tokens ${JSON.stringify(other)} and ${JSON.stringify(spelling)} share id ${id}`)
+      spellingOf.set(id, spelling)
       vocab.set(spelling, id)
     }
     const merges = model.merges.map((merge, rank): [string, string] => {
@@ -140,7 +166,14 @@ export class BpeTokenizer implements Tokenizer {
       id: token.id,
       content: token.content,
     }))
-    return new BpeTokenizer({ vocab, merges, specials }, source)
+    for (const special of specials) {
+      if (!Number.isInteger(special.id) || special.id < 0 || special.id >= MAX_VOCAB_SIZE)
+        throw invalid(`added_tokens: ${JSON.stringify(special.content)} has id ${JSON.stringify(special.id)}, not a token id`)
+      const other = spellingOf.get(special.id)
+      if (other !== undefined && other !== special.content)
+        throw invalid(`added_tokens: ${JSON.stringify(special.content)} has id ${special.id}, which model.vocab gives to ${JSON.stringify(other)}`)
+    }
+    return new BpeTokenizer({ vocab, merges, specials, shape }, source)
   }
 
   /** The special tokens (`<|endoftext|>`, an imported model's `<|im_start|>` …) and their ids. */
@@ -203,39 +236,45 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   private buildFile(): string {
-    const { vocab, merges, specials } = this.spec
+    const { vocab, merges, specials, shape } = this.spec
     const entries = [...vocab].sort((x, y) => x[1] - y[1])
     const vocabJson = entries
       .map(([spelling, id]) => `      ${JSON.stringify(spelling)}: ${id}`)
       .join(',\n')
     const mergesJson = merges.map(([a, b]) => `      ${JSON.stringify(`${a} ${b}`)}`).join(',\n')
-    const added = specials.map((special) =>
-      JSON.stringify({
-        id: special.id,
-        content: special.content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      }),
-    )
+    const added =
+      shape.sections?.addedTokens.map((token) => JSON.stringify(token)) ??
+      specials.map((special) =>
+        JSON.stringify({
+          id: special.id,
+          content: special.content,
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: false,
+          special: true,
+        }),
+      )
     const byteLevel = JSON.stringify({
       type: 'ByteLevel',
       add_prefix_space: false,
       trim_offsets: true,
       use_regex: true,
     })
+    // A family's file keeps its own pipeline (pre-tokenizer, normalizer, BOS rules, decoder).
+    const section = (value: unknown, gpt2: string): string =>
+      shape.sections ? JSON.stringify(value ?? null) : gpt2
+    const sections = shape.sections
     return [
       '{',
       '  "version": "1.0",',
       '  "truncation": null,',
       '  "padding": null,',
       `  "added_tokens": [${added.map((token) => `\n    ${token}`).join(',')}\n  ],`,
-      '  "normalizer": null,',
-      `  "pre_tokenizer": ${byteLevel},`,
-      '  "post_processor": null,',
-      `  "decoder": ${byteLevel},`,
+      `  "normalizer": ${section(sections?.normalizer, 'null')},`,
+      `  "pre_tokenizer": ${section(sections?.preTokenizer, byteLevel)},`,
+      `  "post_processor": ${section(sections?.postProcessor, 'null')},`,
+      `  "decoder": ${section(sections?.decoder, byteLevel)},`,
       '  "model": {',
       '    "type": "BPE",',
       '    "dropout": null,',
@@ -244,7 +283,7 @@ export class BpeTokenizer implements Tokenizer {
       '    "end_of_word_suffix": "",',
       '    "fuse_unk": false,',
       '    "byte_fallback": false,',
-      '    "ignore_merges": false,',
+      `    "ignore_merges": ${shape.ignoreMerges},`,
       `    "vocab": {\n${vocabJson}\n    },`,
       `    "merges": [\n${mergesJson}\n    ]`,
       '  }',
@@ -264,13 +303,20 @@ export class BpeTokenizer implements Tokenizer {
   }
 }
 
-interface HfTokenizerFile {
+export interface HfTokenizerFile {
   model?: {
     type?: string
     vocab?: Record<string, number>
     merges?: Array<string | [string, string]>
+    byte_fallback?: boolean
+    ignore_merges?: boolean
+    dropout?: number | null
+    continuing_subword_prefix?: string | null
+    end_of_word_suffix?: string | null
   }
-  pre_tokenizer?: { type?: string; add_prefix_space?: boolean } | null
+  pre_tokenizer?: unknown
   normalizer?: unknown
+  post_processor?: unknown
+  decoder?: unknown
   added_tokens?: Array<{ id: number; content: string }>
 }

@@ -41,3 +41,6 @@ export interface Tokenizer {
 }
 
 export type TokenizerFileName = 'tokenizer.json' | 'vocab.txt'
+
+/** The largest vocabulary CLLM builds (and so the bound on any token id a file may hold). */
+export const MAX_VOCAB_SIZE = 1 << 20

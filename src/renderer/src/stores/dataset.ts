@@ -60,7 +60,8 @@ export const useDatasetStore = defineStore('dataset', () => {
     () =>
       result.value !== null &&
       result.value.tokenizer === runConfig.form.tokenizer &&
-      result.value.vocabSize === Number(runConfig.form.vocabSize),
+      result.value.vocabSize === Number(runConfig.form.vocabSize) &&
+      result.value.split.method === runConfig.form.split,
   )
 
   async function tokenize(): Promise<void> {
@@ -100,6 +101,8 @@ export const useDatasetStore = defineStore('dataset', () => {
       seqLen: Number.isInteger(seqLen) && seqLen > 0 ? seqLen : 32,
       // The split the run will train on: the same seed as the Train form's.
       ...(Number.isSafeInteger(Number(runConfig.form.seed)) && Number(runConfig.form.seed) >= 0 ? { seed: Number(runConfig.form.seed) } : {}),
+      split: runConfig.form.split,
+      ...(validFraction(Number(runConfig.form.valFraction)) ? { valFraction: Number(runConfig.form.valFraction) } : {}),
       ...(previewPath.value ? { previewPath: previewPath.value } : {}),
     })
   }
@@ -117,3 +120,7 @@ export const useDatasetStore = defineStore('dataset', () => {
     showPreview,
   }
 })
+
+function validFraction(x: number): boolean {
+  return Number.isFinite(x) && x > 0 && x <= 0.5
+}

@@ -80,7 +80,12 @@ export function readSavedForm(store: Storage | undefined = storage()): Partial<R
     const form: Partial<Record<string, unknown>> = {}
     for (const [key, value] of Object.entries(parsed)) {
       if (!(key in defaults)) continue
-      const known: Record<string, readonly unknown[]> = { tokenizer: ['bpe', 'word'], data: ['auto', 'chat', 'text'], lossOn: ['answers', 'all'] }
+      const known: Record<string, readonly unknown[]> = {
+        tokenizer: ['bpe', 'word'],
+        split: ['blocks', 'files'],
+        data: ['auto', 'chat', 'text'],
+        lossOn: ['answers', 'all'],
+      }
       if (key in known ? known[key].includes(value) : typeof value === 'number' || typeof value === 'string') form[key] = value
     }
     return form as Partial<RunForm>

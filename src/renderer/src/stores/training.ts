@@ -206,7 +206,7 @@ export const useTrainingStore = defineStore('training', () => {
     follow(payload.runId)
     epochs.value = [...epochs.value, payload]
     note(
-      `Epoch ${payload.epoch + 1} done: mean loss ${formatLoss(payload.meanLoss)}, validation ${formatLoss(payload.valLoss)}`,
+      `Epoch ${payload.epoch + 1} done: mean loss over the epoch ${formatLoss(payload.meanLoss)}, validation loss ${formatLoss(payload.valLoss)} at step ${payload.step}, ${Math.round(payload.tokensPerSec).toLocaleString('en-US')} tok/s over its training steps`,
     )
   })
 

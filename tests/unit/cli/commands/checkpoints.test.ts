@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -84,7 +84,7 @@ describe('cllm checkpoints', () => {
       /! checkpoint_step_30\.safetensors \(4 B\) cannot be used: the file is 4 bytes long, too short/,
     )
     expect(lines.at(-1)).toBe(
-      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run; train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl).',
+      '1 run, 4 checkpoints (1 unusable). * marks the lowest validation loss of a run; train loss is the mean of the last 100 steps before the checkpoint (each step is in metrics.jsonl); val loss is measured at the checkpoint\'s own step (- when it was not).',
     )
     expect(text).toMatch(/^ {2}done · 25 steps · 0 tokens · best val loss 2\.7500/m)
   })
@@ -146,13 +146,28 @@ describe('cllm checkpoints', () => {
     await listCheckpoints(dir, {}, (line) => lines.push(line))
     const text = lines.join('\n')
     expect(text).toMatch(/^ {2}stopped · 30 steps · 240 tokens · 1:00$/m)
-    expect(text).toContain(`  continues run-a from step 20 (checkpoint_step_20.safetensors, sha256 ${'ab'.repeat(6)}…)`)
+    expect(text).toContain(`  resumed from run-a at step 20 (checkpoint_step_20.safetensors, sha256 ${'ab'.repeat(6)}…)`)
 
     const history: string[] = []
     await printHistory(child, {}, (line) => history.push(line))
     const records = history.map((line) => JSON.parse(line) as { step: number; run: string })
     expect(records.map((r) => r.step)).toEqual([10, 20, 21, 22, 30])
     expect(records.map((r) => r.run)).toEqual([parent, parent, child, child, child])
+  })
+
+  it('shows where a fine-tuned run started', async () => {
+    const tuned = await createRunDir(dir, 'tuned')
+    await writeRunJson(tuned, {
+      name: 'tuned',
+      created: '2026-11-27T12:00:00.000Z',
+      config: { model: SMALL },
+      corpusFingerprint: 'sha256:abc',
+      initFrom: '/home/me/models/gpt2',
+      ended: { reason: 'completed', step: 5, at: '2026-11-27T12:01:00.000Z' },
+    })
+    const lines: string[] = []
+    await listCheckpoints(dir, {}, (line) => lines.push(line))
+    expect(lines).toContain('  fine-tuned from gpt2 (/home/me/models/gpt2)')
   })
 
   it('formats sizes in binary units', () => {
@@ -179,7 +194,41 @@ describe('cllm checkpoints --verify', () => {
       problem: expect.stringMatching(/tensor data does not match its checksum/),
     })
     expect(lines.join('\n')).toMatch(
-      /checkpoint_step_10\.safetensors .* cannot be used: its tensor data/,
+      /checkpoint_step_10\.safetensors .* failed verification: its tensor data/,
     )
+    expect(lines.at(-1)).toBe('Verified 4 checkpoints whole: 2 failed (marked !).')
+  })
+
+  it('says what was verified in each file, and exits 1 from the command line when anything fails', async () => {
+    const runDir = await makeRun()
+    await rm(checkpointPath(runDir, 30)) // the torn file: now every checkpoint is sound
+    const lines: string[] = []
+    await listCheckpoints(dir, { verify: true }, (line) => lines.push(line))
+    const text = lines.join('\n')
+    for (const file of ['checkpoint_step_10', 'checkpoint_step_20', 'final_model']) {
+      expect(text).toMatch(new RegExp(
+        `^ {2}✓ ${file}\\.safetensors: header SHA-256 matches; tensor data SHA-256 matches \\(\\d+ tensors\\); ` +
+          'metadata consistent \\(format cllm-checkpoint, step [\\d,]+ = optimizer step, tokenizer, tensor names and shapes against the config\\); ' +
+          'all [\\d,]+ weights and optimizer moments finite$', 'm'))
+    }
+    expect(lines.at(-1)).toBe('Verified 3 checkpoints whole: all passed.')
+
+    const run = async (): Promise<number | undefined> => {
+      process.exitCode = undefined
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+      const program = new Command('cllm').exitOverride()
+      register(program)
+      await program.parseAsync(['checkpoints', dir, '--verify'], { from: 'user' })
+      vi.restoreAllMocks()
+      const code = process.exitCode === undefined ? undefined : Number(process.exitCode)
+      process.exitCode = undefined
+      return code
+    }
+    expect(await run()).toBeUndefined()
+    const path = checkpointPath(runDir, 20)
+    const bytes = await readFile(path)
+    bytes[bytes.length - 3] ^= 0x40
+    await writeFile(path, bytes)
+    expect(await run()).toBe(1)
   })
 })

@@ -53,4 +53,12 @@ describe('cllm evaluate', () => {
     const missing = await evaluate({ checkpoint, textFile: join(ws.root, 'nope.txt') }, capture()).catch((e: Error) => e)
     expect((missing as Error).message).toMatch(/does not exist/)
   })
+
+  it('refuses a binary --text-file, as train skips one, instead of scoring its bytes', async () => {
+    const binary = join(ws.root, 'image.bin')
+    await writeFile(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, ...Array(200).fill(7)]))
+    const error = await evaluate({ checkpoint, textFile: binary }, capture()).catch((e: Error) => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toBe(`Text file ${binary} is a binary file (not UTF-8 text): evaluate scores text only, and train skips such files too.`)
+  })
 })

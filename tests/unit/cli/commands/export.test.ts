@@ -44,8 +44,8 @@ describe('cllm export', () => {
     const lines: string[] = []
     await exportCheckpoint({ checkpoint, out, format: 'gguf', precision: 'f16' }, (line) => lines.push(line))
     expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
-    expect(lines.join('\n')).toMatch(/ollama create my-model -f Modelfile/)
-    expect((await readdir(dir)).sort()).toEqual(['Modelfile', 'final_model.safetensors', 'model.gguf'])
+    expect(lines.join('\n')).toMatch(/ollama create model -f model\.Modelfile && ollama run model /)
+    expect((await readdir(dir)).sort()).toEqual(['final_model.safetensors', 'model.Modelfile', 'model.gguf'])
     expect((await readFile(out)).readUInt32LE(4)).toBe(3)
   })
 
@@ -54,7 +54,7 @@ describe('cllm export', () => {
     await saveCheckpoint(checkpoint, makeCheckpoint())
     const run = (extra: Record<string, string>) =>
       exportCheckpoint({ checkpoint, out: join(dir, 'x'), ...extra }, () => undefined)
-    await expect(run({ format: 'onnx' })).rejects.toThrow('--format must be one of hf, gguf, got "onnx".')
+    await expect(run({ format: 'onnx' })).rejects.toThrow('--format must be one of hf, gguf, job, got "onnx".')
     await expect(run({ format: 'gguf', precision: 'q4_k' })).rejects.toThrow(/^--precision must be one of f32, f16, q8_0/)
     await expect(run({ precision: 'f16' })).rejects.toThrow(/--precision applies to --format gguf only/)
     expect(await readdir(dir)).toEqual(['c.safetensors'])

@@ -62,6 +62,7 @@ describe('cllm prepare', () => {
     expect(train + validation).toBe(total)
     expect(validation).toBeGreaterThan(0)
     expect(out).toMatch(/^Compression: \d+\.\d\d bytes per token$/m)
+    expect(out).toMatch(/^Split by blocks of ~4 KiB: training \d+ files?, [\d.]+ \w+ \(\d+\.\d %\); validation \d+ files?, [\d.]+ \w+ \(\d+\.\d %\)$/m)
     const runDir = join(checkpoints, 'my-corpus')
     expect(out).toMatch(
       /^Saved to .*my-corpus:\n {2}tokenizer\.json\n {2}tokens\.bin\n {2}dataset\.json$/m,

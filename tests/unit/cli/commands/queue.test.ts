@@ -43,6 +43,6 @@ describe('cllm queue', () => {
   it('refuses a file that is not a list of runs, in one sentence', async () => {
     const file = join(ws.root, 'bad.json')
     await writeFile(file, '{"folder": "corpus"}')
-    await expect(queueCommand(file, {}, { out: () => undefined, err: () => undefined })).rejects.toThrow(/^Queue file .*bad\.json: the list/)
+    await expect(queueCommand(file, {}, { out: () => undefined, err: () => undefined })).rejects.toThrow(/^Queue file .*bad\.json: must be a JSON list of runs/)
   })
 })

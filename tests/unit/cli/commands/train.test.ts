@@ -42,13 +42,14 @@ describe('cllm train', () => {
     expect(out).toMatch(/^Model {7}GPT-2 style: vocab \d+, embed 32, 1 layer, 2 heads, seq 16 — [\d,]+ parameters$/m)
     expect(out).toMatch(/^Training {4}batch 4, learning rate 0\.001 /m)
     expect(out).toMatch(/30 steps \(--max-steps; \d+ steps per epoch\) on 2 threads/)
+    expect(out).toMatch(/^Data {8}Split by blocks of ~4 KiB: training \d+ files?, .+ \(\d+\.\d %\); validation \d+ files?, .+ \(\d+\.\d %\)$/m)
     for (const step of [10, 20, 30]) {
       expect(out).toMatch(new RegExp(`^step ${step}/30  epoch \\d\\.\\d\\d/\\d\\.\\d\\d  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}  lr \\S+  [\\d,]+ tok/s  ETA \\d+:\\d\\d$`, 'm'))
     }
     // 30 steps are a fraction of an epoch: the summary says how much, never "epoch 1/1".
-    expect(out).toMatch(/^Epoch 1 \(0\.\d\d of it\): mean loss \d+\.\d{4}, validation loss \d+\.\d{4}/m)
-    expect(out).toMatch(/^Done: 30 steps \(0\.\d\d epochs\) in \d+:\d\d, training loss \d+\.\d{4} \(mean of the last 30 steps\), validation loss/m)
-    expect(out).toMatch(/^Speed: [\d,]+ tok\/s over \d+\.\d s of training steps; evaluation \d+\.\d s and checkpoints \d+\.\d s on top\.$/m)
+    expect(out).toMatch(/^Epoch 1 \(0\.\d\d of it\): mean loss over the epoch \d+\.\d{4}, validation loss \d+\.\d{4} at step 30, .* tok\/s over its training steps$/m)
+    expect(out).toMatch(/^Done: 30 steps \(0\.\d\d epochs\) in \d+:\d\d, training loss \d+\.\d{4} \(mean of the last 30 steps\), validation loss \d+\.\d{4} at step 30\.$/m)
+    expect(out).toMatch(/^Speed: [\d,]+ tok\/s, run average over \d+\.\d s of training steps; evaluation \d+\.\d s and checkpoints \d+\.\d s on top\.$/m)
     expect(out).toMatch(/^ {2}Sphere {2}0 \(group {2}0\): 30 batches, \d+\.\d% busy, /m)
     expect(out).toMatch(/^ {2}Sphere {2}1 \(group {2}1\): 30 batches, /m)
     expect(out).toContain(`Final model ${join(ws.checkpoints, 'text', 'final_model.safetensors')}`)
@@ -143,7 +144,7 @@ describe('cllm train as a process', () => {
     expect(saved, stdout).not.toBeNull()
     expect(Number(saved![2])).toBeGreaterThanOrEqual(10)
     expect(await readdir(join(ws.checkpoints, 'sigint'))).toContain(`checkpoint_step_${saved![2]}.safetensors`)
-    expect(stdout).toMatch(/^Stopped at step [\d,]+\.$/m)
+    expect(stdout).toMatch(/^Stopped at step ([\d,]+): training loss \d+\.\d{4} \(mean of the last [\d,]+ steps?\), validation loss \d+\.\d{4} at step \1\.$/m)
   })
 })
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { setApi } from '../../../../src/renderer/src/api'
+import { setApi, useApi } from '../../../../src/renderer/src/api'
 import { useCorpusStore } from '../../../../src/renderer/src/stores/corpus'
 import { useTrainingStore } from '../../../../src/renderer/src/stores/training'
 import { MetricsRecord } from '../../../../src/shared/checkpoint'
@@ -61,18 +61,20 @@ describe('training store', () => {
 
   it('pauses, resumes and stops the run; a page that connects later attaches to it', async () => {
     const training = useTrainingStore()
+    // What the engine told this page, in order: each state change and each step reported.
+    const heard: Array<{ state?: string; step: number }> = []
+    useApi().on('training.state', (payload) => heard.push({ state: payload.state, step: payload.step }))
+    useApi().on('training.progress', (payload) => heard.push({ step: payload.step }))
     await training.start({ folder: sampleCorpus, config: tinyRun(100_000) })
     await until(() => training.state === 'training' && training.step > 0, 'training to begin')
 
     await training.pause()
     await until(() => training.state === 'paused', 'the pause')
-    // The engine says "paused" at once; the step already running still finishes and is reported.
-    await new Promise((resolveWait) => setTimeout(resolveWait, 250))
-    const pausedAt = training.step
-    await new Promise((resolveWait) => setTimeout(resolveWait, 300))
-    expect(training.step).toBe(pausedAt)
-    // The log names the step the cards show, not the one before it.
-    expect(training.log.map((entry) => entry.text)).toContain(`Paused at step ${pausedAt}`)
+    // The engine says "paused" at once, at the step it had done; the step then in flight (if any)
+    // still finishes and is reported, and no other. Each count below is read after a later event
+    // (another page's attach, the resume), never after a sleep.
+    const paused = heard.findIndex((entry) => entry.state === 'paused')
+    const pausedAt = heard[paused].step
 
     // Another page: a fresh client and fresh stores find the run with training.status.
     const other = engine().client()
@@ -82,10 +84,16 @@ describe('training store', () => {
     await late.attach()
     expect(late.runId).toBe(training.runId)
     expect(late.state).toBe('paused')
-    expect(late.step).toBe(pausedAt)
+    expect([pausedAt, pausedAt + 1]).toContain(late.step)
 
     await late.resume()
-    await until(() => training.state === 'training' && training.step > pausedAt, 'the resume')
+    await until(() => training.state === 'training' && training.step > pausedAt + 1, 'the resume')
+    const resumed = heard.findIndex((entry, index) => index > paused && entry.state === 'training')
+    expect([pausedAt, pausedAt + 1]).toContain(heard[resumed].step)
+    const reportedWhilePaused = heard.slice(paused + 1, resumed).map((entry) => entry.step)
+    expect(reportedWhilePaused.every((step) => step <= pausedAt + 1)).toBe(true)
+    // The log names the step the cards showed while paused, not the one before it.
+    expect(training.log.map((entry) => entry.text)).toContain(`Paused at step ${reportedWhilePaused.at(-1) ?? pausedAt}`)
     await late.stop()
     await until(() => training.finished !== null && late.finished !== null, 'the stop')
     expect(training.finished).toMatchObject({ state: 'done', reason: 'stopped' })

@@ -1,7 +1,15 @@
 import { resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
-import { assertNoLinksBelow, resolveInside } from '../../containment'
+import { assertNoLinksBelow, ContainedRoot, resolveInside } from '../../containment'
 import type { EngineContext } from '../engine-api'
+
+/**
+ * The checkpoint folder as a contained root (made on a first start): run folders, `.trash`,
+ * `.prepare` and `exports` are reached through it, never through a link.
+ */
+export function checkpointRoot(context: EngineContext): ContainedRoot {
+  return ContainedRoot.open(context.options.checkpointDir, 'The checkpoint folder', { create: true })
+}
 
 /** A folder the UI names must be one the platform allows (dialog pick, sample, serve root). */
 export function checkReadable(context: EngineContext, folder: string): string {

@@ -30,6 +30,7 @@ export function createCorpusHandlers(
             signal: controller.signal,
             onProgress: (progress) => events.emit('corpus.progress', { scanId, ...progress }),
           },
+          options.corpusFs,
         )
         context.corpus.current = loaded
         return { scanId, ...loaded.summary }

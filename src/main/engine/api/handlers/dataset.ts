@@ -1,8 +1,8 @@
-import { join } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import { prepareDataset } from '../../dataset'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
+import { checkpointRoot } from './access'
 
 /** Characters of a file shown as coloured tokens: enough to judge the tokenizer, cheap to draw. */
 const PREVIEW_CHARS = 3000
@@ -16,7 +16,8 @@ const PREVIEW_CHARS = 3000
  */
 export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'dataset.prepare'> {
   // Beside the runs, hidden: the scan never reads the checkpoint folder, the listing skips it.
-  const runDir = join(context.options.checkpointDir, '.prepare')
+  // A real folder in the checkpoint folder, made if missing; a link there is refused.
+  const preparedFolder = (): string => checkpointRoot(context).folder('.prepare', { create: true })
   let busy = false
   return {
     'dataset.prepare': async (input) => {
@@ -28,10 +29,11 @@ export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'd
         const prepared = await prepareDataset({
           documents: corpus.documents,
           tokenizer: { kind: input.tokenizer, vocabSize: input.vocabSize },
-          runDir,
+          runDir: preparedFolder(),
           seqLen: input.seqLen,
           seed: input.seed,
           validationFraction: input.valFraction,
+          splitMethod: input.split,
           onProgress: (progress) => context.events.emit('dataset.progress', progress),
         })
         const document =

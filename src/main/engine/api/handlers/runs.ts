@@ -8,7 +8,7 @@ import { deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from
 import { evaluateTexts, openCheckpointModel } from '../../session/from-checkpoint'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
-import { checkCheckpointPath, checkReadable } from './access'
+import { checkCheckpointPath, checkpointRoot, checkReadable } from './access'
 
 type RunHandlers = Pick<
   Handlers,
@@ -21,12 +21,14 @@ type RunHandlers = Pick<
  */
 export function createRunHandlers(context: EngineContext): RunHandlers {
   const root = () => resolve(context.options.checkpointDir)
+  // A run folder is a real folder directly in the checkpoint folder, opened under the containment
+  // rule: a link there (to a folder outside) is refused, never read, annotated or deleted.
   const runFolder = (runDir: string): string => {
     const absolute = resolve(root(), runDir)
     if (dirname(absolute) !== root()) {
       throw new UserError('forbidden', `${absolute} is not a run folder in the checkpoint folder ${root()}.`)
     }
-    return absolute
+    return checkpointRoot(context).folder(basename(absolute))
   }
   return {
     'runs.list': async () => {
@@ -41,7 +43,7 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
       }),
     'runs.delete': async ({ runDir }) => {
       const folder = runFolder(runDir)
-      await deleteRun(folder, context.options.trash ?? folderTrash(root()))
+      await deleteRun(folder, context.options.trash ?? folderTrash(checkpointRoot(context)))
       return { deleted: folder }
     },
     'runs.reveal': async ({ path }) => {

@@ -3,7 +3,7 @@
  * pure TypeScript, no llama.cpp) and with raw byte checks: header, key–value metadata, tensor names,
  * ggml dimensions and types, the Conv1D transpose, and the refusals.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readGgufFileInfo } from 'node-llama-cpp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -47,7 +47,7 @@ describe('exportGguf', () => {
     const { path, input } = await checkpointFile()
     const out = join(dir, 'model.gguf')
     const result = await exportGguf(path, out)
-    expect((await readdir(dir)).sort()).toEqual(['Modelfile', 'final_model.safetensors', 'model.gguf'])
+    expect((await readdir(dir)).sort()).toEqual(['final_model.safetensors', 'model.Modelfile', 'model.gguf'])
     expect(result.tensorCount).toBe(2 + 12 * TINY.nLayers + 2)
 
     const bytes = await readFile(out)
@@ -102,10 +102,24 @@ describe('exportGguf', () => {
     expect(rows).toEqual(param(input, 'wte.weight'))
     expect(bytes.length).toBe(dataStart + Number(tensors.at(-1)!.offset) + D * 4) // nothing after the last tensor
 
-    const modelfile = await readFile(join(dir, 'Modelfile'), 'utf8')
+    const modelfile = await readFile(join(dir, 'model.Modelfile'), 'utf8')
+    expect(modelfile).toMatch(/^# Ollama: ollama create model -f model\.Modelfile && ollama run model /m)
     expect(modelfile).toMatch(/^FROM \.\/model\.gguf$/m)
     expect(modelfile).toMatch(/^PARAMETER num_ctx 8$/m)
     expect(modelfile).toMatch(/^PARAMETER stop "<\|endoftext\|>"$/m)
+  })
+
+  it('gives two exports into one folder a Modelfile each, named after its model file', async () => {
+    const { path } = await checkpointFile()
+    const folder = join(dir, 'two')
+    await mkdir(folder)
+    const a = await exportGguf(path, join(folder, 'Notes-F32.gguf'))
+    const b = await exportGguf(path, join(folder, 'notes-f16.gguf'), { precision: 'f16' })
+    expect((await readdir(folder)).sort()).toEqual(['Notes-F32.Modelfile', 'Notes-F32.gguf', 'notes-f16.Modelfile', 'notes-f16.gguf'])
+    expect([a.modelfile, b.modelfile]).toEqual([join(folder, 'Notes-F32.Modelfile'), join(folder, 'notes-f16.Modelfile')])
+    expect(await readFile(a.modelfile, 'utf8')).toMatch(/^FROM \.\/Notes-F32\.gguf$/m)
+    expect(await readFile(a.modelfile, 'utf8')).toMatch(/ollama create notes-f32 -f Notes-F32\.Modelfile/)
+    expect(await readFile(b.modelfile, 'utf8')).toMatch(/^FROM \.\/notes-f16\.gguf$/m)
   })
 
   it('writes F16 matrices and Q8_0 where rows hold whole blocks, keeping norms and biases F32', async () => {

@@ -138,7 +138,9 @@ describe('exportHuggingFace', () => {
     expect(card).toMatch(/\| Corpus \| folder `notes`, 45,678 training tokens/)
     expect(card).not.toContain('/home/me') // a local path never goes into a card meant to be shared
     expect(card).toMatch(/\| Steps \| 321 \(1\.50 epochs\) \|/)
-    expect(card).toMatch(/\| Validation loss \| 2\.5000 nats\/token \(perplexity 12\.18\) \|/)
+    expect(card).toMatch(/\| Validation loss \| 2\.5000 nats\/token at step 321 \(perplexity 12\.18\) \|/)
+    // An older checkpoint without the mean: its one recorded loss, said to be the last step's.
+    expect(card).toMatch(/\| Training loss \| 4\.5000 nats\/token \(last step\) \|/)
     expect(card).toMatch(/\| Learning rate \| 0\.001 \|/)
     // Without run.json (a checkpoint copied elsewhere) the card still says what the file holds.
     const alone = join(dir, 'alone.safetensors')
@@ -146,7 +148,29 @@ describe('exportHuggingFace', () => {
     await exportHuggingFace(alone, join(dir, 'hf2'))
     const short = await readFile(join(dir, 'hf2', 'README.md'), 'utf8')
     expect(short).toMatch(/^# CLLM Studio GPT-2 model$/m)
-    expect(short).toMatch(/\| Validation loss \| not measured \|/)
+    expect(short).toMatch(/\| Validation loss \| not measured at step 7 \|/)
+  })
+
+  it('gives the card the training loss every other place gives (mean of the last 100 steps), and only a validation loss of its own step', async () => {
+    // The issue's figures: the last step 2.7541, the mean of the last 100 steps 3.0638.
+    const input = makeCheckpoint(TINY, { step: 500, valLoss: 3.3 })
+    input.metadata.losses = {
+      train: 2.7541,
+      trainMean: 3.0638,
+      trainWindow: 100,
+      val: 3.3,
+      recentTrain: [{ step: 500, loss: 2.7541 }],
+      // Measured 82 steps before the checkpoint: not the checkpoint's.
+      recentVal: [{ step: 418, loss: 3.3 }],
+    }
+    const checkpoint = join(dir, 'stale-val.safetensors')
+    await saveCheckpoint(checkpoint, input)
+    await exportHuggingFace(checkpoint, join(dir, 'hf-mean'))
+    const card = await readFile(join(dir, 'hf-mean', 'README.md'), 'utf8')
+    expect(card).toMatch(/\| Training loss \| 3\.0638 nats\/token \(mean of the last 100 steps\) \|/)
+    expect(card).not.toContain('2.7541')
+    expect(card).toMatch(/\| Validation loss \| not measured at step 500 \|/)
+    expect(card).not.toContain('3.3000')
   })
 
   it('refuses a word-tokenizer checkpoint before writing anything', async () => {

@@ -177,6 +177,8 @@ describe('importHuggingFace', () => {
 
   it.each([
     ['another architecture', async (d: string) => writeConfig(d, { model_type: 'llama', architectures: ['LlamaForCausalLM'] }), /describes a LlamaForCausalLM model \(model_type "llama"\); only GPT-2/],
+    ['a config that names no model', async (d: string) => writeConfig(d, { model_type: undefined, architectures: undefined }), /config\.json does not say which model it describes \(no "model_type"\); only GPT-2/],
+    ['an architecture without model_type', async (d: string) => writeConfig(d, { model_type: undefined, architectures: ['OPTForCausalLM'] }), /describes an OPTForCausalLM model \(no "model_type"\); only GPT-2/],
     ['another activation', async (d: string) => writeConfig(d, { activation_function: 'relu' }), /activation_function "relu" is not supported/],
     ['an untied head', async (d: string) => writeConfig(d, { tie_word_embeddings: false }), /tie_word_embeddings false is not supported/],
     ['pickled weights only', async (d: string) => { await rm(join(d, 'model.safetensors')); await writeFile(join(d, 'pytorch_model.bin'), 'x') }, /pytorch_model\.bin \(a Python pickle, which is never loaded here\)/],

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadCorpus } from '../../../../../src/main/engine/corpus'
 import { nodeCorpusFs, type CorpusFs } from '../../../../../src/main/engine/corpus/corpus-fs'
@@ -213,16 +213,6 @@ describe('loadCorpus: skipped paths', () => {
       { path: 'secret.txt', reason: 'unreadable', detail: 'permission denied' },
     ])
   })
-
-  it.skipIf(process.getuid?.() === 0)(
-    'skips a chmod 000 file (only meaningful when not root)',
-    async () => {
-      tree.file('open.txt', 'readable\n')
-      chmodSync(tree.file('locked.txt', 'locked\n'), 0)
-      const { summary } = await loadCorpus({ folder: tree.root })
-      expect(summary.skipped).toMatchObject([{ path: 'locked.txt', reason: 'unreadable' }])
-    },
-  )
 
   it('skips a sub-folder it may not list (EACCES injected) and reads the rest', async () => {
     tree.file('a.txt', 'a\n')

@@ -34,10 +34,10 @@ const exists = (path: string) =>
   )
 
 describe('prepareDataset', () => {
-  it('trains the tokenizer, encodes training then validation documents, and saves everything', async () => {
+  it('trains the tokenizer, encodes training then validation documents, and saves everything (whole files)', async () => {
     const events: TokenizeProgress[] = []
     const prepared = await prepareDataset(
-      options({ onProgress: (e) => events.push(e), threads: 2 }),
+      options({ onProgress: (e) => events.push(e), threads: 2, splitMethod: 'files' }),
     )
     expect(prepared.reused).toBe(false)
     expect(events.some((e) => e.phase === 'train')).toBe(true)
@@ -69,9 +69,38 @@ describe('prepareDataset', () => {
       valTokens: tokens.length - validation[0].start,
       bytesPerToken: manifest.corpus.bytes / (tokens.length - 30),
       documents: 30,
+      split: {
+        method: 'files',
+        train: { files: 30 - validation.length, bytes: manifest.corpus.bytes - validation.reduce((n, d) => n + d.bytes, 0), tokens: validation[0].start },
+        validation: { files: validation.length, bytes: validation.reduce((n, d) => n + d.bytes, 0), tokens: tokens.length - validation[0].start },
+      },
     })
+    expect(manifest.split).toMatchObject({ method: 'files', train: summary.split.train, validation: summary.split.validation })
     expect(summary.valTokens / summary.totalTokens).toBeGreaterThan(0.05)
     expect(summary.valTokens / summary.totalTokens).toBeLessThan(0.15)
+  })
+
+  it('still reads a dataset.json written before the split had a method, as the whole-file split it was', async () => {
+    const runDir = join(root, 'before-blocks')
+    const first = await prepareDataset(options({ runDir, splitMethod: 'files' }))
+    const manifestFile = join(runDir, 'dataset.json')
+    const old = JSON.parse(await readFile(manifestFile, 'utf8'))
+    delete old.split.method
+    delete old.split.train
+    delete old.split.validation
+    await writeFile(manifestFile, JSON.stringify(old))
+    const again = await prepareDataset(options({ runDir, splitMethod: 'files' }))
+    expect(again.reused).toBe(true)
+    expect(again.summary).toEqual(first.summary)
+    // Another folder reusing it (as a resumed run does its parent's) gets the same stream.
+    const child = await prepareDataset(options({ runDir: join(root, 'before-blocks-child'), splitMethod: 'files', reuseFrom: [runDir] }))
+    expect(child.reused).toBe(true)
+    expect(child.manifest.tokens.sha256).toBe(first.manifest.tokens.sha256)
+    // The blocks split is another dataset: it is built, not mistaken for the old one.
+    const blocks = await prepareDataset(options({ runDir: join(root, 'before-blocks-2'), reuseFrom: [runDir] }))
+    expect(blocks.reused).toBe(false)
+    expect(blocks.summary.split.method).toBe('blocks')
+    expect(await readFile(manifestFile, 'utf8')).toBe(JSON.stringify(old))
   })
 
   it('reuses the saved dataset for the same corpus and settings: no training, no encoding', async () => {

@@ -19,6 +19,7 @@ import {
 } from '../../../../../src/main/engine/runs'
 import { loadCheckpoint, readMetrics, readRunJson } from '../../../../../src/main/engine/checkpoints'
 import type { RunConfigInput, RunFinished } from '../../../../../src/shared/training'
+import { lineageText } from '../../../../../src/shared/runs'
 import { workspace, type Workspace } from '../session/fixtures'
 
 let ws: Workspace
@@ -92,6 +93,10 @@ describe('resume creates a child run', () => {
     const info = (await readRunJson(child)) as Record<string, unknown>
     expect(info.parent).toEqual({ runDir: parentDir, runName: 'parent', checkpoint: stoppedAt, step: N, sha256: before[basename(stoppedAt)] })
     expect(info.ended).toMatchObject({ reason: 'completed', step: 2 * N })
+    // The child's config names the child, not the parent it came from; its listing says where it came from.
+    expect((info.config as { paths: { runName?: string } }).paths.runName).toBe(`parent-from-${N}`)
+    const listed = await describeRunSummary(child)
+    expect(lineageText(listed)).toBe(`resumed from parent at step ${N}`)
     expect(await readRunLock(child)).toBeNull()
     await expectParentsUnchanged()
 

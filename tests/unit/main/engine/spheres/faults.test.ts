@@ -38,15 +38,14 @@ describe('sphere faults', () => {
     await t.close()
   })
 
-  it('close() during a step ends it as cancelled, promptly, with no thread left', async () => {
-    const t = await trainer({ threads: 2, batchSize: 4, fault: { sphere: 1, step: 2, kind: 'delay', ms: 20_000 } })
+  it('close() during a step ends it as cancelled, without waiting for the step, with no thread left', async () => {
+    // Sphere 1 stalls in step 2 for the longest wait Atomics.wait takes (about 24 days): that step can
+    // only end through close(), so a close() that waited for it would fail the test by its timeout.
+    const t = await trainer({ threads: 2, batchSize: 4, fault: { sphere: 1, step: 2, kind: 'delay', ms: 2 ** 31 - 1 } })
     await t.step(tokens, steps(1)[0], 1e-3)
     const pending = t.step(tokens, steps(2)[1], 1e-3)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const started = performance.now()
     await t.close()
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' })
-    expect(performance.now() - started).toBeLessThan(5000)
     expect(t.liveThreads).toBe(0)
     await expect(t.evaluate(tokens, [0])).rejects.toMatchObject({ code: 'cancelled' })
     await t.close()

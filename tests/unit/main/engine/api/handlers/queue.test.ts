@@ -89,6 +89,38 @@ function settled(timeoutMs = 60_000): Promise<QueueItem[]> {
   })
 }
 
+/**
+ * The run id of a queued item once its run trains (has reported a step, so it has a run folder):
+ * waits on the queue's and the run's own events, never on the clock.
+ */
+async function trainingRunOf(itemId: string): Promise<string> {
+  const runId = await new Promise<string>((resolveId) => {
+    const check = (items: QueueItem[]) => {
+      const id = items.find((item) => item.id === itemId)?.runId
+      if (!id) return
+      unsubscribe()
+      resolveId(id)
+    }
+    const unsubscribe = api.events.subscribe((event) => {
+      if (event.event === 'queue.changed') check(event.payload.items)
+    })
+    void call('queue.list', {}).then(({ items }) => check(items))
+  })
+  if (!events.some((event) => event.event === 'training.progress' && event.payload.runId === runId)) {
+    await new Promise<void>((resolveWait) => {
+      const unsubscribe = api.events.subscribe((event) => {
+        if (event.event !== 'training.progress' || event.payload.runId !== runId) return
+        unsubscribe()
+        resolveWait()
+      })
+    })
+  }
+  return runId
+}
+
+/** More steps than any machine trains in a test: a run that ends only when it is stopped. */
+const ENDLESS = 1_000_000_000
+
 /** The index in the event log of a run's event. */
 const eventIndex = (name: 'training.started' | 'training.finished', runId: string | undefined) =>
   events.findIndex((event) => event.event === name && event.payload.runId === runId)
@@ -145,7 +177,8 @@ describe('queue.* methods', () => {
   })
 
   it('takes a waiting run off the queue; the one training is stopped instead, and ended ones can be cleared', async () => {
-    const running = (await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: 30 }) })).item
+    // The first run cannot end by itself: it is still training when queue.remove is asked, however fast the machine.
+    const running = (await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: ENDLESS }) })).item
     const waiting = (await call('queue.add', { folder: ws.corpus, config: tiny(0.003) })).item
     expect(waiting.status).toBe('waiting')
 
@@ -155,8 +188,9 @@ describe('queue.* methods', () => {
     expect(refused).toEqual({ code: 'busy', message: 'That run is training now: stop it in the Train view instead.' })
     expect((await failure('queue.remove', { id: waiting.id })).code).toBe('not-found')
 
+    await call('training.stop', { runId: await trainingRunOf(running.id) })
     const items = await settled()
-    expect(items.map((item) => [item.id, item.status])).toEqual([[running.id, 'done']])
+    expect(items.map((item) => [item.id, item.status])).toEqual([[running.id, 'stopped']])
     // The removed run never started.
     expect(await readdir(ws.checkpoints)).toHaveLength(1)
     await call('queue.remove', { id: running.id })
@@ -164,7 +198,7 @@ describe('queue.* methods', () => {
   })
 
   it('starts the next queued run when a run started by hand ends, also when it was stopped', async () => {
-    const { runId } = await call('training.start', { folder: ws.corpus, config: tiny(0.001, { maxSteps: 100_000 }) })
+    const { runId } = await call('training.start', { folder: ws.corpus, config: tiny(0.001, { maxSteps: ENDLESS }) })
     const queued = (await call('queue.add', { folder: ws.corpus, config: tiny() })).item
     expect(queued.status).toBe('waiting')
     await call('training.stop', { runId })
@@ -175,30 +209,10 @@ describe('queue.* methods', () => {
   })
 
   it('records a run stopped by the user as stopped, and the queue goes on', async () => {
-    const long = (await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: 100_000 }) })).item
+    const long = (await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: ENDLESS }) })).item
     const next = (await call('queue.add', { folder: ws.corpus, config: tiny() })).item
-    // The queue names the run's id once it has started.
-    const runId = await new Promise<string>((resolveId) => {
-      const check = (items: QueueItem[]) => {
-        const id = items.find((item) => item.id === long.id)?.runId
-        if (!id) return
-        unsubscribe()
-        resolveId(id)
-      }
-      const unsubscribe = api.events.subscribe((event) => {
-        if (event.event === 'queue.changed') check(event.payload.items)
-      })
-      void call('queue.list', {}).then(({ items }) => check(items))
-    })
     // Stopped once it trains, so it has a run folder (with the stop's checkpoint) to link to.
-    await new Promise<void>((resolveWait) => {
-      const unsubscribe = api.events.subscribe((event) => {
-        if (event.event !== 'training.progress' || event.payload.runId !== runId) return
-        unsubscribe()
-        resolveWait()
-      })
-    })
-    await call('training.stop', { runId })
+    await call('training.stop', { runId: await trainingRunOf(long.id) })
     const items = await settled()
     expect(items.map((item) => [item.id, item.status])).toEqual([[long.id, 'stopped'], [next.id, 'done']])
     expect(items[0].runDir).toBeTruthy()
@@ -221,12 +235,24 @@ describe('queue.* methods', () => {
 
   it('starts nothing more once the engine shuts down', async () => {
     const own = engine()
-    await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: 100_000 }) }, own)
+    const first = (await call('queue.add', { folder: ws.corpus, config: tiny(0.001, { maxSteps: ENDLESS }) }, own)).item
     const waiting = (await call('queue.add', { folder: ws.corpus, config: tiny() }, own)).item
+    // The queue's record of the first run's end, the point after which it would start the next one.
+    const firstEnded = new Promise<void>((resolveEnd) => {
+      const unsubscribe = own.events.subscribe((event) => {
+        if (event.event !== 'queue.changed' || event.payload.items.find((item) => item.id === first.id)?.status !== 'stopped') return
+        unsubscribe()
+        resolveEnd()
+      })
+    })
     await own.shutdown()
-    await new Promise((resolveWait) => setTimeout(resolveWait, 200))
+    await firstEnded
+    // The spheres freed by a run are handed on at the next turn of the event loop (handlers/queue.ts):
+    // one turn later, whatever the queue would have started shows as running.
+    await new Promise((resolveTurn) => setImmediate(resolveTurn))
     const items = (await call('queue.list', {}, own)).items
     expect(items.map((item) => item.status)).toEqual(['stopped', 'waiting'])
+    expect(items[1].runId).toBeUndefined()
     expect(items[1].id).toBe(waiting.id)
     expect((await own.dispatch('queue.add', { folder: ws.corpus }, { transport: 'test' })).ok).toBe(false)
   })
