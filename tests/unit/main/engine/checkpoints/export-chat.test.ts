@@ -56,7 +56,7 @@ describe('export of a chat model', () => {
   it('writes tokenizer.chat_template into the GGUF and an Ollama template beside it', async () => {
     const info = await readGgufFileInfo(gguf, { logWarnings: false })
     expect((info.metadata.tokenizer as { chat_template?: string }).chat_template).toBe(DEFAULT_CHAT_TEMPLATE)
-    const modelfile = await readFile(join(ws.root, 'Modelfile'), 'utf8')
+    const modelfile = await readFile(join(ws.root, 'chat.Modelfile'), 'utf8')
     expect(modelfile).toContain('TEMPLATE """{{- range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|endoftext|>\n{{ end }}<|assistant|>\n"""')
   })
 
