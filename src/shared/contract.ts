@@ -79,6 +79,23 @@ export const TrainingStatus = z.object({
 })
 export type TrainingStatus = z.infer<typeof TrainingStatus>
 
+/** A model on disk as Start from a model shows it. */
+export const ModelSummary = z.object({
+  /** Its absolute path: what a run started from it names. */
+  path: z.string(),
+  kind: z.enum(['huggingface', 'checkpoint']),
+  model: z.object({
+    vocabSize: z.number().int().positive(),
+    embedDim: z.number().int().positive(),
+    numLayers: z.number().int().positive(),
+    numHeads: z.number().int().positive(),
+    seqLen: z.number().int().positive(),
+  }),
+  tokenizer: TokenizerKind,
+  parameters: z.number().int().nonnegative(),
+})
+export type ModelSummary = z.infer<typeof ModelSummary>
+
 export const GenerateRequest = GenerateOptions.extend({
   checkpoint: z.string().min(1, 'Choose a checkpoint first.'),
   /** Chosen by the caller to match the streamed `generate.text` events. */
@@ -222,6 +239,11 @@ export const methods = {
     }),
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
+  /**
+   * Reads a model to start from (a Hugging Face GPT-2 folder or a checkpoint) as a fine-tuning run
+   * would, and says what it is, or why it cannot be used: checked when chosen, not when Train is pressed.
+   */
+  'models.inspect': { input: z.object({ path: z.string().min(1, 'Type or choose a model first.') }), output: ModelSummary },
   /** Every run with status, lineage and figures (the Runs view). */
   'runs.list': { input: Empty, output: RunsListing },
   /** A run's whole history: its parents' metrics up to each resume step, then its own, each step once. */
@@ -236,10 +258,22 @@ export const methods = {
   'runs.import': { input: ImportRunRequest, output: ImportRunResult },
   /** Writes a job folder to train elsewhere with PyTorch (Train elsewhere…). */
   'jobs.export': { input: JobExportRequest, output: JobExportResult },
-  /** Scores a folder of text with a checkpoint: mean cross-entropy and perplexity. */
+  /**
+   * Scores text with a checkpoint: mean cross-entropy and perplexity. The text is the validation
+   * split of the checkpoint's own run, or a folder when one is given. Progress arrives as
+   * `checkpoints.evaluateProgress` events with the caller's `evaluationId`, which also cancels it.
+   */
   'checkpoints.evaluate': {
-    input: z.object({ checkpoint: z.string().min(1), folder: z.string().min(1, 'Choose a folder first.') }),
+    input: z.object({
+      checkpoint: z.string().min(1),
+      folder: z.string().min(1, 'Choose a folder first.').optional(),
+      evaluationId: z.string().min(1).max(100).optional(),
+    }),
     output: EvaluationResult,
+  },
+  'checkpoints.cancelEvaluate': {
+    input: z.object({ evaluationId: z.string().min(1) }),
+    output: z.object({ cancelled: z.boolean() }),
   },
   'generate.run': {
     input: GenerateRequest,
@@ -295,6 +329,13 @@ export const events = {
   }),
   /** What a job export is doing (preparing the run, reading the checkpoint, writing the folder). */
   'jobs.progress': z.object({ jobId: z.string(), phase: z.string(), detail: z.string() }),
+  /** How far an evaluation has got: tokens scored of the total (reading and encoding first: phase). */
+  'checkpoints.evaluateProgress': z.object({
+    evaluationId: z.string(),
+    phase: z.enum(['reading', 'scoring']),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  }),
   /** Text as the model produces it, for the request that asked. */
   'generate.text': z.object({ requestId: z.string(), text: z.string() }),
 } as const

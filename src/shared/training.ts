@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { ChatTokenCounts, DataKindChoice, LossOn } from './chat'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
+import { formatBytes } from './units'
 import { SplitMethod, SplitSide, TokenizerKind, VOCAB_LIMITS } from './tokenizer'
 
 // ─── the figures a run reports ───────────────────────────────────────────────────────────────────
@@ -248,8 +249,6 @@ export function estimateMemory(model: ModelSection, batchSize: number, threads: 
   return stored.stateBytes + stored.activationBytes <= WASM32_MAX_BYTES ? stored : estimate(true)
 }
 
-const GIB = 1024 ** 3
-const formatGb = (bytes: number) => `${(bytes / GIB).toFixed(bytes < 10 * GIB ? 2 : 1)} GiB`
 
 /**
  * Parse a config and check it against the machine: every field valid, the thread count resolved,
@@ -288,8 +287,8 @@ export function resolveRunConfig(input: unknown, machine: MachineInfo): Resolved
     throw new UserError(
       'invalid-config',
       `model: with ${estimate.parameters.toLocaleString('en-US')} parameters, batchSize ${config.training.batchSize}` +
-        ` and ${threads} thread${threads === 1 ? '' : 's'} the run needs ${formatGb(estimate.totalBytes)},` +
-        ` more than the ${formatGb(limit)} ${where}. Make the model (embedDim, numLayers, vocabSize, seqLen)` +
+        ` and ${threads} thread${threads === 1 ? '' : 's'} the run needs ${formatBytes(estimate.totalBytes)},` +
+        ` more than the ${formatBytes(limit)} ${where}. Make the model (embedDim, numLayers, vocabSize, seqLen)` +
         ' or the batch smaller, or use fewer threads.',
     )
   }
@@ -362,6 +361,8 @@ export const PrepareProgress = z.object({
   fraction: z.number().min(0).max(1).optional(),
   /** True on the line that sums up a finished phase (corpus read, dataset encoded). */
   done: z.boolean().optional(),
+  /** On the line that ends the corpus phase: what the run's folder holds (the Train view's corpus bar). */
+  corpus: z.object({ files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).optional(),
 })
 export type PrepareProgress = z.infer<typeof PrepareProgress>
 

@@ -59,10 +59,21 @@ test('Start from a model fine-tunes the exported folder, keeping its shape', asy
   await openStudio(page, studio)
   await page.getByTestId('nav-train').click()
   await page.getByTestId('field-maxSteps').fill('3')
+  // A folder that is no model is refused as soon as it is typed, with the engine's reason.
+  await page.getByTestId('start-from-path').fill(sampleCorpus)
+  await page.getByTestId('start-from-path').press('Enter')
+  await expect(page.getByTestId('start-from-model')).toHaveAttribute('data-state', 'refused')
+  await expect(page.getByTestId('start-from-error')).toContainText('config.json')
+  await expect(page.getByTestId('start-from-model')).not.toContainText('picker')
+  // Train does not quietly start from random weights instead.
+  await expect(page.getByTestId('train-button')).toBeDisabled()
+  // The exported folder: read when typed, its shape said before anything trains.
   await page.getByTestId('start-from-path').fill(hf)
   await page.getByTestId('start-from-path').press('Enter')
   await page.getByTestId('start-from-path').blur()
-  await expect(page.getByTestId('start-from-model')).toContainText('its size and tokenizer are kept')
+  await expect(page.getByTestId('start-from-model')).toHaveAttribute('data-state', 'ok')
+  await expect(page.getByTestId('start-from-summary')).toHaveText(/^32d · 1 layer · 2 heads · context 32 · BPE 300 · [\d.]+ K parameters$/)
+  await expect(page.getByTestId('start-from-model')).toContainText('Its size and tokenizer are kept')
   await page.screenshot({ path: screenshotPath('screenshot-start-from-model.png') })
   await page.getByTestId('train-button').click()
   await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'completed', { timeout: 60_000 })

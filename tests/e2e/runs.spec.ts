@@ -9,7 +9,9 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { listRunSummaries } from '../../src/main/engine/runs'
 import type { MetricsRecord } from '../../src/shared/checkpoint'
-import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
+import { expect, leaveCheckpointFolderAsFound, openStudio, sampleCorpus, screenshotPath, test } from './fixtures'
+import { cachedValidationTokens } from '../../src/main/engine/dataset/validation'
+import { evaluateTokenStreams, openCheckpointModel } from '../../src/main/engine/session/from-checkpoint'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -113,13 +115,34 @@ test('a resumed run is a new run whose page continues its parent’s curve', asy
   expect(ownPart[0][0]).toBe(STEPS + 1)
   await shoot(page, 'screenshot-run-page.png')
 
-  // Evaluate (on the Data view's folder), Export (beside the runs, never into one), Reveal.
+  // Evaluate (on the run's own validation split unless a folder is chosen), Export (beside the
+  // runs, never into one), Reveal.
   const final = page.locator('[data-testid="run-checkpoint"][data-file="final_model.safetensors"]')
   await final.getByTestId('run-checkpoint-evaluate').click()
-  const result = page.getByTestId('run-action-result')
-  await expect(result).toContainText('perplexity', { timeout: 30_000 })
-  const [, loss, perplexity] = /loss (\d+\.\d+), perplexity (\d+\.\d+)/.exec((await result.textContent())!)!
+  const panel = page.getByTestId('evaluate-panel')
+  await expect(panel.getByTestId('evaluate-on-validation')).toBeChecked()
+  await panel.getByTestId('evaluate-start').click()
+  const evaluated = panel.getByTestId('evaluate-result')
+  await expect(evaluated).toContainText('On the run’s validation split', { timeout: 30_000 })
+  const [, loss, perplexity, tokens] = /loss (\d+\.\d+), perplexity (\d+\.\d+) over ([\d,]+) tokens/.exec((await evaluated.textContent())!)!
   expect(Number(perplexity)).toBeCloseTo(Math.exp(Number(loss)), 0)
+  // The oracle: the validation tokens of the child's dataset, scored directly by the engine.
+  const model = await openCheckpointModel(join(child.path, 'final_model.safetensors'), { threads: 1 })
+  try {
+    const validation = (await cachedValidationTokens(child.path, model.trainer.config.seqLen))!
+    const direct = await evaluateTokenStreams(model, [validation])
+    expect(Number(tokens.replace(/,/g, ''))).toBe(direct.tokens)
+    expect(Number(loss)).toBeCloseTo(direct.loss, 3)
+  } finally {
+    await model.close()
+  }
+  // Or a folder the user names: another text, scored with the same checkpoint.
+  await panel.getByTestId('evaluate-on-folder').check()
+  await expect(panel.getByTestId('evaluate-start')).toBeDisabled()
+  await panel.getByTestId('evaluate-folder').fill(sampleCorpus)
+  await panel.getByTestId('evaluate-start').click()
+  await expect(evaluated).toContainText(`On ${sampleCorpus}: loss`, { timeout: 30_000 })
+  const result = page.getByTestId('run-action-result')
   const childFiles = await readdir(child.path)
   await final.getByTestId('run-checkpoint-export').click()
   const exportDialog = page.getByTestId('export-dialog')

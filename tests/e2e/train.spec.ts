@@ -3,7 +3,7 @@
  * charts and spheres, pause/resume/stop, the run's checkpoints, resuming one, and writing with it.
  * The tests run in order on one engine: the later ones use the checkpoints of the first.
  */
-import { appendFile, cp, writeFile } from 'node:fs/promises'
+import { appendFile, cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { listRuns } from '../../src/main/engine/checkpoints'
@@ -94,6 +94,8 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
   page,
   studio,
 }) => {
+  // Hundreds of steps, then pause, reload, resume and stop: generous for a machine whose cores are busy.
+  test.setTimeout(180_000)
   await openStudio(page, studio)
   await page.getByTestId('nav-train').click()
   await fillTinySettings(page, ENDLESS)
@@ -103,7 +105,9 @@ test('a run from the UI: live numbers, charts and spheres; pause, resume and sto
     timeout: 30_000,
   })
   await expect(page.getByTestId('nav-run-state')).toHaveText('training')
-  await expect.poll(() => step(page), { timeout: 20_000 }).toBeGreaterThan(300)
+  // Waits for the steps however long they take (no limit of its own: 300 steps took over 20 s with
+  // both cores saturated); the test's timeout, raised above, bounds it.
+  await expect.poll(() => step(page), { timeout: 0 }).toBeGreaterThan(300)
   // The whole machine beside the spheres: all cores' load and the memory in use.
   await expect(page.getByTestId('machine-cpu')).toHaveText(/^\d+%$/)
   const cpu = await dataNumber(page, 'machine-cpu')
@@ -225,7 +229,9 @@ test('the checkpoint appears in Checkpoints, and resuming it continues from its 
   await row.getByTestId('checkpoint-resume').click()
   const dialog = page.getByTestId('resume-dialog')
   await expect(dialog).toBeVisible()
-  await expect(dialog.getByTestId('resume-folder-data')).toBeChecked()
+  // The run's own folder, which is also the Data folder: one corpus, nothing else to choose.
+  await expect(dialog.getByTestId('resume-folder-run')).toBeChecked()
+  await expect(dialog.getByTestId('resume-folder-data')).toHaveCount(0)
   await dialog.getByTestId('resume-max-steps').fill(String(saved.step! + 30))
   await dialog.getByTestId('resume-confirm').click()
 
@@ -374,9 +380,10 @@ test('resuming on a changed corpus fails with a clear message, and can go on any
   const row = page.locator('[data-testid="checkpoint-row"][data-file="final_model.safetensors"]')
   await row.getByTestId('checkpoint-resume').click()
   const dialog = page.getByTestId('resume-dialog')
-  // Both corpora are offered: the Data folder (chosen) and the one the run was trained on.
-  await expect(dialog.getByTestId('resume-folder-data')).toBeChecked()
-  await expect(dialog.getByTestId('resume-folder-run')).toBeVisible()
+  // The folder the run was trained on is chosen; the Data folder is another corpus, with what differs.
+  await expect(dialog.getByTestId('resume-folder-run')).toBeChecked()
+  await expect(dialog.getByTestId('resume-data-difference')).toContainText('Another folder')
+  await dialog.getByTestId('resume-folder-data').check()
   await dialog.getByTestId('resume-max-steps').fill(String(final.step! + 10))
   await dialog.getByTestId('resume-confirm').click()
 
@@ -397,4 +404,35 @@ test('resuming on a changed corpus fails with a clear message, and can go on any
   await expect(page.getByTestId('resumed-step')).toHaveText(String(final.step))
   await expect(page.getByTestId('run-warnings')).toContainText(changed)
   expect(await step(page)).toBe(final.step! + 10)
+})
+
+test('resuming while Data holds another folder trains on the run’s own folder, and the corpus bar says so', async ({
+  page,
+  studio,
+}) => {
+  const other = join(studio.tmp, 'other-corpus')
+  await mkdir(other, { recursive: true })
+  await writeFile(join(other, 'a.txt'), 'Another text, not the one the run learned.\n'.repeat(50))
+  const run = (await listRuns(studio.checkpointDir)).runs.find((entry) => (entry.info as { corpusFolder?: string } | null)?.corpusFolder === sampleCorpus)!
+  const checkpoint = run.checkpoints.find((entry) => entry.status === 'ok')!
+  const trainedOn = (run.info as { corpus?: { files: number; bytes: number } }).corpus!
+
+  await openStudio(page, studio)
+  await scanFolder(page, other)
+  await expect(page.getByTestId('summary-root')).toHaveText(other)
+  await page.getByTestId('nav-checkpoints').click()
+  await page.locator(`[data-testid="checkpoint-row"][data-file="${checkpoint.file}"]`).first().getByTestId('checkpoint-resume').click()
+  const dialog = page.getByTestId('resume-dialog')
+  await expect(dialog.getByTestId('resume-folder-run')).toBeChecked()
+  await expect(dialog.getByTestId('resume-data-difference')).toHaveText(/Another folder, 1 file instead of [\d,]+ \(−[\d,]+\)/)
+  // A run that cannot end by itself: the test stops it.
+  await dialog.getByTestId('resume-max-steps').fill(String(checkpoint.step! + 1_000_000))
+  await dialog.getByTestId('resume-confirm').click()
+  await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'training', { timeout: 30_000 })
+  await expect(page.getByTestId('train-corpus')).toHaveText(sampleCorpus)
+  await expect(page.getByTestId('train-corpus-size')).toHaveAttribute('data-files', String(trainedOn.files))
+  await expect(page.getByTestId('train-corpus-size')).toHaveAttribute('data-bytes', String(trainedOn.bytes))
+  await expect(page.getByTestId('train-next-corpus')).toHaveText(`Add to queue uses ${other}`)
+  await page.getByTestId('stop-button').click()
+  await expect(page.getByTestId('run-finished')).toHaveAttribute('data-reason', 'stopped', { timeout: 30_000 })
 })

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { RUN_JSON } from '../../main/engine/checkpoints'
 import { UserError } from '../../shared/errors'
+import { formatBytes } from '../../shared/units'
 import { listRunSummaries, runHistory } from '../../main/engine/runs'
 import type { CheckpointEntry, RunEntry } from '../../shared/checkpoint'
 import { lineageText, type RunHistory, type RunSummary, type RunsListing } from '../../shared/runs'
@@ -64,20 +65,6 @@ export async function printHistory(runDir: string, options: CheckpointsOptions, 
   else for (const record of history.records) print(JSON.stringify(record))
   if (history.problem) process.stderr.write(`Warning: ${history.problem}\n`)
   return history
-}
-
-const KIB = 1024
-
-export function formatBytes(bytes: number): string {
-  if (bytes < KIB) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / KIB
-  let unit = 0
-  while (value >= KIB && unit < units.length - 1) {
-    value /= KIB
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
 }
 
 /** Local date and time to the minute, or the text as given when it is not a date. */

@@ -15,7 +15,7 @@ import {
 } from '../../main/engine/checkpoints/export-gguf'
 import { UserError } from '../../shared/errors'
 import { ollamaNames } from '../../shared/checkpoint'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 import { exportJobFolder } from './job'
 import type { JobExportResult } from '../../main/engine/interchange/job'
 

@@ -4,7 +4,7 @@
  */
 import { exportJobFromCheckpoint, type JobExportResult } from '../../main/engine/interchange/job'
 import { UserError } from '../../shared/errors'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 
 export function printJob(result: JobExportResult, json: boolean | undefined, print: (line: string) => void): void {
   if (json) {

@@ -20,7 +20,7 @@ import {
   type TokenizeProgress,
 } from '../../shared/tokenizer'
 import { ModelSection, TrainingSection } from '../../shared/training'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 import { countOf } from '../../shared/words'
 
 // The defaults of `cllm train` (and the Train view), so that `cllm prepare` then `cllm train` with

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander'
 import { importRun, type ImportedRun } from '../../main/engine/runs'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 
 export interface ImportOptions {
   checkpointDir: string

@@ -13,7 +13,7 @@ import { exportJobFromConfig, type JobFromConfigResult } from '../../main/engine
 import { printJob } from './job'
 import { onOutputClosed, outputClosed, writeErr, writeOut } from '../output'
 import { describeSplit } from '../../shared/tokenizer'
-import { formatBytes } from './checkpoints'
+import { formatBytes } from '../../shared/units'
 import {
   PathsSection,
   warmupSteps,

@@ -299,11 +299,13 @@ export class TrainingSession {
             this.prepareEvent('corpus', `Reading ${p.currentPath || options.folder} (${countOf(p.filesAccepted, 'file')})`),
         },
       ))
+    const corpusTotals = { files: corpus.summary.totals.files, bytes: corpus.summary.totals.bytes }
     this.prepareEvent(
       'corpus',
       `Corpus: ${countOf(corpus.summary.totals.files, 'file')}, ${countOf(corpus.summary.totals.bytes, 'byte')}`,
       1,
       true,
+      corpusTotals,
     )
     const selection = selectData(
       corpus.documents.filter((document) => document.text.length > 0),
@@ -371,6 +373,8 @@ export class TrainingSession {
         config: this.recordedConfig(),
         corpusFingerprint: fingerprint,
         corpusFolder: resolve(options.folder),
+        // What the folder held when the run read it: a resume elsewhere can say what differs.
+        corpus: corpusTotals,
         tokenizer: { kind, vocabSize },
         parent,
         pid: process.pid,
@@ -918,7 +922,13 @@ export class TrainingSession {
   private lastPrepare = { phase: '', at: 0 }
 
   /** Preparation progress, throttled like training progress (a new phase or a finished one always goes out). */
-  private prepareEvent(phase: PreparePhaseName, detail: string, fraction?: number, done = false): void {
+  private prepareEvent(
+    phase: PreparePhaseName,
+    detail: string,
+    fraction?: number,
+    done = false,
+    corpus?: { files: number; bytes: number },
+  ): void {
     const now = performance.now()
     const due = phase !== this.lastPrepare.phase || done || now - this.lastPrepare.at >= PROGRESS_INTERVAL_MS
     if (!due) return
@@ -929,6 +939,7 @@ export class TrainingSession {
       detail,
       ...(fraction !== undefined ? { fraction } : {}),
       ...(done ? { done } : {}),
+      ...(corpus ? { corpus } : {}),
     })
   }
 

@@ -1,4 +1,4 @@
-/** Numbers as people read them: 1,234,567 and 12.3 MB. */
+/** Numbers as people read them: 1,234,567 and 12.3 MiB. */
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
@@ -6,20 +6,8 @@ export function formatCount(value: number): string {
   return integer.format(value)
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
-
-/** Binary units (1 KB = 1024 bytes), as the engine and `cllm scan` print them; exact below 1 KB. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024
-    unit++
-  }
-  const digits = value < 10 ? 2 : value < 100 ? 1 : 0
-  return `${value.toFixed(digits)} ${UNITS[unit]}`
-}
+/** Sizes: the studio's one convention (binary units, KiB and MiB), shared with the `cllm` command. */
+export { formatBytes } from '../../shared/units'
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
@@ -79,4 +67,20 @@ export function formatDateTime(iso: string | null | undefined, now = new Date())
     minute: '2-digit',
     hour12: false,
   })
+}
+
+/**
+ * The epoch tile's two figures, current and planned, with the same decimals: as many as the total
+ * needs to show more than zero (0.0053 of an epoch, 2.50 epochs), whole epochs without any. The
+ * current figure is rounded down and never shown above the total, so "0.01 / 0.0053" cannot happen.
+ */
+export function formatEpochs(current: number, total: number | null): { current: string; total: string | null } {
+  if (total === null || !Number.isFinite(total) || total <= 0) {
+    return { current: Number.isInteger(current) ? String(current) : current.toFixed(2), total: null }
+  }
+  const decimals = Number.isInteger(total) && Number.isInteger(current) ? 0 : total >= 1 ? 2 : Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(total))))
+  const totalText = Number.isInteger(total) ? String(total) : total.toFixed(decimals)
+  if (current >= total) return { current: totalText, total: totalText }
+  const scale = 10 ** decimals
+  return { current: (Math.floor(current * scale) / scale).toFixed(decimals), total: totalText }
 }

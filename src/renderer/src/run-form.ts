@@ -5,6 +5,7 @@
  * typed. Pure: the store and the tests use it without a page.
  */
 import type { DataKindChoice, LossOn } from '../../shared/chat'
+import { formatBytes } from '../../shared/units'
 import {
   RunConfig,
   estimateMemory,
@@ -354,7 +355,7 @@ export function memoryLimitReason(limit: number, machine: MachineInfo): string {
   if (limit === WASM32_MAX_BYTES) {
     return 'The most one WebAssembly memory can address: the spheres share a single 32-bit memory, whatever the machine has.'
   }
-  return `${Math.round(MACHINE_MEMORY_SHARE * 100)}% of this machine’s ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, leaving the rest to the system.`
+  return `${Math.round(MACHINE_MEMORY_SHARE * 100)}% of this machine’s ${formatBytes(machine.totalMemoryBytes)}, leaving the rest to the system.`
 }
 
 export interface FormCheck {

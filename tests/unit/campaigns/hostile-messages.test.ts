@@ -180,6 +180,10 @@ function message(method: string, next: () => number): unknown {
       return { path: path() }
     case 'generate.run':
       return { checkpoint: path(), requestId: `r${next()}`, maxTokens: 2 }
+    case 'checkpoints.evaluate':
+      return { checkpoint: path(), ...(next() < 0.5 ? { folder: path() } : {}), evaluationId: `e${next()}` }
+    case 'checkpoints.cancelEvaluate':
+      return { evaluationId: path() }
     case 'generate.cancel':
     case 'corpus.cancelScan':
       return { requestId: path(), scanId: path() }

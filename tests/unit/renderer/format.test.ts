@@ -5,21 +5,15 @@ import {
   formatCount,
   formatDateTime,
   formatDuration,
+  formatEpochs,
   formatLoss,
   formatRate,
   formatSeconds,
 } from '../../../src/renderer/src/format'
 
 describe('format', () => {
-  it('writes sizes in binary units like the engine, exact below 1 KB', () => {
-    expect(formatBytes(0)).toBe('0 B')
-    expect(formatBytes(1)).toBe('1 B')
-    expect(formatBytes(1023)).toBe('1023 B')
-    expect(formatBytes(1024)).toBe('1.00 KB')
-    expect(formatBytes(1536)).toBe('1.50 KB')
-    expect(formatBytes(300 * 1024)).toBe('300 KB')
-    expect(formatBytes(100 * 1024 * 1024)).toBe('100 MB')
-    expect(formatBytes(5 * 1024 ** 3)).toBe('5.00 GB')
+  it('writes sizes with the studio’s one convention (the shared formatter)', () => {
+    expect(formatBytes(3_783_805)).toBe('3.61 MiB')
   })
 
   it('groups digits and shows durations in a readable unit', () => {
@@ -53,5 +47,21 @@ describe('format', () => {
     expect(formatDateTime('2025-03-04T05:06:00', now)).toContain('2025')
     expect(formatDateTime(null)).toBe('—')
     expect(formatDateTime('not a date')).toBe('—')
+  })
+
+  it('writes the epoch tile with the total’s decimals, never the current above the total', () => {
+    expect(formatEpochs(0.005, 0.00527)).toEqual({ current: '0.0050', total: '0.0053' })
+    expect(formatEpochs(0.00527, 0.00527)).toEqual({ current: '0.0053', total: '0.0053' })
+    expect(formatEpochs(0.0234, 0.0235)).toEqual({ current: '0.023', total: '0.024' })
+    expect(formatEpochs(0.27, 1)).toEqual({ current: '0.27', total: '1' })
+    expect(formatEpochs(1, 2)).toEqual({ current: '1', total: '2' })
+    expect(formatEpochs(2.499, 2.5)).toEqual({ current: '2.49', total: '2.50' })
+    expect(formatEpochs(0.5, null)).toEqual({ current: '0.50', total: null })
+    for (const total of [0.00527, 0.0235, 0.3, 1, 2.5, 17]) {
+      for (let i = 0; i <= 20; i++) {
+        const shown = formatEpochs((total * i) / 20, total)
+        expect(Number(shown.current)).toBeLessThanOrEqual(Number(shown.total))
+      }
+    }
   })
 })

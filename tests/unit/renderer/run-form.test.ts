@@ -103,7 +103,7 @@ describe('run form', () => {
     const big = { cores: 8, totalMemoryBytes: 23 * 1024 ** 3 }
     expect(memoryLimitReason(checkForm(defaultForm(8), big).memoryLimit, big)).toMatch(/WebAssembly memory/)
     const small = { cores: 2, totalMemoryBytes: 2 * 1024 ** 3 }
-    expect(memoryLimitReason(checkForm(defaultForm(2), small).memoryLimit, small)).toMatch(/^\d+% of this machine’s 2\.0 GiB/)
+    expect(memoryLimitReason(checkForm(defaultForm(2), small).memoryLimit, small)).toMatch(/^\d+% of this machine’s 2\.00 GiB/)
   })
 
   it('has the CLI’s weight decay, gradient clip and validation share, checked by the engine’s rules', () => {

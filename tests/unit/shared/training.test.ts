@@ -61,7 +61,7 @@ describe('run config', () => {
     expect(refusal(huge)).toMatch(/^model: .*needs [\d.]+ GiB, more than the 4\.00 GiB a WebAssembly memory can hold/)
     const small = { totalMemoryBytes: 512 * 1024 ** 2, cores: 2 }
     const medium = { model: { embedDim: 512, numLayers: 8, numHeads: 8, vocabSize: 8192 } }
-    expect(refusal(medium, small)).toMatch(/more than the 0\.40 GiB training may use on this machine/)
+    expect(refusal(medium, small)).toMatch(/more than the 410 MiB training may use on this machine/)
     expect(() => resolveRunConfig(medium, machine)).not.toThrow()
   })
 

@@ -14,6 +14,7 @@ import { createDatasetHandlers } from './handlers/dataset'
 import { createTrainingHandlers } from './handlers/training'
 import { createCheckpointHandlers } from './handlers/checkpoints'
 import { createGenerateHandlers } from './handlers/generate'
+import { createModelHandlers } from './handlers/models'
 import { createRunHandlers } from './handlers/runs'
 import { createEstimateHandlers } from './handlers/estimate'
 import { createMachineHandlers } from './handlers/machine'
@@ -97,6 +98,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),
     ...createElsewhereHandlers(context, training),
+    ...createModelHandlers(context),
     ...generation.handlers,
   })
   return {

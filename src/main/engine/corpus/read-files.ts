@@ -11,6 +11,7 @@ import type { Stats } from 'node:fs'
 import { ContainmentRefusal, FolderCursor, type ContainedRoot } from '../containment'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { CorpusFile, SkippedPath } from '../../../shared/corpus'
+import { formatBytes } from '../../../shared/units'
 import { AsciiChunk } from './ascii-chunk'
 import { describeFsError, type CorpusFs } from './corpus-fs'
 import type { ProgressReporter } from './progress'
@@ -75,7 +76,7 @@ export async function readFiles(
       return void skipped.push({ path, reason: 'duplicate', detail: `same file as ${read.of} (a hard link)` })
     if (read.kind === 'binary') return void skipped.push({ path, reason: 'binary' })
     if (read.kind === 'too-large') {
-      const detail = `${formatSize(read.size)}, cap ${formatSize(maxFileBytes)}`
+      const detail = `${formatBytes(read.size)}, cap ${formatBytes(maxFileBytes)}`
       return void skipped.push({ path, reason: 'too-large', detail })
     }
     const { bytes } = read
@@ -128,10 +129,4 @@ export async function readFiles(
   }
   chunk.flush()
   return { accepted, skipped }
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 }

@@ -73,16 +73,50 @@ export async function generateFromCheckpoint(
   return generateText(model.trainer, model.tokenizer, GenerateOptions.parse(input), onText, signal)
 }
 
+export interface EvaluateProgress {
+  /** Tokens scored so far, of `total` (every token but each text's first). */
+  done: number
+  total: number
+}
+
+export interface EvaluateOptions {
+  signal?: AbortSignal
+  onProgress?: (progress: EvaluateProgress) => void
+}
+
 /**
  * Mean cross-entropy (nats per token) and perplexity of texts under the model. Each text is scored
  * on its own (see scoring.ts: every token but a text's first is predicted, in windows of seqLen).
  */
-export async function evaluateTexts(model: OpenModel, texts: readonly string[], chunk?: number): Promise<EvaluationResult> {
+export async function evaluateTexts(
+  model: OpenModel,
+  texts: readonly string[],
+  chunk?: number,
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  return evaluateTokenStreams(model, texts.map((text) => model.tokenizer.encode(text)), chunk, options)
+}
+
+/** The same over texts already encoded with the model's tokenizer (a run's validation split). */
+export async function evaluateTokenStreams(
+  model: OpenModel,
+  streams: ReadonlyArray<ArrayLike<number>>,
+  chunk?: number,
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  const total = streams.reduce((sum, ids) => sum + Math.max(0, ids.length - 1), 0)
+  let done = 0
   let sumLoss = 0
   let tokens = 0
-  for (const text of texts) {
-    const ids = model.tokenizer.encode(text)
-    const score = await scoreTokens(model.trainer, ids, chunk)
+  options.onProgress?.({ done, total })
+  for (const ids of streams) {
+    const score = await scoreTokens(model.trainer, ids, chunk, {
+      signal: options.signal,
+      onScored: (scored) => {
+        done += scored
+        options.onProgress?.({ done, total })
+      },
+    })
     sumLoss += score.sumLoss
     tokens += score.tokens
   }

@@ -8,6 +8,7 @@
  * token by token.
  */
 import type { Trainer } from '../model/trainer'
+import { UserError } from '../../../shared/errors'
 
 export interface Score {
   /** Σ −ln p(token) over the scored tokens. */
@@ -29,11 +30,20 @@ export function sharedTokenArray(ids: ArrayLike<number>, vocabSize: number): Uin
   return array
 }
 
+export interface ScoreOptions {
+  /** Checked between batches: an aborted signal ends the scoring with a `cancelled` error. */
+  signal?: AbortSignal
+  /** Called as tokens are scored, with how many were scored since the last call. */
+  onScored?: (tokens: number) => void
+}
+
 export async function scoreTokens(
   model: Pick<Trainer, 'evaluate' | 'logits' | 'config'>,
   ids: ArrayLike<number>,
   chunk = DEFAULT_CHUNK,
+  options: ScoreOptions = {},
 ): Promise<Score> {
+  const { signal, onScored } = options
   const T = model.config.seqLen
   const n = ids.length
   if (n < 2) return { sumLoss: 0, tokens: 0 }
@@ -44,20 +54,28 @@ export async function scoreTokens(
   const starts: number[] = []
   for (let start = 0; start + T < n; start += T) starts.push(start)
   for (let i = 0; i < starts.length; i += chunk) {
+    throwIfCancelled(signal)
     const batch = starts.slice(i, i + chunk)
     const mean = await model.evaluate(tokens, batch)
     sumLoss += mean * batch.length * T
     scored += batch.length * T
+    onScored?.(batch.length * T)
   }
 
   // The tail window: tokens after the last full window, each predicted from its window's earlier tokens.
   const tailStart = starts.length * T
   for (let i = tailStart + 1; i < n; i++) {
+    throwIfCancelled(signal)
     const logits = await model.logits(Array.from({ length: i - tailStart }, (_, j) => ids[tailStart + j]))
     sumLoss += crossEntropy(logits, ids[i])
     scored++
+    onScored?.(1)
   }
   return { sumLoss, tokens: scored }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new UserError('cancelled', 'Evaluation cancelled.')
 }
 
 /** −ln softmax(logits)[target], computed stably in double precision. */

@@ -59,6 +59,8 @@ export const useTrainingStore = defineStore('training', () => {
   const runId = ref<string | null>(null)
   const state = ref<RunState | null>(null)
   const folder = ref<string | null>(null)
+  /** What the run's folder held when the run read it (its corpus phase), for the corpus bar. */
+  const corpusTotals = shallowRef<{ files: number; bytes: number } | null>(null)
   const phases = ref<PhaseView[]>([])
   const started = shallowRef<RunStarted | null>(null)
   /** Chat runs: the answers to held-out prompts at the latest evaluation. */
@@ -116,6 +118,7 @@ export const useTrainingStore = defineStore('training', () => {
     folder.value = starting.value ? (lastRequest?.folder ?? null) : null
     if (!starting.value) void learnFolder(id)
     phases.value = []
+    corpusTotals.value = null
     started.value = null
     progress.value = null
     finished.value = null
@@ -169,6 +172,7 @@ export const useTrainingStore = defineStore('training', () => {
     entry.detail = payload.detail
     entry.fraction = payload.fraction ?? entry.fraction
     if (payload.done) entry.done = true
+    if (payload.corpus) corpusTotals.value = payload.corpus
   })
 
   api.on('training.started', (payload) => {
@@ -303,6 +307,7 @@ export const useTrainingStore = defineStore('training', () => {
     runId,
     state,
     folder,
+    corpusTotals,
     phases,
     started,
     samples,

@@ -40,7 +40,7 @@ describe('queue store', () => {
   it('keeps the engine’s refusal in one sentence and takes a waiting run off', async () => {
     const queue = useQueueStore()
     expect(await queue.add({ folder: '/etc', config: tiny(0.001) })).toBe(false)
-    expect(queue.error).toEqual({ code: 'forbidden', message: 'This app may not read /etc. Choose the folder with the folder picker.' })
+    expect(queue.error).toEqual({ code: 'forbidden', message: 'This app may not read /etc. Type the folder inside a folder this studio may read.' })
     expect(queue.items).toEqual([])
 
     await queue.add({ folder: sampleCorpus, config: tiny(0.001, 100_000) })

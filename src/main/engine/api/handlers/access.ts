@@ -8,7 +8,21 @@ import type { EngineContext } from '../engine-api'
  * `.prepare` and `exports` are reached through it, never through a link.
  */
 export function checkpointRoot(context: EngineContext): ContainedRoot {
-  return ContainedRoot.open(context.options.checkpointDir, 'The checkpoint folder', { create: true })
+  return ContainedRoot.open(context.options.checkpointDir, 'The checkpoint folder', {
+    create: true,
+  })
+}
+
+/**
+ * How the user names a folder this app may read: with the folder picker in the desktop app; in the
+ * browser build, which has none, by typing one inside the folders `cllm serve --root` allows.
+ */
+function howToChoose(context: EngineContext, what: string): string {
+  if (context.options.pickFolder) return `Choose ${what} with the folder picker`
+  const roots = context.options.readableRoots ?? []
+  return roots.length > 0
+    ? `Type ${what} inside ${roots.join(' or ')} (the folders cllm serve --root allows)`
+    : `Type ${what} inside a folder this studio may read`
 }
 
 /** A folder the UI names must be one the platform allows (dialog pick, sample, serve root). */
@@ -17,7 +31,7 @@ export function checkReadable(context: EngineContext, folder: string): string {
   if (!context.options.mayRead(absolute)) {
     throw new UserError(
       'forbidden',
-      `This app may not read ${absolute}. Choose the folder with the folder picker.`,
+      `This app may not read ${absolute}. ${howToChoose(context, 'the folder')}.`,
     )
   }
   return absolute
@@ -58,7 +72,7 @@ export function checkModelSource(context: EngineContext, path: string): string {
   } catch {
     throw new UserError(
       'forbidden',
-      `This app may not read ${absolute}. Choose the model's folder with the folder picker, or a checkpoint of your runs.`,
+      `This app may not read ${absolute}. ${howToChoose(context, "the model's folder")}, or name a checkpoint of your runs.`,
     )
   }
 }

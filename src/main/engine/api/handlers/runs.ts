@@ -1,19 +1,38 @@
 import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { basename, dirname, resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import { loadCorpus } from '../../corpus'
 import { deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
-import { evaluateTexts, openCheckpointModel } from '../../session/from-checkpoint'
+import { cachedValidationTokens } from '../../dataset/validation'
+import { evaluateTexts, evaluateTokenStreams, openCheckpointModel } from '../../session/from-checkpoint'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
 import { checkCheckpointPath, checkpointRoot, checkReadable } from './access'
 
 type RunHandlers = Pick<
   Handlers,
-  'runs.list' | 'runs.history' | 'runs.annotate' | 'runs.delete' | 'runs.reveal' | 'checkpoints.evaluate'
+  | 'runs.list'
+  | 'runs.history'
+  | 'runs.annotate'
+  | 'runs.delete'
+  | 'runs.reveal'
+  | 'checkpoints.evaluate'
+  | 'checkpoints.cancelEvaluate'
 >
+
+/** Progress at most every 100 ms (and always the first and last), whatever the batch size. */
+function throttled<A extends unknown[]>(emit: (...args: A) => void): (force: boolean, ...args: A) => void {
+  let last = 0
+  return (force, ...args) => {
+    const now = performance.now()
+    if (!force && now - last < 100) return
+    last = now
+    emit(...args)
+  }
+}
 
 /**
  * The Runs view: listing, whole history, title and notes, delete to the trash. A run the UI names
@@ -30,6 +49,8 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
     }
     return checkpointRoot(context).folder(basename(absolute))
   }
+  /** Evaluations under way, by the caller's id, to cancel. */
+  const evaluations = new Map<string, AbortController>()
   return {
     'runs.list': async () => {
       await mkdir(root(), { recursive: true })
@@ -54,16 +75,44 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
       context.options.reveal(absolute)
       return { revealed: true, path: absolute }
     },
-    'checkpoints.evaluate': async ({ checkpoint, folder }) => {
+    'checkpoints.evaluate': async ({ checkpoint, folder, evaluationId = randomUUID() }) => {
       const file = checkCheckpointPath(context, checkpoint)
-      const texts = (await loadCorpus({ folder: checkReadable(context, folder) })).documents.map((d) => d.text)
-      const threads = Math.max(1, Math.min(4, availableParallelism()))
-      const model = await openCheckpointModel(file, { threads, batchSize: threads * 4 })
+      const controller = new AbortController()
+      evaluations.set(evaluationId, controller)
+      const progress = throttled((phase: 'reading' | 'scoring', done: number, total: number) =>
+        context.events.emit('checkpoints.evaluateProgress', { evaluationId, phase, done, total }),
+      )
       try {
-        return await evaluateTexts(model, texts, threads * 4)
+        progress(true, 'reading', 0, 0)
+        const texts = folder
+          ? (await loadCorpus({ folder: checkReadable(context, folder) }, { signal: controller.signal })).documents.map((d) => d.text)
+          : null
+        if (controller.signal.aborted) throw new UserError('cancelled', 'Evaluation cancelled.')
+        const threads = Math.max(1, Math.min(4, availableParallelism()))
+        const model = await openCheckpointModel(file, { threads, batchSize: threads * 4 })
+        try {
+          const options = {
+            signal: controller.signal,
+            onProgress: ({ done, total }: { done: number; total: number }) => progress(done === total, 'scoring', done, total),
+          }
+          if (texts) return await evaluateTexts(model, texts, threads * 4, options)
+          // No folder: the run's own validation split, as its dataset cut it.
+          const validation = await cachedValidationTokens(dirname(file), model.trainer.config.seqLen)
+          if (!validation) {
+            throw new UserError('not-found', `The run of ${basename(file)} has no dataset in its folder to take its validation split from: choose a folder of text instead.`)
+          }
+          return await evaluateTokenStreams(model, [validation], threads * 4, options)
+        } finally {
+          await model.close()
+        }
       } finally {
-        await model.close()
+        evaluations.delete(evaluationId)
       }
+    },
+    'checkpoints.cancelEvaluate': async ({ evaluationId }) => {
+      const controller = evaluations.get(evaluationId)
+      controller?.abort()
+      return { cancelled: controller !== undefined }
     },
   }
 }

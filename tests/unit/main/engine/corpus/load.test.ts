@@ -177,7 +177,7 @@ describe('loadCorpus: skipped paths', () => {
     expect(summary.skipped.find((s) => s.path === 'again.txt')?.detail).toBe(
       'same file as keep.txt',
     )
-    expect(summary.skipped.find((s) => s.path === 'big.txt')?.detail).toBe('2.0 KB, cap 1.0 KB')
+    expect(summary.skipped.find((s) => s.path === 'big.txt')?.detail).toBe('2.00 KiB, cap 1.00 KiB')
 
     // Only when asked (the CLI's --follow-links) is a link out of the folder read.
     const followed = await loadCorpus({

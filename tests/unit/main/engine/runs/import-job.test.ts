@@ -65,7 +65,7 @@ describe.skipIf(!hasTorch)('importing the run folder a job wrote', () => {
     const listed = (await listRunSummaries(ws.checkpoints)).runs.find((r) => r.path === result.runDir)!
     expect(listed.status).toBe('done')
     expect(listed.parent).toMatchObject({ runDir: parentDir, runName: 'laptop', step: N })
-    for (const checkpoint of listed.checkpoints) expect(await verifyCheckpoint(checkpoint.path)).toEqual({ status: 'ok' })
+    for (const checkpoint of listed.checkpoints) expect(await verifyCheckpoint(checkpoint.path)).toMatchObject({ status: 'ok' })
 
     // train.py writes no dataset: the parent's (the one the job trained on) came along, so a job can
     // be exported from the imported run in turn, and resuming it here encodes nothing again.

@@ -222,7 +222,7 @@ describe('queue.* methods', () => {
     const before = events.length
     const folder = await failure('queue.add', { folder: join(outside, 'corpus'), config: tiny() })
     expect(folder.code).toBe('forbidden')
-    expect(folder.message).toBe(`This app may not read ${join(outside, 'corpus')}. Choose the folder with the folder picker.`)
+    expect(folder.message).toBe(`This app may not read ${join(outside, 'corpus')}. Type the folder inside a folder this studio may read.`)
     const resume = await failure('queue.add', { folder: ws.corpus, resume: join(outside, 'x.safetensors') })
     expect(resume.code).toBe('forbidden')
     // Inside the checkpoint folder but not there: refused now, not when its turn comes.
