@@ -42,6 +42,18 @@ describe('cllm train on chat data', () => {
     expect(run.config.chat.eosToken).toBe('<|endoftext|>')
   })
 
+  it('resumes a chat run: the same conversation windows, mask and template, to the new total', async () => {
+    const io = capture()
+    const resumed = await train(ws.data, { ...tiny(), maxSteps: 30, evalInterval: 10, resume: join(ws.checkpoints, 'chat', 'final_model.safetensors'), runName: 'chat-more' }, io)
+    expect(resumed).toMatchObject({ state: 'done', reason: 'completed', step: 30 })
+    expect(io.stdout()).toContain('Sample answers at step 30:')
+    const run = JSON.parse(await readFile(join(ws.checkpoints, 'chat-more', 'run.json'), 'utf8'))
+    expect(run.config.chat.eosToken).toBe('<|endoftext|>')
+    const parent = JSON.parse(await readFile(join(ws.checkpoints, 'chat', 'dataset.json'), 'utf8'))
+    const child = JSON.parse(await readFile(join(ws.checkpoints, 'chat-more', 'dataset.json'), 'utf8'))
+    expect(child.chat.windows).toEqual(parent.chat.windows)
+  })
+
   it('refuses a window too short to hold any answer, naming --seq-len', async () => {
     const error = await train(ws.data, { ...tiny(), seqLen: 4, maxSteps: 2, runName: 'short' }, capture()).catch((e: Error) => e)
     expect((error as Error).message).toBe('No conversation has an answer within a window of --seq-len 4 + 1 tokens: raise --seq-len.')
