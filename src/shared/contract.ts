@@ -5,6 +5,7 @@
  * host's MessagePort) carries exactly this contract through one dispatcher.
  */
 import { z } from 'zod'
+import { ChatMessage } from './chat'
 import { ScanProgress, ScanSummary } from './corpus'
 import { RunListing } from './checkpoint'
 import type { ApiError, Result } from './errors'
@@ -101,6 +102,11 @@ export const GenerateRequest = GenerateOptions.extend({
   requestId: z.string().min(1).max(100),
 })
 export type GenerateRequestInput = z.input<typeof GenerateRequest>
+
+export const ChatRequest = GenerateRequest.omit({ prompt: true }).extend({
+  messages: z.array(ChatMessage).min(1, 'Write a message first.').max(1000),
+})
+export type ChatRequestInput = z.input<typeof ChatRequest>
 
 /** Export a checkpoint as a Hugging Face GPT-2 folder or a GGUF file (llama.cpp, Ollama, LM Studio). */
 export const ExportRequest = z.object({
@@ -276,6 +282,21 @@ export const methods = {
   'generate.cancel': {
     input: z.object({ requestId: z.string() }),
     output: z.object({ cancelled: z.boolean() }),
+  },
+  /**
+   * The model's answer to a conversation (its chat template applied, until its end-of-turn token),
+   * streamed as `generate.text` events; `generate.cancel` stops it. Refused for a model without a template.
+   */
+  'chat.reply': {
+    input: ChatRequest,
+    output: z.object({
+      text: z.string(),
+      tokens: z.number().int().nonnegative(),
+      stoppedAtEndOfTurn: z.boolean(),
+      promptTokens: z.number().int().nonnegative(),
+      /** Positions computed this turn: with the key/value cache, the new tokens only. */
+      computedPositions: z.number().int().nonnegative(),
+    }),
   },
 } as const
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ChatDataSummary } from './chat'
 
 /** Why a path was left out of the corpus. Each has a sentence the user can read (skipReasonLabels). */
 export const SkipReason = z.enum([
@@ -91,6 +92,8 @@ export const ScanSummary = z.object({
   totals: CorpusTotals,
   skipped: z.array(SkippedPath),
   durationMs: z.number().nonnegative(),
+  /** Present when the folder holds `.jsonl` files: their conversations and every bad line. */
+  chat: ChatDataSummary.optional(),
 })
 export type ScanSummary = z.infer<typeof ScanSummary>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ChatTokenCounts } from './chat'
 
 /** `bpe`: byte-level BPE trained on the corpus (the default). `word`: the original CLLM word vocabulary. */
 export const TokenizerKind = z.enum(['bpe', 'word'])
@@ -67,6 +68,8 @@ export const DatasetSummary = z.object({
   /** UTF-8 bytes of the corpus per token: the compression the tokenizer achieves. */
   bytesPerToken: z.number().nonnegative(),
   documents: z.number().int().nonnegative(),
+  /** Chat data: prompt, answer and padding tokens, and the share that carries the loss. */
+  chat: ChatTokenCounts.optional(),
   /** The split: its method and what each side holds. */
   split: z.object({ method: SplitMethod, train: SplitSide, validation: SplitSide }) satisfies z.ZodType<SplitSummary>,
 })

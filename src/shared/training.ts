@@ -7,6 +7,7 @@
  * (see `resolveRunConfig`), so the renderer can validate a form with the same rules.
  */
 import { z } from 'zod'
+import { ChatTokenCounts, DataKindChoice, LossOn } from './chat'
 import { UserError } from './errors'
 import { ErrorCodeSchema } from './error-schema'
 import { formatBytes } from './units'
@@ -133,6 +134,10 @@ export const TrainingSection = z.object({
    */
   threads: size(1024).optional(),
   tokenizer: TokenizerKind.default('bpe'),
+  /** Plain text or chat data (`.jsonl`); `auto` refuses a folder that mixes both. */
+  data: DataKindChoice.default('auto'),
+  /** Chat data: the loss on the assistants' answers only (default), or on every token. */
+  lossOn: LossOn.default('answers'),
   /** Share of the token stream held out for validation. */
   valFraction: z
     .number({ error: 'must be a number' })
@@ -446,6 +451,8 @@ export const RunStarted = z.object({
   stepsPerEpoch: z.number().int().positive(),
   trainTokens: z.number().int().nonnegative(),
   valTokens: z.number().int().nonnegative(),
+  /** Chat data: conversations, prompt and answer tokens, and the share that carries the loss. */
+  chat: ChatTokenCounts.optional(),
   /** What each side of the train/validation split holds (absent from events of older versions). */
   split: z.object({ method: SplitMethod, train: SplitSide, validation: SplitSide }).optional(),
   tokenizer: z.object({ kind: TokenizerKind, vocabSize: z.number().int() }),
@@ -549,6 +556,21 @@ export const RunFinished = z.object({
 })
 export type RunFinished = z.infer<typeof RunFinished>
 
+/** Chat data: at an evaluation, the model's answers to a few held-out prompts, beside the expected ones. */
+export const SampleAnswers = z.object({
+  runId,
+  step: z.number().int().nonnegative(),
+  samples: z.array(
+    z.object({
+      /** The last user message of the held-out conversation. */
+      prompt: z.string(),
+      expected: z.string(),
+      answer: z.string(),
+    }),
+  ),
+})
+export type SampleAnswers = z.infer<typeof SampleAnswers>
+
 /** Every event a training session emits, by name: spread into the contract's events. */
 export const trainingEvents = {
   'training.state': RunStateChange,
@@ -556,6 +578,7 @@ export const trainingEvents = {
   'training.started': RunStarted,
   'training.progress': TrainingProgress,
   'training.epoch': EpochSummary,
+  'training.samples': SampleAnswers,
   'training.checkpoint': CheckpointSaved,
   'training.finished': RunFinished,
 } as const

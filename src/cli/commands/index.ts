@@ -4,6 +4,7 @@ import { register as registerCheckpoints } from './checkpoints'
 import { register as registerExport } from './export'
 import { register as registerTrain } from './train'
 import { register as registerGenerate } from './generate'
+import { register as registerChat } from './chat'
 import { register as registerEvaluate } from './evaluate'
 import { register as registerScan } from './scan'
 import { register as registerTokenize } from './tokenize'
@@ -20,6 +21,7 @@ export const commands: Array<(program: Command) => void> = [
   registerTrain,
   registerQueue,
   registerGenerate,
+  registerChat,
   registerEvaluate,
   registerCheckpoints,
   registerRuns,

@@ -4,7 +4,9 @@
  * reason; with --json the ScanSummary as one JSON document. Ctrl+C cancels the scan.
  */
 import type { Command } from 'commander'
+import { describeIssue } from '../../main/engine/chat/data'
 import { loadCorpus } from '../../main/engine/corpus'
+import { chatShapeLabels, type ChatDataSummary } from '../../shared/chat'
 import {
   MAX_FILE_BYTES_LIMIT,
   skipReasonLabels,
@@ -104,6 +106,7 @@ export function formatSummary(summary: ScanSummary): string[] {
     `  characters: ${number(totals.chars)}`,
     `  lines:      ${number(totals.lines)}`,
   ]
+  if (summary.chat) lines.push(...formatChat(summary.chat))
   if (summary.skipped.length === 0) {
     lines.push('Skipped: none')
     return lines
@@ -113,6 +116,19 @@ export function formatSummary(summary: ScanSummary): string[] {
     lines.push(`  ${skipReasonLabels[reason]} (${paths.length}):`)
     for (const { path, detail } of paths) lines.push(`    ${path}${detail ? ` — ${detail}` : ''}`)
   }
+  return lines
+}
+
+/** The chat files: conversations per file and shape, then every bad line with its reason. */
+export function formatChat(chat: ChatDataSummary): string[] {
+  const number = (n: number): string => n.toLocaleString('en-US')
+  const lines = [`Chat data: ${number(chat.conversations)} conversations in ${number(chat.files.length)} .jsonl files`]
+  for (const file of chat.files) {
+    const shape = file.shape ? chatShapeLabels[file.shape] : 'no known shape'
+    lines.push(`  ${file.path}: ${number(file.conversations)} conversations, ${number(file.badLines)} bad lines — ${shape}`)
+  }
+  lines.push(chat.issues.length === 0 ? 'Bad lines: none' : `Bad lines: ${number(chat.issues.length)}`)
+  for (const issue of chat.issues) lines.push(`  ${describeIssue(issue)}`)
   return lines
 }
 

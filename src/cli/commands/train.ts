@@ -6,6 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises'
 import { Command, Option } from 'commander'
+import { describeChatCounts } from '../../main/engine/chat/model-template'
 import { createSession, type SessionOptions, type TrainingSession } from '../../main/engine/session'
 import { UserError } from '../../shared/errors'
 import { exportJobFromConfig, type JobFromConfigResult } from '../../main/engine/interchange/job'
@@ -59,6 +60,8 @@ export interface TrainFlags {
   checkpointInterval?: number
   keep?: number
   tokenizer?: 'bpe' | 'word'
+  data?: 'auto' | 'chat' | 'text'
+  lossOn?: 'answers' | 'all'
   valFraction?: number
   split?: 'blocks' | 'files'
   runName?: string
@@ -95,6 +98,8 @@ const FLAGS = {
   'training.checkpointInterval': '--checkpoint-interval',
   'training.keep': '--keep',
   'training.tokenizer': '--tokenizer',
+  'training.data': '--data',
+  'training.lossOn': '--loss-on',
   'training.valFraction': '--val-fraction',
   'training.split': '--split',
   'paths.checkpointDir': '--checkpoint-dir',
@@ -143,6 +148,8 @@ export function register(program: Command): void {
     .addOption(new Option('--tokenizer <kind>', 'bpe or word (default bpe)').choices(['bpe', 'word']))
     .option('--val-fraction <x>', 'share of the corpus held out for validation (default 0.1)', number)
     .addOption(new Option('--split <method>', 'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (default blocks)').choices(['blocks', 'files']))
+    .addOption(new Option('--data <kind>', 'auto, chat (only the .jsonl chat data) or text (only the other files); auto refuses a folder mixing both (default auto)').choices(['auto', 'chat', 'text']))
+    .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens (default answers)').choices(['answers', 'all']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
     .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
@@ -176,7 +183,7 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     },
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
-      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split',
+      'evalInterval', 'checkpointInterval', 'keep', 'tokenizer', 'valFraction', 'split', 'data', 'lossOn',
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
@@ -365,6 +372,7 @@ export function formatConfig(started: RunStarted): string[] {
     `            ${steps} on ${plural(training.threads, 'thread')}; validation every ${training.evalInterval}, checkpoint every ${training.checkpointInterval || '-'} (keep ${training.keep})`,
   ]
   if (started.split) lines.push(`Data        ${describeSplit(started.split, formatBytes)}`)
+  if (started.chat) lines.push(`Chat data   ${describeChatCounts(started.chat).replace(/^Chat: /, '')}`)
   if (started.initFrom) lines.push(`Starting    from ${started.initFrom} (its shape, tokenizer and weights)`)
   if (started.resumedFrom) lines.push(`Resuming    ${started.resumedFrom} at step ${fmt(started.startStep)} of ${fmt(started.totalSteps)}`)
   if (started.initialValLoss !== null) lines.push(`Start       validation loss ${loss(started.initialValLoss)} (ln vocab = ${Math.log(model.vocabSize).toFixed(4)})`)
@@ -398,6 +406,10 @@ class TextPrinter {
         break
       case 'training.epoch':
         this.epoch(payload, line)
+        break
+      case 'training.samples':
+        line(`Sample answers at step ${fmt(payload.step)}:`)
+        for (const sample of payload.samples) line(`  ${oneLine(sample.prompt)} → ${oneLine(sample.answer)} (expected: ${oneLine(sample.expected)})`)
         break
       case 'training.checkpoint':
         line(`${payload.kind === 'final' ? 'Final model' : 'Checkpoint '} ${payload.path}${payload.kind === 'stop' ? ' (stopped)' : ''}`)
@@ -450,4 +462,10 @@ class TextPrinter {
     )
     for (const sphere of e.spheres) line(`  ${formatSphere(sphere)}`)
   }
+}
+
+/** A message on one line: newlines shown as ⏎, long ones cut. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ⏎ ')
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat
 }

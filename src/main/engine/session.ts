@@ -34,6 +34,7 @@ import {
   type RunFinished,
   type RunState,
   type RunStateChange,
+  type SampleAnswers,
 } from '../../shared/training'
 import {
   appendMetrics,
@@ -55,6 +56,10 @@ import { assertNotLink } from './containment'
 import { loadCorpus, type LoadedCorpus } from './corpus'
 import { checkCorpusHoldsAWindow, corpusFingerprint, prepareDataset, Sampler, validationStarts, type PreparedDataset } from './dataset'
 import type { Trainer } from './model/trainer'
+import { describeIssue, readChatData, selectData } from './chat/data'
+import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
+import { ChatTemplate, type ChatTemplateSource } from './chat/template'
+import { heldOutPrompts, sampleAnswersFor } from './chat/sample-answers'
 import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
@@ -130,6 +135,8 @@ interface Prepared {
   warnings: string[]
   /** Where the run's history continues from (null for a new run). */
   parent: RunParent | null
+  /** Chat data: the model's answers to a few held-out prompts (greedy), at each evaluation. */
+  sampleAnswers?: () => Promise<SampleAnswers['samples']>
 }
 
 /**
@@ -181,6 +188,8 @@ export class TrainingSession {
   private readonly startedAt = new Date().toISOString()
   /** Wall time of the loop, split: steps, evaluation, checkpoint writing (ms). */
   private readonly timing = { trainMs: 0, evalMs: 0, checkpointMs: 0, tokens: 0, trainLossWindow: 0 }
+  /** Chat data: the template the run renders conversations with (recorded in run.json and checkpoints). */
+  private chat: ChatTemplateSource | undefined
 
   constructor(
     private readonly options: SessionOptions,
@@ -298,8 +307,23 @@ export class TrainingSession {
       true,
       corpusTotals,
     )
-    const documents = corpus.documents.filter((document) => document.text.length > 0)
+    const selection = selectData(
+      corpus.documents.filter((document) => document.text.length > 0),
+      this.config.training.data,
+    )
+    const documents = selection.documents
     const fingerprint = corpusFingerprint(documents)
+    if (selection.kind === 'chat') {
+      this.chat = chatTemplateFor(this.checkpoint?.metadata.config, this.initial)
+      const issues = readChatData(documents).summary.issues
+      if (issues.length > 0) {
+        // Bad lines are left out of training, and each is said, never dropped in silence.
+        warnings.push(`${issues.length} line(s) of the chat data were left out: ${issues.slice(0, 5).map(describeIssue).join('; ')}${issues.length > 5 ? '; …' : ''}`)
+      }
+    } else {
+      // A model that came with a template keeps it through training on text, for chat and export.
+      this.chat = recordedChatTemplate(this.checkpoint?.metadata.config) ?? this.initial?.chat
+    }
 
     let tokenizerSpec: Tokenizer | { kind: 'bpe' | 'word'; vocabSize: number }
     let runDir: string
@@ -346,7 +370,7 @@ export class TrainingSession {
         name: runDirName(runDir),
         created: this.startedAt,
         started: this.startedAt,
-        config: checkpointConfig(this.config),
+        config: this.recordedConfig(),
         corpusFingerprint: fingerprint,
         corpusFolder: resolve(options.folder),
         // What the folder held when the run read it: a resume elsewhere can say what differs.
@@ -373,6 +397,7 @@ export class TrainingSession {
       threads: this.config.training.threads,
       // Read only: an identical dataset already encoded (the parent run's, or a prepared one).
       reuseFrom: resumed ? [dirname(options.resume!)] : await preparedDatasets(checkpointDir),
+      ...(this.chat && selection.kind === 'chat' ? { chat: { template: this.chat, lossOn: this.config.training.lossOn } } : {}),
       signal,
       onProgress: (p) =>
         this.prepareEvent(
@@ -388,6 +413,7 @@ export class TrainingSession {
       1,
       true,
     )
+    if (dataset.summary.chat) this.prepareEvent('dataset', describeChatCounts(dataset.summary.chat), 1, true)
     if (tokenizer.vocabSize !== this.config.model.vocabSize) {
       if (resumed || this.initial) {
         throw new UserError(
@@ -425,6 +451,7 @@ export class TrainingSession {
       seqLen: this.config.model.seqLen,
       batchSize: training.batchSize,
       seed: training.seed,
+      ...(dataset.windowStride ? { stride: dataset.windowStride } : {}),
     }
     let sampler = new Sampler(samplerConfig)
     let startStep = 0
@@ -471,7 +498,7 @@ export class TrainingSession {
       tokenizerText: tokenizer.serialize(),
       trainer,
       sampler,
-      valStarts: validationStarts(dataset.split.validation, this.config.model.seqLen, VALIDATION_WINDOWS),
+      valStarts: validationStarts(dataset.split.validation, this.config.model.seqLen, VALIDATION_WINDOWS, dataset.windowStride),
       fingerprint,
       startStep,
       totalSteps,
@@ -479,6 +506,9 @@ export class TrainingSession {
       schedule,
       warnings,
       parent,
+      ...(dataset.manifest.chat && this.chat
+        ? { sampleAnswers: sampleAnswersFor(trainer, tokenizer, new ChatTemplate(this.chat), this.config.model.seqLen, heldOutPrompts(corpus.documents, dataset.manifest)) }
+        : {}),
     }
   }
 
@@ -505,12 +535,19 @@ export class TrainingSession {
 
     const evaluate = async (): Promise<number> => {
       const evalStart = performance.now()
-      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts) : NaN
+      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts, dataset.mask) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
       losses.valStep = step
       recentVal.push({ step, loss: losses.val })
       if (recentVal.length > RECENT_LOSSES) recentVal.shift()
+      if (p.sampleAnswers) {
+        // Answering held-out prompts is part of evaluating: its time counts there.
+        const sampleStart = performance.now()
+        const samples = await p.sampleAnswers()
+        this.timing.evalMs += performance.now() - sampleStart
+        if (samples.length > 0) this.emitter.emit('training.samples', { runId: this.runId, step, samples })
+      }
       return value
     }
 
@@ -556,7 +593,7 @@ export class TrainingSession {
       const path = kind === 'final' ? finalModelPath(runDir) : checkpointPath(runDir, step)
       const metadata: CheckpointMetadata = {
         // The schedule travels with the weights, so a resumed extension keeps its rate.
-        config: { ...checkpointConfig(this.config), schedule: ScheduleRecord.parse(p.schedule) },
+        config: { ...this.recordedConfig(), schedule: ScheduleRecord.parse(p.schedule) },
         tokenizerKind: p.tokenizer.kind,
         tokenizer: p.tokenizerText,
         step,
@@ -597,6 +634,7 @@ export class TrainingSession {
       trainTokens: dataset.summary.trainTokens,
       split: dataset.summary.split,
       valTokens: dataset.summary.valTokens,
+      ...(dataset.summary.chat ? { chat: dataset.summary.chat } : {}),
       tokenizer: { kind: p.tokenizer.kind, vocabSize: p.tokenizer.vocabSize },
       corpusFingerprint: p.fingerprint,
       resumedFrom: this.options.resume ?? null,
@@ -662,7 +700,7 @@ export class TrainingSession {
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
-        const result = await trainer.step(tokens, starts, lr)
+        const result = await trainer.step(tokens, starts, lr, dataset.mask)
         const stepMs = performance.now() - stepStart
         this.timing.trainMs += stepMs
         periodTrainMs += stepMs
@@ -766,6 +804,11 @@ export class TrainingSession {
   }
 
   // ── the end ───────────────────────────────────────────────────────────────────────────────────
+
+  /** The config a run records: the run's settings, and its chat template when it trains on chat data. */
+  private recordedConfig(): CheckpointMetadata['config'] {
+    return { ...checkpointConfig(this.config), ...(this.chat ? { chat: this.chat } : {}) }
+  }
 
   private async generateSample(p: Prepared): Promise<string | null> {
     const options = GenerateOptions.parse({

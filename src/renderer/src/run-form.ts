@@ -4,6 +4,7 @@
  * is named field by field before Train is pressed, and the size of the run is estimated as it is
  * typed. Pure: the store and the tests use it without a page.
  */
+import type { DataKindChoice, LossOn } from '../../shared/chat'
 import { formatBytes } from '../../shared/units'
 import {
   ARCHITECTURES,
@@ -258,6 +259,10 @@ export function withFieldLabels(message: string): string {
 export type RunForm = Record<FieldKey, FieldValue> & {
   tokenizer: TokenizerKind
   split: SplitMethod
+  /** Plain text or chat data (the Data view's choice for a folder holding both). */
+  data: DataKindChoice
+  /** Chat data: the loss on the answers only, or on all tokens. */
+  lossOn: LossOn
   architecture: ArchitectureName
 }
 
@@ -320,6 +325,8 @@ export function defaultForm(cores = 1): RunForm {
     numKvHeads: '',
     tokenizer: 'bpe',
     split: 'blocks',
+    data: 'auto',
+    lossOn: 'answers',
     epochs: 1,
     maxSteps: '',
     threads: Math.max(1, Math.min(cores, tiny.training.batchSize)),
@@ -361,6 +368,8 @@ export function formToConfig(form: RunForm): RunConfigInput {
   const training: Record<string, number | string | undefined> = {
     tokenizer: form.tokenizer,
     split: form.split,
+    data: form.data,
+    lossOn: form.lossOn,
   }
   for (const field of FIELDS) {
     if (!fieldApplies(field, form)) continue

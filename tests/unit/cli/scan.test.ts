@@ -107,3 +107,22 @@ describe('cllm scan (as a command)', () => {
     expect(result.stderr).toBe(`Error: Folder not found: ${missing}\n`)
   })
 })
+
+describe('cllm scan of chat data', () => {
+  it('counts the conversations of each .jsonl file and prints every bad line with its reason', async () => {
+    tree.file('chat/pairs.jsonl', '{"prompt":"a","completion":"b"}\n{"prompt":"c"}\n')
+    tree.file('chat/talk.jsonl', '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n')
+    const lines = await scanLines({})
+    const from = lines.indexOf('Chat data: 2 conversations in 2 .jsonl files')
+    expect(from).toBeGreaterThan(0)
+    expect(lines.slice(from, from + 5)).toEqual([
+      'Chat data: 2 conversations in 2 .jsonl files',
+      '  chat/pairs.jsonl: 1 conversations, 1 bad lines — prompt and completion {"prompt", "completion"}',
+      '  chat/talk.jsonl: 1 conversations, 0 bad lines — chat messages {"messages": [{"role", "content"}, …]}',
+      'Bad lines: 1',
+      '  chat/pairs.jsonl:2: has none of the shapes: "messages", "instruction" + "output", or "prompt" + "completion"',
+    ])
+    const summary = ScanSummary.parse((await scanFolder(tree.root, { json: true }, () => undefined)))
+    expect(summary.chat?.conversations).toBe(2)
+  })
+})

@@ -13,6 +13,8 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { recordedChatTemplate } from '../chat/model-template'
+import { DEFAULT_CHAT_TEMPLATE } from '../chat/template'
 import { ollamaNames } from '../../../shared/checkpoint'
 import type { ModelConfig } from '../model/trainer'
 import { ContainedRoot } from '../containment'
@@ -182,8 +184,10 @@ export function ggufMetadata(
   vocabulary: GgufVocabulary,
   precision: GgufPrecision,
   name: string,
+  chatTemplate?: string,
 ): Array<[string, GgufValue]> {
   const u32 = (value: number): GgufValue => ({ type: 'u32', value })
+  const chat: Array<[string, GgufValue]> = chatTemplate ? [['tokenizer.chat_template', { type: 'string', value: chatTemplate }]] : []
   return [
     ['general.architecture', { type: 'string', value: 'gpt2' }],
     ['general.name', { type: 'string', value: name }],
@@ -205,16 +209,28 @@ export function ggufMetadata(
     ['tokenizer.ggml.eos_token_id', u32(vocabulary.endOfTextId)],
     // Training never put <|endoftext|> in front of a prompt's first token, so neither should llama.cpp.
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
+    // The Jinja chat template, which llama.cpp, Ollama and LM Studio read to chat with the model.
+    ...chat,
   ]
 }
 
-/** An Ollama Modelfile for plain completion (the model knows no chat template). */
-export function ollamaModelfile(ggufFile: string, contextLength: number): string {
+/**
+ * An Ollama Modelfile: plain completion for a model without a chat template; for the default chat
+ * template, the same layout in Ollama's Go template language (other templates: Ollama reads the
+ * GGUF's own).
+ */
+export function ollamaModelfile(ggufFile: string, contextLength: number, chatTemplate?: string): string {
   const { modelfile, model } = ollamaNames(ggufFile)
+  const template =
+    chatTemplate === undefined
+      ? ['TEMPLATE """{{ .Prompt }}"""']
+      : chatTemplate === DEFAULT_CHAT_TEMPLATE
+        ? [`TEMPLATE """{{- range .Messages }}<|{{ .Role }}|>\n{{ .Content }}${END_OF_TEXT}\n{{ end }}<|assistant|>\n"""`]
+        : []
   return [
-    `# Ollama: ollama create ${model} -f ${modelfile} && ollama run ${model} "Once upon a time"`,
+    `# Ollama: ollama create ${model} -f ${modelfile} && ollama run ${model} ${chatTemplate === undefined ? '"Once upon a time"' : '"Hello"'}`,
     `FROM ./${ggufFile}`,
-    'TEMPLATE """{{ .Prompt }}"""',
+    ...template,
     `PARAMETER num_ctx ${contextLength}`,
     `PARAMETER stop "${END_OF_TEXT}"`,
     '',
@@ -264,9 +280,10 @@ export async function exportGguf(
   const params = new Map(state.params.map((t) => [t.name, t.data]))
   const tensors = ggufTensors(model, params, precision)
   const name = options.name ?? basename(checkpointPath).replace(/\.safetensors$/, '')
-  await writeExportFile(root, basename(path), ggufChunks(ggufMetadata(model, vocabulary, precision, name), tensors))
+  const chatTemplate = recordedChatTemplate(metadata.config)?.template
+  await writeExportFile(root, basename(path), ggufChunks(ggufMetadata(model, vocabulary, precision, name, chatTemplate), tensors))
   const modelfile = await writeExportFile(root, ollamaNames(basename(path)).modelfile, [
-    ollamaModelfile(basename(path), model.seqLen),
+    ollamaModelfile(basename(path), model.seqLen, chatTemplate),
   ])
   return {
     path,

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises'
 import { ContainedRoot, fsFailure } from '../containment'
 import { dirname, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { recordedChatTemplate } from '../chat/model-template'
 import type { ModelConfig } from '../model/trainer'
 import { writeFileAtomic } from './atomic-write'
 import { corruptCheckpoint } from './errors'
@@ -124,6 +125,12 @@ function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n'
 }
 
+/** The chat template a chat run recorded, as tokenizer_config.json's `chat_template`. */
+function chatTemplateField(config: unknown): { chat_template?: string } {
+  const chat = recordedChatTemplate(config)
+  return chat ? { chat_template: chat.template } : {}
+}
+
 /** The run's name and corpus folder from run.json beside the checkpoint, when there is one. */
 async function runFacts(checkpointPath: string): Promise<RunFacts> {
   try {
@@ -195,6 +202,8 @@ export async function exportHuggingFace(
           model_max_length: model.seqLen,
           ...(endOfTextId === null ? {} : { bos_token: END_OF_TEXT, eos_token: END_OF_TEXT }),
           clean_up_tokenization_spaces: false,
+          // A model trained on chat data (or imported with a template) carries it: apply_chat_template works.
+          ...chatTemplateField(metadata.config),
         }),
       ],
     },

@@ -9,6 +9,8 @@
 import { lstat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
+import { readHfChatTemplate } from '../chat/model-template'
+import type { ChatTemplateSource } from '../chat/template'
 import { ContainedRoot, readOpenedFile } from '../containment'
 import { modelShapeProblem } from '../model/memory-plan'
 import type { ModelConfig, NamedTensor } from '../model/trainer'
@@ -26,6 +28,8 @@ export interface InitialModel {
   /** The tokenizer's file text (tokenizer.json for bpe). */
   tokenizer: string
   params: NamedTensor[]
+  /** The chat template it comes with (a Hugging Face folder's tokenizer_config.json, or a chat run's checkpoint). */
+  chat?: ChatTemplateSource
 }
 
 const ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh'])
@@ -284,5 +288,6 @@ export async function importHuggingFace(folder: string): Promise<InitialModel> {
   const tokenizer = BpeTokenizer.parse(text, file)
   if (tokenizer.vocabSize !== model.vocabSize)
     throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match.`)
-  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params }
+  const chat = await readHfChatTemplate(dir)
+  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params, ...(chat ? { chat } : {}) }
 }

@@ -6,6 +6,8 @@ import { resolve } from 'node:path'
 import { ZodError } from 'zod'
 import { ScanOptions, type CorpusFile, type ScanSummary } from '../../../shared/corpus'
 import { UserError } from '../../../shared/errors'
+import { readChatData } from '../chat/data'
+import { isChatFile } from '../chat/records'
 import { describeFsError, errorCode, nodeCorpusFs, type CorpusFs } from './corpus-fs'
 import { compareCodePoints } from './paths'
 import { ProgressReporter, type ProgressUpdate } from './progress'
@@ -99,6 +101,10 @@ export async function loadCorpusWith(
     totals,
     skipped,
     durationMs: performance.now() - started,
+  }
+  // Chat data is parsed here too, so a scan reports its conversations and bad lines.
+  if (documents.some((document) => isChatFile(document.path))) {
+    summary.chat = readChatData(documents).summary
   }
   return { summary, documents }
 }

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { ChatTokenCounts } from '../../../shared/chat'
 import { SplitMethod, SplitSide, TokenizerKind } from '../../../shared/tokenizer'
 import { tokenArrayFor, type TokenArray } from './encode'
 
@@ -67,6 +68,25 @@ export const DatasetManifest = z.object({
       split: z.enum(['train', 'validation']),
     }),
   ),
+  /** Chat data: one conversation per window of `windowTokens`, training windows first. */
+  chat: z
+    .object({
+      template: z.string(),
+      bosToken: z.string(),
+      eosToken: z.string(),
+      counts: ChatTokenCounts,
+      /** Per window, in stream order: its source line, real length and the spans of targets with loss. */
+      windows: z.array(
+        z.object({
+          file: z.string(),
+          line: z.number().int().positive(),
+          split: z.enum(['train', 'validation']),
+          length: z.number().int().nonnegative(),
+          spans: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+        }),
+      ),
+    })
+    .optional(),
   created: z.string(),
 })
 export type DatasetManifest = z.infer<typeof DatasetManifest>

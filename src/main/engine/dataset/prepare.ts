@@ -36,6 +36,15 @@ import {
 import { encodeDocuments, type TokenArray } from './encode'
 import { corpusFingerprint, datasetFingerprint, type CorpusDocument } from './fingerprint'
 import { BLOCK_CHARS, checkFraction, splitRanges, splitSegments, type SplitRanges, type TokenRange } from './split'
+import {
+  buildChatStream,
+  chatMask,
+  chatSplit,
+  chatTrainingTexts,
+  readChatSource,
+  type ChatPrepareOptions,
+  type ChatSource,
+} from './prepare-chat'
 
 export interface PrepareOptions {
   documents: readonly CorpusDocument[]
@@ -58,6 +67,11 @@ export interface PrepareOptions {
    * `cllm prepare` or the Data view's Tokenize, or a resumed run after its parent.
    */
   reuseFrom?: readonly string[]
+  /**
+   * The documents are chat data (`.jsonl`): conversations rendered with this template, one per
+   * window, the loss on the answers (or on all tokens).
+   */
+  chat?: ChatPrepareOptions
 }
 
 export interface PreparedDataset {
@@ -65,6 +79,10 @@ export interface PreparedDataset {
   /** The whole stream (training documents, then validation documents), over a SharedArrayBuffer. */
   tokens: TokenArray
   split: SplitRanges
+  /** Chat data: per stream position, 1 where the token is a target with loss (see chat/windows.ts). */
+  mask?: Uint8Array
+  /** Chat data: windows start at multiples of this (seqLen + 1), one conversation each. */
+  windowStride?: number
   manifest: DatasetManifest
   summary: DatasetSummary
   /** True when the saved dataset was reused and nothing was trained or encoded. */
@@ -119,10 +137,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
     )
   }
 
+  const chatSource = options.chat ? readChatSource(documents, options.chat) : undefined
   const corpusHash = corpusFingerprint(documents)
   const request = given
     ? { tokenizer: tokenizerHash(given) }
     : { kind: options.tokenizer.kind, vocabSize: options.tokenizer.vocabSize }
+  // A chat stream depends on the template, the loss setting and the window as well.
+  const chatKey = options.chat ? { ...options.chat, seqLen: options.seqLen } : undefined
   // A `files` key is the one datasets had before blocks existed, so those are still found.
   const key = createHash('sha256')
     .update(
@@ -133,6 +154,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
         fraction,
         seed,
         ...(method === 'files' ? {} : { split: method }),
+        ...(chatKey ? { chat: chatKey } : {}),
       }),
     )
     .digest('hex')
@@ -153,7 +175,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
       (manifest.split.method ?? 'files') === method &&
-      (given ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
+      (given && !chatKey ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
     )
     if (!other) continue
     const tokenizer = given ?? (await readSavedTokenizer(folder, other.manifest))
@@ -171,7 +193,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const tokenizer =
     given ??
     (await trainTokenizer(
-      documents.map((document) => document.text),
+      chatSource ? chatTrainingTexts(chatSource) : documents.map((document) => document.text),
       {
         ...options.tokenizer,
         threads: options.threads,
@@ -182,6 +204,10 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const tokenizerFile = join(options.runDir, tokenizer.fileName)
   const tokenizerText = tokenizer.serialize()
   await writeAtomic(tokenizerFile, tokenizerText)
+  if (chatSource) {
+    const manifest = await writeChatDataset(options, chatSource, tokenizer, { key, corpusHash, fraction, seed, documents })
+    return finish(options, tokenizer, manifest.tokens, manifest.manifest, false)
+  }
 
   // Training segments first, then validation segments, each group in corpus order.
   const segments = splitSegments(
@@ -244,6 +270,43 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   return finish(options, tokenizer, stream.tokens, manifest, false)
 }
 
+async function writeChatDataset(
+  options: PrepareOptions,
+  source: ChatSource,
+  tokenizer: Tokenizer,
+  at: { key: string; corpusHash: string; fraction: number; seed: number; documents: readonly CorpusDocument[] },
+): Promise<{ manifest: DatasetManifest; tokens: TokenArray }> {
+  const built = buildChatStream(source, tokenizer, { ...options.chat!, seqLen: options.seqLen, fraction: at.fraction, seed: at.seed })
+  const identity = { kind: tokenizer.kind, vocabSize: tokenizer.vocabSize, hash: tokenizerHash(tokenizer) }
+  const bytes = at.documents.map((document) => Buffer.byteLength(document.text, 'utf8'))
+  const manifest: DatasetManifest = {
+    format: DATASET_FORMAT,
+    key: at.key,
+    fingerprint: datasetFingerprint(at.corpusHash, identity),
+    corpus: { hash: at.corpusHash, documents: at.documents.length, bytes: bytes.reduce((sum, n) => sum + n, 0) },
+    tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
+    tokens: {
+      file: 'tokens.bin',
+      dtype: built.tokens instanceof Uint16Array ? 'uint16' : 'uint32',
+      count: built.tokens.length,
+      sha256: tokensHash(built.tokens),
+    },
+    split: { seed: at.seed, fraction: at.fraction, validationStart: built.validationStart, validationDocuments: built.validationDocuments },
+    // The files; the conversations (one per window) are listed under chat.windows.
+    documents: at.documents.map((document, i) => ({
+      path: document.path,
+      bytes: bytes[i],
+      start: 0,
+      tokens: 0,
+      split: 'train' as const,
+    })),
+    chat: built.chat,
+    created: new Date().toISOString(),
+  }
+  await writeDataset(options.runDir, manifest, built.tokens)
+  return { manifest, tokens: built.tokens }
+}
+
 function finish(
   options: PrepareOptions,
   tokenizer: Tokenizer,
@@ -251,6 +314,37 @@ function finish(
   manifest: DatasetManifest,
   reused: boolean,
 ): PreparedDataset {
+  if (manifest.chat) {
+    const counts = manifest.chat.counts
+    const split = chatSplit(manifest)
+    const real = counts.promptTokens + counts.answerTokens
+    return {
+      tokenizer,
+      tokens,
+      split,
+      mask: chatMask(manifest),
+      windowStride: counts.windowTokens,
+      manifest,
+      reused,
+      summary: {
+        tokenizer: tokenizer.kind,
+        vocabSize: tokenizer.vocabSize,
+        totalTokens: tokens.length,
+        trainTokens: split.train.end - split.train.start,
+        valTokens: split.validation.end - split.validation.start,
+        bytesPerToken: real > 0 ? manifest.corpus.bytes / real : 0,
+        documents: manifest.corpus.documents,
+        chat: counts,
+        // Whole conversations go to one side or the other, as whole files do with `files`.
+        split: { method: 'files', train: chatSide(manifest, 'train'), validation: chatSide(manifest, 'validation') },
+      },
+      files: {
+        tokenizer: join(options.runDir, manifest.tokenizer.file),
+        tokens: join(options.runDir, manifest.tokens.file),
+        manifest: join(options.runDir, 'dataset.json'),
+      },
+    }
+  }
   const split = splitRanges(layoutOf(manifest), options.seqLen)
   const textTokens = manifest.documents.reduce((sum, document) => sum + document.tokens, 0)
   return {
@@ -278,6 +372,19 @@ function finish(
       tokens: join(options.runDir, manifest.tokens.file),
       manifest: join(options.runDir, 'dataset.json'),
     },
+  }
+}
+
+/** One side of a chat dataset: the files its conversations come from, their share of the bytes, its tokens. */
+function chatSide(manifest: DatasetManifest, side: 'train' | 'validation'): SplitSide {
+  const windows = manifest.chat!.windows
+  const all = windows.reduce((sum, w) => sum + w.length, 0)
+  const mine = windows.filter((w) => w.split === side)
+  const tokens = mine.reduce((sum, w) => sum + w.length, 0)
+  return {
+    files: new Set(mine.map((w) => w.file)).size,
+    bytes: all > 0 ? Math.round((manifest.corpus.bytes * tokens) / all) : 0,
+    tokens,
   }
 }
 

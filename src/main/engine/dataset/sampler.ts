@@ -14,6 +14,11 @@ export interface SamplerConfig {
   seqLen: number
   batchSize: number
   seed: number
+  /**
+   * Chat data: windows start only at multiples of this from the range's start (one conversation
+   * each, seqLen + 1 apart), with no random offset. Absent: every seqLen tokens from an offset.
+   */
+  stride?: number
 }
 
 export interface SamplerState extends SamplerConfig {
@@ -45,7 +50,13 @@ export class Sampler {
       throw new RangeError(`seed must be a safe integer, got ${seed}`)
     if (!Number.isSafeInteger(drawn) || drawn < 0)
       throw new RangeError(`drawn must be a count, got ${drawn}`)
-    this.windowsPerEpoch = Math.floor((range.end - range.start - 1) / seqLen)
+    const { stride } = config
+    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1))
+      throw new RangeError(`stride must be a positive integer, got ${stride}`)
+    this.windowsPerEpoch =
+      stride === undefined
+        ? Math.floor((range.end - range.start - 1) / seqLen)
+        : Math.max(0, Math.floor((range.end - range.start - (seqLen + 1)) / stride) + 1)
     if (this.windowsPerEpoch < 1) {
       throw new RangeError(
         `The range [${range.start}, ${range.end}) holds no window of ${seqLen + 1} tokens`,
@@ -57,17 +68,20 @@ export class Sampler {
 
   static restore(state: SamplerState): Sampler {
     if (state?.version !== 1) throw new TypeError('Unknown sampler state version')
-    const { range, seqLen, batchSize, seed } = state
+    const { range, seqLen, batchSize, seed, stride } = state
     return new Sampler(
-      { range: { start: range.start, end: range.end }, seqLen, batchSize, seed },
+      { range: { start: range.start, end: range.end }, seqLen, batchSize, seed, ...(stride === undefined ? {} : { stride }) },
       state.drawn,
     )
   }
 
   /** Plain JSON: enough to continue exactly. */
   state(): SamplerState {
-    const { range, seqLen, batchSize, seed } = this.config
-    return { version: 1, range: { ...range }, seqLen, batchSize, seed, drawn: this.drawn }
+    const { range, seqLen, batchSize, seed, stride } = this.config
+    return {
+      version: 1, range: { ...range }, seqLen, batchSize, seed, drawn: this.drawn,
+      ...(stride === undefined ? {} : { stride }),
+    }
   }
 
   /** Epochs completed, as a fraction (1.5 = halfway through the second epoch). */
@@ -86,7 +100,7 @@ export class Sampler {
       const epoch = Math.floor(this.drawn / this.windowsPerEpoch)
       this.prepareEpoch(epoch)
       const k = this.order[this.drawn - epoch * this.windowsPerEpoch]
-      starts[b] = this.config.range.start + this.offset + k * this.config.seqLen
+      starts[b] = this.config.range.start + this.offset + k * (this.config.stride ?? this.config.seqLen)
       this.drawn++
     }
     return starts
@@ -109,7 +123,9 @@ export class Sampler {
     const rng = Rng.seeded(this.config.seed, EPOCH_STREAM, epoch)
     const { range, seqLen } = this.config
     const slack = range.end - range.start - (this.windowsPerEpoch * seqLen + 1)
-    this.offset = rng.nextInt(slack + 1)
+    // Drawn in both modes so the order's numbers do not depend on the mode.
+    const offset = rng.nextInt(Math.max(0, slack) + 1)
+    this.offset = this.config.stride === undefined ? offset : 0
     const order = new Uint32Array(this.windowsPerEpoch)
     for (let i = 0; i < order.length; i++) order[i] = i
     for (let i = order.length - 1; i > 0; i--) {
@@ -124,9 +140,13 @@ export class Sampler {
 }
 
 /** Up to `max` evenly spaced, non-overlapping windows of a range: the fixed set validation uses. */
-export function validationStarts(range: TokenRange, seqLen: number, max: number): number[] {
-  const available = Math.floor((range.end - range.start - 1) / seqLen)
+export function validationStarts(range: TokenRange, seqLen: number, max: number, windowStride?: number): number[] {
+  const step = windowStride ?? seqLen
+  const available =
+    windowStride === undefined
+      ? Math.floor((range.end - range.start - 1) / seqLen)
+      : Math.max(0, Math.floor((range.end - range.start - (seqLen + 1)) / windowStride) + 1)
   const count = Math.max(0, Math.min(max, available))
   const stride = count > 0 ? Math.floor(available / count) : 0
-  return Array.from({ length: count }, (_, i) => range.start + i * stride * seqLen)
+  return Array.from({ length: count }, (_, i) => range.start + i * stride * step)
 }

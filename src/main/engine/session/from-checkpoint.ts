@@ -3,6 +3,9 @@
  * is self-contained, so its tokenizer and weights are all that is needed.
  */
 import { resolve } from 'node:path'
+import { recordedChatTemplate } from '../chat/model-template'
+import { ChatRunner } from '../chat/runner'
+import { ChatTemplate, type ChatTemplateSource } from '../chat/template'
 import { loadCheckpoint, type Checkpoint } from '../checkpoints'
 import type { Trainer } from '../model/trainer'
 import { createTrainer } from '../spheres/pool'
@@ -25,6 +28,8 @@ export interface OpenModel {
   checkpoint: Checkpoint
   tokenizer: Tokenizer
   trainer: Trainer
+  /** Its chat template, when it was trained on chat data or started from a model with one. */
+  chat?: ChatTemplateSource
   close(): Promise<void>
 }
 
@@ -54,7 +59,8 @@ export async function openCheckpointModel(path: string, options: OpenModelOption
     await trainer.close()
     throw error
   }
-  return { path: absolute, checkpoint, tokenizer, trainer, close: () => trainer.close() }
+  const chat = recordedChatTemplate(metadata.config)
+  return { path: absolute, checkpoint, tokenizer, trainer, ...(chat ? { chat } : {}), close: () => trainer.close() }
 }
 
 /** Generates text after a prompt; `onText` receives the text as it is produced. */
@@ -119,4 +125,16 @@ export async function evaluateTokenStreams(
   }
   const loss = sumLoss / tokens
   return { loss, perplexity: Math.exp(loss), tokens }
+}
+
+/** A chat with the model: refused for a model without a chat template. */
+export function chatRunnerFor(model: OpenModel): ChatRunner {
+  if (!model.chat) {
+    throw new UserError(
+      'invalid-input',
+      `${model.path} has no chat template: it was trained on plain text, not on conversations. Use generate to continue a text.`,
+    )
+  }
+  const config = model.checkpoint.metadata.config.model as ModelConfig
+  return new ChatRunner(model.trainer, model.tokenizer, new ChatTemplate(model.chat), config.seqLen)
 }

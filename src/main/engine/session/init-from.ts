@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
 import { resolveRunConfig, type MachineInfo, type ResolvedRunConfig, type RunConfigInput } from '../../../shared/training'
+import { recordedChatTemplate } from '../chat/model-template'
 import { loadCheckpoint } from '../checkpoints'
 import { importHuggingFace, type InitialModel } from '../checkpoints/import-hf'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
@@ -37,6 +38,7 @@ export async function loadInitialModel(path: string): Promise<InitialModel> {
   const { metadata, state } = await loadCheckpoint(absolute)
   const tokenizer = parseTokenizer(metadata.tokenizer, absolute)
   const model = metadata.config.model as ModelConfig
+  const chat = recordedChatTemplate(metadata.config)
   if (tokenizer.vocabSize !== model.vocabSize) {
     throw new UserError(
       'corrupt-checkpoint',
@@ -49,6 +51,7 @@ export async function loadInitialModel(path: string): Promise<InitialModel> {
     tokenizerKind: metadata.tokenizerKind,
     tokenizer: metadata.tokenizer,
     params: state.params,
+    ...(chat ? { chat } : {}),
   }
 }
 

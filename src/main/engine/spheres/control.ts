@@ -52,6 +52,10 @@ export const F = {
   adamT: 1,
   /** Element offset of the command's token view inside the registered dataset. */
   dataOffset: 2,
+  /** 1 when the command's dataset has a loss mask (chat data): only masked-in targets carry loss. */
+  masked: 3,
+  /** With a mask: the targets carrying loss in the whole batch, whose mean the loss is. */
+  lossCount: 4,
   starts: 8,
 } as const
 
@@ -73,6 +77,8 @@ export const S = {
   phaseReduceNs: 12,
   phaseNormWaitNs: 13,
   phaseUpdateNs: 14,
+  /** Targets of the last command's shard that carried loss (all of them without a mask). */
+  stepLossTokens: 15,
 } as const
 const S_STRIDE = 16
 

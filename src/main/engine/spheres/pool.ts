@@ -97,6 +97,8 @@ const MAX_DATASETS = 4
 interface Registered {
   id: number
   view: Uint16Array | Uint32Array
+  /** The mask it was registered with (the caller's array), if any. */
+  mask?: Uint8Array
 }
 
 type TokenArray = Uint16Array | Uint32Array
@@ -234,7 +236,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
     this.holdProcess(false)
   }
 
-  async step(tokens: TokenArray, starts: ArrayLike<number>, lr: number): Promise<StepResult> {
+  async step(tokens: TokenArray, starts: ArrayLike<number>, lr: number, mask?: Uint8Array): Promise<StepResult> {
     this.enter()
     try {
       const T = this.config.seqLen
@@ -247,20 +249,22 @@ class SpherePool implements Trainer, SpherePoolExtras {
       }
       const { floats, ints } = this.control
       this.cachedWindow = null
-      this.loadStarts(tokens, starts, 0, rows)
+      this.loadStarts(tokens, starts, 0, rows, mask)
       floats[F.lr] = lr
       floats[F.adamT] = this.stepCount + 1
       ints[I.cmdStep] = this.stepCount + 1
       const wallNs = await this.run(Command.step, rows, T)
       this.stepCount++
       let lossSum = 0
+      let lossTokens = 0
       let sumSquares = 0
       for (let s = 0; s < this.threads; s++) {
         lossSum += floats[statsIndex(this.control, s) + S.lossSum]
+        lossTokens += floats[statsIndex(this.control, s) + S.stepLossTokens]
         sumSquares += floats[statsIndex(this.control, s) + S.sumSquares]
       }
       return {
-        loss: lossSum / (rows * T),
+        loss: lossTokens > 0 ? lossSum / lossTokens : NaN,
         gradNorm: Math.sqrt(sumSquares),
         tokens: rows * T,
         wallMs: wallNs / 1e6,
@@ -272,7 +276,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
     }
   }
 
-  async evaluate(tokens: TokenArray, starts: ArrayLike<number>): Promise<number> {
+  async evaluate(tokens: TokenArray, starts: ArrayLike<number>, mask?: Uint8Array): Promise<number> {
     this.enter()
     try {
       if (starts.length < 1) throw new UserError('invalid-input', 'There are no windows to evaluate.')
@@ -280,13 +284,17 @@ class SpherePool implements Trainer, SpherePoolExtras {
       const capacity = this.control.capacity
       this.cachedWindow = null
       let lossSum = 0
+      let lossTokens = 0
       for (let from = 0; from < starts.length; from += capacity) {
         const rows = Math.min(capacity, starts.length - from)
-        this.loadStarts(tokens, starts, from, rows)
+        this.loadStarts(tokens, starts, from, rows, mask)
         await this.run(Command.evaluate, rows, T)
-        for (let s = 0; s < this.threads; s++) lossSum += this.control.floats[statsIndex(this.control, s) + S.lossSum]
+        for (let s = 0; s < this.threads; s++) {
+          lossSum += this.control.floats[statsIndex(this.control, s) + S.lossSum]
+          lossTokens += this.control.floats[statsIndex(this.control, s) + S.stepLossTokens]
+        }
       }
-      return lossSum / (starts.length * T)
+      return lossTokens > 0 ? lossSum / lossTokens : NaN
     } finally {
       this.busy = false
     }
@@ -308,10 +316,14 @@ class SpherePool implements Trainer, SpherePoolExtras {
         }
         window.push(token)
       }
-      // A window that extends the cached one by a token costs one position; any other (a new prompt,
-      // or a context past seqLen, where every position shifts) is computed whole.
+      // A window whose tokens before its last are a prefix of the cached one costs one position (with
+      // causal attention, the cached keys and values of those positions do not depend on what came
+      // after them): the next token of a generation, or a chat's next turn after a shared prefix.
+      // Any other (a new prompt, or a context past seqLen, where every position shifts) is computed whole.
       const cached = this.cachedWindow
-      const extends1 = cached !== null && this.options.kvCache !== false && cached.length === length - 1 && cached.every((t, j) => t === window[j])
+      const extends1 =
+        cached !== null && this.options.kvCache !== false && length > 1 && cached.length >= length - 1 &&
+        window.every((t, j) => j === length - 1 || t === cached[j])
       this.cachedWindow = null
       for (let j = extends1 ? length - 1 : 0; j < length; j++) tokens[j] = window[j]
       this.control.ints[I.cmdFrom] = extends1 ? length - 1 : 0
@@ -493,10 +505,16 @@ class SpherePool implements Trainer, SpherePoolExtras {
     }
   }
 
-  /** Registers `tokens` with the spheres if new, checks the windows and writes their starts. */
-  private loadStarts(tokens: TokenArray, starts: ArrayLike<number>, from: number, rows: number): void {
+  /**
+   * Registers `tokens` (and its loss mask) with the spheres if new, checks the windows and writes
+   * their starts; with a mask, also the batch's count of targets that carry loss.
+   */
+  private loadStarts(tokens: TokenArray, starts: ArrayLike<number>, from: number, rows: number, mask?: Uint8Array): void {
     const T = this.config.seqLen
-    const { id, offset } = this.register(tokens)
+    if (mask && mask.length !== tokens.length) {
+      throw new UserError('invalid-input', `The loss mask holds ${mask.length} positions for ${tokens.length} tokens.`)
+    }
+    const { id, offset } = this.register(tokens, mask)
     const { floats, ints } = this.control
     const last = tokens.length - (T + 1)
     for (let r = 0; r < rows; r++) {
@@ -509,6 +527,15 @@ class SpherePool implements Trainer, SpherePoolExtras {
       }
       floats[F.starts + r] = start
     }
+    let lossCount = 0
+    if (mask) {
+      for (let r = 0; r < rows; r++) {
+        const start = starts[from + r]
+        for (let j = 1; j <= T; j++) lossCount += mask[start + j] === 1 ? 1 : 0
+      }
+    }
+    floats[F.masked] = mask ? 1 : 0
+    floats[F.lossCount] = lossCount
     floats[F.dataOffset] = offset
     ints[I.cmdDataset] = id
   }
@@ -517,11 +544,15 @@ class SpherePool implements Trainer, SpherePoolExtras {
    * A shared token array is posted to the spheres once (a handle, not a copy); a non-shared one is
    * copied once into a SharedArrayBuffer. The spheres read their windows from it directly.
    */
-  private register(tokens: TokenArray): { id: number; offset: number } {
+  private register(tokens: TokenArray, mask?: Uint8Array): { id: number; offset: number } {
     const shared = tokens.buffer instanceof SharedArrayBuffer
     const key: object = shared ? tokens.buffer : tokens
     let entry = this.registry.get(key)
-    if (entry && entry.view.constructor !== tokens.constructor) entry = undefined
+    if (entry && (entry.view.constructor !== tokens.constructor || entry.mask !== mask)) {
+      this.registry.delete(key)
+      for (const port of this.ports) port.postMessage({ id: entry.id, forget: [entry.id] } satisfies DatasetMessage)
+      entry = undefined
+    }
     if (!entry) {
       const wide = tokens instanceof Uint32Array
       const buffer = shared ? (tokens.buffer as SharedArrayBuffer) : new SharedArrayBuffer(tokens.byteLength)
@@ -529,14 +560,15 @@ class SpherePool implements Trainer, SpherePoolExtras {
       const view: TokenArray = wide ? new Uint32Array(buffer, 0, length) : new Uint16Array(buffer, 0, length)
       if (!shared) view.set(tokens)
       checkTokenIds(view, this.config.vocabSize)
-      entry = { id: this.nextDatasetId++, view }
+      entry = { id: this.nextDatasetId++, view, ...(mask ? { mask } : {}) }
       const forget: number[] = []
       while (this.registry.size >= MAX_DATASETS) {
         const [oldKey, old] = this.registry.entries().next().value as [object, Registered]
         this.registry.delete(oldKey)
         forget.push(old.id)
       }
-      const message: DatasetMessage = { id: entry.id, tokens: view, forget }
+      const sharedMask = mask && !(mask.buffer instanceof SharedArrayBuffer) ? copyToShared(mask) : mask
+      const message: DatasetMessage = { id: entry.id, tokens: view, forget, ...(sharedMask ? { mask: sharedMask } : {}) }
       for (const port of this.ports) port.postMessage(message)
       this.registry.set(key, entry)
     } else {
@@ -580,7 +612,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
         utilisation: wallNs > 0 ? Math.min(1, busyNs / wallNs) : 0,
         tokens,
         batches: tokens > 0 ? 1 : 0,
-        loss: tokens > 0 ? floats[base + S.lossSum] / tokens : NaN,
+        loss: floats[base + S.stepLossTokens] > 0 ? floats[base + S.lossSum] / floats[base + S.stepLossTokens] : NaN,
       })
     }
     return stats
@@ -664,4 +696,11 @@ async function bundleWorkerSource(): Promise<URL> {
     renameSync(partial, path)
   }
   return pathToFileURL(path)
+}
+
+/** A mask that is not in shared memory, copied into it once so the spheres read it without a copy each. */
+function copyToShared(mask: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(Math.max(1, mask.length)), 0, mask.length)
+  copy.set(mask)
+  return copy
 }

@@ -25,6 +25,8 @@ export interface DatasetMessage {
   id: number
   /** The whole shared token buffer (Uint16Array or Uint32Array over a SharedArrayBuffer). */
   tokens?: Uint16Array | Uint32Array
+  /** Chat data: per position of the token view (not the buffer), 1 where that token is a target with loss. */
+  mask?: Uint8Array
   /** Ids the coordinator no longer uses. */
   forget?: number[]
 }
@@ -47,7 +49,7 @@ export class Sphere {
   private readonly shard: ModelShard
   private readonly tokensI32: Int32Array
   private readonly targetsI32: Int32Array
-  private readonly datasets = new Map<number, Uint16Array | Uint32Array>()
+  private readonly datasets = new Map<number, { tokens: Uint16Array | Uint32Array; mask?: Uint8Array }>()
   private readonly slice: { start: number; end: number }
   private readonly segments: Segment[]
   private readonly stats: number
@@ -101,12 +103,16 @@ export class Sphere {
     const t0 = performance.now()
     this.k.zero(plan.grads[id], plan.layout.totalFloats)
     let lossSum = 0
+    let lossTokens = 0
     if (count > 0) {
-      this.loadWindows(first, count, T)
+      lossTokens = this.loadWindows(first, count, T)
       lossSum = this.shard.forward(count, T, true)
-      this.shard.backward(count, T, 1 / (rows * T))
+      // The objective is the mean over the batch's targets that carry loss (all of them without a mask).
+      const lossCount = floats[F.masked] === 1 ? floats[F.lossCount] : rows * T
+      this.shard.backward(count, T, lossCount > 0 ? 1 / lossCount : 0)
     }
     floats[this.stats + S.lossSum] = lossSum
+    floats[this.stats + S.stepLossTokens] = lossTokens
     floats[this.stats + S.stepTokens] = count * T
     floats[this.stats + S.stepRows] = count
     this.faultHook()
@@ -156,11 +162,13 @@ export class Sphere {
     const { first, count } = shardOf(Atomics.load(ints, I.cmdRows), threads, id)
     this.setState(State.working)
     let lossSum = 0
+    let lossTokens = 0
     if (count > 0) {
-      this.loadWindows(first, count, T)
+      lossTokens = this.loadWindows(first, count, T)
       lossSum = this.shard.forward(count, T, true)
     }
     floats[this.stats + S.lossSum] = lossSum
+    floats[this.stats + S.stepLossTokens] = lossTokens
     floats[this.stats + S.stepTokens] = count * T
     floats[this.stats + S.stepRows] = count
   }
@@ -173,6 +181,7 @@ export class Sphere {
   private logits(): void {
     const floats = this.control.floats
     floats[this.stats + S.lossSum] = 0
+    floats[this.stats + S.stepLossTokens] = 0
     floats[this.stats + S.stepTokens] = 0
     floats[this.stats + S.stepRows] = 0
     if (this.init.id !== 0) return
@@ -183,29 +192,41 @@ export class Sphere {
     else this.shard.forward(1, T, false)
   }
 
-  /** Copies this shard's windows from the shared token dataset: inputs window[0..T), targets window[1..T]. */
-  private loadWindows(first: number, count: number, T: number): void {
+  /**
+   * Copies this shard's windows from the shared token dataset: inputs window[0..T), targets
+   * window[1..T]. With a loss mask, a target without loss becomes −1, which the cross-entropy
+   * kernels skip (no loss, zero gradient). Returns the targets that carry loss.
+   */
+  private loadWindows(first: number, count: number, T: number): number {
     const { ints, floats } = this.control
-    const data = this.dataset(Atomics.load(ints, I.cmdDataset))
+    const { tokens: data, mask } = this.dataset(Atomics.load(ints, I.cmdDataset))
     const offset = floats[F.dataOffset]
     const tokens = this.tokensI32
     const targets = this.targetsI32
+    let carrying = 0
     for (let r = 0; r < count; r++) {
-      const from = offset + floats[F.starts + first + r]
+      const start = floats[F.starts + first + r]
+      const from = offset + start
       const to = r * T
       for (let j = 0; j < T; j++) {
         tokens[to + j] = data[from + j]
-        targets[to + j] = data[from + j + 1]
+        if (mask && mask[start + j + 1] !== 1) {
+          targets[to + j] = -1
+        } else {
+          targets[to + j] = data[from + j + 1]
+          carrying++
+        }
       }
     }
+    return carrying
   }
 
-  private dataset(id: number): Uint16Array | Uint32Array {
+  private dataset(id: number): { tokens: Uint16Array | Uint32Array; mask?: Uint8Array } {
     let data = this.datasets.get(id)
     if (data) return data
     for (let m = receiveMessageOnPort(this.init.datasets); m; m = receiveMessageOnPort(this.init.datasets)) {
       const message = m.message as DatasetMessage
-      if (message.tokens) this.datasets.set(message.id, message.tokens)
+      if (message.tokens) this.datasets.set(message.id, { tokens: message.tokens, ...(message.mask ? { mask: message.mask } : {}) })
       for (const old of message.forget ?? []) this.datasets.delete(old)
     }
     data = this.datasets.get(id)

@@ -176,6 +176,11 @@ export class BpeTokenizer implements Tokenizer {
     return new BpeTokenizer({ vocab, merges, specials, shape }, source)
   }
 
+  /** The special tokens (`<|endoftext|>`, an imported model's `<|im_start|>` …) and their ids. */
+  get specialTokens(): ReadonlyArray<{ id: number; content: string }> {
+    return this.spec.specials
+  }
+
   encode(text: string): number[] {
     const out = new TokenBuffer(Math.ceil(text.length / 3))
     this.encodeInto(text, out)

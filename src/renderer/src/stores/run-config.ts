@@ -80,12 +80,14 @@ export function readSavedForm(store: Storage | undefined = storage()): Partial<R
     const form: Partial<Record<string, unknown>> = {}
     for (const [key, value] of Object.entries(parsed)) {
       if (!(key in defaults)) continue
-      const valid =
-        key === 'tokenizer' ? value === 'bpe' || value === 'word'
-        : key === 'split' ? value === 'blocks' || value === 'files'
-        : key === 'architecture' ? (ARCHITECTURES as readonly unknown[]).includes(value)
-        : typeof value === 'number' || typeof value === 'string'
-      if (valid) form[key] = value
+      const known: Record<string, readonly unknown[]> = {
+        tokenizer: ['bpe', 'word'],
+        split: ['blocks', 'files'],
+        data: ['auto', 'chat', 'text'],
+        lossOn: ['answers', 'all'],
+        architecture: ARCHITECTURES,
+      }
+      if (key in known ? known[key].includes(value) : typeof value === 'number' || typeof value === 'string') form[key] = value
     }
     return form as Partial<RunForm>
   } catch {

@@ -8,6 +8,7 @@ import type {
   RunConfigInput,
   RunFinished,
   RunStarted,
+  SampleAnswers,
   RunState,
   SphereStatsPayload,
   TrainingProgress,
@@ -62,6 +63,8 @@ export const useTrainingStore = defineStore('training', () => {
   const corpusTotals = shallowRef<{ files: number; bytes: number } | null>(null)
   const phases = ref<PhaseView[]>([])
   const started = shallowRef<RunStarted | null>(null)
+  /** Chat runs: the answers to held-out prompts at the latest evaluation. */
+  const samples = shallowRef<SampleAnswers | null>(null)
   const progress = shallowRef<TrainingProgress | null>(null)
   const finished = shallowRef<RunFinished | null>(null)
   const saved = ref<CheckpointSaved[]>([])
@@ -121,6 +124,7 @@ export const useTrainingStore = defineStore('training', () => {
     finished.value = null
     saved.value = []
     epochs.value = []
+    samples.value = null
     log.value = []
     error.value = null
     attachedStep.value = null
@@ -195,6 +199,11 @@ export const useTrainingStore = defineStore('training', () => {
     }
     series.value.add(payload)
     seriesVersion.value++
+  })
+
+  api.on('training.samples', (payload) => {
+    follow(payload.runId)
+    samples.value = payload
   })
 
   api.on('training.epoch', (payload) => {
@@ -301,6 +310,7 @@ export const useTrainingStore = defineStore('training', () => {
     corpusTotals,
     phases,
     started,
+    samples,
     progress,
     finished,
     saved,

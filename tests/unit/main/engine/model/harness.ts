@@ -32,8 +32,12 @@ export interface Harness {
   /** Parameters (a view into memory, padding included). */
   params: Float32Array
   grads: Float32Array
-  setWindows(tokens: number[][]): void
-  /** Mean cross-entropy over the loaded windows. */
+  /**
+   * Loads windows of T + 1 tokens. With `carries` (per window, per target position 0..T−1), a
+   * target that carries no loss becomes −1, as a sphere loads chat data, and the mean is over the rest.
+   */
+  setWindows(tokens: number[][], carries?: boolean[][]): void
+  /** Mean cross-entropy over the loaded windows' targets that carry loss. */
   loss(): number
   /** Gradient of the mean loss into `grads` (zeroed first); returns the loss. */
   lossAndGrad(): number
@@ -56,24 +60,28 @@ export async function createHarness(
   const area = plan.shards[0]
   const T = config.seqLen
   let B = 0
+  let count = 0
   return {
     layout, plan, kernels: k, shard, memory, f32, i32, params, grads,
-    setWindows(windows) {
+    setWindows(windows, carries) {
       B = windows.length
+      count = 0
       windows.forEach((w, r) => {
         for (let j = 0; j < T; j++) {
+          const carried = carries ? carries[r][j] : true
           i32[area.tokens / 4 + r * T + j] = w[j]
-          i32[area.targets / 4 + r * T + j] = w[j + 1]
+          i32[area.targets / 4 + r * T + j] = carried ? w[j + 1] : -1
+          if (carried) count++
         }
       })
     },
     loss() {
-      return shard.forward(B, T, true) / (B * T)
+      return shard.forward(B, T, true) / count
     },
     lossAndGrad() {
       grads.fill(0)
-      const loss = shard.forward(B, T, true) / (B * T)
-      shard.backward(B, T, 1 / (B * T))
+      const loss = shard.forward(B, T, true) / count
+      shard.backward(B, T, 1 / count)
       return loss
     },
   }

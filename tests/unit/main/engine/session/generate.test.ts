@@ -52,6 +52,16 @@ describe('generation with the key/value cache', () => {
     expect(a).toEqual(b)
   })
 
+  it('serves a window that shares a prefix with a longer cached one (a chat turn after a re-encoded answer)', async () => {
+    const long = [4, 9, 2, 11, 6, 1, 8]
+    await cached.logits(long)
+    // The first four tokens are the cached ones, the fifth differs: one position, the same logits.
+    const turn = [4, 9, 2, 11, 13]
+    expect(await cached.logits(turn)).toEqual(await uncached.logits(turn))
+    turn.push(3)
+    expect(await cached.logits(turn)).toEqual(await uncached.logits(turn))
+  })
+
   it('forgets the cache when the weights change', async () => {
     const context = [7, 8, 9]
     await cached.logits(context)
