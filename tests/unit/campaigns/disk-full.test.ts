@@ -110,8 +110,14 @@ describe('campaign 8: disk full while training', () => {
       const session: TrainingSession = await createSession({ folder: corpus, sample: false, config: config(checkpointDir, `run${trial}`) })
       let paused: () => void = () => undefined
       const isPaused = new Promise<void>((resolve) => (paused = resolve))
+      // Pause once, at the first progress: pausing at every progress would pause the run again after
+      // the disk is filled, whenever a progress event comes before the disk runs out (a slow machine).
+      let pausedOnce = false
       session.on((event) => {
-        if (event.event === 'training.progress') session.pause()
+        if (event.event === 'training.progress' && !pausedOnce) {
+          pausedOnce = true
+          session.pause()
+        }
         if (event.event === 'training.state' && event.payload.state === 'paused') paused()
       })
       const running = session.run()
