@@ -87,10 +87,13 @@ describe('checkpoints.evaluate', () => {
 
   it('stops when cancelled, with `cancelled`, and says when there was nothing to cancel', async () => {
     const watch = progressOf('cancel-me')
-    // Cancelled as soon as the first scoring event arrives: the evaluation cannot have ended by then.
+    // Cancelled at its first event ('reading', sent before the folder is read): the cancel is settled
+    // within this turn's microtasks, before any file read completes, so the evaluation cannot have
+    // ended by itself, on any machine. (At the first 'scoring' event it could: a fast machine scores a
+    // small folder inside one throttle interval, and that event is the last.)
     const cancelled = new Promise<Reply<{ cancelled: boolean }>>((resolve) => {
       const stop = api.events.subscribe((event) => {
-        if (event.event === 'checkpoints.evaluateProgress' && event.payload.evaluationId === 'cancel-me' && event.payload.phase === 'scoring') {
+        if (event.event === 'checkpoints.evaluateProgress' && event.payload.evaluationId === 'cancel-me' && event.payload.phase === 'reading') {
           stop()
           resolve(call('checkpoints.cancelEvaluate', { evaluationId: 'cancel-me' }))
         }
