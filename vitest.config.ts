@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['tests/unit/**/*.test.ts'],
+    // Kernels built once before any file runs (a clean clone has none; see the file).
+    globalSetup: ['tests/unit/support/build-kernels.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
