@@ -159,7 +159,8 @@ test('dark theme on every view, charts included; shortcuts switch views; a first
     const model = await openCheckpointModel(path)
     try {
       const direct = await generateFromCheckpoint(model, settings)
-      expect(await page.getByTestId(testId).textContent()).toBe(direct.text)
+      // The two outputs stream on their own: wait until each has become the engine's text (exactly).
+      await expect.poll(() => page.getByTestId(testId).textContent()).toBe(direct.text)
     } finally {
       await model.close()
     }
