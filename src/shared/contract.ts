@@ -17,7 +17,7 @@ import {
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
-import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
+import { ArchitectureName, EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
 import { RunHistory, RunImport, RunNotes, RunParent, RunsListing } from './runs'
 import { QueueItem, QueueListing } from './queue'
 
@@ -90,7 +90,12 @@ export const ModelSummary = z.object({
     numLayers: z.number().int().positive(),
     numHeads: z.number().int().positive(),
     seqLen: z.number().int().positive(),
+    /** Absent: gpt2. */
+    architecture: ArchitectureName.optional(),
+    numKvHeads: z.number().int().positive().optional(),
   }),
+  /** A Hugging Face folder's model_type (gpt2, llama, qwen2, mistral). */
+  family: z.string().optional(),
   tokenizer: TokenizerKind,
   parameters: z.number().int().nonnegative(),
 })

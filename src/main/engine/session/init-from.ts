@@ -61,9 +61,18 @@ export async function loadInitialModel(path: string): Promise<InitialModel> {
  */
 export function fineTuneConfig(given: RunConfigInput | undefined, initial: InitialModel): RunConfigInput {
   const shape = fromModelConfig(initial.model)
+  // Rotary positions hold no weights: a Llama-family model trains on any window up to its context.
+  const window = given?.model?.seqLen
+  if (initial.model.architecture === 'llama' && window !== undefined && window < shape.seqLen) shape.seqLen = window
   for (const [field, flag] of Object.entries(MODEL_FLAGS) as Array<[keyof typeof MODEL_FLAGS, string]>) {
     const value = given?.model?.[field]
     if (value !== undefined && value !== shape[field]) {
+      if (field === 'seqLen' && initial.model.architecture === 'llama') {
+        throw new UserError(
+          'invalid-config',
+          `${flag} ${value} is longer than the context of the model being fine-tuned (${shape.seqLen} in ${initial.source}); give at most ${shape.seqLen}.`,
+        )
+      }
       throw new UserError(
         'invalid-config',
         `${flag} ${value} differs from the model being fine-tuned (${shape[field]} in ${initial.source}); leave it out to keep the model's shape.`,
@@ -91,7 +100,9 @@ export function fineTuneConfig(given: RunConfigInput | undefined, initial: Initi
 /**
  * The resolved config of a fine-tuning run. A large model (GPT-2 124M at context 1024) does not fit
  * one WebAssembly memory with the default batch on every core; where the caller left the batch or
- * the threads unset, they become one window per sphere on as many spheres as fit.
+ * the threads unset, they become one window per sphere on as many spheres as fit. A Llama-family
+ * model whose whole context fits on no sphere count (SmolLM2's 8192 positions) trains on the longest
+ * halved window that does, unless the caller gave the window (--seq-len).
  */
 export function fineTuneRunConfig(
   given: RunConfigInput | undefined,
@@ -99,6 +110,22 @@ export function fineTuneRunConfig(
   machine: MachineInfo,
 ): ResolvedRunConfig {
   const input = fineTuneConfig(given, initial)
+  const shorter = initial.model.architecture === 'llama' && given?.model?.seqLen === undefined
+  let first: unknown
+  for (let seqLen = input.model!.seqLen!; ; seqLen = Math.floor(seqLen / 2)) {
+    try {
+      return fittedRunConfig(given, { ...input, model: { ...input.model, seqLen } }, machine)
+    } catch (error) {
+      first ??= error
+      if (!shorter || !(error instanceof UserError) || error.code !== 'invalid-config' || seqLen <= MIN_FITTED_WINDOW) throw first
+    }
+  }
+}
+
+/** The shortest window a fine-tuning run's context is halved to before it is refused as too large. */
+const MIN_FITTED_WINDOW = 64
+
+function fittedRunConfig(given: RunConfigInput | undefined, input: RunConfigInput, machine: MachineInfo): ResolvedRunConfig {
   try {
     return resolveRunConfig(input, machine)
   } catch (error) {
