@@ -245,7 +245,7 @@ export const methods = {
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
   /**
-   * Reads a model to start from (a Hugging Face GPT-2 folder or a checkpoint) as a fine-tuning run
+   * Reads a model to start from (a Hugging Face GPT-2 or Llama-family folder, or a checkpoint) as a fine-tuning run
    * would, and says what it is, or why it cannot be used: checked when chosen, not when Train is pressed.
    */
   'models.inspect': { input: z.object({ path: z.string().min(1, 'Type or choose a model first.') }), output: ModelSummary },

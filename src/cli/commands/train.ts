@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens (default answers)').choices(['answers', 'all']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
-    .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
+    .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 or Llama-family (llama, qwen2, mistral) folder, or a checkpoint (keeps its shape and tokenizer; a Llama-family model may train on a shorter --seq-len; learning rate 1e-4, warmup 10 unless set)')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')

@@ -176,7 +176,7 @@ describe('importHuggingFace', () => {
   })
 
   it.each([
-    ['another architecture', async (d: string) => writeConfig(d, { model_type: 'llama', architectures: ['LlamaForCausalLM'] }), /describes a LlamaForCausalLM model \(model_type "llama"\); only GPT-2/],
+    ['another architecture', async (d: string) => writeConfig(d, { model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'] }), /describes a GPTNeoXForCausalLM model \(model_type "gpt_neox"\); only GPT-2 \(model_type "gpt2"\) and Llama-family models/],
     ['a config that names no model', async (d: string) => writeConfig(d, { model_type: undefined, architectures: undefined }), /config\.json does not say which model it describes \(no "model_type"\); only GPT-2/],
     ['an architecture without model_type', async (d: string) => writeConfig(d, { model_type: undefined, architectures: ['OPTForCausalLM'] }), /describes an OPTForCausalLM model \(no "model_type"\); only GPT-2/],
     ['another activation', async (d: string) => writeConfig(d, { activation_function: 'relu' }), /activation_function "relu" is not supported/],
