@@ -13,6 +13,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngineApi } from '../../../../../src/main/engine/api/engine-api'
 import { loadCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { importHuggingFace, type InitialModel } from '../../../../../src/main/engine/checkpoints/import-hf'
 import { validationStarts } from '../../../../../src/main/engine/dataset'
@@ -174,6 +175,15 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
         expect(worst).toBeLessThan(1e-5)
       }
     })
+  })
+
+  it('models.inspect (Start from a model) says the family and its shape', async () => {
+    const engine = createEngineApi({ transport: 'websocket', version: 't', sampleCorpus: ws.corpus, checkpointDir: ws.checkpoints, mayRead: (folder) => folder.startsWith(ws.root), readableRoots: [ws.root] })
+    const reply = await engine.dispatch('models.inspect', { path: folders.qwen2 }, { transport: 'test' })
+    const model = { architecture: 'llama', vocabSize: VOCAB, embedDim: 32, numLayers: 2, numHeads: 4, numKvHeads: 1, seqLen: 32, ffnDim: 48, normEps: 1e-6, ropeTheta: 1e6, tiedEmbeddings: true, qkvBias: true }
+    expect(reply).toEqual({ ok: true, value: { path: folders.qwen2, kind: 'huggingface', family: 'qwen2', model, tokenizer: 'bpe', parameters: expect.any(Number) } })
+    const { parameters } = (reply as { value: { parameters: number } }).value
+    expect(parameters).toBe((await importHuggingFace(folders.qwen2)).params.reduce((sum, t) => sum + t.data.length, 0))
   })
 
   it('keeps the family’s tokenizer sections (special tokens, BOS rule) and encodes as Hugging Face does', async () => {
