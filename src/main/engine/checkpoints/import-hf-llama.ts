@@ -9,7 +9,7 @@
  */
 import { UserError } from '../../../shared/errors'
 import { architectureOf, createParamLayout } from '../model/architectures'
-import { MODEL_SHAPE_BOUNDS, WASM32_MAX_BYTES, modelShapeProblem } from '../model/memory-plan'
+import { MODEL_SHAPE_BOUNDS, WASM32_MAX_BYTES } from '../model/memory-plan'
 import type { ModelConfig, NamedTensor } from '../model/trainer'
 import { refuse } from './hf-folder'
 import { finiteFloat32, type RawTensor } from './hf-safetensors'
@@ -37,7 +37,8 @@ const MAX_FFN_DIM = 1 << 20
 /**
  * The engine's llama config from a Llama-family config.json. `seqLen` is the folder's context
  * (max_position_embeddings); a run may train on a shorter window (rotary positions have no
- * parameters). Shapes are bounded before anything is allocated.
+ * parameters). Every size is bounded, and the weights with their AdamW moments and one gradient
+ * must fit one WebAssembly memory, before anything is allocated.
  */
 export function llamaShapeFromConfig(config: Record<string, unknown>, type: LlamaModelType, file: string): ModelConfig {
   const defaults = HF_DEFAULTS[type]
@@ -84,6 +85,8 @@ export function llamaShapeFromConfig(config: Record<string, unknown>, type: Llam
   const activation = present('hidden_act') ? field('hidden_act') : 'silu'
   if (activation !== 'silu') unsupported('hidden_act', 'the MLP here is SwiGLU with SiLU ("silu")')
   if (present('rope_scaling')) unsupported('rope_scaling', 'rotary positions here are unscaled (rope_scaling null)')
+  // SmolLM's nanotron-made configs say whether rotary pairs are interleaved; here they are rotate_half's.
+  if (field('rope_interleaved') === true) unsupported('rope_interleaved', "rotary positions here pair dimension i with i + head/2 (Hugging Face's rotate_half)")
   if (present('partial_rotary_factor') && field('partial_rotary_factor') !== 1)
     unsupported('partial_rotary_factor', 'rotary positions here turn the whole head (1)')
   if (present('head_dim') && field('head_dim') !== hidden / heads)
@@ -97,11 +100,18 @@ export function llamaShapeFromConfig(config: Record<string, unknown>, type: Llam
     unsupported('pretraining_tp', 'the projections here are computed whole (1)')
   slidingWindowProblem(config, type, context, file)
 
-  const bound = (key: string, value: number, limit: number): void => {
+  // Bounded before anything is laid out or allocated (the context excepted: rotary positions hold
+  // no weights, and the run's window is planned when the run is).
+  const bounds: Array<[string, number, number]> = [
+    ['vocab_size', model.vocabSize, MODEL_SHAPE_BOUNDS.vocabSize],
+    ['hidden_size', hidden, MODEL_SHAPE_BOUNDS.dModel],
+    ['num_hidden_layers', model.nLayers, MODEL_SHAPE_BOUNDS.nLayers],
+    ['num_attention_heads', heads, MODEL_SHAPE_BOUNDS.nHeads],
+    ['num_key_value_heads', kvHeads, MODEL_SHAPE_BOUNDS.nHeads],
+    ['intermediate_size', model.ffnDim!, MAX_FFN_DIM],
+  ]
+  for (const [key, value, limit] of bounds)
     if (value > limit) throw refuse(`${file}: ${key} ${value} is above the largest CLLM builds (${limit}).`)
-  }
-  bound('num_key_value_heads', kvHeads, MODEL_SHAPE_BOUNDS.nHeads)
-  bound('intermediate_size', model.ffnDim!, MAX_FFN_DIM)
   if (heads % kvHeads !== 0)
     throw refuse(`${file}: num_key_value_heads (${kvHeads}) must divide num_attention_heads (${heads}).`)
   if (hidden % heads !== 0) throw refuse(`${file}: num_attention_heads (${heads}) must divide hidden_size (${hidden}).`)
@@ -110,10 +120,6 @@ export function llamaShapeFromConfig(config: Record<string, unknown>, type: Llam
   if (!(model.normEps! > 0)) unsupported('rms_norm_eps', 'it must be a positive number')
   if (!(model.ropeTheta! > 1)) unsupported('rope_theta', 'it must be a number above 1')
 
-  // Bounded before any allocation: the fields each under its bound (the context checked at most
-  // at the largest window, since rotary positions hold no weights), then the parameters themselves.
-  const shapeProblem = modelShapeProblem({ ...model, seqLen: Math.min(context, MODEL_SHAPE_BOUNDS.seqLen) })
-  if (shapeProblem) throw refuse(`${file}: ${shapeProblem}.`)
   const params = architectureOf(model).countParams(model)
   const leastBytes = params * 4 * 4
   if (leastBytes > WASM32_MAX_BYTES)

@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineApi } from '../../../../../src/main/engine/api/engine-api'
 import { loadCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { importHuggingFace, type InitialModel } from '../../../../../src/main/engine/checkpoints/import-hf'
+import { llamaShapeFromConfig } from '../../../../../src/main/engine/checkpoints/import-hf-llama'
+import { countParams } from '../../../../../src/main/engine/model/architectures'
 import { validationStarts } from '../../../../../src/main/engine/dataset'
 import { DatasetManifest } from '../../../../../src/main/engine/dataset/cache'
 import { layoutOf } from '../../../../../src/main/engine/dataset/prepare'
@@ -329,6 +331,38 @@ describe.skipIf(!python)('what cannot be reproduced is refused by name', () => {
       execFileSync('mkfifo', [join(d, 'model-00003-of-00003.safetensors')])
     })
     await expect(importHuggingFace(dir)).rejects.toThrow(/FIFO|not a regular file|pipe/i)
+  })
+})
+
+/** Published config.json files (Hugging Face Hub), as written there. */
+const SMOLLM2_135M = {
+  architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 0, eos_token_id: 0, hidden_act: 'silu',
+  hidden_size: 576, initializer_range: 0.041666666666666664, intermediate_size: 1536, is_llama_config: true, max_position_embeddings: 8192,
+  model_type: 'llama', num_attention_heads: 9, num_hidden_layers: 30, num_key_value_heads: 3, pretraining_tp: 1, rms_norm_eps: 1e-5,
+  rope_interleaved: false, rope_scaling: null, rope_theta: 100000, tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, vocab_size: 49152,
+}
+const QWEN25_05B = {
+  architectures: ['Qwen2ForCausalLM'], attention_dropout: 0.0, bos_token_id: 151643, eos_token_id: 151643, hidden_act: 'silu', hidden_size: 896,
+  initializer_range: 0.02, intermediate_size: 4864, max_position_embeddings: 32768, max_window_layers: 24, model_type: 'qwen2',
+  num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000.0, sliding_window: 32768,
+  tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, use_sliding_window: false, vocab_size: 151936,
+}
+
+describe('published configs', () => {
+  it('SmolLM2-135M maps onto the llama architecture with its published 134,515,008 parameters', () => {
+    const model = llamaShapeFromConfig(SMOLLM2_135M, 'llama', 'config.json')
+    expect(model).toEqual({
+      architecture: 'llama', vocabSize: 49152, seqLen: 8192, dModel: 576, nLayers: 30, nHeads: 9, nKvHeads: 3, ffnDim: 1536,
+      normEps: 1e-5, ropeTheta: 100000, tiedEmbeddings: true, qkvBias: false,
+    })
+    expect(countParams(model)).toBe(134_515_008)
+    expect(() => llamaShapeFromConfig({ ...SMOLLM2_135M, rope_interleaved: true }, 'llama', 'config.json')).toThrow(/rope_interleaved true is not supported/)
+  })
+
+  it('Qwen2.5-0.5B (494,032,768 parameters) is refused with the memory it needs', () => {
+    expect(() => llamaShapeFromConfig(QWEN25_05B, 'qwen2', 'config.json')).toThrow(
+      /a model of this shape has 494,032,768 parameters and needs at least 7\.4 GiB .* more than the 4 GiB one WebAssembly memory addresses/,
+    )
   })
 })
 
