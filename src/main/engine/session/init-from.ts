@@ -27,6 +27,9 @@ const MODEL_FLAGS = {
   numLayers: '--num-layers',
   numHeads: '--num-heads',
   seqLen: '--seq-len',
+  architecture: '--arch',
+  numKvHeads: '--num-kv-heads',
+  ffnDim: '--ffn-dim',
 } as const
 
 /** A Hugging Face folder or a checkpoint file, by what is at `path`. */
@@ -60,7 +63,8 @@ export async function loadInitialModel(path: string): Promise<InitialModel> {
  * caller set is refused, naming the flag), the fine-tuning defaults, then the caller's settings.
  */
 export function fineTuneConfig(given: RunConfigInput | undefined, initial: InitialModel): RunConfigInput {
-  const shape = fromModelConfig(initial.model)
+  // An absent architecture is gpt2, as everywhere.
+  const shape = { architecture: 'gpt2' as const, ...fromModelConfig(initial.model) }
   // Rotary positions hold no weights: a Llama-family model trains on any window up to its context.
   const window = given?.model?.seqLen
   if (initial.model.architecture === 'llama' && window !== undefined && window < shape.seqLen) shape.seqLen = window
@@ -73,9 +77,10 @@ export function fineTuneConfig(given: RunConfigInput | undefined, initial: Initi
           `${flag} ${value} is longer than the context of the model being fine-tuned (${shape.seqLen} in ${initial.source}); give at most ${shape.seqLen}.`,
         )
       }
+      const model = shape[field] === undefined ? `${shape.architecture}, which has no ${flag}` : `${String(shape[field])}`
       throw new UserError(
         'invalid-config',
-        `${flag} ${value} differs from the model being fine-tuned (${shape[field]} in ${initial.source}); leave it out to keep the model's shape.`,
+        `${flag} ${value} differs from the model being fine-tuned (${model} in ${initial.source}); leave it out to keep the model's shape.`,
       )
     }
   }
@@ -90,9 +95,10 @@ export function fineTuneConfig(given: RunConfigInput | undefined, initial: Initi
   // as the run is refused).
   const maxSteps = given?.training?.maxSteps
   const warmup = maxSteps === undefined ? FINE_TUNE_DEFAULTS.warmup : Math.min(FINE_TUNE_DEFAULTS.warmup, Math.max(0, maxSteps - 1))
+  const { architecture, ...model } = shape
   return {
     ...given,
-    model: shape,
+    model: architecture === 'gpt2' ? model : { ...model, architecture },
     training: { ...FINE_TUNE_DEFAULTS, warmup, ...given?.training, tokenizer: initial.tokenizerKind },
   }
 }

@@ -378,6 +378,14 @@ describe('the run a Llama-family folder starts', () => {
     expect(fineTuneConfig({ model: { seqLen: 256 } }, smollm2).model).toMatchObject({ architecture: 'llama', seqLen: 256, numKvHeads: 3, ffnDim: 1536 })
     expect(() => fineTuneConfig({ model: { seqLen: 16384 } }, smollm2)).toThrow(/--seq-len 16384 is longer than the context of the model being fine-tuned \(8192 in SmolLM2-135M\); give at most 8192/)
     expect(() => fineTuneConfig({ model: { embedDim: 512 } }, smollm2)).toThrow(/--embed-dim 512 differs from the model being fine-tuned/)
+    expect(() => fineTuneConfig({ model: { architecture: 'gpt2' } }, smollm2)).toThrow(/--arch gpt2 differs from the model being fine-tuned \(llama in SmolLM2-135M\)/)
+    expect(() => fineTuneConfig({ model: { numKvHeads: 9 } }, smollm2)).toThrow(/--num-kv-heads 9 differs from the model being fine-tuned \(3 in SmolLM2-135M\)/)
+    expect(fineTuneConfig({ model: { architecture: 'llama', numKvHeads: 3, ffnDim: 1536 } }, smollm2).model).toMatchObject({ architecture: 'llama', numKvHeads: 3 })
+    const gpt2 = { ...smollm2, source: 'gpt2', model: { vocabSize: 50257, seqLen: 1024, dModel: 768, nLayers: 12, nHeads: 12 } }
+    expect(() => fineTuneConfig({ model: { numKvHeads: 4 } }, gpt2)).toThrow(/--num-kv-heads 4 differs from the model being fine-tuned \(gpt2, which has no --num-kv-heads in gpt2\)/)
+    expect(fineTuneConfig({ model: { architecture: 'gpt2' } }, gpt2).model).not.toHaveProperty('architecture')
+    // A GPT-2 model's learned positions fix its window.
+    expect(() => fineTuneConfig({ model: { seqLen: 512 } }, gpt2)).toThrow(/--seq-len 512 differs from the model being fine-tuned \(1024 in gpt2\)/)
   })
 
   it('keeps the whole context where it fits, else the longest halved window that fits; a window the caller gave is kept or refused', () => {
