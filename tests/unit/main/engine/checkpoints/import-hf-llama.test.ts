@@ -1,6 +1,6 @@
 /**
  * Starting from a Llama-family Hugging Face folder (llama, qwen2, mistral). The folders are written
- * by PyTorch 1.13 (tests/…/hf_llama_folder.py: random weights, safetensors written by hand, one file
+ * by PyTorch 1.13 (tests/…/hf_llama_import.py: random weights, safetensors written by hand, one file
  * or shards, F32 / F16 / BF16), and the same script reads them back into an independent Llama with
  * Hugging Face semantics (bench/llama_torch.py) as the oracle: the engine's model, loaded through
  * importHuggingFace, gives the same loss and logits within float32 noise, and a fine-tuning run
@@ -33,12 +33,12 @@ import { pythonWithTorch } from '../../../support/python-torch'
 import { payloads, record, workspace, type Workspace } from '../session/fixtures'
 import { PASSAGE } from './trained-model'
 
-const SCRIPT = join(__dirname, 'hf_llama_folder.py')
+const SCRIPT = join(__dirname, 'hf_llama_import.py')
 const python = pythonWithTorch()
 
 function runPython(request: object): string {
   const run = spawnSync(python!, [SCRIPT], { input: JSON.stringify(request), maxBuffer: 64 << 20, timeout: 120_000 })
-  if (run.error || run.status !== 0) throw new Error(`hf_llama_folder.py failed: ${run.error?.message ?? run.stderr.toString()}`)
+  if (run.error || run.status !== 0) throw new Error(`hf_llama_import.py failed: ${run.error?.message ?? run.stderr.toString()}`)
   return run.stdout.toString()
 }
 
