@@ -2,8 +2,9 @@
  * A Llama run handed to PyTorch and brought back: for two tiny Llama runs — grouped-query attention
  * with an untied head, and Qwen2's shape (q/k/v biases, one key/value head, its ε and θ) — a job
  * exported here and run by train.py in one process follows the studio step for step; two ranks under
- * torchrun (gloo), each accumulating its share in micro-batches, follow one process; and their run
- * folder, imported with `importRun`, resumes here as the uninterrupted studio run. The GPT-2 side of
+ * torchrun (gloo), each accumulating its share in micro-batches, follow one process; train.py resumes
+ * the studio's checkpoint, and the torchrun run folder, imported with `importRun`, resumes here, each
+ * as the uninterrupted run; a tampered Llama checkpoint is refused on import. The GPT-2 side of
  * the same checks (and the bad-input ones, which do not depend on the architecture) is in
  * job-parity.test.ts. Skipped only where no Python has torch (never in CI).
  */
@@ -137,7 +138,19 @@ describe.skipIf(python === null)('a Llama job run by train.py (PyTorch) against 
       // Not a loss that stands still: both trained.
       const losses = metrics(one)
       expect(losses.get(STEPS)!.loss!).toBeLessThan(losses.get(1)!.loss! - 0.5)
+
+      // train.py resumes the studio's own step-20 checkpoint as its uninterrupted run.
+      const resumed = trainPy(exported.outDir, ['--resume', join(studio.runDir!, 'checkpoint_step_20.safetensors'), '--run-name', `from-studio-${variant}`])
+      expect(resumed.status, `${resumed.stdout}${resumed.stderr}`).toBe(0)
+      expect(resumed.stdout).toContain(`steps 20 → ${STEPS}`)
+      const fromStudio = join(jobRuns, `from-studio-${variant}`)
+      const resumedGap = lossGap(one, fromStudio, steps(21, STEPS))
+      const resumedWeights = await weightGap(join(one, 'final_model.safetensors'), join(fromStudio, 'final_model.safetensors'))
+      console.log(`llama ${variant}: train.py resuming the studio's step 20 vs its uninterrupted run: max |Δloss| ${resumedGap.toExponential(2)}; max |Δweight| ${resumedWeights.params.toExponential(2)}`)
+      expect(resumedGap).toBeLessThan(1e-4)
+      expect(resumedWeights.params).toBeLessThan(1e-4)
     },
+    60_000,
   )
 
   it('two ranks under torchrun (gloo) follow one process, and their run imported here resumes as the uninterrupted studio run', async () => {
