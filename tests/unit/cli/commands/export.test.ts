@@ -43,7 +43,7 @@ describe('cllm export', () => {
     const out = join(dir, 'model.gguf')
     const lines: string[] = []
     await exportCheckpoint({ checkpoint, out, format: 'gguf', precision: 'f16' }, (line) => lines.push(line))
-    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
+    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (gpt2, F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
     expect(lines.join('\n')).toMatch(/ollama create model -f model\.Modelfile && ollama run model /)
     expect((await readdir(dir)).sort()).toEqual(['final_model.safetensors', 'model.Modelfile', 'model.gguf'])
     expect((await readFile(out)).readUInt32LE(4)).toBe(3)
