@@ -213,3 +213,46 @@ async function worstDifference(ours: OpenModel, on: LlamaContext): Promise<{ log
   }
   return worst
 }
+
+/**
+ * The other byte-level families a run can keep from the model it started from: llama.cpp must find
+ * the same pre-tokenizer under the `pre` name we write (SmolLM's digit split, Llama 3's regex with
+ * `ignore_merges`) and the family's special tokens (Llama 3 puts `<|begin_of_text|>` first).
+ */
+describe('GGUF export keeps each family’s tokenizer, checked by llama.cpp', () => {
+  let ws: Workspace
+  let trained: string
+  beforeAll(async () => {
+    ;({ ws, checkpoint: trained } = await trainedLlama({ qkvBias: false, tiedEmbeddings: true, steps: 20 }))
+  })
+  afterAll(async () => {
+    await ws?.cleanup()
+  })
+
+  it.each([
+    ['smollm', 'smollm', false, '<|endoftext|>', '<|endoftext|>'],
+    ['llama3', 'llama-bpe', true, '<|begin_of_text|>', '<|end_of_text|>'],
+  ] as const)('%s: pre "%s", add_bos %s, and the same tokens as ours', async (family, pre, addBos, bos, eos) => {
+    const checkpoint = await withFamilyTokenizer(trained, family, ws.root)
+    const path = join(ws.root, `${family}.gguf`)
+    expect(await exportGguf(checkpoint, path)).toMatchObject({ architecture: 'llama', preTokenizer: pre })
+    const ours = await openCheckpointModel(checkpoint)
+    const model = await llama.loadModel({ modelPath: path })
+    try {
+      const metadata = model.fileInfo.metadata as unknown as { tokenizer: { ggml: Record<string, unknown> } }
+      expect(metadata.tokenizer.ggml).toMatchObject({ pre, add_bos_token: addBos })
+      const specials = (ours.tokenizer as unknown as { specialTokens: Array<{ id: number; content: string }> }).specialTokens
+      const idOf = (content: string): number | undefined => specials.find((t) => t.content === content)?.id
+      expect(model.tokens.bos).toBe(idOf(bos))
+      expect(model.tokens.eos).toBe(idOf(eos))
+      for (const text of TEXTS) {
+        const theirs = model.tokenize(text, false)
+        expect(Array.from(theirs), JSON.stringify(text)).toEqual(ours.tokenizer.encode(text))
+        expect(model.detokenize(theirs)).toBe(ours.tokenizer.decode(ours.tokenizer.encode(text)))
+      }
+    } finally {
+      await model.dispose()
+      await ours.close()
+    }
+  })
+})
