@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportHuggingFace, loadCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { evaluateTexts, openCheckpointModel } from '../../../../../src/main/engine/session/from-checkpoint'
@@ -100,6 +101,18 @@ describe.each(VARIANTS)('Hugging Face export of a $name run', (variant) => {
     expect(JSON.parse(await readFile(join(out, 'generation_config.json'), 'utf8'))).toEqual({
       bos_token_id: idOf(bos), eos_token_id: idOf(eos), max_length: TRAINED_SEQ_LEN,
     })
+    // Hugging Face's own tokenizer on the exported files: our ids, after the family's BOS (Llama 3's).
+    const hf = new HfTokenizer(
+      JSON.parse(await readFile(join(out, 'tokenizer.json'), 'utf8')) as object,
+      JSON.parse(await readFile(join(out, 'tokenizer_config.json'), 'utf8')) as object,
+    )
+    const ours = await openCheckpointModel(checkpoint)
+    try {
+      const expected = [...(variant.family === 'llama3' ? [idOf(bos)] : []), ...ours.tokenizer.encode(TEXT)]
+      expect(hf.encode(TEXT).ids).toEqual(expected)
+    } finally {
+      await ours.close()
+    }
     const card = await readFile(join(out, 'README.md'), 'utf8')
     expect(card).toContain(`model = ${variant.hfClass}.from_pretrained(`)
     expect(card).toMatch(/\| Attention heads \| 4 query, 2 key\/value \(head size 8\) \|/)
