@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineApi } from '../../../../../src/main/engine/api/engine-api'
-import { loadCheckpoint } from '../../../../../src/main/engine/checkpoints'
+import { exportHuggingFace, loadCheckpoint } from '../../../../../src/main/engine/checkpoints'
 import { importHuggingFace, type InitialModel } from '../../../../../src/main/engine/checkpoints/import-hf'
 import { llamaShapeFromConfig } from '../../../../../src/main/engine/checkpoints/import-hf-llama'
 import { countParams } from '../../../../../src/main/engine/model/architectures'
@@ -31,7 +31,10 @@ import { BpeTokenizer } from '../../../../../src/main/engine/tokenizer'
 import { ADAMW_DEFAULTS } from '../../../../../src/shared/training'
 import { pythonWithTorch } from '../../../support/python-torch'
 import { payloads, record, workspace, type Workspace } from '../session/fixtures'
-import { PASSAGE } from './trained-model'
+import { openCheckpointModel } from '../../../../../src/main/engine/session/from-checkpoint'
+import { generateText } from '../../../../../src/main/engine/session/generate'
+import { withFamilyTokenizer } from './family-tokenizer'
+import { PASSAGE, trainedLlama } from './trained-model'
 
 const SCRIPT = join(__dirname, 'hf_llama_import.py')
 const python = pythonWithTorch()
@@ -332,6 +335,41 @@ describe.skipIf(!python)('what cannot be reproduced is refused by name', () => {
     })
     await expect(importHuggingFace(dir)).rejects.toThrow(/FIFO|not a regular file|pipe/i)
   })
+})
+
+describe('round trip with the Llama export', () => {
+  it.each([
+    ['Llama 3 tokenizer, untied', { qkvBias: false, tiedEmbeddings: false }, 'llama3'],
+    ['Qwen2-style, tied', { qkvBias: true, tiedEmbeddings: true }, 'qwen2'],
+  ] as const)('%s: a run exported to a Hugging Face folder imports as the same model, weights, tokenizer and greedy text', async (_name, variant, family) => {
+    const trained = await trainedLlama({ ...variant, steps: 20 })
+    try {
+      const checkpoint = await withFamilyTokenizer(trained.checkpoint, family, trained.ws.root)
+      const out = join(trained.ws.root, 'hf')
+      await exportHuggingFace(checkpoint, out)
+      const stored = await loadCheckpoint(checkpoint)
+      const imported = await importHuggingFace(out)
+      expect(imported.family).toBe(variant.qkvBias ? 'qwen2' : 'llama')
+      expect(imported.model).toEqual(stored.metadata.config.model)
+      expect(imported.tokenizer).toBe(stored.metadata.tokenizer)
+      expect(imported.params.map((t) => t.name)).toEqual(stored.state.params.map((t) => t.name))
+      imported.params.forEach((t, i) => expect(t.data, t.name).toEqual(stored.state.params[i].data))
+      const model = await openCheckpointModel(checkpoint)
+      try {
+        const options = { prompt: 'The old lighthouse', maxTokens: 16, temperature: 0, topK: 0, topP: 1, seed: 1 }
+        const fromCheckpoint = await generateText(model.trainer, model.tokenizer, options)
+        const fromImport = await withTrainer(imported, imported.model.seqLen, (trainer) =>
+          generateText(trainer, BpeTokenizer.parse(imported.tokenizer, 'imported'), options),
+        )
+        expect(fromImport.tokens.length).toBeGreaterThan(0)
+        expect(fromImport.tokens).toEqual(fromCheckpoint.tokens)
+      } finally {
+        await model.close()
+      }
+    } finally {
+      await trained.ws.cleanup()
+    }
+  }, 120_000)
 })
 
 /** Published config.json files (Hugging Face Hub), as written there. */
