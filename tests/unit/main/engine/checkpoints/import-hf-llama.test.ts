@@ -29,7 +29,9 @@ import { BYTE_TO_CHAR } from '../../../../../src/main/engine/tokenizer/byte-leve
 import { FAMILY_SPLIT_PATTERNS } from '../../../../../src/main/engine/tokenizer/pretokenize'
 import { BpeTokenizer } from '../../../../../src/main/engine/tokenizer'
 import { ADAMW_DEFAULTS } from '../../../../../src/shared/training'
+import { train } from '../../../../../src/cli/commands/train'
 import { pythonWithTorch } from '../../../support/python-torch'
+import { capture } from '../../../cli/commands/cli-fixtures'
 import { payloads, record, workspace, type Workspace } from '../session/fixtures'
 import { openCheckpointModel } from '../../../../../src/main/engine/session/from-checkpoint'
 import { generateText } from '../../../../../src/main/engine/session/generate'
@@ -237,6 +239,19 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
     const moved = checkpoint.state.params.find((t) => t.name === 'model.layers.0.self_attn.q_proj.bias')!
     const initial = (await importHuggingFace(folders.qwen2)).params.find((t) => t.name === moved.name)!
     expect(moved.data.some((v, i) => v !== initial.data[i])).toBe(true)
+  }, 120_000)
+})
+
+describe.skipIf(!python)('cllm train --init-from a Llama-family folder', () => {
+  it('trains on the --seq-len window given, saying where it starts from; a longer window is refused naming the flag', async () => {
+    const io = capture()
+    await train(ws.corpus, { initFrom: folders.llama, seqLen: 16, maxSteps: 2, threads: 1, checkpointDir: ws.checkpoints, runName: 'ft-cli-llama' }, io)
+    expect(io.stdout()).toContain(`Starting    from ${folders.llama} (its shape, tokenizer and weights)`)
+    const run = JSON.parse(await readFile(join(ws.checkpoints, 'ft-cli-llama', 'run.json'), 'utf8'))
+    expect(run.config.model).toMatchObject({ architecture: 'llama', seqLen: 16, nKvHeads: 2, tiedEmbeddings: false })
+    await expect(train(ws.corpus, { initFrom: folders.llama, seqLen: 64, maxSteps: 2, threads: 1, checkpointDir: ws.checkpoints }, capture())).rejects.toThrow(
+      /--seq-len 64 is longer than the context of the model being fine-tuned \(32 in .*llama\); give at most 32/,
+    )
   }, 120_000)
 })
 
