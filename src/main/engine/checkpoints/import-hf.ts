@@ -181,14 +181,18 @@ export async function importHuggingFace(folder: string): Promise<InitialModel> {
     throw unknownFamily(config, configFile)
   }
 
+  // The tokenizer before the weights: a refused tokenizer is said before a byte of weights is read.
+  const { text, file } = await readTokenizer(files, family)
+  const tokenizer = BpeTokenizer.parse(text, file)
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    const padded = tokenizer.vocabSize < model.vocabSize ? ' (an embedding padded past the tokenizer, as in Qwen2.5, is not supported)' : ''
+    throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match${padded}.`)
+  }
+
   const tensors = await readHfWeights(files)
   const where = await weightsName(files)
   const params = family === 'gpt2' ? gpt2Params(tensors, where, model) : llamaParams(tensors, model, where)
 
-  const { text, file } = await readTokenizer(files, family)
-  const tokenizer = BpeTokenizer.parse(text, file)
-  if (tokenizer.vocabSize !== model.vocabSize)
-    throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match.`)
   // Read through the folder first, so a link or FIFO there is refused as every other file is.
   if (await files.has('tokenizer_config.json')) await files.read('tokenizer_config.json')
   const chat = await readHfChatTemplate(dir)
