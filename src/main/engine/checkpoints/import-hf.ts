@@ -3,7 +3,8 @@
  * training from, by config.json's `model_type`: GPT-2 here, the Llama family (`llama`, `qwen2`,
  * `mistral`) in import-hf-llama.ts. Weights come from `model.safetensors` or its shards
  * (hf-safetensors.ts), F32, F16 or BF16; the tokenizer from `tokenizer.json` (GPT-2 also from
- * `vocab.json` + `merges.txt`); the chat template from `tokenizer_config.json`. For GPT-2, Conv1D
+ * `vocab.json` + `merges.txt`) with the BOS/EOS rule transformers loads (hf-tokenizer-config.ts);
+ * the chat template from `tokenizer_config.json`. For GPT-2, Conv1D
  * weights are [in, out] there as here, so tensors are taken as they are (names with or without the
  * `transformer.` prefix). Anything this engine cannot reproduce exactly (another architecture,
  * another activation, an untied GPT-2 head, pickled weights) is refused, naming the file and the field.
@@ -17,6 +18,7 @@ import { BpeTokenizer, END_OF_TEXT } from '../tokenizer'
 import { gpt2ParamLayout } from './gpt2-layout'
 import { LAYER_NORM_EPSILON } from './export-hf'
 import { ModelFolder, refuse } from './hf-folder'
+import { withLoadedPostProcessor } from './hf-tokenizer-config'
 import { finiteFloat32, readHfWeights, SHARD_INDEX, SINGLE_FILE, toFloat32, type RawTensor } from './hf-safetensors'
 import { isLlamaModelType, llamaParams, llamaShapeFromConfig, type LlamaModelType } from './import-hf-llama'
 
@@ -183,7 +185,9 @@ export async function importHuggingFace(folder: string): Promise<InitialModel> {
 
   // The tokenizer before the weights: a refused tokenizer is said before a byte of weights is read.
   const { text, file } = await readTokenizer(files, family)
-  const tokenizer = BpeTokenizer.parse(text, file)
+  // Read through the folder, so a link or FIFO there is refused as every other file is.
+  const tokenizerConfig = (await files.has('tokenizer_config.json')) ? await files.readJson('tokenizer_config.json') : undefined
+  const tokenizer = BpeTokenizer.parse(withLoadedPostProcessor(text, tokenizerConfig, files.path('tokenizer_config.json')), file)
   if (tokenizer.vocabSize !== model.vocabSize) {
     const padded = tokenizer.vocabSize < model.vocabSize ? ' (an embedding padded past the tokenizer, as in Qwen2.5, is not supported)' : ''
     throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match${padded}.`)
@@ -193,8 +197,6 @@ export async function importHuggingFace(folder: string): Promise<InitialModel> {
   const where = await weightsName(files)
   const params = family === 'gpt2' ? gpt2Params(tensors, where, model) : llamaParams(tensors, model, where)
 
-  // Read through the folder first, so a link or FIFO there is refused as every other file is.
-  if (await files.has('tokenizer_config.json')) await files.read('tokenizer_config.json')
   const chat = await readHfChatTemplate(dir)
   return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params, family, ...(chat ? { chat } : {}) }
 }

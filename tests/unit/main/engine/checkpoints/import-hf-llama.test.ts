@@ -207,6 +207,31 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
     expect(hf.encode('the sea').ids[0]).toBe(256 + MERGES.length + 1)
   })
 
+  it('keeps the BOS/EOS rule transformers loads: LlamaTokenizer classes rebuild it from add_bos_token / add_eos_token', async () => {
+    const dirWith = async (name: CaseName, tokenizerConfig: object): Promise<string> => {
+      const dir = join(ws.root, `bos-${name}-${Object.keys(tokenizerConfig).join('-')}-${JSON.stringify(tokenizerConfig).length}`)
+      await cp(folders[name], dir, { recursive: true })
+      await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig))
+      return dir
+    }
+    const encode = async (dir: string, text: string): Promise<number[]> => {
+      const kept = JSON.parse((await importHuggingFace(dir)).tokenizer) as Record<string, unknown>
+      return new HfTokenizer(kept, {}).encode(text).ids
+    }
+    const [start, end] = [256 + MERGES.length + 1, 256 + MERGES.length + 2]
+    const plain = new HfTokenizer(JSON.parse(tokenizerJson('qwen2')), {}).encode('the sea').ids
+    // Qwen2's file adds nothing; a LlamaTokenizerFast class adds its bos_token (add_bos_token defaults to true).
+    expect(await encode(await dirWith('qwen2', { tokenizer_class: 'Qwen2TokenizerFast', add_bos_token: true, bos_token: '<|im_start|>' }), 'the sea')).toEqual(plain)
+    expect(await encode(await dirWith('qwen2', { tokenizer_class: 'LlamaTokenizerFast', bos_token: '<|im_start|>' }), 'the sea')).toEqual([start, ...plain])
+    expect(await encode(await dirWith('qwen2', { tokenizer_class: 'LlamaTokenizerFast', bos_token: { content: '<|im_start|>' }, eos_token: '<|im_end|>', add_eos_token: true }), 'the sea')).toEqual([start, ...plain, end])
+    // Llama 3's file adds <|begin_of_text|>; the class with add_bos_token false takes it away.
+    const llama3 = new HfTokenizer(JSON.parse(tokenizerJson('llama3')), {}).encode('the sea', { add_special_tokens: false }).ids
+    expect(await encode(await dirWith('mistral', { tokenizer_class: 'LlamaTokenizerFast', add_bos_token: false }), 'the sea')).toEqual(llama3)
+    expect(await encode(await dirWith('mistral', { tokenizer_class: 'PreTrainedTokenizerFast', add_bos_token: false }), 'the sea')).toEqual([start, ...llama3])
+    await expect(importHuggingFace(await dirWith('qwen2', { tokenizer_class: 'LlamaTokenizerFast', bos_token: null }))).rejects.toThrow(/tokenizer_config\.json: add_bos_token is true but bos_token is not set/)
+    await expect(importHuggingFace(await dirWith('qwen2', { tokenizer_class: 'LlamaTokenizerFast', bos_token: '<s>' }))).rejects.toThrow(/bos_token "<s>" is not a token of tokenizer\.json/)
+  })
+
   it('a fine-tuning run from the folder starts at PyTorch’s validation loss, trains, and records a llama model', async () => {
     const session = await createSession({
       folder: ws.corpus,
