@@ -96,6 +96,12 @@ describe('SentencePiece details', () => {
     expect(ids.findIndex((id, i) => id !== expected[i])).toBe(-1)
   })
 
+  it('encodes as Hugging Face does with merges written as Llama 2 conversion writes them (every split)', () => {
+    const file = buildSpmFile(mixedText(60_000, 3), 500, 3, true)
+    const text = mixedText(50_000, 29)
+    expect(load(file).encode(text)).toEqual(new HfTokenizer(file, {}).encode(text, { add_special_tokens: false }).ids)
+  })
+
   it.each(Object.entries(FORMS))(
     'a document cut after a line end encodes as the whole when the rest is a continuation (%s)',
     (_, form) => {

@@ -67,7 +67,11 @@ export const BOS_PROCESSOR = {
   special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
 }
 
-export function buildSpmFile(corpus: string, merges: number, minCount = 3): SpmJson {
+/**
+ * `allSplits`: the merges written as Hugging Face converts a SentencePiece model (Llama 2's file):
+ * every split of every token into two tokens, in the token's order, then by the parts' ids.
+ */
+export function buildSpmFile(corpus: string, merges: number, minCount = 3, allSplits = false): SpmJson {
   const normalized = corpus.replaceAll(' ', META)
   const counts = new Map<string, number>()
   for (const char of normalized) counts.set(char, (counts.get(char) ?? 0) + 1)
@@ -126,6 +130,7 @@ export function buildSpmFile(corpus: string, merges: number, minCount = 3): SpmJ
       return { parts: out, count }
     })
   }
+  const written = allSplits ? everySplit(vocab) : learned
   return {
     version: '1.0',
     truncation: null,
@@ -144,7 +149,21 @@ export function buildSpmFile(corpus: string, merges: number, minCount = 3): SpmJ
       byte_fallback: true,
       ignore_merges: false,
       vocab,
-      merges: learned,
+      merges: written,
     },
   }
+}
+
+function everySplit(vocab: Record<string, number>): string[][] {
+  const splits: Array<[string, string, number, number, number]> = []
+  for (const [token, id] of Object.entries(vocab)) {
+    const chars = Array.from(token)
+    for (let i = 1; i < chars.length; i++) {
+      const left = chars.slice(0, i).join('')
+      const right = chars.slice(i).join('')
+      if (left in vocab && right in vocab) splits.push([left, right, id, vocab[left], vocab[right]])
+    }
+  }
+  splits.sort((a, b) => a[2] - b[2] || a[3] - b[3] || a[4] - b[4])
+  return splits.map(([left, right]) => [left, right])
 }
