@@ -9,6 +9,10 @@
  * lowest rank, as Hugging Face's BPE merges. This is exact for Hugging Face's conversions of
  * SentencePiece models (Llama 2, TinyLlama), whose merges list every split of every token in score
  * order. Other tokens score below every merged one (llama.cpp reads no other meaning into scores).
+ *
+ * llama.cpp puts ▁ before every text when `add_space_prefix` is set, as the Prepend normalizer does;
+ * for a Metaspace file (which puts none before a text that starts with a space) the two differ on
+ * such texts only.
  */
 import { UserError } from '../../../shared/errors'
 import { byteOfToken } from './sentencepiece'
