@@ -1,7 +1,9 @@
 /**
  * The GGUF vocabulary of a SentencePiece-style BPE tokenizer (Llama 2, TinyLlama), for llama.cpp's
  * `llama` tokenizer model: tokens in id order (▁ kept, byte tokens as `<0xNN>`), a score per token
- * and a token type (llama.cpp's: 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte).
+ * and a token type (llama.cpp's: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte).
+ * Rows of the embedding beyond the tokenizer's ids (a vocabulary padded to a round size) get
+ * `[PAD<id>]` tokens of type unused, as llama.cpp's converter writes them.
  *
  * llama.cpp merges SentencePiece text by score, not by a merge list: it joins the neighbouring pair
  * whose concatenation is the vocabulary token of highest score, leftmost first. A merged token's
@@ -17,7 +19,7 @@
 import { UserError } from '../../../shared/errors'
 import { byteOfToken } from './sentencepiece'
 
-export const GGUF_TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, byte: 6 } as const
+export const GGUF_TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const
 
 export interface SentencePieceGgufVocabulary {
   /** `tokenizer.ggml.model` */
@@ -84,8 +86,11 @@ export function sentencePieceGgufVocabulary(
     place(added.content, added.id, added.special === false ? GGUF_TOKEN_TYPE.userDefined : GGUF_TOKEN_TYPE.control)
   const unknown = typeof model.unk_token === 'string' ? (model.vocab[model.unk_token] ?? null) : null
   if (unknown !== null) tokenTypes[unknown] = GGUF_TOKEN_TYPE.unknown
-  const missing = tokens.findIndex((token) => token === undefined)
-  if (missing >= 0) throw refuse(`id ${missing} has no token (llama.cpp needs one per row)`)
+  for (let id = 0; id < vocabSize; id++) {
+    if (tokens[id] !== undefined) continue
+    tokens[id] = `[PAD${id}]`
+    tokenTypes[id] = GGUF_TOKEN_TYPE.unused
+  }
 
   const scored = new Uint8Array(vocabSize)
   model.merges.forEach((merge, rank) => {

@@ -108,6 +108,15 @@ describe('the llama.cpp vocabulary of a SentencePiece tokenizer', () => {
     expect(model.tokens.eos).toBe(ours.endOfText)
   })
 
+  it('pads a model with more rows than tokens as llama.cpp\'s converter does, and refuses ids beyond its rows', () => {
+    const padded = sentencePieceGgufVocabulary(ours.serialize(), ours.vocabSize + 2, ours, 'tokenizer.json')
+    expect(padded.tokens.slice(-2)).toEqual([`[PAD${ours.vocabSize}]`, `[PAD${ours.vocabSize + 1}]`])
+    expect([...padded.tokenTypes.slice(-2)]).toEqual([GGUF_TOKEN_TYPE.unused, GGUF_TOKEN_TYPE.unused])
+    expect(() => sentencePieceGgufVocabulary(ours.serialize(), ours.vocabSize - 1, ours, 'tokenizer.json')).toThrow(
+      /outside the model's .* rows; it cannot be written as a llama\.cpp vocabulary/,
+    )
+  })
+
   it.each(TEXTS.map((text) => [JSON.stringify(text.slice(0, 40)), text]))(
     'llama.cpp tokenizes %s as we do',
     (_, text) => {
