@@ -223,6 +223,14 @@ export class BpeTokenizer implements Tokenizer {
     return new BpeTokenizer({ vocab, merges, specials, shape }, source)
   }
 
+  /**
+   * `byte-level` (GPT-2, SmolLM, Qwen2, Llama 3, and every tokenizer trained here) or
+   * `sentencepiece` (Llama 2, TinyLlama): which GGUF vocabulary it is exported as, for one.
+   */
+  get family(): FamilyShape['kind'] {
+    return this.spec.shape.kind
+  }
+
   /** The special tokens (`<|endoftext|>`, an imported model's `<|im_start|>` …) and their ids. */
   get specialTokens(): ReadonlyArray<{ id: number; content: string }> {
     return this.spec.specials

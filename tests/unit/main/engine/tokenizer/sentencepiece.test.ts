@@ -63,6 +63,7 @@ describe.each(Object.entries(FORMS))('%s', (_, form) => {
 
   it('puts the post_processor BOS before a document, as add_special_tokens does', () => {
     const text = 'the model learns'
+    expect(ours.family).toBe('sentencepiece')
     expect(ours.beginOfText).toBe(1)
     expect(ours.encode(text, 'document')).toEqual(theirs.encode(text).ids)
   })
