@@ -111,6 +111,7 @@ export function ggufVocabulary(
   if (file.model.byte_fallback === true)
     throw refuse('model.byte_fallback is true: SentencePiece-style BPE, which this exporter does not write as GGUF yet')
   const shape = readFamilyShape(file, refuse)
+  if (shape.kind !== 'byte-level') throw refuse('a SentencePiece-style tokenizer, which this exporter does not write as GGUF yet')
   // llama.cpp ignores merges (takes a word found whole in the vocabulary) exactly for llama-bpe.
   if (shape.ignoreMerges !== (shape.preTokenizer === 'llama3'))
     throw refuse(`model.ignore_merges is ${shape.ignoreMerges} with ${GGUF_PRE_TOKENIZER[shape.preTokenizer]} pre-tokenization, which llama.cpp does not combine`)
