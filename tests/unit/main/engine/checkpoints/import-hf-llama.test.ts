@@ -1,5 +1,6 @@
 /**
- * Starting from a Llama-family Hugging Face folder (llama, qwen2, mistral). The folders are written
+ * Starting from a Llama-family Hugging Face folder (llama — SmolLM2-style and TinyLlama-style with a
+ * SentencePiece tokenizer —, qwen2, mistral). The folders are written
  * by PyTorch 1.13 (tests/…/hf_llama_import.py: random weights, safetensors written by hand, one file
  * or shards, F32 / F16 / BF16), and the same script reads them back into an independent Llama with
  * Hugging Face semantics (bench/llama_torch.py) as the oracle: the engine's model, loaded through
@@ -37,6 +38,7 @@ import { openCheckpointModel } from '../../../../../src/main/engine/session/from
 import { generateText } from '../../../../../src/main/engine/session/generate'
 import { withFamilyTokenizer } from './family-tokenizer'
 import { PASSAGE, trainedLlama } from './trained-model'
+import { buildSpmFile } from '../tokenizer/spm-file'
 
 const SCRIPT = join(__dirname, 'hf_llama_import.py')
 const python = pythonWithTorch()
@@ -57,16 +59,20 @@ const byteLevel = (useRegex: boolean): object => ({ type: 'ByteLevel', add_prefi
 const split = (pattern: string): object => ({ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false })
 const special = (id: number, content: string): object => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })
 
-type Family = 'smollm' | 'qwen2' | 'llama3'
+type Family = 'smollm' | 'qwen2' | 'llama3' | 'spm'
 /** Specials after the byte tokens and merges; the first is the end of text. */
-const SPECIALS: Record<Family, string[]> = {
+const SPECIALS: Record<Exclude<Family, 'spm'>, string[]> = {
   smollm: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
   qwen2: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
   llama3: ['<|end_of_text|>', '<|begin_of_text|>', '<|eot_id|>'],
 }
 const VOCAB = 256 + MERGES.length + 3
+/** TinyLlama's / Llama 2's kind: SentencePiece-style BPE with byte fallback (tokenizer/spm-file.ts). */
+const SPM_FILE = buildSpmFile(PASSAGE.repeat(3), 40)
+const SPM_VOCAB = Math.max(...Object.values(SPM_FILE.model.vocab)) + 1
 
 function tokenizerJson(family: Family): string {
+  if (family === 'spm') return JSON.stringify(SPM_FILE)
   const vocab: Record<string, number> = {}
   BYTE_TO_CHAR.forEach((char, id) => (vocab[char] = id))
   for (const [a, b] of MERGES) vocab[a + b] = Object.keys(vocab).length
@@ -100,7 +106,7 @@ function tokenizerJson(family: Family): string {
 
 const CHAT_TEMPLATE = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
 
-// ---- the three folders ----
+// ---- the folders ----
 
 const base = { vocab_size: VOCAB, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 48, max_position_embeddings: 32, hidden_act: 'silu', rope_scaling: null }
 const CASES = {
@@ -119,6 +125,11 @@ const CASES = {
     config: { ...base, model_type: 'mistral', architectures: ['MistralForCausalLM'], num_key_value_heads: 4, rms_norm_eps: 1e-5, rope_theta: 500, tie_word_embeddings: false, sliding_window: 4096 },
     dtype: 'F16', shards: 2, family: 'llama3' as Family, lmHeadCopy: false,
   },
+  /** TinyLlama-style llama: SentencePiece-style tokenizer (LlamaTokenizerFast, BOS added), untied, BF16, two shards. */
+  tinyllama: {
+    config: { ...base, vocab_size: SPM_VOCAB, model_type: 'llama', architectures: ['LlamaForCausalLM'], num_key_value_heads: 2, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false },
+    dtype: 'BF16', shards: 2, family: 'spm' as Family, lmHeadCopy: false,
+  },
 } as const
 type CaseName = keyof typeof CASES
 
@@ -133,7 +144,9 @@ beforeAll(async () => {
     const dir = join(ws.root, name)
     runPython({ write: dir, config: c.config, dtype: c.dtype, shards: c.shards, seed: 7, lmHeadCopy: c.lmHeadCopy })
     await writeFile(join(dir, 'tokenizer.json'), tokenizerJson(c.family))
-    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: CHAT_TEMPLATE, bos_token: null, eos_token: '<|im_end|>', add_bos_token: false }))
+    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(name === 'tinyllama'
+      ? { tokenizer_class: 'LlamaTokenizerFast', chat_template: CHAT_TEMPLATE, bos_token: '<s>', eos_token: '</s>', add_bos_token: true, add_eos_token: false }
+      : { chat_template: CHAT_TEMPLATE, bos_token: null, eos_token: '<|im_end|>', add_bos_token: false }))
     folders[name] = dir
   }
 }, 300_000)
@@ -160,13 +173,13 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
   it.each(Object.keys(CASES) as CaseName[])('%s: the imported model gives PyTorch’s loss and logits', async (name) => {
     const c = CASES[name]
     const imported = await importHuggingFace(folders[name])
-    expect(imported.family).toBe(name)
+    expect(imported.family).toBe(name === 'tinyllama' ? 'llama' : name)
     expect(imported.model).toEqual({
-      architecture: 'llama', vocabSize: VOCAB, seqLen: 32, dModel: 32, nLayers: 2, nHeads: 4,
+      architecture: 'llama', vocabSize: c.config.vocab_size, seqLen: 32, dModel: 32, nLayers: 2, nHeads: 4,
       nKvHeads: c.config.num_key_value_heads, ffnDim: 48, normEps: c.config.rms_norm_eps, ropeTheta: c.config.rope_theta,
       tiedEmbeddings: c.config.tie_word_embeddings, qkvBias: name === 'qwen2',
     })
-    expect(imported.chat).toEqual({ template: CHAT_TEMPLATE, bosToken: '', eosToken: '<|im_end|>' })
+    expect(imported.chat).toEqual(name === 'tinyllama' ? { template: CHAT_TEMPLATE, bosToken: '<s>', eosToken: '</s>' } : { template: CHAT_TEMPLATE, bosToken: '', eosToken: '<|im_end|>' })
     const T = 24
     const windows = await windowsOf(folders[name], 2, T)
     const torch = JSON.parse(runPython({ read: folders[name], windows })) as { loss: number; logits: number[][] }
@@ -178,7 +191,7 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
       for (let w = 0; w < windows.length; w++) {
         const logits = await trainer.logits(windows[w].slice(0, T))
         let worst = 0
-        for (let v = 0; v < VOCAB; v++) worst = Math.max(worst, Math.abs(logits[v] - torch.logits[w][v]))
+        for (let v = 0; v < imported.model.vocabSize; v++) worst = Math.max(worst, Math.abs(logits[v] - torch.logits[w][v]))
         expect(worst).toBeLessThan(1e-5)
       }
     })
@@ -232,37 +245,40 @@ describe.skipIf(!python)('a Llama-family Hugging Face folder, against PyTorch', 
     await expect(importHuggingFace(await dirWith('qwen2', { tokenizer_class: 'LlamaTokenizerFast', bos_token: '<s>' }))).rejects.toThrow(/bos_token "<s>" is not a token of tokenizer\.json/)
   })
 
-  it('a fine-tuning run from the folder starts at PyTorch’s validation loss, trains, and records a llama model', async () => {
+  it.each(['qwen2', 'tinyllama'] as const)('a fine-tuning run from the %s folder starts at PyTorch’s validation loss, trains, and records a llama model', async (name) => {
     const session = await createSession({
       folder: ws.corpus,
-      initFrom: folders.qwen2,
+      initFrom: folders[name],
       sample: false,
-      config: { model: { seqLen: 16 }, training: { maxSteps: 3, threads: 1, evalInterval: 3, batchSize: 2 }, paths: { checkpointDir: ws.checkpoints, runName: 'ft-qwen2' } },
+      config: { model: { seqLen: 16 }, training: { maxSteps: 3, threads: 1, evalInterval: 3, batchSize: 2 }, paths: { checkpointDir: ws.checkpoints, runName: `ft-${name}` } },
     })
     const events = record(session)
     const finished = await session.run()
     expect(finished.state).toBe('done')
     const [started] = payloads(events, 'training.started')
-    expect(started.config.model).toMatchObject({ architecture: 'llama', seqLen: 16, numKvHeads: 1, qkvBias: true, tiedEmbeddings: true, ropeTheta: 1000000 })
+    const c = CASES[name].config
+    expect(started.config.model).toMatchObject({ architecture: 'llama', seqLen: 16, numKvHeads: c.num_key_value_heads, qkvBias: name === 'qwen2', tiedEmbeddings: c.tie_word_embeddings, ropeTheta: c.rope_theta })
     // The validation windows the run evaluated, from its own dataset files, through PyTorch.
-    const runDir = join(ws.checkpoints, 'ft-qwen2')
+    const runDir = join(ws.checkpoints, `ft-${name}`)
     const manifest = DatasetManifest.parse(JSON.parse(await readFile(join(runDir, 'dataset.json'), 'utf8')))
     const bytes = await readFile(join(runDir, 'tokens.bin'))
     const tokens = manifest.tokens.dtype === 'uint16' ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
     const starts = validationStarts(splitRanges(layoutOf(manifest), 16).validation, 16, VALIDATION_WINDOWS)
     expect(starts.length).toBeGreaterThan(0)
     const windows = starts.map((s) => Array.from(tokens.subarray(s, s + 17)))
-    const torch = JSON.parse(runPython({ read: folders.qwen2, windows })) as { loss: number }
-    console.log(`fine-tune from qwen2: initial validation loss ${started.initialValLoss}, PyTorch ${torch.loss} over ${windows.length} windows`)
+    const torch = JSON.parse(runPython({ read: folders[name], windows })) as { loss: number }
+    console.log(`fine-tune from ${name}: initial validation loss ${started.initialValLoss}, PyTorch ${torch.loss} over ${windows.length} windows`)
     expect(Math.abs(started.initialValLoss! - torch.loss)).toBeLessThan(5e-6 * torch.loss)
     // It trained: three steps, a checkpoint of the llama model with the folder's tokenizer and template.
     const checkpoint = await loadCheckpoint(finished.checkpoint!)
     expect(checkpoint.metadata.step).toBe(3)
-    expect(checkpoint.metadata.config.model).toMatchObject({ architecture: 'llama', qkvBias: true, seqLen: 16 })
-    expect(JSON.parse(checkpoint.metadata.tokenizer).pre_tokenizer).toEqual(JSON.parse(tokenizerJson('qwen2')).pre_tokenizer)
+    expect(checkpoint.metadata.config.model).toMatchObject({ architecture: 'llama', qkvBias: name === 'qwen2', seqLen: 16 })
+    const kept = JSON.parse(checkpoint.metadata.tokenizer) as Record<string, unknown>
+    const original = JSON.parse(tokenizerJson(CASES[name].family)) as Record<string, unknown>
+    for (const section of ['pre_tokenizer', 'normalizer', 'decoder', 'post_processor']) expect(kept[section], section).toEqual(original[section])
     expect((checkpoint.metadata.config as { chat?: { template: string } }).chat?.template).toBe(CHAT_TEMPLATE)
-    const moved = checkpoint.state.params.find((t) => t.name === 'model.layers.0.self_attn.q_proj.bias')!
-    const initial = (await importHuggingFace(folders.qwen2)).params.find((t) => t.name === moved.name)!
+    const moved = checkpoint.state.params.find((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')!
+    const initial = (await importHuggingFace(folders[name])).params.find((t) => t.name === moved.name)!
     expect(moved.data.some((v, i) => v !== initial.data[i])).toBe(true)
   }, 120_000)
 })
@@ -325,11 +341,11 @@ describe.skipIf(!python)('what cannot be reproduced is refused by name', () => {
       runPython({ write: d, config: json, dtype: 'F32', shards: 1, seed: 3 })
       await writeFile(join(d, 'config.json'), JSON.stringify({ ...json, tie_word_embeddings: false }))
     }, /has no tensor lm_head\.weight \(config\.json says tie_word_embeddings false, so the LM head is its own tensor\)/],
-    ['llama', 'SentencePiece byte fallback (Llama 2, TinyLlama)', async (d: string) => {
+    ['llama', 'byte fallback with a byte-level pre-tokenizer (neither kind of BPE)', async (d: string) => {
       const json = JSON.parse(await readFile(join(d, 'tokenizer.json'), 'utf8'))
       json.model.byte_fallback = true
       await writeFile(join(d, 'tokenizer.json'), JSON.stringify(json))
-    }, /byte_fallback/],
+    }, /pre_tokenizer "Sequence" is not Metaspace/],
     ['llama', 'no tokenizer.json (vocab.json + merges.txt carry no pre-tokenizer)', async (d: string) => {
       await rm(join(d, 'tokenizer.json'))
       await writeFile(join(d, 'vocab.json'), '{}')
