@@ -148,11 +148,12 @@ async function readTokenizer(folder: ModelFolder, family: 'gpt2' | LlamaModelTyp
     const vocab = await folder.readJson('vocab.json')
     return { text: tokenizerJsonFromVocabAndMerges(vocab, await folder.readText('merges.txt')), file: folder.path('vocab.json') }
   }
-  throw refuse(
-    family === 'gpt2'
-      ? `${folder.root.path} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`
-      : `${folder.root.path} has no tokenizer.json, which a ${family} model's tokenizer is read from.`,
-  )
+  if (family === 'gpt2') throw refuse(`${folder.root.path} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`)
+  // Older Llama 2 folders carry only SentencePiece's own tokenizer.model; transformers converts it to tokenizer.json.
+  const sentencePiece = (await folder.has('tokenizer.model'))
+    ? ' (tokenizer.model, SentencePiece\'s own file, is not read: save the tokenizer with transformers to get tokenizer.json)'
+    : ''
+  throw refuse(`${folder.root.path} has no tokenizer.json, which a ${family} model's tokenizer is read from${sentencePiece}.`)
 }
 
 /** Where a folder's weights are, for messages about the whole set. */

@@ -346,6 +346,10 @@ describe.skipIf(!python)('what cannot be reproduced is refused by name', () => {
       json.model.byte_fallback = true
       await writeFile(join(d, 'tokenizer.json'), JSON.stringify(json))
     }, /pre_tokenizer "Sequence" is not Metaspace/],
+    ['tinyllama', 'only SentencePiece’s tokenizer.model', async (d: string) => {
+      await rm(join(d, 'tokenizer.json'))
+      await writeFile(join(d, 'tokenizer.model'), 'x')
+    }, /has no tokenizer\.json, which a llama model's tokenizer is read from \(tokenizer\.model, SentencePiece's own file, is not read/],
     ['llama', 'no tokenizer.json (vocab.json + merges.txt carry no pre-tokenizer)', async (d: string) => {
       await rm(join(d, 'tokenizer.json'))
       await writeFile(join(d, 'vocab.json'), '{}')
