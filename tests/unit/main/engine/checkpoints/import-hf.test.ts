@@ -2,7 +2,7 @@
  * A Hugging Face GPT-2 folder in and out: a model trained here is exported, checked with Hugging
  * Face's own tokenizer library and an independent safetensors reader, imported again (identical
  * tensors, identical greedy generation), and imported from the other layouts Hugging Face uses
- * (no `transformer.` prefix, vocab.json + merges.txt, a tied lm_head stored, F16 weights). What
+ * (no `transformer.` prefix, vocab.json + merges.txt, a tied lm_head stored, F16 weights, shards). What
  * cannot be reproduced is refused by name.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
