@@ -23,7 +23,6 @@ import { UserError, type ErrorCode } from '../../shared/errors'
 import { countOf } from '../../shared/words'
 import {
   GenerateOptions,
-  resolveRunConfig,
   warmupSteps,
   type GenerateOptionsInput,
   type MachineInfo,
@@ -60,10 +59,11 @@ import { describeIssue, readChatData, selectData } from './chat/data'
 import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
 import { ChatTemplate, type ChatTemplateSource } from './chat/template'
 import { heldOutPrompts, sampleAnswersFor } from './chat/sample-answers'
-import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
+import { adamwOf, checkpointConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
-import { fineTuneRunConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
+import { initialState, loadInitialModel, type InitialModel } from './session/init-from'
+import { resolveConfig } from './session/resolve-config'
 import { learningRate, type Schedule } from './session/schedule'
 import { acquireRunLock, childRunBase, childRunRoot, createUniqueRunDir, parentRecord, type RunLock } from './runs'
 import { PathsSection } from '../../shared/training'
@@ -150,10 +150,10 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   }
   if (options.initFrom !== undefined) {
     const initial = await loadInitialModel(options.initFrom)
-    return new TrainingSession(options, fineTuneRunConfig(options.config, initial, machine), null, initial)
+    return new TrainingSession(options, resolveConfig(options.config, { from: 'model', initial }, machine), null, initial)
   }
   if (options.resume === undefined) {
-    const config = resolveRunConfig(options.config ?? {}, machine)
+    const config = resolveConfig(options.config, { from: 'scratch' }, machine)
     await removeStaleTempFilesUnder(config.paths.checkpointDir) // left by writes that were killed
     return new TrainingSession(options, config, null)
   }
@@ -162,7 +162,8 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   await removeStaleTempFiles(dirname(path)) // left by a write that was killed
   const checkpoint = await loadCheckpoint(path)
   const { metadata } = checkpoint
-  const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)
+  const start = { from: 'checkpoint', path, config: metadata.config, tokenizerKind: metadata.tokenizerKind } as const
+  const config = resolveConfig(options.config, start, machine)
   await removeStaleTempFilesUnder(config.paths.checkpointDir)
   return new TrainingSession({ ...options, resume: path }, config, checkpoint)
 }

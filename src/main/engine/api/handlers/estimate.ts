@@ -1,6 +1,7 @@
 import { UserError } from '../../../../shared/errors'
-import { resolveRunConfig } from '../../../../shared/training'
+import type { RunConfigInput } from '../../../../shared/training'
 import { thisMachine } from '../../session/config'
+import { resolveConfig } from '../../session/resolve-config'
 import { measureStepTime } from '../../session/step-timing'
 import type { Handlers } from '../dispatcher'
 
@@ -12,7 +13,7 @@ export function createEstimateHandlers(isTraining: () => boolean): Pick<Handlers
   return {
     'training.estimate': async ({ config }) => {
       if (isTraining()) throw new UserError('busy', 'A run is training: the time can be measured once it ends.')
-      return measureStepTime(resolveRunConfig(config ?? {}, thisMachine()))
+      return measureStepTime(resolveConfig(config as RunConfigInput | undefined, { from: 'scratch' }, thisMachine()))
     },
   }
 }
