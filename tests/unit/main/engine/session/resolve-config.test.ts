@@ -34,7 +34,7 @@ describe('resolveConfig', () => {
   })
 
   it('resumes from the checkpoint\'s settings and refuses a model field that differs from its weights', () => {
-    const stored = { model: { ...model, architecture: 'llama', nKvHeads: 2 }, training: { learningRate: 0.01 }, paths: {} }
+    const stored = { model: { ...model, architecture: 'llama' as const, nKvHeads: 2 }, training: { learningRate: 0.01 }, paths: {} }
     const start = { from: 'checkpoint', path: 'x.safetensors', config: stored, tokenizerKind: 'bpe' } as const
     const config = resolveConfig({ training: { maxSteps: 9 } }, start, machine)
     expect(config.model).toMatchObject({ architecture: 'llama', numKvHeads: 2, embedDim: 64 })
