@@ -11,9 +11,9 @@
  *   checkpoint  the checkpoint's model, tokenizer and settings; the caller's changes on top
  *   model       the model's shape and tokenizer, fine-tuning's defaults, then the caller's settings
  *
- * A llama model's own defaults (key/value heads, SwiGLU width, RMSNorm ε, rotary θ) are filled in
- * where the config becomes the trainer's shape (session/config.ts: `toModelConfig`, by
- * `withLlamaDefaults`), so the config keeps only what was set and old checkpoints read the same.
+ * The architecture's own defaults are written out too: a llama model's key/value heads, SwiGLU width,
+ * RMSNorm ε, rotary θ, tied head and biases (model/architectures/llama.ts: `withLlamaDefaults`, as its
+ * checkpoints record them). A GPT-2 model has none, and its section stays as given.
  */
 import { UserError } from '../../../shared/errors'
 import type { CheckpointMetadata } from '../../../shared/checkpoint'
@@ -26,7 +26,7 @@ import {
 } from '../../../shared/training'
 import type { InitialModel } from '../checkpoints/import-hf'
 import type { ModelConfig } from '../model/trainer'
-import { fromModelConfig } from './config'
+import { fromModelConfig, toModelConfig } from './config'
 
 /** Where a run starts. */
 export type RunStart =
@@ -38,6 +38,10 @@ export type RunStart =
 
 /** The run's whole config: what the user gave on top of where the run starts. Throws a UserError naming the field. */
 export function resolveConfig(given: RunConfigInput | undefined, start: RunStart, machine: MachineInfo): ResolvedRunConfig {
+  return withArchitectureDefaults(resolvedFrom(given, start, machine))
+}
+
+function resolvedFrom(given: RunConfigInput | undefined, start: RunStart, machine: MachineInfo): ResolvedRunConfig {
   switch (start.from) {
     case 'scratch':
       return resolveRunConfig(given ?? {}, machine)
@@ -46,6 +50,12 @@ export function resolveConfig(given: RunConfigInput | undefined, start: RunStart
     case 'model':
       return fineTunedConfig(given, start.initial, machine)
   }
+}
+
+/** A llama model section with every default of its family written out; any other as it is. */
+function withArchitectureDefaults(config: ResolvedRunConfig): ResolvedRunConfig {
+  if (config.model.architecture !== 'llama') return config
+  return { ...config, model: fromModelConfig(toModelConfig(config.model)) }
 }
 
 // ─── resuming a checkpoint ───────────────────────────────────────────────────────────────────────

@@ -33,6 +33,16 @@ describe('resolveConfig', () => {
     expect(config.training.threads).toBe(2)
   })
 
+  it('writes out a llama model\'s own defaults, as its checkpoints record them', () => {
+    const llama = resolveConfig({ model: { architecture: 'llama', embedDim: 48, numHeads: 6, numKvHeads: 2 } }, { from: 'scratch' }, machine)
+    expect(llama.model).toEqual({
+      architecture: 'llama', vocabSize: 500, embedDim: 48, numLayers: 2, numHeads: 6, seqLen: 32,
+      numKvHeads: 2, ffnDim: 128, normEps: 1e-5, ropeTheta: 10000, tiedEmbeddings: true, qkvBias: false,
+    })
+    // GPT-2 has none: its section stays as given, a named family included.
+    expect(resolveConfig({ model: { architecture: 'gpt2' } }, { from: 'scratch' }, machine).model.architecture).toBe('gpt2')
+  })
+
   it('resumes from the checkpoint\'s settings and refuses a model field that differs from its weights', () => {
     const stored = { model: { ...model, architecture: 'llama' as const, nKvHeads: 2 }, training: { learningRate: 0.01 }, paths: {} }
     const start = { from: 'checkpoint', path: 'x.safetensors', config: stored, tokenizerKind: 'bpe' } as const
