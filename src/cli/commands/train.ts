@@ -17,8 +17,8 @@ import { formatBytes } from '../../shared/units'
 import {
   ARCHITECTURES,
   DEFAULT_ARCHITECTURE,
-  architectureField,
   defaultFfnDim,
+  withDefaultArchitecture,
   PathsSection,
   warmupSteps,
   type EpochSummary,
@@ -171,15 +171,10 @@ export function register(program: Command): void {
 export function configFromFlags(flags: TrainFlags): RunConfigInput {
   const pick = <K extends keyof TrainFlags>(...keys: K[]) =>
     Object.fromEntries(keys.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]))
-  return {
+  const config = {
     model: {
       ...pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen', 'numKvHeads', 'ffnDim'),
-      // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
-      ...(flags.arch !== undefined
-        ? { architecture: flags.arch }
-        : flags.resume === undefined && flags.initFrom === undefined
-          ? architectureField(DEFAULT_ARCHITECTURE)
-          : {}),
+      ...(flags.arch !== undefined ? { architecture: flags.arch } : {}),
     },
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
@@ -187,6 +182,8 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
+  // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
+  return flags.resume === undefined && flags.initFrom === undefined ? withDefaultArchitecture(config)! : config
 }
 
 export interface TrainControl {
