@@ -17,7 +17,7 @@ import {
   type SentencePieceGgufVocabulary,
 } from '../../../../../src/main/engine/tokenizer/gguf-vocab-spm'
 import { mixedText } from './mixed-text'
-import { buildSpmFile, type SpmJson } from './spm-file'
+import { buildSpmFile, metaspaceSections, type SpmJson } from './spm-file'
 
 const TEXTS = [
   'the model learns from every file',
@@ -102,6 +102,15 @@ describe('the llama.cpp vocabulary of a SentencePiece tokenizer', () => {
     expect(() => sentencePieceGgufVocabulary(ours.serialize(), ours.vocabSize - 1, ours, 'tokenizer.json')).toThrow(
       /outside the model's .* rows; it cannot be written as a llama\.cpp vocabulary/,
     )
+  })
+
+  it('tells llama.cpp add_space_prefix false for Metaspace never, and refuses first and always naming prepend_scheme', () => {
+    const withScheme = (scheme: 'first' | 'always' | 'never'): string => JSON.stringify({ ...file, ...metaspaceSections(scheme) })
+    expect(sentencePieceGgufVocabulary(withScheme('never'), ours.vocabSize, ours, 'tokenizer.json').addSpacePrefix).toBe(false)
+    for (const scheme of ['first', 'always'] as const)
+      expect(() => sentencePieceGgufVocabulary(withScheme(scheme), ours.vocabSize, ours, 'tokenizer.json')).toThrow(
+        `tokenizer.json: its pre_tokenizer.prepend_scheme is "${scheme}", which puts no ▁ before a text starting with a space where llama.cpp always puts one; it cannot be written as a llama.cpp vocabulary.`,
+      )
   })
 
   it.each(TEXTS.map((text) => [JSON.stringify(text.slice(0, 40)), text]))(
