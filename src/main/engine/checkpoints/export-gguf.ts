@@ -118,7 +118,7 @@ export function ggufVocabulary(
   const refuse = (why: string): UserError =>
     new UserError(
       'invalid-input',
-      `${source} has a tokenizer llama.cpp would split differently (${why}); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer can be exported to GGUF.`,
+      `${source} has a tokenizer llama.cpp would split differently (${why}); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer, or SentencePiece-style BPE as Llama 2's, can be exported to GGUF.`,
     )
   if (file.model?.type !== 'BPE') throw refuse(`model.type is ${JSON.stringify(file.model?.type ?? null)}, not BPE`)
   const shape = readFamilyShape(file, refuse)
