@@ -15,6 +15,7 @@ import { DEFAULT_CHAT_TEMPLATE } from '../chat/template'
 import { ollamaNames } from '../../../shared/checkpoint'
 import type { ModelConfig } from '../model/trainer'
 import { readFamilyShape } from '../tokenizer/family'
+import { sentencePieceGgufVocabulary } from '../tokenizer/gguf-vocab-spm'
 import type { PreTokenizerKind } from '../tokenizer/pretokenize'
 import type { HfTokenizerFile } from '../tokenizer/bpe'
 import { ContainedRoot } from '../containment'
@@ -57,6 +58,8 @@ export interface GgufExportResult {
   modelfile: string
   /** `general.architecture`: gpt2, llama or qwen2. */
   architecture: string
+  /** `tokenizer.ggml.model`: gpt2 (byte-level BPE) or llama (SentencePiece). */
+  tokenizerModel: string
   /** `tokenizer.ggml.pre`. */
   preTokenizer: string
   /** The end-of-sequence id (`tokenizer.ggml.eos_token_id`). */
@@ -71,14 +74,23 @@ export interface GgufExportOptions {
 }
 
 export interface GgufVocabulary {
+  /** `tokenizer.ggml.model`: `gpt2` (byte-level BPE, merges) or `llama` (SentencePiece, scores). */
+  model: 'gpt2' | 'llama'
   tokens: string[]
   tokenTypes: Int32Array
+  /** `gpt2` only. */
   merges: string[]
+  /** `llama` only: a score per token, llama.cpp's merge order. */
+  scores: Float32Array | null
   /** `tokenizer.ggml.pre`. */
   pre: string
   bos: number
   eos: number
+  /** `llama` only: `tokenizer.ggml.unknown_token_id`. */
+  unknown: number | null
   addBos: boolean
+  /** `llama` only: `tokenizer.ggml.add_space_prefix` (▁ before every text). */
+  addSpacePrefix: boolean | null
 }
 
 /**
@@ -88,6 +100,8 @@ export interface GgufVocabulary {
  * family's pre-tokenizer becomes llama.cpp's `pre`; one llama.cpp would split differently is refused.
  * A normalizer (Qwen2's NFC) is not written: llama.cpp does not normalize, as with every Qwen2 GGUF,
  * so only text already in NFC (nearly all text) is guaranteed to tokenize the same.
+ * SentencePiece-style BPE (Llama 2, TinyLlama) becomes GGUF's `llama` tokenizer instead (see
+ * sentencePieceGgufVocabulary), with the same BOS/EOS rules as the Hugging Face export.
  */
 export function ggufVocabulary(
   tokenizerJson: string,
@@ -104,14 +118,28 @@ export function ggufVocabulary(
   const refuse = (why: string): UserError =>
     new UserError(
       'invalid-input',
-      `${source} has a tokenizer llama.cpp would split differently (${why}); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer can be exported to GGUF.`,
+      `${source} has a tokenizer llama.cpp would split differently (${why}); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer, or SentencePiece-style BPE as Llama 2's, can be exported to GGUF.`,
     )
   if (file.model?.type !== 'BPE') throw refuse(`model.type is ${JSON.stringify(file.model?.type ?? null)}, not BPE`)
-  // SentencePiece-style BPE is GGUF's `llama` tokenizer (scores, byte tokens), not written here.
-  if (file.model.byte_fallback === true)
-    throw refuse('model.byte_fallback is true: SentencePiece-style BPE, which this exporter does not write as GGUF yet')
   const shape = readFamilyShape(file, refuse)
-  if (shape.kind !== 'byte-level') throw refuse('a SentencePiece-style tokenizer, which this exporter does not write as GGUF yet')
+  const special: ExportTokens = exportTokens(file, chat)
+  if (!special.eos || !special.bos) throw corruptCheckpoint(source, `its tokenizer has no end-of-text token (${END_OF_TEXT} or its family's)`)
+  if (shape.kind === 'sentencepiece') {
+    const spm = sentencePieceGgufVocabulary(tokenizerJson, vocabSize, { endOfText: special.eos.id, beginOfText: special.bos.id }, source)
+    return {
+      model: spm.model,
+      tokens: spm.tokens,
+      tokenTypes: spm.tokenTypes,
+      merges: [],
+      scores: spm.scores,
+      pre: spm.pre,
+      bos: special.bos.id,
+      eos: special.eos.id,
+      unknown: spm.unknownTokenId,
+      addBos: special.addBos,
+      addSpacePrefix: spm.addSpacePrefix,
+    }
+  }
   // llama.cpp ignores merges (takes a word found whole in the vocabulary) exactly for llama-bpe.
   if (shape.ignoreMerges !== (shape.preTokenizer === 'llama3'))
     throw refuse(`model.ignore_merges is ${shape.ignoreMerges} with ${GGUF_PRE_TOKENIZER[shape.preTokenizer]} pre-tokenization, which llama.cpp does not combine`)
@@ -127,21 +155,23 @@ export function ggufVocabulary(
   for (const [spelling, id] of Object.entries(file.model.vocab ?? {})) place(id, spelling, TokenType.NORMAL)
   for (const added of file.added_tokens ?? [])
     if (typeof added.content === 'string') place(added.id, added.content, TokenType.CONTROL)
-  const special: ExportTokens = exportTokens(file, chat)
-  if (!special.eos || !special.bos) throw corruptCheckpoint(source, `its tokenizer has no end-of-text token (${END_OF_TEXT} or its family's)`)
   const merges = (file.model.merges ?? []).map((merge) =>
     Array.isArray(merge) ? merge.map(String).join(' ') : String(merge),
   )
   return {
+    model: 'gpt2',
     // Ids the tokenizer never produces (a model vocabulary larger than the tokenizer's) still need a
     // distinct text: llama.cpp maps text → id too.
     tokens: Array.from(tokens, (text, id) => text ?? `[PAD${id}]`),
     tokenTypes,
     merges,
+    scores: null,
     pre: GGUF_PRE_TOKENIZER[shape.preTokenizer],
     bos: special.bos.id,
     eos: special.eos.id,
+    unknown: null,
     addBos: special.addBos,
+    addSpacePrefix: null,
   }
 }
 
@@ -172,15 +202,21 @@ export function ggufMetadata(
     ['general.quantization_version', u32(2)],
     ['general.alignment', u32(32)],
     ...exporter.ggufHyperparameters(model),
-    ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
+    ['tokenizer.ggml.model', { type: 'string', value: vocabulary.model }],
     ['tokenizer.ggml.pre', { type: 'string', value: vocabulary.pre }],
     ['tokenizer.ggml.tokens', { type: 'string[]', value: vocabulary.tokens }],
+    // SentencePiece merges by score, byte-level BPE by its merge list.
+    ...(vocabulary.scores ? [['tokenizer.ggml.scores', { type: 'f32[]', value: vocabulary.scores }] as [string, GgufValue]] : []),
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocabulary.tokenTypes }],
-    ['tokenizer.ggml.merges', { type: 'string[]', value: vocabulary.merges }],
+    ...(vocabulary.model === 'gpt2' ? [['tokenizer.ggml.merges', { type: 'string[]', value: vocabulary.merges }] as [string, GgufValue]] : []),
     ['tokenizer.ggml.bos_token_id', u32(vocabulary.bos)],
     ['tokenizer.ggml.eos_token_id', u32(vocabulary.eos)],
-    // Training here never puts a BOS in front of a text; a family whose tokenizer does (Llama 3) keeps it.
+    ...(vocabulary.unknown !== null ? [['tokenizer.ggml.unknown_token_id', u32(vocabulary.unknown)] as [string, GgufValue]] : []),
+    // Training here never puts a BOS in front of a text; a family whose tokenizer does (Llama 2 and 3) keeps it.
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: vocabulary.addBos }],
+    ...(vocabulary.addSpacePrefix !== null
+      ? [['tokenizer.ggml.add_space_prefix', { type: 'bool', value: vocabulary.addSpacePrefix }] as [string, GgufValue]]
+      : []),
     // The Jinja chat template, which llama.cpp, Ollama and LM Studio read to chat with the model.
     ...chat,
   ]
@@ -263,6 +299,7 @@ export async function exportGguf(
     precision,
     modelfile,
     architecture: exportFormatOf(model).ggufArchitecture(model),
+    tokenizerModel: vocabulary.model,
     preTokenizer: vocabulary.pre,
     endOfTextId: vocabulary.eos,
     tensorCount: tensors.length,

@@ -2,8 +2,9 @@
  * Export to a Hugging Face folder that `AutoModelForCausalLM.from_pretrained` and
  * `AutoTokenizer.from_pretrained` load: the parameters under the architecture's own class and names
  * (export-formats/: GPT2LMHeadModel, LlamaForCausalLM or Qwen2ForCausalLM), its config, the run's
- * tokenizer.json as it is kept (a family's own pre-tokenizer, BOS rules and added tokens included),
- * tokenizer_config.json with the chat template when the run has one, generation_config.json and a
+ * tokenizer.json as it is kept (a family's own pre-tokenizer, BOS rules and added tokens included;
+ * SentencePiece-style BPE with its normalizer, decoder and `<s>` post_processor), tokenizer_config.json
+ * with the special tokens (and the chat template when the run has one), generation_config.json and a
  * model card. A tied LM head is not written (as `save_pretrained` does; transformers re-ties it on
  * load). No optimizer state is exported.
  */
@@ -113,6 +114,8 @@ export async function exportHuggingFace(
   checkTokenIds(tokenizer, checkpointPath, model.vocabSize)
   const chat = recordedChatTemplate(metadata.config)
   const tokens = exportTokens(tokenizer, chat)
+  // SentencePiece-style BPE (Llama 2, TinyLlama) says what its tokenizer_config.json says: <s> first, no </s> last.
+  const sentencePiece = (tokenizer.model as { byte_fallback?: unknown } | undefined)?.byte_fallback === true
   const bosId = tokens.bos?.id ?? null
   const eosId = tokens.eos?.id ?? null
 
@@ -140,6 +143,8 @@ export async function exportHuggingFace(
           model_max_length: model.seqLen,
           ...(tokens.bos ? { bos_token: tokens.bos.text } : {}),
           ...(tokens.eos ? { eos_token: tokens.eos.text } : {}),
+          ...(tokens.unk ? { unk_token: tokens.unk.text } : {}),
+          ...(sentencePiece ? { add_bos_token: tokens.addBos, add_eos_token: false } : {}),
           clean_up_tokenization_spaces: false,
           // A model trained on chat data (or imported with a template) carries it: apply_chat_template works.
           ...(chat ? { chat_template: chat.template } : {}),
@@ -152,8 +157,9 @@ export async function exportHuggingFace(
         jsonText({
           ...(tokens.bos ? { bos_token: tokens.bos.text } : {}),
           ...(tokens.eos ? { eos_token: tokens.eos.text } : {}),
+          ...(tokens.unk ? { unk_token: tokens.unk.text } : {}),
           // GPT-2's own map names its one special token for unknown text too.
-          ...(gpt2 && tokens.eos ? { unk_token: tokens.eos.text } : {}),
+          ...(gpt2 && !tokens.unk && tokens.eos ? { unk_token: tokens.eos.text } : {}),
         }),
       ],
     },

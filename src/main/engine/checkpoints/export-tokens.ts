@@ -7,6 +7,7 @@
  *   TemplateProcessing `<|begin_of_text|>`; then `addBos`), else the chat template's `bos_token`,
  *   else the end-of-text token (GPT-2's convention: one token for both ends).
  * - EOS: the chat template's `eos_token` (the end of an assistant turn), else the end-of-text token.
+ * - UNK: the model's `unk_token` (SentencePiece-style BPE's `<unk>`), when the vocabulary has it.
  */
 import type { ChatTemplateSource } from '../chat/template'
 import { corruptCheckpoint } from './errors'
@@ -22,12 +23,14 @@ export interface SpecialToken {
 export interface ExportTokens {
   bos: SpecialToken | null
   eos: SpecialToken | null
+  /** `model.unk_token` (SentencePiece-style BPE's `<unk>`), or null (byte-level BPE has none). */
+  unk: SpecialToken | null
   /** The family's tokenizer puts BOS in front of every text (Hugging Face does it in its post_processor). */
   addBos: boolean
 }
 
 interface TokenizerSections {
-  model?: { vocab?: Record<string, unknown> }
+  model?: { vocab?: Record<string, unknown>; unk_token?: unknown }
   added_tokens?: Array<{ id?: unknown; content?: unknown }>
   post_processor?: unknown
 }
@@ -76,6 +79,7 @@ export function exportTokens(tokenizer: TokenizerSections, chat: ChatTemplateSou
   return {
     bos: leading ?? token(chat?.bosToken) ?? endOfText,
     eos: token(chat?.eosToken) ?? endOfText,
+    unk: typeof tokenizer.model?.unk_token === 'string' ? token(tokenizer.model.unk_token) : null,
     addBos: leading !== null,
   }
 }

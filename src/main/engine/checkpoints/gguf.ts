@@ -3,7 +3,8 @@
  * tensor and key–value counts, the typed key–value pairs, one info record per tensor (name, ggml
  * dimensions with the fastest-varying first, ggml type, offset into the data region), padding to the
  * alignment, then each tensor's bytes at an aligned offset. Everything little-endian. Only the value
- * and tensor types an exporter needs are here: integers, floats, booleans, strings, arrays of them;
+ * and tensor types an exporter needs are here: integers, floats, booleans, strings, arrays of strings,
+ * int32 and float32;
  * F32, F16 and Q8_0 tensors.
  */
 
@@ -58,6 +59,8 @@ export type GgufValue =
   | { type: 'string'; value: string }
   | { type: 'string[]'; value: readonly string[] }
   | { type: 'i32[]'; value: ArrayLike<number> }
+  /** An array of float32 (GGUF type 6 elements): SentencePiece's `tokenizer.ggml.scores`. */
+  | { type: 'f32[]'; value: ArrayLike<number> }
 
 export interface GgufTensor {
   name: string
@@ -161,6 +164,12 @@ function writeValue(out: ByteWriter, value: GgufValue): void {
       out.u32(GgufValueType.INT32)
       out.u64(value.value.length)
       for (let i = 0; i < value.value.length; i++) out.i32(value.value[i])
+      return
+    case 'f32[]':
+      out.u32(GgufValueType.ARRAY)
+      out.u32(GgufValueType.FLOAT32)
+      out.u64(value.value.length)
+      for (let i = 0; i < value.value.length; i++) out.f32(value.value[i])
       return
   }
 }

@@ -12,9 +12,10 @@
  * SentencePiece models (Llama 2, TinyLlama), whose merges list every split of every token in score
  * order. Other tokens score below every merged one (llama.cpp reads no other meaning into scores).
  *
- * llama.cpp puts ▁ before every text when `add_space_prefix` is set, as the Prepend normalizer does;
- * for a Metaspace file (which puts none before a text that starts with a space) the two differ on
- * such texts only.
+ * llama.cpp puts ▁ before every text when `add_space_prefix` is set, as the Prepend normalizer does,
+ * and before none when it is not, as Metaspace `never` (or a Replace-only normalizer) does. A
+ * Metaspace pre-tokenizer that prepends (`first`, `always`) puts none before a text that already
+ * starts with a space, which llama.cpp cannot be told: such a file is refused naming the field.
  */
 import { UserError } from '../../../shared/errors'
 import { byteOfToken } from './sentencepiece'
@@ -102,10 +103,13 @@ export function sentencePieceGgufVocabulary(
   })
 
   const pre = file.pre_tokenizer
+  if (pre?.type === 'Metaspace' && pre.prepend_scheme !== 'never')
+    throw refuse(
+      `its pre_tokenizer.prepend_scheme is ${JSON.stringify(pre.prepend_scheme ?? null)}, which puts no ▁ before a text starting with a space where llama.cpp always puts one`,
+    )
   const addSpacePrefix =
-    pre?.type === 'Metaspace'
-      ? pre.prepend_scheme !== 'never'
-      : (file.normalizer?.normalizers ?? [file.normalizer ?? {}]).some((step) => step?.type === 'Prepend')
+    pre?.type !== 'Metaspace' &&
+    (file.normalizer?.normalizers ?? [file.normalizer ?? {}]).some((step) => step?.type === 'Prepend')
   return {
     model: 'llama',
     pre: 'default',

@@ -86,7 +86,7 @@ describe('cllm export', () => {
     const error = await exportCheckpoint({ checkpoint, out: join(dir, 'm.gguf'), format: 'gguf' }, () => undefined).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UserError)
     expect((error as Error).message).toBe(
-      `${checkpoint} has a tokenizer llama.cpp would split differently (model.ignore_merges is true with gpt-2 pre-tokenization, which llama.cpp does not combine); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer can be exported to GGUF.`,
+      `${checkpoint} has a tokenizer llama.cpp would split differently (model.ignore_merges is true with gpt-2 pre-tokenization, which llama.cpp does not combine); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer, or SentencePiece-style BPE as Llama 2's, can be exported to GGUF.`,
     )
     expect(await readdir(dir)).toEqual(['llama.safetensors'])
   })

@@ -17,7 +17,7 @@ import {
   type SentencePieceGgufVocabulary,
 } from '../../../../../src/main/engine/tokenizer/gguf-vocab-spm'
 import { mixedText } from './mixed-text'
-import { buildSpmFile, type SpmJson } from './spm-file'
+import { buildSpmFile, metaspaceSections, type SpmJson } from './spm-file'
 
 const TEXTS = [
   'the model learns from every file',
@@ -34,10 +34,7 @@ let vocabulary: SentencePieceGgufVocabulary
 let llama: Llama
 let model: LlamaModel
 
-/**
- * A vocabulary-only GGUF: the engine's writer, plus the f32[] scores it has no value type for yet
- * (written as i32[] of the floats' bits, then the array's element type patched to FLOAT32).
- */
+/** A vocabulary-only GGUF, by the engine's writer (the scores a float32 array). */
 function vocabularyGguf(v: SentencePieceGgufVocabulary): Uint8Array {
   const u32 = (value: number): GgufValue => ({ type: 'u32', value })
   const metadata: Array<[string, GgufValue]> = [
@@ -53,7 +50,7 @@ function vocabularyGguf(v: SentencePieceGgufVocabulary): Uint8Array {
     ['tokenizer.ggml.model', { type: 'string', value: v.model }],
     ['tokenizer.ggml.pre', { type: 'string', value: v.pre }],
     ['tokenizer.ggml.tokens', { type: 'string[]', value: v.tokens }],
-    ['tokenizer.ggml.scores', { type: 'i32[]', value: new Int32Array(v.scores.buffer) }],
+    ['tokenizer.ggml.scores', { type: 'f32[]', value: v.scores }],
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: v.tokenTypes }],
     ['tokenizer.ggml.bos_token_id', u32(v.bosTokenId!)],
     ['tokenizer.ggml.eos_token_id', u32(v.eosTokenId)],
@@ -61,17 +58,7 @@ function vocabularyGguf(v: SentencePieceGgufVocabulary): Uint8Array {
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: v.addBosToken }],
     ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: v.addSpacePrefix }],
   ]
-  const parts = [...ggufChunks(metadata, [])]
-  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
-  let at = 0
-  for (const part of parts) bytes.set(part, (at += part.length) - part.length)
-  const key = new TextEncoder().encode('tokenizer.ggml.scores')
-  const keyAt = bytes.findIndex((_, i) => key.every((b, j) => bytes[i + j] === b))
-  const view = new DataView(bytes.buffer)
-  const elementType = keyAt + key.length + 4 // after the key and the ARRAY tag
-  expect(view.getUint32(elementType, true)).toBe(5) // INT32
-  view.setUint32(elementType, 6, true) // FLOAT32
-  return bytes
+  return Buffer.concat([...ggufChunks(metadata, [])])
 }
 
 beforeAll(async () => {
@@ -115,6 +102,15 @@ describe('the llama.cpp vocabulary of a SentencePiece tokenizer', () => {
     expect(() => sentencePieceGgufVocabulary(ours.serialize(), ours.vocabSize - 1, ours, 'tokenizer.json')).toThrow(
       /outside the model's .* rows; it cannot be written as a llama\.cpp vocabulary/,
     )
+  })
+
+  it('tells llama.cpp add_space_prefix false for Metaspace never, and refuses first and always naming prepend_scheme', () => {
+    const withScheme = (scheme: 'first' | 'always' | 'never'): string => JSON.stringify({ ...file, ...metaspaceSections(scheme) })
+    expect(sentencePieceGgufVocabulary(withScheme('never'), ours.vocabSize, ours, 'tokenizer.json').addSpacePrefix).toBe(false)
+    for (const scheme of ['first', 'always'] as const)
+      expect(() => sentencePieceGgufVocabulary(withScheme(scheme), ours.vocabSize, ours, 'tokenizer.json')).toThrow(
+        `tokenizer.json: its pre_tokenizer.prepend_scheme is "${scheme}", which puts no ▁ before a text starting with a space where llama.cpp always puts one; it cannot be written as a llama.cpp vocabulary.`,
+      )
   })
 
   it.each(TEXTS.map((text) => [JSON.stringify(text.slice(0, 40)), text]))(
