@@ -40,6 +40,17 @@ function trainingTokens(sampler: unknown): number | null {
   return typeof start === 'number' && typeof end === 'number' && end >= start ? end - start : null
 }
 
+/** What kind of BPE the run's tokenizer.json is: SentencePiece-style (byte fallback) or byte-level. */
+function tokenizerLabel(tokenizerJson: string): string {
+  try {
+    const file = JSON.parse(tokenizerJson) as { model?: { byte_fallback?: unknown } }
+    if (file.model?.byte_fallback === true) return 'SentencePiece-style BPE with byte fallback'
+  } catch {
+    // An unreadable tokenizer is refused before a card is written; the usual label stands.
+  }
+  return 'byte-level BPE'
+}
+
 export function modelCard(metadata: CheckpointMetadata, endOfText: SpecialToken | null, run: RunFacts = {}): string {
   const model = metadata.config.model as ModelConfig
   const exporter = exportFormatOf(model)
@@ -72,7 +83,7 @@ export function modelCard(metadata: CheckpointMetadata, endOfText: SpecialToken 
     '',
     '| | |',
     '|---|---|',
-    `| Vocabulary | ${format(model.vocabSize)} tokens (byte-level BPE${endOfText === null ? '' : `, \`${endOfText.text}\` = ${endOfText.id}`}) |`,
+    `| Vocabulary | ${format(model.vocabSize)} tokens (${tokenizerLabel(metadata.tokenizer)}${endOfText === null ? '' : `, \`${endOfText.text}\` = ${endOfText.id}`}) |`,
     `| Context length | ${format(model.seqLen)} |`,
     `| Embedding size | ${format(model.dModel)} |`,
     ...exporter.cardRows(model).map(([label, value]) => `| ${label} | ${format(value)} |`),

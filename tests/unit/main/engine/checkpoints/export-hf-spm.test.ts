@@ -73,6 +73,10 @@ describe('Hugging Face export of a Llama run with a SentencePiece tokenizer', ()
     expect(await json('generation_config.json')).toEqual({ bos_token_id: 1, eos_token_id: 2, max_length: TRAINED_SEQ_LEN })
   })
 
+  it('names the tokenizer SentencePiece-style in the model card', async () => {
+    expect(await readFile(join(out, 'README.md'), 'utf8')).toMatch(/\| Vocabulary \| [\d,]+ tokens \(SentencePiece-style BPE with byte fallback/)
+  })
+
   it('is read by Hugging Face’s tokenizer, which encodes and decodes as we do, <s> first', () => {
     for (const text of [TEXT, '  starts with spaces', 'if (x) {\n\treturn y\n}\n']) {
       const expected = ours.tokenizer.encode(text, 'document')
