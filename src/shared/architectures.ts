@@ -6,7 +6,7 @@ export const ARCHITECTURES = ['gpt2', 'llama'] as const
 export type ArchitectureName = (typeof ARCHITECTURES)[number]
 
 /** What a new run trains when the user names no architecture. */
-export const DEFAULT_ARCHITECTURE: ArchitectureName = 'gpt2'
+export const DEFAULT_ARCHITECTURE: ArchitectureName = 'llama'
 
 /** Llama's SwiGLU width when none is given: 8/3 of the model width (the MLP then has GPT-2's 8·C² weights), a multiple of 4. */
 export function defaultFfnDim(embedDim: number): number {
