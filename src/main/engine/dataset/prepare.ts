@@ -39,6 +39,7 @@ import { BLOCK_CHARS, checkFraction, splitRanges, splitSegments, type SplitRange
 import {
   buildChatStream,
   chatMask,
+  chatPositionsOf,
   chatSplit,
   chatTrainingTexts,
   readChatSource,
@@ -81,7 +82,9 @@ export interface PreparedDataset {
   split: SplitRanges
   /** Chat data: per stream position, 1 where the token is a target with loss (see chat/windows.ts). */
   mask?: Uint8Array
-  /** Chat data: windows start at multiples of this (seqLen + 1), one conversation each. */
+  /** Packed chat data: per stream position, that token's position inside its conversation. */
+  positions?: Uint16Array
+  /** Chat data: windows start at multiples of this (seqLen + 1). */
   windowStride?: number
   manifest: DatasetManifest
   summary: DatasetSummary
@@ -317,12 +320,14 @@ function finish(
   if (manifest.chat) {
     const counts = manifest.chat.counts
     const split = chatSplit(manifest)
+    const positions = chatPositionsOf(manifest)
     const real = counts.promptTokens + counts.answerTokens
     return {
       tokenizer,
       tokens,
       split,
       mask: chatMask(manifest),
+      ...(positions ? { positions } : {}),
       windowStride: counts.windowTokens,
       manifest,
       reused,
