@@ -69,8 +69,8 @@ export interface PrepareOptions {
    */
   reuseFrom?: readonly string[]
   /**
-   * The documents are chat data (`.jsonl`): conversations rendered with this template, one per
-   * window, the loss on the answers (or on all tokens).
+   * The documents are chat data (`.jsonl`): conversations rendered with this template, packed into
+   * windows (or padded, one per window), the loss on the answers (or on all tokens).
    */
   chat?: ChatPrepareOptions
 }
