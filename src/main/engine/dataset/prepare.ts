@@ -294,7 +294,12 @@ async function writeChatDataset(
       count: built.tokens.length,
       sha256: tokensHash(built.tokens),
     },
-    split: { seed: at.seed, fraction: at.fraction, validationStart: built.validationStart, validationDocuments: built.validationDocuments },
+    // The method asked for is recorded so that a run asking the same finds this dataset to reuse
+    // (a chat split is by whole conversations whatever the method).
+    split: {
+      seed: at.seed, fraction: at.fraction, method: options.splitMethod ?? DEFAULT_SPLIT_METHOD,
+      validationStart: built.validationStart, validationDocuments: built.validationDocuments,
+    },
     // The files; the conversations (one per window) are listed under chat.windows.
     documents: at.documents.map((document, i) => ({
       path: document.path,
