@@ -1,5 +1,6 @@
 /**
- * The studio against its exported job: `npm run bench -- job [--steps 40] [--runs 2] [--shape tiny|small]`.
+ * The studio against its exported job: `npm run bench -- job [--steps 40] [--runs 2] [--shape tiny|small]
+ * [--arch gpt2|llama]` (llama: the same width, depth and query heads, half as many key/value heads).
  *
  * Exports a job from a run prepared on the sample corpus (src/main/engine/interchange/job), then
  * trains the same steps from the same step-0 checkpoint with the studio (the sphere pool, every core)
@@ -17,6 +18,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { exportJobFromConfig } from '../src/main/engine/interchange/job'
+import { JOB_ARCHITECTURES } from '../src/main/engine/interchange/job/write-job'
 import { createSession } from '../src/main/engine/session'
 import type { RunConfigInput } from '../src/shared/training'
 import { median } from './train'
@@ -32,12 +34,20 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '40' },
     runs: { type: 'string', default: '2' },
     shape: { type: 'string', default: 'tiny' },
+    arch: { type: 'string', default: 'gpt2' },
   },
 })
 const steps = Number(values.steps)
 const runs = Number(values.runs)
 const shape = values.shape!
 if (!SHAPES[shape]) throw new Error(`--shape is tiny or small, not ${shape}`)
+const arch = values.arch!
+if (!(JOB_ARCHITECTURES as readonly string[]).includes(arch)) throw new Error(`--arch is ${JOB_ARCHITECTURES.join(' or ')}, not ${arch}`)
+/** The shape's model in the chosen architecture: Llama with half as many key/value heads as query heads. */
+const model: RunConfigInput['model'] =
+  arch === 'llama'
+    ? { ...SHAPES[shape], architecture: 'llama', numKvHeads: SHAPES[shape]!.numHeads! / 2 }
+    : { ...SHAPES[shape], architecture: 'gpt2' }
 const cores = availableParallelism()
 const corpus = resolve(fileURLToPath(new URL('../resources/sample-corpus', import.meta.url)))
 
@@ -60,11 +70,11 @@ const root = await mkdtemp(join(tmpdir(), 'cllm-bench-job-'))
 try {
   const threads = Math.min(cores, BATCH[shape])
   const config: RunConfigInput = {
-    model: SHAPES[shape],
+    model,
     training: { batchSize: BATCH[shape], maxSteps: steps, threads, evalInterval: 1_000_000, checkpointInterval: 0 },
   }
   const exported = await exportJobFromConfig({ folder: corpus, config, outDir: join(root, 'job'), checkpointDir: join(root, 'checkpoints') })
-  console.log(`shape ${shape} (${JSON.stringify(SHAPES[shape])}), batch ${BATCH[shape]}, ${steps} steps from step 0; ${cores} cores; PyTorch ${torch.v}`)
+  console.log(`${arch}, shape ${shape} (${JSON.stringify(model)}), batch ${BATCH[shape]}, ${steps} steps from step 0; ${cores} cores; PyTorch ${torch.v}`)
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (other processes on these cores slow both sides, PyTorch's OpenMP threads the most)`)
 
   const studio: number[] = []

@@ -2,8 +2,10 @@
 """Continue a CLLM Studio run with PyTorch: one process, or torchrun (DDP) on GPUs, CPUs or a cluster.
 
 Written by CLLM Studio into a job folder (see README.md beside it). It re-implements the studio's
-training exactly: the GPT-2 model as the engine computes it (pre-LayerNorm, tanh GELU, causal
-attention, tied LM head), AdamW with the same parameter groups (decay on matrices only), the
+training exactly: each architecture the engine trains as the engine computes it — GPT-2
+(pre-LayerNorm, tanh GELU, causal attention, tied LM head) and Llama (RMSNorm, rotary positions in
+Hugging Face's rotate_half layout, grouped-query attention, SwiGLU, optional q/k/v biases as in
+Qwen2, tied or untied LM head) —, AdamW with the same parameter groups (decay on matrices only), the
 warm-up + cosine schedule, global-norm clipping, the seeded window sampler and its xoshiro128**
 generator, so that one process draws the same batches as the studio. Under torchrun each rank takes
 its slice of every global batch and DDP averages the gradients, so the result does not depend on
@@ -359,6 +361,183 @@ def param_names(model):
     return names + ["ln_f.weight", "ln_f.bias"]
 
 
+# ── the Llama model (src/main/engine/model/architectures/llama.ts; Hugging Face LlamaForCausalLM's
+#    tensor names and nn.Linear [out, in] shapes) ────────────────────────────────────────────────
+
+def llama_shape(model):
+    """The run's Llama fields with the engine's defaults filled in (run.json names: model.nKvHeads …)."""
+    C, NH = model["dModel"], model["nHeads"]
+    ffn = model.get("ffnDim")
+    if ffn is None:  # src/shared/architectures.ts defaultFfnDim: 8/3 of the width, a multiple of 4
+        ffn = -(-int(math.floor((8 * C) / 3 + 0.5)) // 4) * 4
+    shape = {"C": C, "NH": NH, "KV": model.get("nKvHeads") or NH, "hs": C // NH, "I": ffn,
+             "eps": float(model.get("normEps", 1e-5)), "theta": float(model.get("ropeTheta", 10000)),
+             "tied": bool(model.get("tiedEmbeddings", True)), "bias": bool(model.get("qkvBias", False))}
+    if C % NH or NH % shape["KV"] or shape["hs"] % 2:
+        fail(f"the Llama config is inconsistent: {NH} heads, {shape['KV']} key/value heads, width {C}")
+    return shape
+
+
+def rope_table(T, hs, theta):
+    """cos and sin [T, hs] as the engine's ropeTable computes them: inv_freq_i = 1 / θ^(2i/hs), angle = t · inv_freq_i,
+    each step rounded to float32 as Math.fround does there, the cosine and sine taken in double."""
+    half = hs // 2
+    f32 = lambda t: t.float().double()  # noqa: E731
+    exponent = f32(torch.arange(half, dtype=torch.float64) * 2 / hs)
+    inv_freq = f32(1 / f32(torch.full((half,), float(theta), dtype=torch.float64) ** exponent))
+    angle = f32(torch.arange(T, dtype=torch.float64).unsqueeze(1) * inv_freq)
+    return torch.cat([angle.cos(), angle.cos()], 1).float(), torch.cat([angle.sin(), angle.sin()], 1).float()
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, c, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+class Projection(nn.Module):
+    """y = x · Wᵀ (+ b): W stored [out, in] as nn.Linear and the engine store it."""
+
+    def __init__(self, n_in, n_out, bias=False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n_out, n_in))
+        if bias:
+            self.bias = nn.Parameter(torch.zeros(n_out))
+        else:
+            self.bias = None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+
+def rotate(x, cos, sin):
+    """Hugging Face's rotate_half: the first half of each head pairs with the second."""
+    half = x.shape[-1] // 2
+    return x * cos + torch.cat((-x[..., half:], x[..., :half]), dim=-1) * sin
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, s, fused):
+        super().__init__()
+        self.nh, self.kv, self.hs = s["NH"], s["KV"], s["hs"]
+        self.q_proj = Projection(s["C"], s["NH"] * s["hs"], s["bias"])
+        self.k_proj = Projection(s["C"], s["KV"] * s["hs"], s["bias"])
+        self.v_proj = Projection(s["C"], s["KV"] * s["hs"], s["bias"])
+        self.o_proj = Projection(s["NH"] * s["hs"], s["C"])
+        self.fused = fused
+
+    def forward(self, x, cos, sin):
+        B, T, _ = x.shape
+        q = rotate(self.q_proj(x).view(B, T, self.nh, self.hs).transpose(1, 2), cos, sin)
+        k = rotate(self.k_proj(x).view(B, T, self.kv, self.hs).transpose(1, 2), cos, sin)
+        v = self.v_proj(x).view(B, T, self.kv, self.hs).transpose(1, 2)
+        if self.kv != self.nh:  # query head h reads key/value head h // (NH / KV)
+            k = k.repeat_interleave(self.nh // self.kv, dim=1)
+            v = v.repeat_interleave(self.nh // self.kv, dim=1)
+        if self.fused:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hs))
+            mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            att = F.softmax(att.masked_fill(~mask, float("-inf")), dim=-1)
+            y = att @ v
+        return self.o_proj(y.transpose(1, 2).reshape(B, T, self.nh * self.hs))
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, s):
+        super().__init__()
+        self.gate_proj = Projection(s["C"], s["I"])
+        self.up_proj = Projection(s["C"], s["I"])
+        self.down_proj = Projection(s["I"], s["C"])
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaLayer(nn.Module):
+    def __init__(self, s, fused):
+        super().__init__()
+        self.input_layernorm = RMSNorm(s["C"], s["eps"])
+        self.self_attn = LlamaAttention(s, fused)
+        self.post_attention_layernorm = RMSNorm(s["C"], s["eps"])
+        self.mlp = SwiGLU(s)
+
+    def forward(self, x, cos, sin):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class LlamaInner(nn.Module):
+    def __init__(self, model, s, fused):
+        super().__init__()
+        self.embed_tokens = Weight(model["vocabSize"], s["C"])
+        self.layers = nn.ModuleList(LlamaLayer(s, fused) for _ in range(model["nLayers"]))
+        self.norm = RMSNorm(s["C"], s["eps"])
+
+
+class Llama(nn.Module):
+    """Parameter names are the studio's (Hugging Face LlamaForCausalLM's); the head is lm_head or, tied, embed_tokens."""
+
+    def __init__(self, model, fused=False):
+        super().__init__()
+        s = llama_shape(model)
+        self.model = LlamaInner(model, s, fused)
+        self.lm_head = Projection(s["C"], model["vocabSize"]) if not s["tied"] else None
+        cos, sin = rope_table(model["seqLen"], s["hs"], s["theta"])
+        self.register_buffer("rope_cos", cos, persistent=False)
+        self.register_buffer("rope_sin", sin, persistent=False)
+
+    def forward(self, idx, targets):
+        """Σ cross-entropy over every position (the caller divides by the global batch's positions)."""
+        T = idx.shape[1]
+        cos, sin = self.rope_cos[:T], self.rope_sin[:T]
+        x = F.embedding(idx, self.model.embed_tokens.weight)
+        for layer in self.model.layers:
+            x = layer(x, cos, sin)
+        head = self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
+        logits = self.model.norm(x) @ head.t()
+        return F.cross_entropy(logits.view(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum")
+
+
+def llama_param_names(model):
+    """The tensors in the studio's Llama layout order (q | k | v and gate | up back to back, then the biases)."""
+    s = llama_shape(model)
+    names = ["model.embed_tokens.weight"]
+    for layer in range(model["nLayers"]):
+        p = f"model.layers.{layer}."
+        names += [p + "input_layernorm.weight"] + [p + f"self_attn.{x}_proj.weight" for x in "qkv"]
+        if s["bias"]:
+            names += [p + f"self_attn.{x}_proj.bias" for x in "qkv"]
+        names += [p + n for n in ("self_attn.o_proj.weight", "post_attention_layernorm.weight",
+                                  "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight")]
+    return names + ["model.norm.weight"] + ([] if s["tied"] else ["lm_head.weight"])
+
+
+ARCHITECTURES = {"gpt2": (GPT, None), "llama": (Llama, llama_param_names)}
+
+
+def architecture_of(model):
+    """The run's architecture (absent: GPT-2, as runs made before `architecture` existed)."""
+    name = model.get("architecture") or "gpt2"
+    if name not in ARCHITECTURES:
+        fail(f"this train.py knows the architectures {', '.join(sorted(ARCHITECTURES))}, not {name!r}: export the job again from a newer CLLM Studio")
+    return name
+
+
+def build_model(model, fused=False):
+    return ARCHITECTURES[architecture_of(model)][0](model, fused=fused)
+
+
+def model_param_names(model):
+    names = ARCHITECTURES[architecture_of(model)][1]
+    return names(model) if names else param_names(model)
+
+
 # ── the job's files ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -527,9 +706,9 @@ def main(argv=None):
     val_starts = validation_starts(dataset["validation"]["start"], dataset["validation"]["end"], seq_len, VALIDATION_WINDOWS)
 
     fused = args.bf16 and hasattr(F, "scaled_dot_product_attention")
-    model = GPT(model_cfg, fused=fused)
+    model = build_model(model_cfg, fused=fused)
     params, adam_m, adam_v = st.split_state(tensors)
-    names = param_names(model_cfg)
+    names = model_param_names(model_cfg)
     own = dict(model.named_parameters())
     if set(own) != set(params) or set(names) != set(own):
         fail(f"{start_file} does not hold the tensors of this model")

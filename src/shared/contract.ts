@@ -125,6 +125,8 @@ export const ExportResult = z.object({
   /** The folder holding what was written (for GGUF: the .gguf file and its Modelfile). */
   outDir: z.string(),
   files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int().nonnegative() })),
+  /** The transformers class of a Hugging Face export (GPT2LMHeadModel, LlamaForCausalLM, Qwen2ForCausalLM). */
+  architecture: z.string().optional(),
 })
 export type ExportResult = z.infer<typeof ExportResult>
 

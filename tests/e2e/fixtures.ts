@@ -142,3 +142,32 @@ export function expectNoStack(text: string): void {
   expect(text).not.toMatch(/\.(ts|js|mjs|cjs):\d+/)
   expect(text).not.toMatch(/node:internal|file:\/\//)
 }
+
+/**
+ * A tiny model (vocab 300, 32 wide, one layer of two heads, context 32) on one sphere, by default
+ * with no periodic checkpoints: a checkpoint every 500 steps adds a log line and a toast twice a second,
+ * which kept moving the form while a long run trained (under load a fill then never found it still).
+ */
+export async function fillTinySettings(
+  page: Page,
+  learningRate: string,
+  maxSteps: number,
+  intervals: { evalInterval?: number; checkpointInterval?: number } = {},
+): Promise<void> {
+  // A run folds the settings away; they stay editable for the next runs.
+  if (!(await page.getByTestId('field-embedDim').isVisible())) await page.getByTestId('settings-toggle').click()
+  if (!(await page.getByTestId('field-checkpointInterval').isVisible())) await page.getByText('More settings').click()
+  const fields: Record<string, string> = {
+    vocabSize: '300',
+    embedDim: '32',
+    numLayers: '1',
+    numHeads: '2',
+    seqLen: '32',
+    threads: '1',
+    maxSteps: String(maxSteps),
+    learningRate,
+    checkpointInterval: String(intervals.checkpointInterval ?? 0),
+    ...(intervals.evalInterval === undefined ? {} : { evalInterval: String(intervals.evalInterval) }),
+  }
+  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value)
+}

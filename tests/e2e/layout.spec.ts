@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { expect, leaveCheckpointFolderAsFound, openStudio, repoRoot, test } from './fixtures'
+import { expect, fillTinySettings, leaveCheckpointFolderAsFound, openStudio, repoRoot, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -126,21 +126,7 @@ async function dismissToasts(page: Page): Promise<void> {
 
 /** A tiny model on one sphere, queued: the queue rows stay listed after they end. */
 async function queueTinyRun(page: Page, learningRate: string, maxSteps: number): Promise<void> {
-  if (!(await page.getByTestId('field-embedDim').isVisible())) await page.getByTestId('settings-toggle').click()
-  const fields: Record<string, string> = {
-    vocabSize: '300',
-    embedDim: '32',
-    numLayers: '1',
-    numHeads: '2',
-    seqLen: '32',
-    threads: '1',
-    maxSteps: String(maxSteps),
-    learningRate,
-  }
-  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value)
-  if (!(await page.getByTestId('field-evalInterval').isVisible())) await page.getByText('More settings').click()
-  await page.getByTestId('field-evalInterval').fill('10')
-  await page.getByTestId('field-checkpointInterval').fill('20')
+  await fillTinySettings(page, learningRate, maxSteps, { evalInterval: 10, checkpointInterval: 20 })
   await page.getByTestId('queue-add-button').click()
 }
 

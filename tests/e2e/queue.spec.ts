@@ -5,34 +5,11 @@
  * itself while the test looks: the test stops it, so how fast the machine trains decides nothing.
  */
 import type { Page } from '@playwright/test'
-import { expect, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
+import { expect, fillTinySettings, leaveCheckpointFolderAsFound, openStudio, screenshotPath, test } from './fixtures'
 
 test.describe.configure({ mode: 'serial' })
 
 const ours = leaveCheckpointFolderAsFound()
-
-/**
- * A tiny model (vocab 300, 32 wide, one layer of two heads, context 32) on one sphere, with no
- * periodic checkpoints: a checkpoint every 500 steps adds a log line and a toast twice a second,
- * which kept moving the form while a long run trained (under load a fill then never found it still).
- */
-async function tinySettings(page: Page, learningRate: string, maxSteps: number): Promise<void> {
-  // A run folds the settings away; they stay editable for the next runs.
-  if (!(await page.getByTestId('field-embedDim').isVisible())) await page.getByTestId('settings-toggle').click()
-  if (!(await page.getByTestId('field-checkpointInterval').isVisible())) await page.getByText('More settings').click()
-  const fields: Record<string, string> = {
-    vocabSize: '300',
-    embedDim: '32',
-    numLayers: '1',
-    numHeads: '2',
-    seqLen: '32',
-    threads: '1',
-    maxSteps: String(maxSteps),
-    learningRate,
-    checkpointInterval: '0',
-  }
-  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value)
-}
 
 /** Every status each queue row has shown, in order, as the page rendered them (no poll can miss one). */
 async function recordQueueStatuses(page: Page): Promise<void> {
@@ -68,7 +45,7 @@ test('two runs queued from the Train view train one after another and both are i
   await recordQueueStatuses(page)
   const rows = page.getByTestId('queue-item')
   // The same checks as Train: an impossible config cannot be queued either.
-  await tinySettings(page, '0.001', 1500)
+  await fillTinySettings(page, '0.001', 1500)
   await page.getByTestId('field-numHeads').fill('3')
   await expect(page.getByTestId('queue-add-button')).toBeDisabled()
   await expect(page.getByTestId('train-button')).toBeDisabled()
@@ -83,13 +60,13 @@ test('two runs queued from the Train view train one after another and both are i
     hold()
     void studio.engine.dispatch('training.pause', { runId }, { transport: 'test' })
   })
-  await tinySettings(page, '0.001', ENDLESS)
+  await fillTinySettings(page, '0.001', ENDLESS)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(1)
   await expect(rows.nth(0)).toHaveAttribute('data-status', 'running')
   await expect(page.getByTestId('run-state')).toHaveAttribute('data-state', 'paused')
 
-  await tinySettings(page, '0.003', 200)
+  await fillTinySettings(page, '0.003', 200)
   await page.getByTestId('queue-add-button').click()
   await expect(rows).toHaveCount(2)
   await expect(rows.nth(1)).toHaveAttribute('data-status', 'waiting')

@@ -181,6 +181,111 @@ class Model(unittest.TestCase):
         self.assertAlmostEqual(both, float(model(x, y)) + float(model(changed, y)), places=4)
 
 
+
+def load_llama_reference():
+    """bench/llama_torch.py: the independent PyTorch Llama the engine's own Llama is tested against."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "llama_torch.py")
+    spec = importlib.util.spec_from_file_location("llama_torch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class LlamaModel(unittest.TestCase):
+    base = {"architecture": "llama", "vocabSize": 13, "seqLen": 7, "dModel": 16, "nLayers": 2, "nHeads": 4}
+    # GQA with an untied head; and Qwen2's shape: q/k/v biases, one key/value head, its ε and θ.
+    variants = {
+        "gqa-untied": dict(base, nKvHeads=2, ffnDim=24, normEps=1e-5, ropeTheta=10000, tiedEmbeddings=False, qkvBias=False),
+        "qwen2-bias": dict(base, nKvHeads=1, ffnDim=20, normEps=1e-6, ropeTheta=1000000, tiedEmbeddings=True, qkvBias=True),
+    }
+
+    def test_tensor_names_and_shapes_are_the_engines_layout(self):
+        cfg = dict(self.base, nLayers=1, nKvHeads=2, ffnDim=24, tiedEmbeddings=False, qkvBias=True)
+        p = "model.layers.0."
+        self.assertEqual(train.model_param_names(cfg), [
+            "model.embed_tokens.weight", p + "input_layernorm.weight", p + "self_attn.q_proj.weight",
+            p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight", p + "self_attn.q_proj.bias",
+            p + "self_attn.k_proj.bias", p + "self_attn.v_proj.bias", p + "self_attn.o_proj.weight",
+            p + "post_attention_layernorm.weight", p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight",
+            p + "mlp.down_proj.weight", "model.norm.weight", "lm_head.weight"])
+        own = dict(train.build_model(cfg).named_parameters())
+        self.assertEqual(set(own), set(train.model_param_names(cfg)))
+        self.assertEqual(tuple(own[p + "self_attn.k_proj.weight"].shape), (8, 16))  # [out, in]: 2 heads of 4
+        self.assertEqual(tuple(own[p + "mlp.down_proj.weight"].shape), (16, 24))
+        tied = dict(cfg, tiedEmbeddings=True, qkvBias=False)
+        self.assertEqual(set(dict(train.build_model(tied).named_parameters())), set(train.model_param_names(tied)))
+        self.assertNotIn("lm_head.weight", train.model_param_names(tied))
+        self.assertNotIn(p + "self_attn.q_proj.bias", train.model_param_names(tied))
+        # What a config leaves out is the engine's default (llama.ts LLAMA_DEFAULTS, defaultFfnDim).
+        self.assertEqual(train.llama_shape(dict(self.base, dModel=576, nHeads=9)),
+                         {"C": 576, "NH": 9, "KV": 9, "hs": 64, "I": 1536, "eps": 1e-5, "theta": 10000.0, "tied": True, "bias": False})
+        self.assertEqual(train.llama_shape(dict(self.base, dModel=32))["I"], 88)
+
+    def test_an_unknown_architecture_is_refused_in_one_line(self):
+        err = io.StringIO()
+        with redirect_stderr(err), self.assertRaises(SystemExit):
+            train.build_model(dict(self.base, architecture="mamba"))
+        self.assertEqual(len(err.getvalue().strip().splitlines()), 1)
+        self.assertIn("not 'mamba'", err.getvalue())
+
+    def test_rotary_table_is_the_engines_bit_for_bit(self):
+        # ropeTable(6, 8, 1e6) of src/main/engine/model/architectures/llama.ts, printed with tsx.
+        engine = [1, 1, 1, 1, 0, 0, 0, 0, 0.5403022766113281, 0.999500036239624, 0.9999995231628418, 1,
+                  0.8414709568023682, 0.031617507338523865, 0.0009999999310821295, 0.00003162277425872162,
+                  -0.416146844625473, 0.9980006814002991, 0.9999979734420776, 1, 0.9092974066734314, 0.06320340186357498,
+                  0.0019999986980110407, 0.00006324554851744324, -0.9899924993515015, 0.9955033659934998,
+                  0.9999955296516418, 1, 0.14112000167369843, 0.0947260931134224, 0.0029999956022948027,
+                  0.00009486832277616486, -0.6536436080932617, 0.9920106530189514, 0.9999920129776001, 1,
+                  -0.756802499294281, 0.1261540800333023, 0.003999989479780197, 0.00012649109703488648,
+                  0.28366219997406006, 0.987525999546051, 0.9999874830245972, 1, -0.9589242935180664, 0.1574559062719345,
+                  0.0049999793991446495, 0.00015811386401765049]
+        cos, sin = train.rope_table(6, 8, 1e6)
+        self.assertTrue(torch.equal(cos[:, :4], cos[:, 4:]) and torch.equal(sin[:, :4], sin[:, 4:]))
+        self.assertEqual(torch.cat([cos[:, :4], sin[:, :4]], 1).flatten().tolist(), engine)
+
+    def test_loss_and_gradients_match_the_independent_reference(self):
+        reference = load_llama_reference()
+        for label, cfg in self.variants.items():
+            with self.subTest(label):
+                torch.manual_seed(1)
+                model = train.build_model(cfg)
+                with torch.no_grad():
+                    for _, p in model.named_parameters():
+                        p.normal_(0, 0.3)
+                ref = reference.Llama(cfg)
+                ours = dict(model.named_parameters())
+                theirs = dict(ref.named_parameters())
+                self.assertEqual(set(ours), set(theirs))
+                with torch.no_grad():
+                    for name, p in theirs.items():
+                        p.copy_(ours[name])
+                idx = torch.randint(0, cfg["vocabSize"], (3, cfg["seqLen"] + 1), generator=torch.Generator().manual_seed(2))
+                x, y = idx[:, :-1], idx[:, 1:]
+                (model(x, y) / y.numel()).backward()
+                mean = ref(x, y)
+                mean.backward()
+                self.assertAlmostEqual(float(model(x, y)) / y.numel(), float(mean), places=5)
+                worst = max(float((ours[n].grad - theirs[n].grad).abs().max()) for n in ours)
+                self.assertLess(worst, 1e-5)
+
+    def test_attention_is_causal_and_the_loss_a_sum(self):
+        for label, cfg in self.variants.items():
+            with self.subTest(label):
+                torch.manual_seed(0)
+                model = train.build_model(cfg)
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p.normal_(0, 0.3)
+                x = torch.tensor([[1, 2, 3, 4, 5, 6, 7]])
+                y = torch.tensor([[2, 3, 4, 5, 6, 7, 8]])
+                changed = x.clone()
+                changed[0, 6] = 11
+                first = [float(model(x[:, :k], y[:, :k])) for k in range(1, 7)]
+                self.assertEqual(first, [float(model(changed[:, :k], y[:, :k])) for k in range(1, 7)])
+                both = float(model(torch.cat([x, changed]), torch.cat([y, y])))
+                self.assertAlmostEqual(both, float(model(x, y)) + float(model(changed, y)), places=4)
+
 class WorldSize(unittest.TestCase):
     def test_ranks_share_the_batch_and_accumulate(self):
         self.assertEqual(train.plan_batches(8, 2, None), (4, [(0, 4)]))

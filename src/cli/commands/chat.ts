@@ -9,8 +9,7 @@ import type { Readable } from 'node:stream'
 import type { Command } from 'commander'
 import { chatRunnerFor, openCheckpointModel } from '../../main/engine/session/from-checkpoint'
 import type { ChatMessage } from '../../shared/chat'
-import { UserError } from '../../shared/errors'
-import { describeConfigIssues, GenerateOptions } from '../../shared/training'
+import { addSamplingOptions, parseSamplingFlags } from './sampling-flags'
 import { stdio, type CliIo } from './train'
 
 export interface ChatFlags {
@@ -23,27 +22,13 @@ export interface ChatFlags {
   seed?: number
 }
 
-const FLAGS: Record<string, string> = {
-  maxTokens: '--max-tokens',
-  temperature: '--temperature',
-  topK: '--top-k',
-  topP: '--top-p',
-  seed: '--seed',
-}
-
-const number = (value: string): number => (value.trim() === '' ? Number.NaN : Number(value))
-
 export function register(program: Command): void {
-  program
+  const command = program
     .command('chat')
     .description('Chat with a model trained on conversations (one line per turn; /reset starts over).')
     .requiredOption('--checkpoint <file>', 'checkpoint file of a run on chat data (e.g. final_model.safetensors)')
     .option('--system <text>', 'a system message opening the conversation')
-    .option('--max-tokens <n>', 'tokens per answer at most (default 100)', number)
-    .option('--temperature <x>', 'sampling temperature, 0 for greedy (default 0.8)', number)
-    .option('--top-k <n>', 'sample among the k most likely tokens, 0 for all (default 0)', number)
-    .option('--top-p <x>', 'sample within the smallest set of probability p, 1 for all (default 1)', number)
-    .option('--seed <n>', 'seed of the sampling (default 42)', number)
+  addSamplingOptions(command, 'tokens per answer at most (default 100)')
     .action(async (flags: ChatFlags) => {
       await chat(flags, process.stdin, stdio, Boolean(process.stdin.isTTY))
     })
@@ -52,12 +37,7 @@ export function register(program: Command): void {
 /** Runs the conversation over `input`'s lines; resolves with the turns once the input ends. */
 export async function chat(flags: ChatFlags, input: Readable, io: CliIo, interactive = false): Promise<ChatMessage[]> {
   const { checkpoint, system, ...rest } = flags
-  const parsed = GenerateOptions.safeParse(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)))
-  if (!parsed.success) {
-    const message = describeConfigIssues(parsed.error).replace(/^(\w+):/gm, (_, field: string) => `${FLAGS[field] ?? field}:`)
-    throw new UserError('invalid-config', message)
-  }
-  const options = parsed.data
+  const options = parseSamplingFlags(rest)
   const model = await openCheckpointModel(checkpoint)
   try {
     const runner = chatRunnerFor(model)

@@ -35,7 +35,7 @@ export interface ExportOptions {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export a checkpoint as a Hugging Face GPT-2 model folder, a GGUF file for llama.cpp and Ollama, or a job that continues the run with PyTorch (torchrun) elsewhere.')
+    .description('Export a checkpoint as a Hugging Face model folder (GPT-2, Llama or Qwen2), a GGUF file for llama.cpp and Ollama, or a job that continues the run with PyTorch (torchrun) elsewhere.')
     .requiredOption('--checkpoint <file>', 'checkpoint to export (.safetensors)')
     .requiredOption(
       '--out <path>',
@@ -69,17 +69,16 @@ export async function exportCheckpoint(
     print(JSON.stringify(result, null, 2))
     return result
   }
-  print(`Exported ${options.checkpoint} as a Hugging Face GPT-2 model to ${result.outDir}:`)
+  print(`Exported ${options.checkpoint} as a Hugging Face ${result.family} model to ${result.outDir}:`)
   const width = Math.max(...result.files.map((f) => f.name.length))
   for (const file of result.files)
     print(`  ${file.name.padEnd(width)}  ${formatBytes(file.bytes).padStart(9)}`)
-  print(
-    'The LM head is tied to transformer.wte.weight, so lm_head.weight is not stored (tie_word_embeddings: true).',
-  )
+  if (!result.lmHeadWritten)
+    print('The LM head is tied to the token embedding, so lm_head.weight is not stored (tie_word_embeddings: true).')
   if (result.endOfTextId === null)
     print('Note: the tokenizer has no <|endoftext|> token, so bos/eos token ids are unset.')
   print(
-    `Load it with GPT2LMHeadModel.from_pretrained("${result.outDir}") and AutoTokenizer.from_pretrained("${result.outDir}").`,
+    `Load it with ${result.architecture}.from_pretrained("${result.outDir}") and AutoTokenizer.from_pretrained("${result.outDir}").`,
   )
   return result
 }
@@ -91,7 +90,7 @@ async function exportGgufFile(options: ExportOptions, print: (line: string) => v
     print(JSON.stringify(result, null, 2))
     return result
   }
-  print(`Exported ${options.checkpoint} as GGUF (${precision.toUpperCase()}, ${result.tensorCount} tensors):`)
+  print(`Exported ${options.checkpoint} as GGUF (${result.architecture}, ${precision.toUpperCase()}, ${result.tensorCount} tensors):`)
   print(`  ${result.path}  ${formatBytes(result.bytes)}`)
   print(`  ${result.modelfile}  (for Ollama)`)
   print(`Run it with llama.cpp: llama-completion -m "${result.path}" -p "Once upon a time" -n 100`)

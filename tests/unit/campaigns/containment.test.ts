@@ -14,16 +14,14 @@ import {
   linkSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../../../src/cli/main'
 import { createEngineApi, type EngineApi } from '../../../src/main/engine/api/engine-api'
@@ -37,6 +35,7 @@ import { createUniqueRunDir } from '../../../src/main/engine/runs'
 import { createSession } from '../../../src/main/engine/session'
 import type { MethodName } from '../../../src/shared/contract'
 import { UserError } from '../../../src/shared/errors'
+import { fileSnapshot, trainTinyRun } from './fixtures'
 import { Tally, within } from './tally'
 
 const SECRET = 'SECRET-OUTSIDE-19c4'
@@ -48,19 +47,6 @@ let outside: string
 let checkpoint: string
 let api: EngineApi
 
-/** Every file under `dir` with its size and modification time, to see any write or delete. */
-function snapshot(dir: string): string {
-  const lines: string[] = []
-  const walk = (folder: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else lines.push(`${relative(dir, path)} ${statSync(path, { throwIfNoEntry: false })?.size} ${statSync(path, { throwIfNoEntry: false })?.mtimeMs}`)
-    }
-  }
-  walk(dir)
-  return lines.sort().join('\n')
-}
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'cllm-contain-'))
@@ -68,24 +54,11 @@ beforeAll(async () => {
   checkpoints = join(base, 'checkpoints')
   outside = join(base, 'outside')
   for (const dir of [corpus, checkpoints, outside, join(outside, 'x'), join(outside, 'victim')]) mkdirSync(dir)
-  const line = 'the quick brown fox jumps over the lazy dog while the cat sleeps by the warm fire.\n'
-  for (let i = 0; i < 4; i++) writeFileSync(join(corpus, `part${i}.txt`), line.repeat(40))
   writeFileSync(join(outside, 'x', 'run.json'), '{}\n')
   writeFileSync(join(outside, 'victim', 'README.md'), `${SECRET} the user's own model card\n`)
   writeFileSync(join(outside, 'victim', 'config.json'), `{"model_type": "${SECRET}"}\n`)
   writeFileSync(join(outside, 'config.json'), JSON.stringify({ model_type: SECRET, n_layer: 1 }))
-  const session = await createSession({
-    folder: corpus,
-    sample: false,
-    config: {
-      model: { vocabSize: 300, embedDim: 16, numLayers: 1, numHeads: 2, seqLen: 8 },
-      training: { threads: 1, batchSize: 2, maxSteps: 3 },
-      paths: { checkpointDir: checkpoints, runName: 'run1' },
-    },
-  })
-  const finished = await session.run()
-  if (!finished.checkpoint) throw new Error(`the run for the campaign failed: ${finished.message}`)
-  checkpoint = finished.checkpoint
+  checkpoint = await trainTinyRun(corpus, checkpoints, 'run1', 'the quick brown fox jumps over the lazy dog while the cat sleeps by the warm fire.\n')
   api = createEngineApi({
     transport: 'websocket',
     version: 'test',
@@ -110,9 +83,9 @@ async function refusedCall(method: MethodName, input: unknown): Promise<string |
 
 /** Runs one trial: `attempt` must be refused with a UserError, and `outside` must not change. */
 async function expectRefused(tally: Tally, name: string, attempt: () => Promise<unknown>): Promise<void> {
-  const before = snapshot(outside)
+  const before = fileSnapshot(outside)
   const settled = await within(attempt(), 30_000)
-  const after = snapshot(outside)
+  const after = fileSnapshot(outside)
   if (!settled.settled) return tally.record('hang', name)
   if (after !== before) return tally.record('escape', `${name}: the outside folder changed`)
   if ('value' in settled) return tally.record('escape', `${name}: accepted`)
@@ -126,7 +99,7 @@ async function expectRefused(tally: Tally, name: string, attempt: () => Promise<
 describe('campaign 6: containment by identity', () => {
   it('refuses every link in the checkpoint folder, export target and model folder, and never blocks on a FIFO', async () => {
     const tally = new Tally('containment (links, targets, FIFO)')
-    const outsideBefore = snapshot(outside)
+    const outsideBefore = fileSnapshot(outside)
 
     // 1. A run folder that is a link to a folder outside (with a run.json there).
     symlinkSync(join(outside, 'x'), join(checkpoints, 'linkrun'))
@@ -215,7 +188,7 @@ describe('campaign 6: containment by identity', () => {
     const examples = tally.report()
     expect(examples).toEqual([])
     expect(tally.escapes + tally.crashes + tally.hangs).toBe(0)
-    expect(snapshot(outside)).toBe(outsideBefore)
+    expect(fileSnapshot(outside)).toBe(outsideBefore)
     expect(readFileSync(join(outside, 'victim', 'README.md'), 'utf8')).toContain("the user's own model card")
   }, 240_000)
 
@@ -302,7 +275,7 @@ describe('campaign 6: containment by identity', () => {
     const fifo = join(base, 'pipe.safetensors')
     execFileSync('mkfifo', [fifo])
     symlinkSync(join(outside, 'victim'), join(base, 'cli-out-link'))
-    const before = snapshot(outside)
+    const before = fileSnapshot(outside)
     for (const args of [
       ['export', '--checkpoint', checkpoint, '--out', '/proc/nope/x'],
       ['export', '--checkpoint', checkpoint, '--out', '/etc/passwd/x'],
@@ -331,7 +304,7 @@ describe('campaign 6: containment by identity', () => {
         process.exitCode = undefined
       }
     }
-    expect(snapshot(outside)).toBe(before)
+    expect(fileSnapshot(outside)).toBe(before)
     expect(tally.report()).toEqual([])
     expect(tally.crashes + tally.hangs + tally.escapes).toBe(0)
   }, 300_000)

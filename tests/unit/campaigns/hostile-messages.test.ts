@@ -11,19 +11,18 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { saveCheckpoint } from '../../../src/main/engine/checkpoints'
 import { makeCheckpoint } from '../main/engine/checkpoints/fixtures'
 import { connect, type TestClient } from '../main/server/ws-test-client'
 import { seededUniform } from '../support/random'
+import { fileSnapshot } from './fixtures'
 import { Tally, within } from './tally'
 
 vi.mock('electron', () => import('../main/fake-electron'))
@@ -52,22 +51,6 @@ let root: string
 let checkpoints: string
 let outside: string
 
-/** Every file under `dir` with its size and modification time, to see any write. */
-function snapshot(dir: string): string {
-  const lines: string[] = []
-  const walk = (folder: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else {
-        const info = statSync(path, { throwIfNoEntry: false })
-        lines.push(`${relative(dir, path)} ${info?.size} ${info?.mtimeMs}`)
-      }
-    }
-  }
-  walk(dir)
-  return lines.sort().join('\n')
-}
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'cllm-hostile-msg-'))
@@ -256,7 +239,7 @@ async function campaign(
 
 describe('campaign 4: hostile messages', () => {
   it(`over WebSocket: ${PER_METHOD} per method, 0 crashes, 0 reads or writes outside the roots`, async () => {
-    const before = snapshot(outside)
+    const before = fileSnapshot(outside)
     const api = createEngineApi({
       transport: 'websocket',
       version: 'campaign',
@@ -275,7 +258,7 @@ describe('campaign 4: hostile messages', () => {
       client.ws.on('message', (data) => seen.push(String(data)))
       const tally = new Tally('hostile messages over WebSocket')
       await campaign(tally, client.request.bind(client), () => seen.join('\n'))
-      if (snapshot(outside) !== before) tally.record('escape', 'files outside the roots changed')
+      if (fileSnapshot(outside) !== before) tally.record('escape', 'files outside the roots changed')
       const failures = tally.report()
       expect(tally.trials).toBeGreaterThanOrEqual(PER_METHOD * methodNames.length)
       expect(failures).toEqual([])
@@ -287,7 +270,7 @@ describe('campaign 4: hostile messages', () => {
   }, CAMPAIGN_MS)
 
   it(`over Electron IPC: ${PER_METHOD} per method, 0 crashes, 0 reads or writes outside the roots`, async () => {
-    const before = snapshot(outside)
+    const before = fileSnapshot(outside)
     fake.ipcMain.handlers.clear()
     const renderer = { kind: 'app' as const, root: '/app/out/renderer', url: 'app://cllm/index.html' }
     const window = new fake.BrowserWindow({})
@@ -324,7 +307,7 @@ describe('campaign 4: hostile messages', () => {
           fake.ipcMain.invoke(IPC_CALL_CHANNEL, event, method, input) as Promise<Reply>,
         () => seen.join('\n'),
       )
-      if (snapshot(outside) !== before) tally.record('escape', 'files outside the roots changed')
+      if (fileSnapshot(outside) !== before) tally.record('escape', 'files outside the roots changed')
       const failures = tally.report()
       expect(tally.trials).toBeGreaterThanOrEqual(PER_METHOD * methodNames.length)
       expect(failures).toEqual([])

@@ -18,9 +18,9 @@ import { listRuns, loadCheckpoint, readCheckpointInfo } from '../../../src/main/
 import { exportHuggingFace } from '../../../src/main/engine/checkpoints/export-hf'
 import { headerChecksum } from '../../../src/main/engine/checkpoints/format'
 import { importHuggingFace } from '../../../src/main/engine/checkpoints/import-hf'
-import { createSession } from '../../../src/main/engine/session'
 import { parseTokenizer } from '../../../src/main/engine/tokenizer'
 import { UserError } from '../../../src/shared/errors'
+import { trainTinyRun } from './fixtures'
 import { Tally, within } from './tally'
 
 type Header = Record<string, unknown> & { __metadata__: Record<string, string> }
@@ -33,23 +33,8 @@ let hf: string
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'cllm-shapes-'))
-  const corpus = join(base, 'corpus')
   checkpoints = join(base, 'checkpoints')
-  mkdirSync(corpus)
-  const line = 'shapes and sizes and the words that a small model learns from a page.\n'
-  for (let i = 0; i < 4; i++) writeFileSync(join(corpus, `part${i}.txt`), line.repeat(40))
-  const session = await createSession({
-    folder: corpus,
-    sample: false,
-    config: {
-      model: { vocabSize: 300, embedDim: 16, numLayers: 1, numHeads: 2, seqLen: 8 },
-      training: { threads: 1, batchSize: 2, maxSteps: 3 },
-      paths: { checkpointDir: checkpoints, runName: 'good' },
-    },
-  })
-  const finished = await session.run()
-  if (!finished.checkpoint) throw new Error(`the run for the campaign failed: ${finished.message}`)
-  good = finished.checkpoint
+  good = await trainTinyRun(join(base, 'corpus'), checkpoints, 'good', 'shapes and sizes and the words that a small model learns from a page.\n')
   hf = join(base, 'hf')
   await exportHuggingFace(good, hf)
 }, 120_000)

@@ -93,7 +93,7 @@ export function createEngineApi(options: EngineApiOptions): EngineApi {
     ...createDatasetHandlers(context),
     ...training.handlers,
     ...queue.handlers,
-    ...createEstimateHandlers(() => training.isTraining()),
+    ...createEstimateHandlers(training),
     ...createMachineHandlers(),
     ...createCheckpointHandlers(context),
     ...createRunHandlers(context),

@@ -277,38 +277,21 @@ function allNonNegative(data: Float32Array, from: number, to: number): boolean {
   return min === 0
 }
 
-/** The first second moment holding a negative value, named; checked in slices that yield. */
-async function negativeSecondMoment(state: TrainerState): Promise<string | undefined> {
-  let sinceYield = 0
-  for (const tensor of state.adamV) {
-    const data = tensor.data
-    for (let from = 0; from < data.length; from += FINITE_SLICE_FLOATS) {
-      const to = Math.min(data.length, from + FINITE_SLICE_FLOATS)
-      if (!allNonNegative(data, from, to)) return ADAM_V_PREFIX + tensor.name
-      sinceYield += to - from
-      if (sinceYield >= FINITE_SLICE_FLOATS) {
-        sinceYield = 0
-        await yieldToLoop()
-      }
-    }
-  }
-  return undefined
-}
-
-/** The first parameter or moment holding NaN or ±Infinity, named, or undefined when all are finite. */
-async function nonFiniteTensor(state: TrainerState): Promise<string | undefined> {
-  const groups: Array<[string, NamedTensor[]]> = [
-    ['', state.params],
-    [ADAM_M_PREFIX, state.adamM],
-    [ADAM_V_PREFIX, state.adamV],
-  ]
+/**
+ * The first tensor (named with its group's prefix) with a value failing `valid`, checked in slices
+ * that yield to the event loop, so a large checkpoint never blocks the server.
+ */
+async function firstInvalidTensor(
+  groups: Array<[string, NamedTensor[]]>,
+  valid: (data: Float32Array, from: number, to: number) => boolean,
+): Promise<string | undefined> {
   let sinceYield = 0
   for (const [prefix, tensors] of groups) {
     for (const tensor of tensors) {
       const data = tensor.data
       for (let from = 0; from < data.length; from += FINITE_SLICE_FLOATS) {
         const to = Math.min(data.length, from + FINITE_SLICE_FLOATS)
-        if (!allFinite(data, from, to)) return prefix + tensor.name
+        if (!valid(data, from, to)) return prefix + tensor.name
         sinceYield += to - from
         if (sinceYield >= FINITE_SLICE_FLOATS) {
           sinceYield = 0
@@ -318,6 +301,23 @@ async function nonFiniteTensor(state: TrainerState): Promise<string | undefined>
     }
   }
   return undefined
+}
+
+/** The first second moment holding a negative value, named. */
+function negativeSecondMoment(state: TrainerState): Promise<string | undefined> {
+  return firstInvalidTensor([[ADAM_V_PREFIX, state.adamV]], allNonNegative)
+}
+
+/** The first parameter or moment holding NaN or ±Infinity, named, or undefined when all are finite. */
+function nonFiniteTensor(state: TrainerState): Promise<string | undefined> {
+  return firstInvalidTensor(
+    [
+      ['', state.params],
+      [ADAM_M_PREFIX, state.adamM],
+      [ADAM_V_PREFIX, state.adamV],
+    ],
+    allFinite,
+  )
 }
 
 interface DecodedHeader {

@@ -36,6 +36,20 @@ export type GgmlTypeId = (typeof GgmlType)[keyof typeof GgmlType]
 export const Q8_0_BLOCK = 32
 const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK
 
+/** The precisions an export offers: every matrix in F32, F16 or Q8_0 (norms and biases stay F32). */
+export const GGUF_PRECISIONS = ['f32', 'f16', 'q8_0'] as const
+export type GgufPrecision = (typeof GGUF_PRECISIONS)[number]
+
+/** llama.cpp's `general.file_type` (llama_ftype) for each precision. */
+export const GGUF_FILE_TYPE: Record<GgufPrecision, number> = { f32: 0, f16: 1, q8_0: 7 }
+
+/** A matrix's ggml type at a precision: Q8_0 only where rows split into whole blocks, else F16. */
+export function matrixType(precision: GgufPrecision, rowLength: number): GgmlTypeId {
+  if (precision === 'f32') return GgmlType.F32
+  if (precision === 'q8_0' && rowLength % Q8_0_BLOCK === 0) return GgmlType.Q8_0
+  return GgmlType.F16
+}
+
 export type GgufValue =
   | { type: 'u32'; value: number }
   | { type: 'i32'; value: number }

@@ -8,6 +8,8 @@ import { basename } from 'node:path'
 import { valLossAtStep, type CheckpointMetadata } from '../../../shared/checkpoint'
 import { trainLossLabel } from '../../../shared/training'
 import { countParams } from '../model/architectures'
+import { exportFormatOf } from './export-formats'
+import type { SpecialToken } from './export-tokens'
 import type { ModelConfig } from '../model/trainer'
 
 /** What the card may add from run.json; every field optional (an old or foreign run lacks them). */
@@ -38,10 +40,13 @@ function trainingTokens(sampler: unknown): number | null {
   return typeof start === 'number' && typeof end === 'number' && end >= start ? end - start : null
 }
 
-export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | null, run: RunFacts = {}): string {
+export function modelCard(metadata: CheckpointMetadata, endOfText: SpecialToken | null, run: RunFacts = {}): string {
   const model = metadata.config.model as ModelConfig
+  const exporter = exportFormatOf(model)
+  const label = exporter.label(model)
+  const hfClass = exporter.hfClass(model)
   const training = isRecord(metadata.config.training) ? metadata.config.training : {}
-  const title = run.name ?? 'CLLM Studio GPT-2 model'
+  const title = run.name ?? `CLLM Studio ${label} model`
   const tokens = trainingTokens(metadata.sampler)
   // The figures as the CLI, the checkpoint tables and the app give them: the training loss is the
   // mean of the last steps (one batch's loss only for checkpoints older than that mean), and the
@@ -55,25 +60,22 @@ export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | nu
     '---',
     'library_name: transformers',
     'pipeline_tag: text-generation',
-    'tags: [gpt2, cllm-studio]',
+    `tags: [${exporter.ggufArchitecture(model)}, cllm-studio]`,
     '---',
     '',
     `# ${title}`,
     '',
-    `A GPT-2-architecture language model of ${format(countParams(model))} parameters, trained from scratch ` +
+    `A ${label}-architecture language model of ${format(countParams(model))} parameters, trained ` +
       'on the CPU with CLLM Studio (data-parallel worker threads, WebAssembly SIMD kernels, AdamW).',
     '',
     '## Model',
     '',
     '| | |',
     '|---|---|',
-    `| Vocabulary | ${format(model.vocabSize)} tokens (byte-level BPE${endOfTextId === null ? '' : `, \`<|endoftext|>\` = ${endOfTextId}`}) |`,
+    `| Vocabulary | ${format(model.vocabSize)} tokens (byte-level BPE${endOfText === null ? '' : `, \`${endOfText.text}\` = ${endOfText.id}`}) |`,
     `| Context length | ${format(model.seqLen)} |`,
     `| Embedding size | ${format(model.dModel)} |`,
-    `| Layers | ${format(model.nLayers)} |`,
-    `| Attention heads | ${format(model.nHeads)} |`,
-    '| Activation | GELU (tanh approximation, `gelu_new`) |',
-    '| LM head | tied to the token embedding |',
+    ...exporter.cardRows(model).map(([label, value]) => `| ${label} | ${format(value)} |`),
     '',
     '## Training',
     '',
@@ -105,9 +107,9 @@ export function modelCard(metadata: CheckpointMetadata, endOfTextId: number | nu
     '## Use',
     '',
     '```python',
-    'from transformers import AutoTokenizer, GPT2LMHeadModel',
+    `from transformers import AutoTokenizer, ${hfClass}`,
     'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
-    'model = GPT2LMHeadModel.from_pretrained("path/to/this/folder")',
+    `model = ${hfClass}.from_pretrained("path/to/this/folder")`,
     'ids = tokenizer("Once upon a time", return_tensors="pt").input_ids',
     'print(tokenizer.decode(model.generate(ids, max_new_tokens=50)[0]))',
     '```',

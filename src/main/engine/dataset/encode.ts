@@ -1,6 +1,10 @@
 /**
  * Encodes documents into one token stream in a SharedArrayBuffer: each document's ids followed by
- * the tokenizer's end-of-text id. Uint16 while the vocabulary fits, Uint32 above.
+ * the tokenizer's end-of-text id. Uint16 while the vocabulary fits, Uint32 above. A document's
+ * ids are what Hugging Face's tokenizer gives for the file: the family's BOS first where its
+ * post_processor adds one (Llama's `<s>`), and a SentencePiece ▁ before the first word; a text
+ * that continues a document (a later segment of a split file) gets neither, and nor does a piece
+ * after a cut (see chunks.ts), so the pieces' ids are the whole's.
  *
  * N threads are the calling thread and N − 1 pooled workers. Documents are cut into pieces; every
  * thread claims pieces from a shared counter until none is left (see piece-ledger.ts), the caller
@@ -13,7 +17,15 @@ import type { TokenizeProgress } from '../../../shared/tokenizer'
 import type { Tokenizer } from '../tokenizer'
 import { cutDocuments, type TextPiece } from '../tokenizer/chunks'
 import { packTexts } from '../tokenizer/packed-texts'
-import { IdSink, PieceLedger, copyOwnPieces, encodeClaimedPieces } from '../tokenizer/piece-ledger'
+import {
+  IdSink,
+  PIECE_CONTINUATION,
+  PIECE_DOCUMENT,
+  PieceLedger,
+  copyOwnPieces,
+  encodeClaimedPieces,
+  partOf,
+} from '../tokenizer/piece-ledger'
 import { runWorkerJob, warmWorkers } from '../tokenizer/pool'
 import type { WorkerJob } from '../tokenizer/worker-protocol'
 import { giveBack, takeBuffer } from '../tokenizer/shared-buffers'
@@ -34,6 +46,8 @@ export interface EncodeOptions {
   threads?: number
   /** Documents are cut into pieces of about this many characters (tests use small ones). */
   pieceChars?: number
+  /** Per text: true when it continues a document begun in an earlier text (see SplitSegment). */
+  continues?: readonly boolean[]
   onProgress?: (progress: TokenizeProgress) => void
   signal?: AbortSignal
 }
@@ -66,6 +80,7 @@ export async function encodeDocuments(
 ): Promise<EncodedStream> {
   throwIfCancelled(options.signal)
   const pieces = cutDocuments(texts, options.pieceChars ?? PIECE_CHARS)
+  const parts = pieceParts(pieces, options.continues)
   const bytes = Float64Array.from(pieces, (piece) => Buffer.byteLength(piece.text, 'utf8'))
   const totalBytes = bytes.reduce((sum, n) => sum + n, 0)
   const progress = progressCounter(totalBytes, options.onProgress)
@@ -89,7 +104,7 @@ export async function encodeDocuments(
       borrowed.push(ids)
       helpers.push(
         startWorkerShare(
-          { type: 'encode', encoder, texts: packed, ledger: ledger.buffer, owner, ids, wide },
+          { type: 'encode', encoder, texts: packed, parts, ledger: ledger.buffer, owner, ids, wide },
           options.signal,
         ),
       )
@@ -107,6 +122,7 @@ export async function encodeDocuments(
     encoder: tokenizer.createEncoder(),
     sink: own,
     text: (p) => pieces[p].text,
+    part: (p) => partOf(parts[p]),
     bytes: (p) => bytes[p],
     // Let progress events, worker messages and a cancel request through between pieces.
     between: () => {
@@ -130,6 +146,18 @@ export async function encodeDocuments(
   giveBack(own.buffer, ...borrowed)
   for (const helper of helpers) if (helper.grown) giveBack(helper.grown)
   return { tokens, starts, lengths }
+}
+
+/**
+ * Per piece, PIECE_DOCUMENT where it starts a document (a text's first piece, unless the text
+ * continues a document), else PIECE_CONTINUATION.
+ */
+function pieceParts(pieces: readonly TextPiece[], continues: readonly boolean[] = []): Uint8Array {
+  return Uint8Array.from(pieces, (piece, p) =>
+    (p === 0 || pieces[p - 1].document !== piece.document) && continues[piece.document] !== true
+      ? PIECE_DOCUMENT
+      : PIECE_CONTINUATION,
+  )
 }
 
 /**

@@ -116,7 +116,7 @@ export async function checkCorpusHoldsAWindow(
   const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0)
   if (bytes >= (seqLen + 1) * SURE_BYTES_PER_WINDOW_TOKEN) return
   const given = isTokenizer(tokenizer) ? tokenizer : await trainTokenizer(texts, { ...tokenizer, threads: 1 })
-  const total = texts.reduce((sum, text) => sum + given.encode(text).length + 1, 0)
+  const total = texts.reduce((sum, text) => sum + given.encode(text, 'document').length + 1, 0)
   splitRanges({ totalTokens: total, validationStart: total, validationDocuments: 0, fraction: DEFAULT_VALIDATION_FRACTION }, seqLen)
 }
 
@@ -145,6 +145,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const request = given
     ? { tokenizer: tokenizerHash(given) }
     : { kind: options.tokenizer.kind, vocabSize: options.tokenizer.vocabSize }
+  const beginOfText = given?.beginOfText ?? null
   // A chat stream depends on the template, the loss setting and the window as well.
   const chatKey = options.chat ? { ...options.chat, seqLen: options.seqLen } : undefined
   // A `files` key is the one datasets had before blocks existed, so those are still found.
@@ -158,6 +159,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
         seed,
         ...(method === 'files' ? {} : { split: method }),
         ...(chatKey ? { chat: chatKey } : {}),
+        // Documents start with the family's BOS: never the stream a dataset without it holds.
+        ...(beginOfText !== null ? { beginOfText } : {}),
       }),
     )
     .digest('hex')
@@ -178,7 +181,9 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
       (manifest.split.method ?? 'files') === method &&
-      (given && !chatKey ? manifest.tokenizer.hash === tokenizerHash(given) : manifest.key === key),
+      (given && !chatKey && beginOfText === null
+        ? manifest.tokenizer.hash === tokenizerHash(given)
+        : manifest.key === key),
     )
     if (!other) continue
     const tokenizer = given ?? (await readSavedTokenizer(folder, other.manifest))
@@ -222,7 +227,12 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
   const stream = await encodeDocuments(
     segments.map((segment) => segment.text),
     tokenizer,
-    { threads: options.threads, onProgress: options.onProgress, signal: options.signal },
+    {
+      threads: options.threads,
+      continues: segments.map((segment) => segment.continues),
+      onProgress: options.onProgress,
+      signal: options.signal,
+    },
   )
   const validationDocuments = segments.filter((segment) => segment.validation).length
   const firstValidation = segments.length - validationDocuments

@@ -42,6 +42,12 @@ export interface SplitSegment {
   document: number
   text: string
   validation: boolean
+  /**
+   * The segment starts inside its document (an earlier segment holds the document's start): it is
+   * encoded as the rest of that document (no BOS, no SentencePiece ▁ in front), so that a
+   * document's segments together encode as the whole file does.
+   */
+  continues: boolean
 }
 
 /**
@@ -64,7 +70,7 @@ export function splitSegments(
       seed,
     )
     texts.forEach((text, document) =>
-      segments.push({ document, text, validation: isValidation[document] }),
+      segments.push({ document, text, validation: isValidation[document], continues: false }),
     )
   } else {
     const blocks = texts.flatMap((text, document) =>
@@ -81,7 +87,7 @@ export function splitSegments(
       if (last && last.document === block.document && last.validation === isValidation[i]) {
         last.text += block.text
       } else {
-        segments.push({ ...block, validation: isValidation[i] })
+        segments.push({ ...block, validation: isValidation[i], continues: last?.document === block.document })
       }
     })
   }

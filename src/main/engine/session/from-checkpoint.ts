@@ -86,7 +86,9 @@ export interface EvaluateOptions {
 
 /**
  * Mean cross-entropy (nats per token) and perplexity of texts under the model. Each text is scored
- * on its own (see scoring.ts: every token but a text's first is predicted, in windows of seqLen).
+ * on its own (see scoring.ts: every token but a text's first is predicted, in windows of seqLen),
+ * encoded as a document of the training stream: after the family's BOS where it has one (Llama's
+ * `<s>`), so that its first word is predicted too, as in training.
  */
 export async function evaluateTexts(
   model: OpenModel,
@@ -94,7 +96,7 @@ export async function evaluateTexts(
   chunk?: number,
   options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
-  return evaluateTokenStreams(model, texts.map((text) => model.tokenizer.encode(text)), chunk, options)
+  return evaluateTokenStreams(model, texts.map((text) => model.tokenizer.encode(text, 'document')), chunk, options)
 }
 
 /** The same over texts already encoded with the model's tokenizer (a run's validation split). */

@@ -19,12 +19,15 @@ export interface GenerationResult {
 }
 
 type Model = Pick<Trainer, 'logits'>
-type TextCodec = Pick<Tokenizer, 'encode' | 'decode' | 'endOfText'>
+type TextCodec = Pick<Tokenizer, 'encode' | 'decode' | 'endOfText'> &
+  Partial<Pick<Tokenizer, 'beginOfText'>>
 
 /**
  * Generates after `options.prompt`. An empty prompt starts a new document (the end-of-text token is
- * the context), as the model saw documents begin during training. `onText` receives each piece of
- * text as soon as it is complete (a token holding half a UTF-8 character waits for the rest).
+ * the context), as the model saw documents begin during training. A family whose documents start
+ * with BOS (Llama's `<s>`) gets it before the prompt, or as the whole context, as Hugging Face's
+ * `tokenizer(prompt)` adds it; it is not part of the text. `onText` receives each piece of text as
+ * soon as it is complete (a token holding half a UTF-8 character waits for the rest).
  */
 export async function generateText(
   model: Model,
@@ -34,13 +37,17 @@ export async function generateText(
   signal?: AbortSignal,
 ): Promise<GenerationResult> {
   const prompt = options.prompt === '' ? [] : tokenizer.encode(options.prompt)
-  const context = prompt.length > 0 ? [...prompt] : [tokenizer.endOfText]
+  const bos = tokenizer.beginOfText ?? null
+  const context =
+    bos !== null ? [bos, ...prompt] : prompt.length > 0 ? [...prompt] : [tokenizer.endOfText]
   // The continuation is the decoded context minus the decoded start, so a tokenizer that puts
-  // spaces between tokens (the word tokenizer) gives "the cat" + " sat", not "the catsat".
+  // spaces between tokens (the word tokenizer) gives "the cat" + " sat", not "the catsat"; the
+  // BOS is left out of both (SentencePiece drops the first space of a text, not of what follows <s>).
   const start = context.length
-  const base = tokenizer.decode(context)
+  const textFrom = bos !== null ? 1 : 0
+  const base = tokenizer.decode(context.slice(textFrom))
   const continuation = (): string => {
-    const all = tokenizer.decode(context)
+    const all = tokenizer.decode(context.slice(textFrom))
     return all.startsWith(base) ? all.slice(base.length) : tokenizer.decode(context.slice(start))
   }
   const random = Rng.seeded(options.seed)

@@ -2,7 +2,9 @@
  * Byte-level BPE (GPT-2 style): text → GPT-2 pre-tokens → UTF-8 bytes → merges applied by rank.
  * Saved and loaded as a Hugging Face `tokenizer.json`; Hugging Face's own tokenizer gives the same ids.
  * Files of today's byte-level families load too (SmolLM, Qwen2, Llama 3: their pre-tokenizers,
- * Qwen2's NFC, Llama 3's `ignore_merges`, see family.ts) and are written back as they came.
+ * Qwen2's NFC, Llama 3's `ignore_merges`, see family.ts) and are written back as they came, and so
+ * do SentencePiece-style ones (Llama 2, TinyLlama: BPE over characters with byte fallback, see
+ * sentencepiece.ts). A family's post_processor BOS starts each document and prompt (`beginOfText`).
  *
  * Ids: 0–255 are the bytes in plain byte order (id = byte value), then the merged tokens in the
  * order training learned them, then the special tokens (`<|endoftext|>`). Files from elsewhere
@@ -16,10 +18,18 @@ import { UserError } from '../../../shared/errors'
 import { BYTE_TO_CHAR, byteLevelToBytes, bytesToByteLevel } from './byte-level'
 import { BpeEncoder, type BpeTables } from './bpe-encoder'
 import type { TrainedBpe } from './bpe-trainer'
-import { readFamilyShape, GPT2_SHAPE, type FamilyShape } from './family'
+import { readFamilyShape, GPT2_SHAPE, type ByteLevelShape, type FamilyShape } from './family'
 import { PairRanks } from './pair-ranks'
 import { TokenBuffer } from './token-buffer'
-import { MAX_VOCAB_SIZE, type EncoderSpec, type Tokenizer } from './types'
+import { SentencePieceVocab } from './sentencepiece'
+import { SentencePieceEncoder } from './sentencepiece-encoder'
+import {
+  MAX_VOCAB_SIZE,
+  type EncoderSpec,
+  type IdEncoder,
+  type TextPart,
+  type Tokenizer,
+} from './types'
 
 export const END_OF_TEXT = '<|endoftext|>'
 /** Special tokens every trained BPE tokenizer gets, appended after the merges. */
@@ -42,31 +52,74 @@ export class BpeTokenizer implements Tokenizer {
   readonly fileName = 'tokenizer.json' as const
   readonly vocabSize: number
   readonly endOfText: number
+  readonly beginOfText: number | null
   private readonly spec: BpeSpec
-  /** id → its bytes (a special token: the UTF-8 of its text); undefined for an unused id. */
-  private readonly tokenBytes: Array<Uint8Array | undefined>
-  /** What encoding needs, as typed arrays (see bpe-encoder.ts). */
-  private readonly tables: BpeTables
+  /** How ids are made and read back: byte-level, or SentencePiece-style (see sentencepiece.ts). */
+  private readonly codec: ByteLevelCodec | SentencePieceCodec
   private readonly pairs: PairRanks
   /** The encoder behind encode() and encodeInto(), made on first use. */
-  private encoder: BpeEncoder | undefined
+  private encoder: IdEncoder | undefined
   private file: string | undefined
 
   private constructor(spec: BpeSpec, source: string) {
     const invalid = (why: string): UserError =>
-      new UserError('invalid-input', `${source} is not a usable byte-level BPE tokenizer: ${why}.`)
+      new UserError('invalid-input', `${source} is not a usable BPE tokenizer: ${why}.`)
     this.spec = spec
     let maxId = -1
     for (const id of spec.vocab.values()) maxId = Math.max(maxId, id)
     for (const special of spec.specials) maxId = Math.max(maxId, special.id)
     this.vocabSize = maxId + 1
 
-    this.tokenBytes = new Array<Uint8Array | undefined>(this.vocabSize)
+    const bos = spec.shape.beginOfText
+    this.beginOfText =
+      bos === null
+        ? null
+        : (spec.specials.find((special) => special.content === bos)?.id ?? spec.vocab.get(bos) ?? null)
+    if (bos !== null && this.beginOfText === null)
+      throw invalid(`its post_processor puts ${JSON.stringify(bos)} first, a token it does not have`)
+
+    if (spec.shape.kind === 'sentencepiece') {
+      const vocab = new SentencePieceVocab(
+        spec.vocab,
+        spec.merges,
+        spec.specials,
+        this.vocabSize,
+        {
+          prepend: spec.shape.prepend,
+          stripsLeadingSpace: spec.shape.stripsLeadingSpace,
+          beginOfText: this.beginOfText,
+        },
+        invalid,
+      )
+      this.codec = { kind: 'sentencepiece', vocab }
+      this.pairs = new PairRanks(vocab.tables.merges)
+    } else {
+      const built = BpeTokenizer.byteLevel(spec, spec.shape, this.vocabSize, this.beginOfText, invalid)
+      this.codec = built.codec
+      this.pairs = built.pairs
+    }
+    const endOfText = END_OF_TEXT_CANDIDATES.map((content) =>
+      spec.specials.find((special) => special.content === content),
+    ).find((special) => special !== undefined)
+    if (endOfText === undefined)
+      throw invalid(`it has none of the end-of-text tokens ${END_OF_TEXT_CANDIDATES.join(', ')}`)
+    this.endOfText = endOfText.id
+  }
+
+  /** The byte-level tables: every token a byte string in GPT-2's alphabet. */
+  private static byteLevel(
+    spec: BpeSpec,
+    shape: ByteLevelShape,
+    vocabSize: number,
+    beginOfText: number | null,
+    invalid: (why: string) => UserError,
+  ): { codec: ByteLevelCodec; pairs: PairRanks } {
+    const tokenBytes = new Array<Uint8Array | undefined>(vocabSize)
     for (const [spelling, id] of spec.vocab) {
       const bytes = byteLevelToBytes(spelling)
       if (bytes === undefined)
         throw invalid(`token ${JSON.stringify(spelling)} is not in the byte-level alphabet`)
-      this.tokenBytes[id] = bytes
+      tokenBytes[id] = bytes
     }
     const byteIds = new Int32Array(256)
     for (let byte = 0; byte < 256; byte++) {
@@ -88,25 +141,19 @@ export class BpeTokenizer implements Tokenizer {
       merges[2 * rank + 1] = b
       mergeIds[rank] = merged
     })
-    this.tables = {
-      vocabSize: this.vocabSize,
+    const tables: BpeTables = {
+      vocabSize,
       byteIds,
       merges,
       mergeIds,
-      preTokenizer: spec.shape.preTokenizer,
-      normalizer: spec.shape.normalizer,
-      wholeWords: spec.shape.ignoreMerges ? spec.vocab : null,
+      preTokenizer: shape.preTokenizer,
+      normalizer: shape.normalizer,
+      wholeWords: shape.ignoreMerges ? spec.vocab : null,
+      beginOfText: beginOfText ?? -1,
     }
-    this.pairs = new PairRanks(merges)
-
     const utf8 = new TextEncoder()
-    for (const special of spec.specials) this.tokenBytes[special.id] = utf8.encode(special.content)
-    const endOfText = END_OF_TEXT_CANDIDATES.map((content) =>
-      spec.specials.find((special) => special.content === content),
-    ).find((special) => special !== undefined)
-    if (endOfText === undefined)
-      throw invalid(`it has none of the end-of-text tokens ${END_OF_TEXT_CANDIDATES.join(', ')}`)
-    this.endOfText = endOfText.id
+    for (const special of spec.specials) tokenBytes[special.id] = utf8.encode(special.content)
+    return { codec: { kind: 'byte-level', tokenBytes, tables }, pairs: new PairRanks(merges) }
   }
 
   /** A tokenizer from trained merges; the specials get the ids after the learned tokens. */
@@ -125,13 +172,13 @@ export class BpeTokenizer implements Tokenizer {
     )
   }
 
-  /** Reads a Hugging Face `tokenizer.json` (a byte-level BPE one); `source` names it in errors. */
+  /**
+   * Reads a Hugging Face `tokenizer.json` (byte-level BPE, or SentencePiece-style BPE with byte
+   * fallback); `source` names it in errors.
+   */
   static parse(json: string, source: string): BpeTokenizer {
     const invalid = (why: string): UserError =>
-      new UserError(
-        'invalid-input',
-        `${source} is not a usable byte-level BPE tokenizer.json: ${why}.`,
-      )
+      new UserError('invalid-input', `${source} is not a usable BPE tokenizer.json: ${why}.`)
     let file: HfTokenizerFile
     try {
       file = JSON.parse(json) as HfTokenizerFile
@@ -176,31 +223,44 @@ export class BpeTokenizer implements Tokenizer {
     return new BpeTokenizer({ vocab, merges, specials, shape }, source)
   }
 
+  /**
+   * `byte-level` (GPT-2, SmolLM, Qwen2, Llama 3, and every tokenizer trained here) or
+   * `sentencepiece` (Llama 2, TinyLlama): which GGUF vocabulary it is exported as, for one.
+   */
+  get family(): FamilyShape['kind'] {
+    return this.spec.shape.kind
+  }
+
   /** The special tokens (`<|endoftext|>`, an imported model's `<|im_start|>` …) and their ids. */
   get specialTokens(): ReadonlyArray<{ id: number; content: string }> {
     return this.spec.specials
   }
 
-  encode(text: string): number[] {
+  encode(text: string, part?: TextPart): number[] {
     const out = new TokenBuffer(Math.ceil(text.length / 3))
-    this.encodeInto(text, out)
+    this.encodeInto(text, out, part)
     return out.toArray()
   }
 
-  encodeInto(text: string, out: TokenBuffer): void {
+  encodeInto(text: string, out: TokenBuffer, part?: TextPart): void {
     this.encoder ??= this.createEncoder()
-    this.encoder.encodeInto(text, out)
+    this.encoder.encodeInto(text, out, part)
   }
 
-  createEncoder(): BpeEncoder {
-    return new BpeEncoder(this.tables, this.pairs)
+  createEncoder(): IdEncoder {
+    return this.codec.kind === 'sentencepiece'
+      ? new SentencePieceEncoder(this.codec.vocab.tables, this.pairs)
+      : new BpeEncoder(this.codec.tables, this.pairs)
   }
 
   encoderSpec(): EncoderSpec {
-    return { kind: 'bpe', tables: this.tables }
+    return this.codec.kind === 'sentencepiece'
+      ? { kind: 'sentencepiece', tables: this.codec.vocab.tables }
+      : { kind: 'bpe', tables: this.codec.tables }
   }
 
   decode(ids: ArrayLike<number>): string {
+    if (this.codec.kind === 'sentencepiece') return this.codec.vocab.decode(ids)
     const parts: Uint8Array[] = []
     let length = 0
     for (let i = 0; i < ids.length; i++) {
@@ -219,6 +279,7 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   pieces(ids: ArrayLike<number>): string[] {
+    if (this.codec.kind === 'sentencepiece') return this.codec.vocab.pieces(ids)
     const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
     const pieces: string[] = []
     for (let i = 0; i < ids.length; i++)
@@ -241,7 +302,26 @@ export class BpeTokenizer implements Tokenizer {
     const vocabJson = entries
       .map(([spelling, id]) => `      ${JSON.stringify(spelling)}: ${id}`)
       .join(',\n')
-    const mergesJson = merges.map(([a, b]) => `      ${JSON.stringify(`${a} ${b}`)}`).join(',\n')
+    const asPairs = shape.kind === 'sentencepiece' && shape.mergesAsPairs
+    const mergesJson = merges
+      .map(([a, b]) => `      ${JSON.stringify(asPairs ? [a, b] : `${a} ${b}`)}`)
+      .join(',\n')
+    // A SentencePiece file keeps its model options as they came (unk, byte fallback, fuse_unk).
+    const modelFields =
+      shape.kind === 'sentencepiece'
+        ? Object.entries(shape.modelFields).map(
+            ([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value ?? null)},`,
+          )
+        : [
+            '    "type": "BPE",',
+            '    "dropout": null,',
+            '    "unk_token": null,',
+            '    "continuing_subword_prefix": "",',
+            '    "end_of_word_suffix": "",',
+            '    "fuse_unk": false,',
+            '    "byte_fallback": false,',
+            `    "ignore_merges": ${shape.ignoreMerges},`,
+          ]
     const added =
       shape.sections?.addedTokens.map((token) => JSON.stringify(token)) ??
       specials.map((special) =>
@@ -276,14 +356,7 @@ export class BpeTokenizer implements Tokenizer {
       `  "post_processor": ${section(sections?.postProcessor, 'null')},`,
       `  "decoder": ${section(sections?.decoder, byteLevel)},`,
       '  "model": {',
-      '    "type": "BPE",',
-      '    "dropout": null,',
-      '    "unk_token": null,',
-      '    "continuing_subword_prefix": "",',
-      '    "end_of_word_suffix": "",',
-      '    "fuse_unk": false,',
-      '    "byte_fallback": false,',
-      `    "ignore_merges": ${shape.ignoreMerges},`,
+      ...modelFields,
       `    "vocab": {\n${vocabJson}\n    },`,
       `    "merges": [\n${mergesJson}\n    ]`,
       '  }',
@@ -293,7 +366,7 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   private bytesOf(id: number): Uint8Array {
-    const bytes = this.tokenBytes[id]
+    const bytes = this.codec.kind === 'byte-level' ? this.codec.tokenBytes[id] : undefined
     if (bytes === undefined)
       throw new UserError(
         'invalid-input',
@@ -301,6 +374,19 @@ export class BpeTokenizer implements Tokenizer {
       )
     return bytes
   }
+}
+
+interface ByteLevelCodec {
+  kind: 'byte-level'
+  /** id → its bytes (a special token: the UTF-8 of its text); undefined for an unused id. */
+  tokenBytes: Array<Uint8Array | undefined>
+  /** What encoding needs, as typed arrays (see bpe-encoder.ts). */
+  tables: BpeTables
+}
+
+interface SentencePieceCodec {
+  kind: 'sentencepiece'
+  vocab: SentencePieceVocab
 }
 
 export interface HfTokenizerFile {

@@ -1,35 +1,40 @@
 /**
- * Which byte-level family a Hugging Face `tokenizer.json` belongs to, read from its normalizer,
- * pre-tokenizer, decoder and model options. Only what this engine encodes exactly is accepted;
- * anything else is refused naming the field, never approximated.
+ * Which family a Hugging Face BPE `tokenizer.json` belongs to, read from its normalizer,
+ * pre-tokenizer, decoder, post-processor and model options: a byte-level one (GPT-2, SmolLM,
+ * Qwen2, Llama 3) or SentencePiece-style BPE with byte fallback (Llama 2, TinyLlama; see
+ * sentencepiece-shape.ts). Only what this engine encodes exactly is accepted; anything else is
+ * refused naming the field, never approximated.
  */
 import type { UserError } from '../../../shared/errors'
 import type { HfTokenizerFile } from './bpe'
 import { FAMILY_SPLIT_PATTERNS, type PreTokenizerKind } from './pretokenize'
+import { familySections, readBeginOfText, type FamilySections } from './family-sections'
+import { readSentencePieceShape, type SentencePieceShape } from './sentencepiece-shape'
 
-export interface FamilyShape {
+export type FamilyShape = ByteLevelShape | SentencePieceShape
+
+export interface ByteLevelShape {
+  kind: 'byte-level'
   preTokenizer: PreTokenizerKind
   normalizer: 'nfc' | null
   /** Llama 3's `model.ignore_merges`: a word found whole in the vocabulary is that token. */
   ignoreMerges: boolean
+  /** The content of the token the post_processor puts before every sequence (Llama 3's BOS). */
+  beginOfText: string | null
   /**
    * A family's own sections, written back unchanged on save (its BOS rules in `post_processor`,
    * its added tokens with their flags). Null for GPT-2-style files, which are written in the
    * studio's canonical form (as they always were, so their hashes do not change).
    */
-  sections: {
-    addedTokens: unknown[]
-    normalizer: unknown
-    preTokenizer: unknown
-    postProcessor: unknown
-    decoder: unknown
-  } | null
+  sections: FamilySections | null
 }
 
-export const GPT2_SHAPE: FamilyShape = {
+export const GPT2_SHAPE: ByteLevelShape = {
+  kind: 'byte-level',
   preTokenizer: 'gpt2',
   normalizer: null,
   ignoreMerges: false,
+  beginOfText: null,
   sections: null,
 }
 
@@ -78,10 +83,6 @@ export function readFamilyShape(
   invalid: (why: string) => UserError,
 ): FamilyShape {
   const model = file.model ?? {}
-  if (model.byte_fallback === true)
-    throw invalid(
-      'model.byte_fallback is true (SentencePiece-style BPE, as in Llama 2 and TinyLlama), which this engine does not encode yet',
-    )
   if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0)
     throw invalid(
       `model.dropout is ${JSON.stringify(model.dropout)}; only deterministic BPE is encoded`,
@@ -89,8 +90,9 @@ export function readFamilyShape(
   for (const field of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     const value = model[field]
     if (value !== undefined && value !== null && value !== '')
-      throw invalid(`model.${field} is ${JSON.stringify(value)}, which byte-level BPE does not use`)
+      throw invalid(`model.${field} is ${JSON.stringify(value)}, which neither byte-level nor SentencePiece BPE uses`)
   }
+  if (model.byte_fallback === true) return readSentencePieceShape(file, invalid)
 
   const preTokenizer = preTokenizerKind(file.pre_tokenizer)
   if ((file.pre_tokenizer as Step | null | undefined)?.add_prefix_space === true)
@@ -109,21 +111,29 @@ export function readFamilyShape(
   if (file.decoder && decoderType !== 'ByteLevel')
     throw invalid(`its decoder ${JSON.stringify(decoderType)} is not ByteLevel`)
 
-  const shape: FamilyShape = {
+  const shape: ByteLevelShape = {
+    kind: 'byte-level',
     preTokenizer,
     normalizer: file.normalizer ? 'nfc' : null,
     ignoreMerges: model.ignore_merges === true,
+    // Byte-level files keep whatever post_processor they had; only a BOS template is acted on.
+    beginOfText: safely(() => readBeginOfText(file.post_processor, invalid)),
     sections: null,
   }
-  const canonical = preTokenizer === 'gpt2' && shape.normalizer === null && !shape.ignoreMerges
-  if (!canonical) {
-    shape.sections = {
-      addedTokens: file.added_tokens ?? [],
-      normalizer: file.normalizer ?? null,
-      preTokenizer: file.pre_tokenizer,
-      postProcessor: file.post_processor ?? null,
-      decoder: file.decoder ?? null,
-    }
-  }
+  const canonical =
+    preTokenizer === 'gpt2' &&
+    shape.normalizer === null &&
+    !shape.ignoreMerges &&
+    shape.beginOfText === null
+  if (!canonical) shape.sections = familySections(file)
   return shape
+}
+
+/** A byte-level file's post_processor that is not a BOS template is left as it was (no BOS). */
+function safely(read: () => string | null): string | null {
+  try {
+    return read()
+  } catch {
+    return null
+  }
 }

@@ -7,7 +7,14 @@
  * stream is the same whoever encoded what.
  */
 import { TokenBuffer } from './token-buffer'
-import type { IdEncoder } from './types'
+import type { IdEncoder, TextPart } from './types'
+
+/** A piece's part of its document (see TextPart), as stored per piece in a Uint8Array. */
+export const PIECE_DOCUMENT = 0
+export const PIECE_CONTINUATION = 1
+
+export const partOf = (code: number): TextPart =>
+  code === PIECE_DOCUMENT ? 'document' : 'continuation'
 
 const HEADER_BYTES = 16
 const OWNER = 0
@@ -131,6 +138,8 @@ export interface ClaimLoop {
   encoder: IdEncoder
   sink: IdSink
   text: (piece: number) => string
+  /** Where the piece stands in its document (its start, or a continuation). */
+  part: (piece: number) => TextPart
   bytes: (piece: number) => number
   /** Called after each piece; a promise it returns is awaited (the calling thread yields there). */
   between?: () => Promise<void> | undefined
@@ -142,7 +151,7 @@ export async function encodeClaimedPieces(loop: ClaimLoop): Promise<void> {
   const out = new TokenBuffer(1 << 16)
   for (let piece = ledger.claim(); piece >= 0; piece = ledger.claim()) {
     out.length = 0
-    encoder.encodeInto(loop.text(piece), out)
+    encoder.encodeInto(loop.text(piece), out, loop.part(piece))
     const start = sink.append(out.view())
     ledger.record(piece, owner, start, out.length, loop.bytes(piece))
     const pause = loop.between?.()

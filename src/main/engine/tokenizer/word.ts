@@ -22,6 +22,7 @@ export class WordTokenizer implements Tokenizer {
   readonly fileName = 'vocab.txt' as const
   /** Documents are separated by <EOS>, the original's end-of-sequence token. */
   readonly endOfText = EOS
+  readonly beginOfText = null
   private readonly ids = new Map<string, number>()
 
   private constructor(

@@ -18,6 +18,8 @@ export type WorkerJob =
       type: 'encode'
       encoder: EncoderSpec
       texts: PackedTexts
+      /** Per piece, PIECE_DOCUMENT or PIECE_CONTINUATION (see piece-ledger.ts). */
+      parts: Uint8Array
       ledger: SharedArrayBuffer
       owner: number
       ids: SharedArrayBuffer

@@ -8,7 +8,14 @@ import { parentPort } from 'node:worker_threads'
 import { learnMerges } from './bpe-trainer'
 import { encoderFromSpec } from './encoder-spec'
 import { textReader } from './packed-texts'
-import { IdSink, PieceLedger, copyOwnPieces, encodeClaimedPieces, idView } from './piece-ledger'
+import {
+  IdSink,
+  PieceLedger,
+  copyOwnPieces,
+  encodeClaimedPieces,
+  idView,
+  partOf,
+} from './piece-ledger'
 import { WordCache } from './word-cache'
 import { WordCounter } from './word-counter'
 import type { WorkerJob, WorkerMessage } from './worker-protocol'
@@ -63,6 +70,7 @@ async function run(job: WorkerJob): Promise<void> {
       encoder: encoderFromSpec(job.encoder, cache),
       sink,
       text,
+      part: (i) => partOf(job.parts[i]),
       bytes: (i) => job.texts.ends[i] - (i === 0 ? 0 : job.texts.ends[i - 1]),
     })
     encoded = { ledger, owner: job.owner, sink }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { exportCheckpoint, register } from '../../../../src/cli/commands/export'
 import { saveCheckpoint } from '../../../../src/main/engine/checkpoints'
 import { UserError } from '../../../../src/shared/errors'
-import { makeCheckpoint, tempDir, TINY } from '../../main/engine/checkpoints/fixtures'
+import { gpt2TokenizerJson, LLAMA_TINY, makeCheckpoint, tempDir, TINY } from '../../main/engine/checkpoints/fixtures'
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -43,7 +43,7 @@ describe('cllm export', () => {
     const out = join(dir, 'model.gguf')
     const lines: string[] = []
     await exportCheckpoint({ checkpoint, out, format: 'gguf', precision: 'f16' }, (line) => lines.push(line))
-    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
+    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (gpt2, F16, ${2 + 12 * TINY.nLayers + 2} tensors):`)
     expect(lines.join('\n')).toMatch(/ollama create model -f model\.Modelfile && ollama run model /)
     expect((await readdir(dir)).sort()).toEqual(['final_model.safetensors', 'model.Modelfile', 'model.gguf'])
     expect((await readFile(out)).readUInt32LE(4)).toBe(3)
@@ -58,6 +58,37 @@ describe('cllm export', () => {
     await expect(run({ format: 'gguf', precision: 'q4_k' })).rejects.toThrow(/^--precision must be one of f32, f16, q8_0/)
     await expect(run({ precision: 'f16' })).rejects.toThrow(/--precision applies to --format gguf only/)
     expect(await readdir(dir)).toEqual(['c.safetensors'])
+  })
+
+  it('exports a Llama run to both formats, naming its class and llama.cpp architecture', async () => {
+    const checkpoint = join(dir, 'llama.safetensors')
+    const input = makeCheckpoint({ ...LLAMA_TINY, tiedEmbeddings: false })
+    input.metadata.tokenizer = gpt2TokenizerJson()
+    await saveCheckpoint(checkpoint, input)
+    const lines: string[] = []
+    await exportCheckpoint({ checkpoint, out: join(dir, 'hf') }, (line) => lines.push(line))
+    expect(lines[0]).toBe(`Exported ${checkpoint} as a Hugging Face Llama model to ${join(dir, 'hf')}:`)
+    expect(lines.join('\n')).not.toMatch(/lm_head\.weight is not stored/) // untied: it is stored
+    expect(lines.at(-1)).toMatch(/^Load it with LlamaForCausalLM\.from_pretrained\(/)
+    lines.length = 0
+    await exportCheckpoint({ checkpoint, out: join(dir, 'llama.gguf'), format: 'gguf', precision: 'q8_0' }, (line) => lines.push(line))
+    // Embedding, 2 × 9 per block, the final norm and the untied output.
+    expect(lines[0]).toBe(`Exported ${checkpoint} as GGUF (llama, Q8_0, ${1 + 9 * LLAMA_TINY.nLayers + 2} tensors):`)
+  })
+
+  it('refuses a Llama run whose tokenizer llama.cpp would split differently in one sentence', async () => {
+    const checkpoint = join(dir, 'llama.safetensors')
+    const input = makeCheckpoint(LLAMA_TINY)
+    const tokenizer = JSON.parse(gpt2TokenizerJson()) as { model: Record<string, unknown> }
+    tokenizer.model.ignore_merges = true
+    input.metadata.tokenizer = JSON.stringify(tokenizer)
+    await saveCheckpoint(checkpoint, input)
+    const error = await exportCheckpoint({ checkpoint, out: join(dir, 'm.gguf'), format: 'gguf' }, () => undefined).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toBe(
+      `${checkpoint} has a tokenizer llama.cpp would split differently (model.ignore_merges is true with gpt-2 pre-tokenization, which llama.cpp does not combine); only byte-level BPE with GPT-2's, SmolLM's, Qwen2's or Llama 3's pre-tokenizer can be exported to GGUF.`,
+    )
+    expect(await readdir(dir)).toEqual(['llama.safetensors'])
   })
 
   it('refuses a word-tokenizer checkpoint with a sentence, writing nothing', async () => {

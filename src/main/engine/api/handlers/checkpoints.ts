@@ -47,7 +47,7 @@ export function createCheckpointHandlers(
       const name = `${basename(dirname(source))}-${basename(source).replace(/\.safetensors$/, '')}`
       if (format === 'hf') {
         const result = await exportHuggingFace(source, parent.folder(`${name}-hf`))
-        return { outDir: result.outDir, files: result.files }
+        return { outDir: result.outDir, files: result.files, architecture: result.architecture }
       }
       const folder = parent.folder(`${name}-gguf-${precision}`)
       const result = await exportGguf(source, join(folder, `${name}-${precision}.gguf`), { precision, name })

@@ -15,6 +15,7 @@ import { importRun } from '../../runs'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
 import { checkCheckpointPath, checkReadable } from './access'
+import type { SphereSlot } from './training'
 
 /** Where jobs go when the UI names no folder: beside the runs (two levels down, so never listed as one). */
 export const JOBS_FOLDER = 'jobs'
@@ -46,7 +47,7 @@ function freeName(parent: string, base: string): string {
 
 export function createElsewhereHandlers(
   context: EngineContext,
-  training: { isTraining(): boolean },
+  spheres: Pick<SphereSlot, 'holdSpheres'>,
 ): Pick<Handlers, 'runs.import' | 'jobs.export'> {
   const { options, events } = context
   /** A folder the UI may read: one the user chose, or inside the checkpoint folder. */
@@ -82,19 +83,24 @@ export function createElsewhereHandlers(
         const name = `${basename(dirname(source))}-${basename(source).replace(/\.safetensors$/, '')}-job`
         result = await exportJobFromCheckpoint({ checkpoint: source, outDir: join(parent, freeName(parent, name)), onProgress })
       } else {
-        // Prepares a run here (tokenizer, dataset, initial weights) on the spheres: not beside a training run.
-        if (training.isTraining()) throw new UserError('busy', 'A training run is in progress; a job from settings prepares its run here, so wait until it ends.')
+        // Prepares a run here (tokenizer, dataset, initial weights) on the spheres: not beside a
+        // training run, and no run starts until it is written.
         const corpusFolder = checkReadable(context, folder!)
         const corpus = context.corpus.current
         const given = (typeof config === 'object' && config !== null ? config : {}) as RunConfigInput
-        result = await exportJobFromConfig({
-          folder: corpusFolder,
-          config: given,
-          outDir: join(parent, freeName(parent, `job-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}`)),
-          checkpointDir: options.checkpointDir,
-          onProgress,
-          ...(corpus && resolve(corpus.summary.root) === corpusFolder ? { corpus } : {}),
-        })
+        result = await spheres.holdSpheres(
+          'preparing a job',
+          'A training run is in progress; a job from settings prepares its run here, so wait until it ends.',
+          () =>
+            exportJobFromConfig({
+              folder: corpusFolder,
+              config: given,
+              outDir: join(parent, freeName(parent, `job-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}`)),
+              checkpointDir: options.checkpointDir,
+              onProgress,
+              ...(corpus && resolve(corpus.summary.root) === corpusFolder ? { corpus } : {}),
+            }),
+        )
       }
       const readme = result.files.find((file) => file.name === 'README.md')
       const commands = readme ? jobCommands(await readFile(readme.path, 'utf8')) : []

@@ -1,18 +1,21 @@
-import { UserError } from '../../../../shared/errors'
 import { resolveRunConfig } from '../../../../shared/training'
 import { thisMachine } from '../../session/config'
 import { measureStepTime } from '../../session/step-timing'
 import type { Handlers } from '../dispatcher'
+import type { SphereSlot } from './training'
 
 /**
  * The time a step of the chosen settings takes here (session/step-timing.ts). Refused while a run
- * trains: the measurement would compete with it for the cores and be wrong.
+ * trains: the measurement would compete with it for the cores and be wrong; and no run starts while
+ * it measures.
  */
-export function createEstimateHandlers(isTraining: () => boolean): Pick<Handlers, 'training.estimate'> {
+export function createEstimateHandlers(spheres: Pick<SphereSlot, 'holdSpheres'>): Pick<Handlers, 'training.estimate'> {
   return {
     'training.estimate': async ({ config }) => {
-      if (isTraining()) throw new UserError('busy', 'A run is training: the time can be measured once it ends.')
-      return measureStepTime(resolveRunConfig(config ?? {}, thisMachine()))
+      const resolved = resolveRunConfig(config ?? {}, thisMachine())
+      return spheres.holdSpheres('measuring the time of a step', 'A run is training: the time can be measured once it ends.', () =>
+        measureStepTime(resolved),
+      )
     },
   }
 }

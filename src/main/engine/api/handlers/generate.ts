@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { UserError } from '../../../../shared/errors'
 import { GenerateOptions } from '../../../../shared/training'
 import type { ChatRunner } from '../../chat/runner'
@@ -14,6 +15,15 @@ import { checkCheckpointPath } from './access'
 type GenerateHandlers = Pick<Handlers, 'generate.run' | 'generate.cancel' | 'chat.reply'>
 
 /**
+ * Which file a path names now. A run deleted and a new one trained under the same name puts a
+ * different checkpoint at the same path; the loaded model is reused only while this is unchanged.
+ */
+async function fileIdentity(path: string): Promise<string> {
+  const s = await stat(path, { bigint: true })
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
+}
+
+/**
  * Text generation from a checkpoint, streamed as `generate.text` events. The last opened model
  * stays loaded, so asking the same checkpoint again starts at once.
  */
@@ -22,16 +32,20 @@ export function createGenerateHandlers(context: EngineContext): {
   shutdown(): Promise<void>
 } {
   let model: OpenModel | undefined
+  /** The file the open model was read from (see fileIdentity). */
+  let modelIdentity: string | undefined
   /** The open model's chat, kept with it so its key/value cache carries from turn to turn. */
   let runner: ChatRunner | undefined
   const requests = new Map<string, AbortController>()
 
   async function open(path: string): Promise<OpenModel> {
-    if (model?.path === path) return model
+    const identity = await fileIdentity(path).catch(() => undefined)
+    if (model?.path === path && identity !== undefined && identity === modelIdentity) return model
     await model?.close()
     model = undefined
     runner = undefined
     model = await openCheckpointModel(path)
+    modelIdentity = identity
     return model
   }
 

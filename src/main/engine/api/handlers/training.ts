@@ -17,19 +17,31 @@ type TrainingHandlers = Pick<
  * One training run at a time: the spheres use every core, so a second run would only halve both.
  * The session's events go to every connected UI through the event hub.
  */
-export function createTrainingHandlers(context: EngineContext): {
-  handlers: TrainingHandlers
-  /** What `training.start` does, with the run's end as well (for the queue). */
-  start(request: MethodArgs<'training.start'>): Promise<StartedRun>
-  shutdown(): Promise<void>
+/** The one slot on the spheres: a run holds it, or other work that needs every core (holdSpheres). */
+export interface SphereSlot {
   /** A run holds the spheres (preparing, training, paused or stopping), or one is being started. */
   isTraining(): boolean
   /** Called each time the spheres are freed: a run ended, or a start was refused. */
   onIdle(listener: () => void): () => void
+  /**
+   * Other work that needs the spheres to itself (a job prepared from settings, a step-time
+   * measurement): holds the one slot while it runs, so no run starts beside it, then frees it.
+   * `busy` is the refusal when a run (or other such work) holds them already.
+   */
+  holdSpheres<T>(what: string, busy: string, work: () => Promise<T>): Promise<T>
+}
+
+export function createTrainingHandlers(context: EngineContext): SphereSlot & {
+  handlers: TrainingHandlers
+  /** What `training.start` does, with the run's end as well (for the queue). */
+  start(request: MethodArgs<'training.start'>): Promise<StartedRun>
+  shutdown(): Promise<void>
 } {
   let active: { session: TrainingSession; folder: string; done: Promise<unknown> } | undefined
   /** A start between its checks and its session (loading a checkpoint, a model): settles when it has one or is refused. */
   let claimed: Promise<unknown> | undefined
+  /** What holds the slot when it is not a run (holdSpheres), for the refusal of a start. */
+  let heldFor: string | undefined
   const idleListeners = new Set<() => void>()
 
   function idle(): void {
@@ -48,6 +60,7 @@ export function createTrainingHandlers(context: EngineContext): {
    * turn came. The slot is claimed before the first await, so two starts never both pass.
    */
   async function start({ folder, config, resume, force, initFrom }: MethodArgs<'training.start'>): Promise<StartedRun> {
+    if (heldFor !== undefined) throw new UserError('busy', `The spheres are busy ${heldFor}; a run can start when that ends.`)
     if (active || claimed)
       throw new UserError('busy', 'A training run is already in progress. Stop it first.')
     let session: TrainingSession
@@ -122,9 +135,25 @@ export function createTrainingHandlers(context: EngineContext): {
     }),
   }
 
+  async function holdSpheres<T>(what: string, busy: string, work: () => Promise<T>): Promise<T> {
+    if (active || claimed) throw new UserError('busy', busy)
+    // Claimed before the first await, as a start claims it.
+    const working = work()
+    claimed = working
+    heldFor = what
+    try {
+      return await working
+    } finally {
+      claimed = undefined
+      heldFor = undefined
+      idle()
+    }
+  }
+
   return {
     handlers,
     start,
+    holdSpheres,
     isTraining: () => active !== undefined || claimed !== undefined,
     onIdle: (listener) => {
       idleListeners.add(listener)

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import type { ArchitectureName } from '../../../../shared/architectures'
 import type { CheckpointMetadata } from '../../../../shared/checkpoint'
 import { UserError } from '../../../../shared/errors'
 import type { RunParent } from '../../../../shared/runs'
@@ -79,16 +80,19 @@ function bytesOf(tokens: TokenArray, range: TokenRange): Uint8Array {
   )
 }
 
+/** The architectures train.py implements, each as the engine computes it (resources/job/train.py). */
+export const JOB_ARCHITECTURES: readonly ArchitectureName[] = ['gpt2', 'llama']
+
 /**
- * The architectures train.py implements. A Llama run is refused by name before any work: the job
- * would otherwise train another model than the studio's.
+ * Refuses, by name and before any work, a run of an architecture train.py does not implement: the
+ * job would otherwise train another model than the studio's.
  */
 export function assertJobArchitecture(architecture: string | undefined, what: string): void {
   const name = architecture ?? 'gpt2'
-  if (name !== 'gpt2') {
+  if (!(JOB_ARCHITECTURES as readonly string[]).includes(name)) {
     throw new UserError(
       'invalid-config',
-      `${what} is a ${name} model; training elsewhere (train.py) takes GPT-2 runs only for now.`,
+      `${what} is a ${name} model; training elsewhere (train.py) takes ${JOB_ARCHITECTURES.join(' and ')} runs only.`,
     )
   }
 }
@@ -241,12 +245,16 @@ function fillReadme(
     batchSize: number
   },
 ): string {
-  const { vocabSize, seqLen, dModel, nLayers, nHeads } = values.config.model
+  const model = values.config.model
+  const { vocabSize, seqLen, dModel, nLayers, nHeads } = model
+  const heads = model.architecture === 'llama' && model.nKvHeads !== undefined && model.nKvHeads !== nHeads
+    ? `${nHeads} heads (${model.nKvHeads} key/value)`
+    : `${nHeads} heads`
   const fields: Record<string, string> = {
     RUN: values.parent.runName ?? values.parent.checkpoint,
     CHECKPOINT: values.parent.checkpoint,
     STEP: String(values.step),
-    MODEL: `${nLayers} layers × ${dModel} wide, ${nHeads} heads, context ${seqLen}, vocabulary ${vocabSize}`,
+    MODEL: `${model.architecture ?? 'gpt2'}, ${nLayers} layers × ${dModel} wide, ${heads}, context ${seqLen}, vocabulary ${vocabSize}`,
     BATCH: String(values.batchSize),
   }
   return template.replace(/\{\{([A-Z]+)\}\}/g, (whole, key: string) => fields[key] ?? whole)

@@ -2,11 +2,12 @@
  * The engine API end to end on the real engine: scan → tokenize → train → list checkpoints →
  * generate, as the UI drives it, with the access rules that keep the UI to its folders.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineApi, type EngineApi } from '../../../../../src/main/engine/api/engine-api'
+import { generateFromCheckpoint, openCheckpointModel } from '../../../../../src/main/engine/session/from-checkpoint'
 import type { EngineEvent, MethodName, MethodOutput } from '../../../../../src/shared/contract'
 
 const sampleCorpus = resolve('resources/sample-corpus')
@@ -165,6 +166,25 @@ describe('engine API', () => {
       .join('')
     expect(streamed).toBe(result.text)
     expect(result.tokens).toBeGreaterThan(0)
+  })
+
+  it('a different file at the same path (a run deleted, a new one under its name) is read anew, not the model it had loaded', async () => {
+    const settings = { prompt: 'The ', maxTokens: 40, temperature: 1, seed: 7 }
+    const before = await call('generate.run', { checkpoint, requestId: 'same-path-1', ...settings })
+    const listing = await call('checkpoints.list', {})
+    const step3 = listing.runs.flatMap((run) => run.checkpoints).find((file) => file.kind !== 'final')!.path
+    const other = await openCheckpointModel(step3)
+    const expected = await generateFromCheckpoint(other, settings).finally(() => other.close())
+    // The two files write different text, or this test could not tell them apart.
+    expect(expected.text).not.toBe(before.text)
+    await rename(checkpoint, `${checkpoint}.kept`)
+    try {
+      await copyFile(step3, checkpoint)
+      const after = await call('generate.run', { checkpoint, requestId: 'same-path-2', ...settings })
+      expect(after.text).toBe(expected.text)
+    } finally {
+      await rename(`${checkpoint}.kept`, checkpoint)
+    }
   })
 
   it('exports a checkpoint as a Hugging Face folder and as GGUF into exports/, never into the run', async () => {

@@ -147,11 +147,11 @@ describe('exportGguf', () => {
 
   it('refuses a BPE tokenizer whose pre-tokenization is not GPT-2’s, naming why', async () => {
     const noPre = await checkpointFile({ tokenizer: tokenizerJson() })
-    await expect(exportGguf(noPre.path, join(dir, 'model.gguf'))).rejects.toThrow(/pre-tokenization is not GPT-2's/)
+    await expect(exportGguf(noPre.path, join(dir, 'model.gguf'))).rejects.toThrow(/llama.cpp would split differently/)
     const prefixed = JSON.parse(gpt2Tokenizer()) as Record<string, unknown>
     prefixed.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true }
     const withPrefix = await checkpointFile({ tokenizer: JSON.stringify(prefixed) })
-    await expect(exportGguf(withPrefix.path, join(dir, 'model.gguf'))).rejects.toThrow(/pre-tokenization is not GPT-2's/)
+    await expect(exportGguf(withPrefix.path, join(dir, 'model.gguf'))).rejects.toThrow(/llama.cpp would split differently/)
     expect(await readdir(dir)).toEqual(['final_model.safetensors'])
   })
 

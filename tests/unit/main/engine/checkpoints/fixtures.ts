@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CheckpointInput } from '../../../../../src/main/engine/checkpoints'
 import { headerChecksum } from '../../../../../src/main/engine/checkpoints/format'
+import { paramTensorLayout } from '../../../../../src/main/engine/checkpoints/gpt2-layout'
 import type {
   ModelConfig,
   NamedTensor,
@@ -77,6 +78,30 @@ export function tokenizerJson(): string {
   })
 }
 
+/** A tiny Llama (grouped-query attention, rows of 32 so Q8_0 applies everywhere). */
+export const LLAMA_TINY: ModelConfig = {
+  architecture: 'llama', vocabSize: 300, seqLen: 8, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 64,
+  normEps: 1e-5, ropeTheta: 10000, tiedEmbeddings: true, qkvBias: false,
+}
+
+/** Random weights and moments under the layout of any architecture (a Llama config's included). */
+export function makeLayoutState(config: ModelConfig, seed = 1, step = 7): TrainerState {
+  const next = random(seed)
+  const tensors = (scale: number, offset = 0): NamedTensor[] =>
+    paramTensorLayout(config).map(({ name, shape }) => {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1))
+      for (let i = 0; i < data.length; i++) data[i] = (next() - 0.5) * scale + offset
+      return { name, shape, data }
+    })
+  return { step, params: tensors(0.2), adamM: tensors(0.01), adamV: tensors(1e-4, 1e-4) }
+}
+
+/** tokenizerJson() with GPT-2's pre-tokenizer declared, as every tokenizer trained here has. */
+export function gpt2TokenizerJson(): string {
+  const json = JSON.parse(tokenizerJson()) as Record<string, unknown>
+  return JSON.stringify({ ...json, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true } })
+}
+
 export function makeCheckpoint(
   config: ModelConfig = TINY,
   options: {
@@ -110,7 +135,7 @@ export function makeCheckpoint(
       created: '2026-11-27T11:07:00.000Z',
       corpusFingerprint: 'sha256:abc',
     },
-    state: makeState(config, options.seed ?? 1, step),
+    state: config.architecture === 'llama' ? makeLayoutState(config, options.seed ?? 1, step) : makeState(config, options.seed ?? 1, step),
   }
 }
 

@@ -34,3 +34,44 @@ export async function trainedModel(steps = 120): Promise<TrainedModel> {
   if (finished.state !== 'done' || !finished.checkpoint) throw new Error(`tiny run failed: ${finished.message}`)
   return { ws, checkpoint: finished.checkpoint }
 }
+
+export interface LlamaVariant {
+  /** Qwen2's shape: q/k/v biases (exported as Qwen2ForCausalLM / GGUF `qwen2`). */
+  qkvBias: boolean
+  tiedEmbeddings: boolean
+  steps?: number
+}
+
+/**
+ * The same passage learned by a tiny Llama: vocab 320, embed 32, 2 layers, 4 query / 2 key-value
+ * heads (grouped-query), SwiGLU 64, context 64. The Qwen2-style variant also takes Qwen2's RMSNorm
+ * epsilon and rotary base, so that both reach the exports.
+ */
+export async function trainedLlama(variant: LlamaVariant): Promise<TrainedModel> {
+  const ws = await workspace(0)
+  for (let i = 0; i < 3; i++) await writeFile(join(ws.corpus, `passage${i}.txt`), PASSAGE.repeat(30))
+  const session = await createSession({
+    folder: ws.corpus,
+    sample: false,
+    config: {
+      model: {
+        architecture: 'llama',
+        vocabSize: 320,
+        embedDim: 32,
+        numLayers: 2,
+        numHeads: 4,
+        numKvHeads: 2,
+        ffnDim: 64,
+        seqLen: TRAINED_SEQ_LEN,
+        qkvBias: variant.qkvBias,
+        tiedEmbeddings: variant.tiedEmbeddings,
+        ...(variant.qkvBias ? { normEps: 1e-6, ropeTheta: 1e6 } : {}),
+      },
+      training: { tokenizer: 'bpe', threads: 2, maxSteps: variant.steps ?? 120, learningRate: 0.02, batchSize: 4, warmup: 10 },
+      paths: { checkpointDir: ws.checkpoints, runName: 'trained-llama' },
+    },
+  })
+  const finished = await session.run()
+  if (finished.state !== 'done' || !finished.checkpoint) throw new Error(`tiny Llama run failed: ${finished.message}`)
+  return { ws, checkpoint: finished.checkpoint }
+}

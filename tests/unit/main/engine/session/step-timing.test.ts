@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveRunConfig } from '../../../../../src/shared/training'
 import { measureStepTime, timingKey } from '../../../../../src/main/engine/session/step-timing'
-import { createEstimateHandlers } from '../../../../../src/main/engine/api/handlers/estimate'
 
 const machine = { cores: 2, totalMemoryBytes: 8 * 1024 ** 3 }
 const tiny = (extra: Record<string, number> = {}) =>
@@ -18,11 +17,4 @@ describe('measured step time', () => {
     expect(measureStepTime(tiny({ learningRate: 0.01, epochs: 3 }))).toBe(first)
     expect(timingKey(tiny({ batchSize: 4 }))).not.toBe(timingKey(tiny()))
   }, 60_000)
-
-  it('is refused while a run trains, and bad settings are named', async () => {
-    const busy = createEstimateHandlers(() => true)['training.estimate']
-    await expect(busy({ config: {} }, { transport: 'ipc' } as never)).rejects.toMatchObject({ code: 'busy' })
-    const idle = createEstimateHandlers(() => false)['training.estimate']
-    await expect(idle({ config: { model: { numHeads: 3 } } }, { transport: 'ipc' } as never)).rejects.toThrow(/numHeads/)
-  })
 })

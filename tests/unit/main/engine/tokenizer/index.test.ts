@@ -121,7 +121,7 @@ describe('loadTokenizer', () => {
       parseTokenizer('<PAD>\t0\n<UNK>\t0\n<BOS>\t0\n<EOS>\t0\n<MASK>\t0\nhi\t1\n', 'v').kind,
     ).toBe('word')
     expect(() => parseTokenizer('{}', 'x.json')).toThrow(
-      /x\.json is not a usable byte-level BPE tokenizer\.json/,
+      /x\.json is not a usable BPE tokenizer\.json/,
     )
   })
 })

@@ -8,6 +8,7 @@ import {
   copyOwnPieces,
   encodeClaimedPieces,
   idView,
+  PIECE_CONTINUATION,
 } from '../../../../../src/main/engine/tokenizer/piece-ledger'
 import { runWorkerJob } from '../../../../../src/main/engine/tokenizer/pool'
 import { mixedText } from './mixed-text'
@@ -52,6 +53,7 @@ describe('PieceLedger', () => {
       encoder: tokenizer.createEncoder(),
       sink,
       text: (p) => pieces[p],
+      part: () => 'continuation',
       bytes: (p) => Buffer.byteLength(pieces[p], 'utf8'),
     })
     expect(sink.buffer.byteLength).toBeGreaterThan(64)
@@ -68,6 +70,7 @@ describe('PieceLedger', () => {
         type: 'encode',
         encoder: tokenizer.encoderSpec(),
         texts,
+        parts: new Uint8Array(pieces.length).fill(PIECE_CONTINUATION),
         ledger: there.buffer,
         owner: 3,
         ids: given,

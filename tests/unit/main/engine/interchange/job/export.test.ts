@@ -12,6 +12,7 @@ import {
   exportJobFromConfig,
   type JobFromConfigResult,
 } from '../../../../../../src/main/engine/interchange/job'
+import { assertJobArchitecture } from '../../../../../../src/main/engine/interchange/job/write-job'
 import { createSession } from '../../../../../../src/main/engine/session'
 import { UserError } from '../../../../../../src/shared/errors'
 import type { RunConfigInput } from '../../../../../../src/shared/training'
@@ -113,14 +114,28 @@ describe('exportJobFromCheckpoint', () => {
     expect(readdirSync(empty)).toEqual([])
   })
 
-  it('refuses a Llama run by name before any work (train.py implements GPT-2 only)', async () => {
-    const llama: RunConfigInput = { ...config(), model: { ...config().model, architecture: 'llama', numKvHeads: 1 } }
+  it('takes a Llama run: its config (GQA, untied head, q/k/v biases) travels whole, and the README names the architecture', async () => {
+    const llama: RunConfigInput = {
+      ...config(),
+      model: { ...config().model, architecture: 'llama', numKvHeads: 1, tiedEmbeddings: false, qkvBias: true },
+    }
     const outDir = join(ws.root, 'llama-job')
-    await expect(
-      exportJobFromConfig({ folder: ws.corpus, config: llama, outDir, checkpointDir: join(ws.root, 'llama-runs') }),
-    ).rejects.toThrow(/is a llama model; training elsewhere \(train\.py\) takes GPT-2 runs only/)
-    expect(existsSync(outDir)).toBe(false)
-    expect(existsSync(join(ws.root, 'llama-runs'))).toBe(false)
+    const result = await exportJobFromConfig({ folder: ws.corpus, config: llama, outDir, checkpointDir: join(ws.root, 'llama-runs') })
+    const written = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'))
+    expect(written.model).toMatchObject({ architecture: 'llama', nHeads: 2, nKvHeads: 1, tiedEmbeddings: false, qkvBias: true })
+    const { state } = await loadCheckpoint(join(outDir, 'start.safetensors'))
+    expect(state.params.map((t) => t.name)).toEqual(expect.arrayContaining(['lm_head.weight', 'model.layers.0.self_attn.k_proj.bias']))
+    expect(readFileSync(join(outDir, 'README.md'), 'utf8')).toContain('Model: llama, 1 layers × 16 wide, 2 heads (1 key/value)')
+    expect(result.step).toBe(0)
+  })
+
+  it('refuses, by name, an architecture train.py does not implement', () => {
+    expect(() => assertJobArchitecture('gpt2', 'x')).not.toThrow()
+    expect(() => assertJobArchitecture(undefined, 'x')).not.toThrow()
+    expect(() => assertJobArchitecture('llama', 'x')).not.toThrow()
+    expect(() => assertJobArchitecture('mamba', 'The run')).toThrow(
+      /^The run is a mamba model; training elsewhere \(train\.py\) takes gpt2 and llama runs only\.$/,
+    )
   })
 
   it('refuses a checkpoint outside its run folder (the dataset is not there)', async () => {

@@ -22,7 +22,7 @@ import { workspace, type Workspace } from '../../session/fixtures'
 const python = pythonWithTorch()
 const STEPS = 50
 const CONFIG: RunConfigInput = {
-  model: { vocabSize: 300, embedDim: 32, numLayers: 2, numHeads: 4, seqLen: 16 },
+  model: { architecture: 'gpt2', vocabSize: 300, embedDim: 32, numLayers: 2, numHeads: 4, seqLen: 16 },
   training: { tokenizer: 'bpe', batchSize: 4, maxSteps: STEPS, threads: 2, evalInterval: 10, checkpointInterval: 20, keep: 5 },
 }
 
