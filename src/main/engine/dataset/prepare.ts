@@ -180,7 +180,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.corpus.hash === corpusHash &&
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
-      (manifest.split.method ?? 'files') === method &&
+      // A chat split is by whole conversations whatever the method (older chat datasets recorded none).
+      (chatKey !== undefined ? manifest.chat !== undefined : (manifest.split.method ?? 'files') === method) &&
       (given && !chatKey && beginOfText === null
         ? manifest.tokenizer.hash === tokenizerHash(given)
         : manifest.key === key),
@@ -310,7 +311,7 @@ async function writeChatDataset(
       seed: at.seed, fraction: at.fraction, method: options.splitMethod ?? DEFAULT_SPLIT_METHOD,
       validationStart: built.validationStart, validationDocuments: built.validationDocuments,
     },
-    // The files; the conversations (one per window) are listed under chat.windows.
+    // The files; the conversations (where each lies in the stream) are listed under chat.windows.
     documents: at.documents.map((document, i) => ({
       path: document.path,
       bytes: bytes[i],

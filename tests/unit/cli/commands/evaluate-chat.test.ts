@@ -4,7 +4,7 @@
  * validation loss; a folder of `.jsonl` is scored the same way (its conversations in the model's
  * template, answers only); `cllm prepare` on a chat folder prepares the dataset `cllm train` reuses.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { evaluate } from '../../../../src/cli/commands/evaluate'
@@ -70,6 +70,17 @@ describe('cllm prepare on chat data', () => {
     expect(out).toContain('Left out: 1 line of the chat data\n  sums.jsonl:4: not valid JSON')
     const trained = capture()
     const finished = await train(ws.data, { ...tiny('after-prepare'), maxSteps: 2, evalInterval: 2 }, trained)
+    expect(finished.state).toBe('done')
+    expect(trained.stdout()).toMatch(/from the cache/)
+  })
+
+  it('reuses a chat dataset that recorded no split method (as older ones did), so a resumed run keeps its windows', async () => {
+    const file = join(ws.checkpoints, 'prepared-chat', 'dataset.json')
+    const manifest = JSON.parse(await readFile(file, 'utf8'))
+    delete manifest.split.method
+    await writeFile(file, JSON.stringify(manifest))
+    const trained = capture()
+    const finished = await train(ws.data, { ...tiny('after-old-prepare'), maxSteps: 2, evalInterval: 2 }, trained)
     expect(finished.state).toBe('done')
     expect(trained.stdout()).toMatch(/from the cache/)
   })
