@@ -75,12 +75,15 @@ describe('cllm prepare on chat data', () => {
   })
 
   it('reuses a chat dataset that recorded no split method (as older ones did), so a resumed run keeps its windows', async () => {
-    const file = join(ws.checkpoints, 'prepared-chat', 'dataset.json')
+    // A checkpoint folder of its own: the only dataset there to reuse is the one made old here.
+    const checkpointDir = join(ws.root, 'old-format')
+    await prepareCommand(ws.data, { vocabSize: '300', seqLen: '32', checkpointDir, runName: 'prepared' }, () => undefined)
+    const file = join(checkpointDir, 'prepared', 'dataset.json')
     const manifest = JSON.parse(await readFile(file, 'utf8'))
     delete manifest.split.method
     await writeFile(file, JSON.stringify(manifest))
     const trained = capture()
-    const finished = await train(ws.data, { ...tiny('after-old-prepare'), maxSteps: 2, evalInterval: 2 }, trained)
+    const finished = await train(ws.data, { ...tiny('after-old-prepare'), checkpointDir, maxSteps: 2, evalInterval: 2 }, trained)
     expect(finished.state).toBe('done')
     expect(trained.stdout()).toMatch(/from the cache/)
   })
