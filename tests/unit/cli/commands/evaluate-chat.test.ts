@@ -62,14 +62,16 @@ describe.each([
 describe('cllm prepare on chat data', () => {
   it('prepares the chat dataset, prints its counts and bad lines, and cllm train reuses it', async () => {
     const io = capture()
-    const prepared = await prepareCommand(ws.data, { vocabSize: '300', seqLen: '32', checkpointDir: ws.checkpoints, runName: 'prepared-chat' }, (line) => io.out(`${line}\n`))
+    // A checkpoint folder of its own: the prepared dataset is the only one there a run could reuse.
+    const checkpointDir = join(ws.root, 'prepare-first')
+    const prepared = await prepareCommand(ws.data, { vocabSize: '300', seqLen: '32', checkpointDir, runName: 'prepared-chat' }, (line) => io.out(`${line}\n`))
     expect(prepared.summary.chat).toMatchObject({ conversations: 105, lossOn: 'answers', packing: 'packed' })
     expect(prepared.chatIssues).toEqual([{ file: 'sums.jsonl', line: 4, reason: expect.stringMatching(/not valid JSON/) }])
     const out = io.stdout()
     expect(out).toMatch(/^Chat: 105 conversations \(\d+ training, \d+ validation\); [\d,]+ prompt and [\d,]+ answer tokens, [\d,]+ padding in [\d,]+ packed windows; \d+\.\d% of the tokens carry the loss \(answers only\)$/m)
     expect(out).toContain('Left out: 1 line of the chat data\n  sums.jsonl:4: not valid JSON')
     const trained = capture()
-    const finished = await train(ws.data, { ...tiny('after-prepare'), maxSteps: 2, evalInterval: 2 }, trained)
+    const finished = await train(ws.data, { ...tiny('after-prepare'), checkpointDir, maxSteps: 2, evalInterval: 2 }, trained)
     expect(finished.state).toBe('done')
     expect(trained.stdout()).toMatch(/from the cache/)
   })
