@@ -17,7 +17,7 @@ import {
   TokenPreview,
   VOCAB_LIMITS,
 } from './tokenizer'
-import { EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
+import { ArchitectureName, EvaluationResult, GenerateOptions, RunStarted, RunState, TrainRequest, trainingEvents } from './training'
 import { RunHistory, RunImport, RunNotes, RunParent, RunsListing } from './runs'
 import { QueueItem, QueueListing } from './queue'
 
@@ -93,7 +93,12 @@ export const ModelSummary = z.object({
     numLayers: z.number().int().positive(),
     numHeads: z.number().int().positive(),
     seqLen: z.number().int().positive(),
+    /** Absent: gpt2. */
+    architecture: ArchitectureName.optional(),
+    numKvHeads: z.number().int().positive().optional(),
   }),
+  /** A Hugging Face folder's model_type (gpt2, llama, qwen2, mistral). */
+  family: z.string().optional(),
   tokenizer: TokenizerKind,
   parameters: z.number().int().nonnegative(),
 })
@@ -245,7 +250,7 @@ export const methods = {
   },
   'checkpoints.export': { input: ExportRequest, output: ExportResult },
   /**
-   * Reads a model to start from (a Hugging Face GPT-2 folder or a checkpoint) as a fine-tuning run
+   * Reads a model to start from (a Hugging Face GPT-2 or Llama-family folder, or a checkpoint) as a fine-tuning run
    * would, and says what it is, or why it cannot be used: checked when chosen, not when Train is pressed.
    */
   'models.inspect': { input: z.object({ path: z.string().min(1, 'Type or choose a model first.') }), output: ModelSummary },

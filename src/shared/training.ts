@@ -70,6 +70,19 @@ export { ARCHITECTURES, DEFAULT_ARCHITECTURE, defaultFfnDim }
 export function architectureField(architecture: ArchitectureName): { architecture?: ArchitectureName } {
   return architecture === 'gpt2' ? {} : { architecture }
 }
+/**
+ * A new run's config as the user described it (flags, a queue entry), with the default family added
+ * where they named none; a resumed or fine-tuned run keeps its model's and is not passed here. While
+ * the default is gpt2 nothing is added, so such configs read as they always did. A model section
+ * that is not an object is left for the schema to refuse.
+ */
+export function withDefaultArchitecture<C extends { model?: unknown }>(config: C | undefined): C | undefined {
+  const field = architectureField(DEFAULT_ARCHITECTURE)
+  if (field.architecture === undefined) return config
+  const model = config?.model ?? {}
+  if (typeof model !== 'object' || model === null || Array.isArray(model) || 'architecture' in model) return config
+  return { ...config, model: { ...model, ...field } } as C
+}
 export const ArchitectureName = z.enum(ARCHITECTURES, { error: `must be one of ${ARCHITECTURES.join(', ')}` })
 export type ArchitectureName = z.infer<typeof ArchitectureName>
 

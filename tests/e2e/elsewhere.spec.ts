@@ -127,6 +127,8 @@ test('Train elsewhere… beside Train prepares the run from the form and writes 
   await page.getByTestId('nav-train').click()
   if (!(await page.getByTestId('preset-tiny').isVisible())) await page.getByTestId('settings-toggle').click()
   await page.getByTestId('preset-tiny').click()
+  // GPT-2 named: the job prepared here is the same small GPT-2 run whatever the default family.
+  await page.getByTestId('field-architecture').selectOption('gpt2')
   await page.getByTestId('field-maxSteps').fill('50')
   const before = (await ours(studio.checkpointDir)).length
   await page.getByTestId('train-elsewhere-button').click()

@@ -72,7 +72,7 @@ test('Start from a model fine-tunes the exported folder, keeping its shape', asy
   await page.getByTestId('start-from-path').press('Enter')
   await page.getByTestId('start-from-path').blur()
   await expect(page.getByTestId('start-from-model')).toHaveAttribute('data-state', 'ok')
-  await expect(page.getByTestId('start-from-summary')).toHaveText(/^32d · 1 layer · 2 heads · context 32 · BPE 300 · [\d.]+ K parameters$/)
+  await expect(page.getByTestId('start-from-summary')).toHaveText(/^GPT-2 · 32d · 1 layer · 2 heads · context 32 · BPE 300 · [\d.]+ K parameters$/)
   await expect(page.getByTestId('start-from-model')).toContainText('Its size and tokenizer are kept')
   await page.screenshot({ path: screenshotPath('screenshot-start-from-model.png') })
   await page.getByTestId('train-button').click()

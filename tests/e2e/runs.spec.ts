@@ -25,6 +25,8 @@ async function trainOnce(page: Page, checkpointDir: string, learningRate: string
   // After a run the settings are folded away.
   if (!(await page.getByTestId('preset-tiny').isVisible())) await page.getByTestId('settings-toggle').click()
   await page.getByTestId('preset-tiny').click()
+  // GPT-2 named: the run is exported to a Hugging Face folder below, whatever the default family.
+  await page.getByTestId('field-architecture').selectOption('gpt2')
   await page.getByTestId('field-threads').fill('2')
   await page.getByTestId('field-maxSteps').fill(String(STEPS))
   await page.getByTestId('field-learningRate').fill(learningRate)

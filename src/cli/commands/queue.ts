@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { runQueue, type QueueOptions, type QueueResult } from '../../main/engine/queue'
 import { UserError } from '../../shared/errors'
+import { withDefaultArchitecture } from '../../shared/training'
 import { parseQueueFile, queueFileHelp } from '../queue-file'
 import { stdio, type CliIo } from './train'
 
@@ -36,7 +37,7 @@ export async function queueCommand(file: string, options: { json?: boolean }, io
   const base = dirname(resolve(file))
   const items = parseQueueFile(json, file).map((item) => ({
     folder: resolve(base, item.folder),
-    ...(item.config ? { config: relativeTo(base, item.config) } : {}),
+    ...given(item.resume ? item.config : withDefaultArchitecture(item.config), base),
     ...(item.resume ? { resume: resolve(base, item.resume) } : {}),
   }))
   const results = await runQueue(items, {
@@ -56,6 +57,11 @@ export async function queueCommand(file: string, options: { json?: boolean }, io
     }
   }
   return results
+}
+
+/** The entry's config, if any (a new run's with the default family added, as `cllm train` does). */
+function given(config: Record<string, unknown> | undefined, base: string): { config?: Record<string, unknown> } {
+  return config ? { config: relativeTo(base, config) } : {}
 }
 
 /** A checkpoint folder given in the file is relative to the file, like the corpus folders. */

@@ -17,8 +17,8 @@ import { formatBytes } from '../../shared/units'
 import {
   ARCHITECTURES,
   DEFAULT_ARCHITECTURE,
-  architectureField,
   defaultFfnDim,
+  withDefaultArchitecture,
   PathsSection,
   warmupSteps,
   type EpochSummary,
@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens (default answers)').choices(['answers', 'all']))
     .option('--run-name <name>', 'run folder name (default run-<date>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint file in a new run folder (in --checkpoint-dir, else beside the parent run); the parent is never changed')
-    .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 folder or a checkpoint (keeps its shape and tokenizer; learning rate 1e-4, warmup 10 unless set)')
+    .option('--init-from <model>', 'fine-tune a model: a Hugging Face GPT-2 or Llama-family (llama, qwen2, mistral) folder, or a checkpoint (keeps its shape and tokenizer; a Llama-family model may train on a shorter --seq-len; learning rate 1e-4, warmup 10 unless set)')
     .option('--force', 'resume even though the corpus changed since the checkpoint')
     .option('--json', 'print one JSON object per line (the training events)')
     .option('--follow-links', 'also read files that symbolic links in the folder lead to outside it')
@@ -171,15 +171,10 @@ export function register(program: Command): void {
 export function configFromFlags(flags: TrainFlags): RunConfigInput {
   const pick = <K extends keyof TrainFlags>(...keys: K[]) =>
     Object.fromEntries(keys.filter((key) => flags[key] !== undefined).map((key) => [key, flags[key]]))
-  return {
+  const config = {
     model: {
       ...pick('vocabSize', 'embedDim', 'numLayers', 'numHeads', 'seqLen', 'numKvHeads', 'ffnDim'),
-      // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
-      ...(flags.arch !== undefined
-        ? { architecture: flags.arch }
-        : flags.resume === undefined && flags.initFrom === undefined
-          ? architectureField(DEFAULT_ARCHITECTURE)
-          : {}),
+      ...(flags.arch !== undefined ? { architecture: flags.arch } : {}),
     },
     training: pick(
       'batchSize', 'learningRate', 'epochs', 'threads', 'maxSteps', 'warmup', 'weightDecay', 'gradClip', 'seed',
@@ -187,6 +182,8 @@ export function configFromFlags(flags: TrainFlags): RunConfigInput {
     ),
     paths: pick('checkpointDir', 'runName'),
   } as RunConfigInput
+  // A new run without --arch gets the default; a resumed or fine-tuned one keeps its model's.
+  return flags.resume === undefined && flags.initFrom === undefined ? withDefaultArchitecture(config)! : config
 }
 
 export interface TrainControl {

@@ -14,17 +14,13 @@
  * ends, its own process records how in run.json and releases the lock; nothing writes to it after.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { setImmediate as nextTask } from 'node:timers/promises'
-import { valLossAtStep, type CheckpointMetadata, type MetricsRecord, type StepLoss } from '../../shared/checkpoint'
+import { valLossAtStep, type CheckpointMetadata, type StepLoss } from '../../shared/checkpoint'
 import { UserError, type ErrorCode } from '../../shared/errors'
 import { countOf } from '../../shared/words'
 import {
   GenerateOptions,
-  resolveRunConfig,
-  warmupSteps,
   type GenerateOptionsInput,
   type MachineInfo,
   type MetricPoint,
@@ -37,17 +33,13 @@ import {
   type SampleAnswers,
 } from '../../shared/training'
 import {
-  appendMetrics,
-  rewriteRunJsonInPlace,
   applyRetention,
   checkpointPath,
-  classifyCheckpointFile,
   createRunDir,
   finalModelPath,
   loadCheckpoint,
   removeStaleTempFiles,
   removeStaleTempFilesUnder,
-  readRunJson,
   saveCheckpoint,
   writeRunJson,
   type Checkpoint,
@@ -60,13 +52,17 @@ import { describeIssue, readChatData, selectData } from './chat/data'
 import { chatTemplateFor, describeChatCounts, recordedChatTemplate } from './chat/model-template'
 import { ChatTemplate, type ChatTemplateSource } from './chat/template'
 import { heldOutPrompts, sampleAnswersFor } from './chat/sample-answers'
-import { adamwOf, checkpointConfig, resumedConfig, thisMachine, toModelConfig } from './session/config'
+import { adamwOf, checkpointConfig, thisMachine, toModelConfig } from './session/config'
 import { TrainingEmitter, type TrainingListener } from './session/events'
 import { generateText } from './session/generate'
-import { fineTuneRunConfig, initialState, loadInitialModel, type InitialModel } from './session/init-from'
+import { initialState, loadInitialModel, type InitialModel } from './session/init-from'
+import { resolveConfig } from './session/resolve-config'
+import { MetricsLog, metricsRecord } from './session/metrics-log'
+import { recordRunEnd } from './session/run-end'
+import { createChildRunDir, preparedDatasets, runDirName } from './session/run-folder'
+import { runLength } from './session/run-length'
 import { learningRate, type Schedule } from './session/schedule'
-import { acquireRunLock, childRunBase, childRunRoot, createUniqueRunDir, parentRecord, type RunLock } from './runs'
-import { PathsSection } from '../../shared/training'
+import { acquireRunLock, parentRecord, type RunLock } from './runs'
 import { RunEnd, ScheduleRecord, type RunParent } from '../../shared/runs'
 import { SphereTotals } from './session/sphere-totals'
 import { createTrainer, type FaultInjection } from './spheres/pool'
@@ -150,10 +146,10 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   }
   if (options.initFrom !== undefined) {
     const initial = await loadInitialModel(options.initFrom)
-    return new TrainingSession(options, fineTuneRunConfig(options.config, initial, machine), null, initial)
+    return new TrainingSession(options, resolveConfig(options.config, { from: 'model', initial }, machine), null, initial)
   }
   if (options.resume === undefined) {
-    const config = resolveRunConfig(options.config ?? {}, machine)
+    const config = resolveConfig(options.config, { from: 'scratch' }, machine)
     await removeStaleTempFilesUnder(config.paths.checkpointDir) // left by writes that were killed
     return new TrainingSession(options, config, null)
   }
@@ -162,7 +158,8 @@ export async function createSession(options: SessionOptions): Promise<TrainingSe
   await removeStaleTempFiles(dirname(path)) // left by a write that was killed
   const checkpoint = await loadCheckpoint(path)
   const { metadata } = checkpoint
-  const config = resumedConfig(metadata.config, metadata.tokenizerKind, options.config, machine, path)
+  const start = { from: 'checkpoint', path, config: metadata.config, tokenizerKind: metadata.tokenizerKind } as const
+  const config = resolveConfig(options.config, start, machine)
   await removeStaleTempFilesUnder(config.paths.checkpointDir)
   return new TrainingSession({ ...options, resume: path }, config, checkpoint)
 }
@@ -348,10 +345,7 @@ export class TrainingSession {
         warnings.push(`${change}; continuing because of --force.`)
       }
       tokenizerSpec = parseTokenizer(metadata.tokenizer, `${options.resume}`)
-      // A child run: in the folder the caller named, else beside the parent run.
-      const root = childRunRoot(options.resume!, options.config?.paths?.checkpointDir, PathsSection.parse({}).checkpointDir)
-      const name = options.config?.paths?.runName
-      runDir = name !== undefined ? await createRunDir(root, name) : await createUniqueRunDir(root, childRunBase(options.resume!, metadata.step))
+      runDir = await createChildRunDir(options.resume!, metadata.step, options.config?.paths)
       this.createdRunDir = runDir
       // The child's config names the child's folder, not its parent's.
       this.config = { ...this.config, paths: { ...this.config.paths, runName: runDirName(runDir) } }
@@ -468,29 +462,8 @@ export class TrainingSession {
     this.checkStopped()
 
     const stepsPerEpoch = sampler.stepsPerEpoch
-    const totalSteps = training.maxSteps ?? training.epochs * stepsPerEpoch
-    if (training.warmup !== undefined && training.warmup >= totalSteps && startStep < totalSteps) {
-      throw new UserError(
-        'invalid-config',
-        `training.warmup: ${training.warmup} steps of warm-up are not fewer than the run's ${totalSteps} steps; the learning rate would never reach its peak.`,
-      )
-    }
-    if (startStep >= totalSteps) {
-      warnings.push(
-        `The checkpoint is already at step ${startStep}, and this run's total is ${totalSteps}: nothing to train. Raise --max-steps or --epochs to train more.`,
-      )
-    }
-    const schedule = scheduleFor(
-      { peak: training.learningRate, warmup: warmupSteps(training, totalSteps), totalSteps },
-      resumed,
-      options.resume,
-      startStep,
-    )
-    if (schedule.hold && startStep < totalSteps) {
-      warnings.push(
-        `Extending a finished run: steps ${startStep + 1}–${totalSteps} keep the learning rate its last step had (${schedule.hold.rate.toExponential(2)}).`,
-      )
-    }
+    const { totalSteps, schedule, warnings: lengthWarnings } = runLength(training, stepsPerEpoch, startStep, resumed, options.resume)
+    warnings.push(...lengthWarnings)
     return {
       runDir,
       dataset,
@@ -551,20 +524,7 @@ export class TrainingSession {
       return value
     }
 
-    // A failed append (disk full, I/O error) is kept, never left as an unhandled rejection (which
-    // would end the whole process, `cllm serve` included); the loop ends the run on it.
-    let metricsQueue: Promise<void> = Promise.resolve()
-    let metricsError: unknown
-    const writeMetrics = (records: MetricsRecord[]): void => {
-      metricsQueue = metricsQueue
-        .then(() => (metricsError === undefined ? appendMetrics(runDir, records) : undefined))
-        .catch((error: unknown) => {
-          metricsError ??= error
-        })
-    }
-    const checkMetrics = (): void => {
-      if (metricsError !== undefined) throw metricsWriteFailure(runDir, metricsError)
-    }
+    const metrics = new MetricsLog(runDir)
 
     const period = new SphereTotals()
     const epochSpheres = new SphereTotals()
@@ -621,7 +581,7 @@ export class TrainingSession {
 
     const initialValLoss = step === 0 && p.valStarts.length > 0 ? await evaluate() : null
     if (initialValLoss !== null) {
-      writeMetrics([metricsRecord({ step: 0, epoch: 0, loss: NaN, lr: 0, gradNorm: 0, tokens: 0, valLoss: initialValLoss }, 0)])
+      metrics.write([metricsRecord({ step: 0, epoch: 0, loss: NaN, lr: 0, gradNorm: 0, tokens: 0, valLoss: initialValLoss }, 0)])
     }
     this.emitter.emit('training.started', {
       runId: this.runId,
@@ -656,7 +616,7 @@ export class TrainingSession {
       const done = step - p.startStep
       const activeSec = (now - loopStart - pausedMs) / 1000
       const etaSec = done > 0 ? ((totalSteps - step) * activeSec) / done : 0
-      writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
+      metrics.write(points.map((point) => metricsRecord(point, tokensPerSec)))
       this.emitter.emit('training.progress', {
         runId: this.runId,
         step,
@@ -695,7 +655,7 @@ export class TrainingSession {
           outcome = 'stopped'
           break
         }
-        checkMetrics()
+        metrics.check()
         const epoch = Math.floor(step / stepsPerEpoch)
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
@@ -788,7 +748,7 @@ export class TrainingSession {
           const pending = points.at(-1)
           if (pending?.step === step) pending.valLoss = valLoss
           // Already written: the step's line again, with its validation loss (the last line of a step wins).
-          else if (lastPoint?.step === step) writeMetrics([metricsRecord({ ...lastPoint, valLoss }, tokensPerSec)])
+          else if (lastPoint?.step === step) metrics.write([metricsRecord({ ...lastPoint, valLoss }, tokensPerSec)])
         }
         await saveAt('stop')
       } else {
@@ -796,10 +756,10 @@ export class TrainingSession {
       }
     } finally {
       // After a failure, the steps not yet reported still go to metrics.jsonl.
-      if (points.length > 0) writeMetrics(points.map((point) => metricsRecord(point, tokensPerSec)))
-      await metricsQueue
+      if (points.length > 0) metrics.write(points.map((point) => metricsRecord(point, tokensPerSec)))
+      await metrics.settled()
     }
-    checkMetrics()
+    metrics.check()
     return outcome
   }
 
@@ -877,33 +837,18 @@ export class TrainingSession {
     const lock = this.lock
     this.lock = null
     if (!runDir || !lock) return
-    try {
-      const info = await readRunJson(runDir)
-      const ended: RunEnd = {
-        reason,
-        step: this.currentStep,
-        at: new Date().toISOString(),
-        ...(message !== undefined ? { message } : {}),
-        ...this.speed(),
-        // The same figures, with the same definitions, as the final line and the model card.
-        trainLoss: losses.train,
-        ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
-        valLoss: losses.val,
-        valLossStep: losses.val === null ? null : losses.valStep,
-      }
-      try {
-        await writeRunJson(runDir, { ...info, ended, pid: undefined })
-      } catch (error) {
-        // A full disk has no room for the atomic copy: the end goes over run.json's own blocks.
-        const code = (error as NodeJS.ErrnoException).code
-        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error
-        await rewriteRunJsonInPlace(runDir, { ...info, ended, pid: undefined })
-      }
-    } catch {
-      // A run.json that cannot be rewritten leaves the run listed as interrupted; the lock still goes.
-    } finally {
-      await lock.release()
-    }
+    await recordRunEnd(runDir, lock, {
+      reason,
+      step: this.currentStep,
+      at: new Date().toISOString(),
+      ...(message !== undefined ? { message } : {}),
+      ...this.speed(),
+      // The same figures, with the same definitions, as the final line and the model card.
+      trainLoss: losses.train,
+      ...(this.timing.trainLossWindow > 0 ? { trainLossWindow: this.timing.trainLossWindow } : {}),
+      valLoss: losses.val,
+      valLossStep: losses.val === null ? null : losses.valStep,
+    })
   }
 
   private setState(state: RunState, reason?: RunStateChange['reason'], message?: string): void {
@@ -968,19 +913,6 @@ interface RunLosses {
   valStep: number | null
 }
 
-function metricsRecord(point: MetricPoint, tokensPerSec: number): MetricsRecord {
-  return {
-    step: point.step,
-    epoch: point.epoch,
-    loss: Number.isFinite(point.loss) ? point.loss : null,
-    ...(point.valLoss !== undefined ? { val_loss: Number.isFinite(point.valLoss) ? point.valLoss : null } : {}),
-    lr: point.lr,
-    grad_norm: point.gradNorm,
-    tokens_per_s: tokensPerSec,
-    time: new Date().toISOString(),
-  }
-}
-
 function epochsOf(totalSteps: number, stepsPerEpoch: number): number {
   return Math.max(1, Math.ceil(totalSteps / stepsPerEpoch))
 }
@@ -991,49 +923,4 @@ function samplerDrawn(state: unknown): number {
     throw new UserError('corrupt-checkpoint', 'The checkpoint has no usable sampler state (windows drawn).')
   }
   return drawn
-}
-
-function runDirName(runDir: string): string {
-  return runDir.split(/[\\/]/).filter(Boolean).pop() ?? 'run'
-}
-
-/**
- * The learning-rate schedule of a run. A new run, or a resume within its run's planned total:
- * warmup and cosine over this run's total. Extending a run past the total it was planned for (the
- * checkpoint's recorded schedule, or a final_model from before schedules were recorded): the extra
- * steps hold the rate of its last step, so the rate never jumps back up the cosine.
- */
-function scheduleFor(base: Schedule, resumed: Checkpoint | null, resume: string | undefined, startStep: number): Schedule {
-  if (!resumed || startStep === 0) return base
-  const stored = ScheduleRecord.safeParse((resumed.metadata.config as { schedule?: unknown }).schedule)
-  let parentSchedule: Schedule | null = stored.success ? stored.data : null
-  if (!parentSchedule && resume !== undefined && classifyCheckpointFile(basename(resume))?.kind === 'final') {
-    const training = (resumed.metadata.config as { training?: { learningRate?: number; warmup?: number } }).training ?? {}
-    parentSchedule = {
-      peak: training.learningRate ?? base.peak,
-      warmup: warmupSteps({ warmup: training.warmup }, startStep),
-      totalSteps: startStep,
-    }
-  }
-  if (!parentSchedule) return base
-  if (parentSchedule.hold && startStep >= parentSchedule.hold.from) return { ...base, hold: parentSchedule.hold }
-  if (startStep >= parentSchedule.totalSteps) {
-    return { ...base, hold: { from: startStep, rate: learningRate(parentSchedule, startStep - 1) } }
-  }
-  return base
-}
-
-/** Run folders (and the Data view's hidden one) under the checkpoint folder that hold an encoded dataset. */
-/** A failed metrics append as one sentence: the run ends failed with it. */
-function metricsWriteFailure(runDir: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EIO' ? 'an input/output error' : code === 'EDQUOT' ? 'the disk quota is used up' : (code ?? String(error))
-  return new UserError('unreadable', `Could not append to ${join(runDir, 'metrics.jsonl')}: ${why}${code ? ` (${code})` : ''}. The run stops here; its metrics up to the last complete line and its last checkpoint are kept.`)
-}
-
-async function preparedDatasets(checkpointDir: string): Promise<string[]> {
-  const entries = await readdir(checkpointDir, { withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((entry) => entry.isDirectory() && existsSync(join(checkpointDir, entry.name, 'dataset.json')))
-    .map((entry) => join(checkpointDir, entry.name))
 }

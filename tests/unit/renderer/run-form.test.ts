@@ -12,8 +12,10 @@ import {
   withFieldLabels,
 } from '../../../src/renderer/src/run-form'
 import {
+  DEFAULT_ARCHITECTURE,
   RunConfig,
   WASM32_MAX_BYTES,
+  architectureField,
   countParameters,
   estimateMemory,
   resolveRunConfig,
@@ -26,13 +28,14 @@ describe('run form', () => {
     const form = defaultForm(2)
     expect(matchingPreset(form)).toBe('tiny')
     const parsed = RunConfig.parse(formToConfig(form))
-    const defaults = RunConfig.parse({ training: { threads: 2 } })
+    const defaults = RunConfig.parse({ model: architectureField(DEFAULT_ARCHITECTURE), training: { threads: 2 } })
     expect(parsed).toEqual(defaults)
     expect(checkForm(form, machine).config).not.toBeNull()
   })
 
   it('chooses the architecture: key/value heads only for llama (sent, checked and estimated), presets for both', () => {
     const form = defaultForm(2)
+    form.architecture = 'gpt2'
     form.numKvHeads = 3
     expect(formToConfig(form).model).not.toHaveProperty('numKvHeads')
     expect(checkForm(form, machine).config).not.toBeNull()

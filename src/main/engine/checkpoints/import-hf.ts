@@ -1,23 +1,26 @@
 /**
- * Reads a Hugging Face GPT-2 folder (what `save_pretrained` writes, or our own export) as a model to
- * start training from: `config.json` (GPT-2 only), `model.safetensors` (names with or without the
- * `transformer.` prefix; F32, F16 or BF16), and the tokenizer from `tokenizer.json` or from
- * `vocab.json` + `merges.txt`. Conv1D weights are [in, out] there as here, so tensors are taken as
- * they are. Anything this engine cannot reproduce exactly (another architecture, another activation,
- * an untied LM head, pickled weights, sharded files) is refused, naming the file and the field.
+ * Reads a Hugging Face folder (what `save_pretrained` writes, or our own export) as a model to start
+ * training from, by config.json's `model_type`: GPT-2 here, the Llama family (`llama`, `qwen2`,
+ * `mistral`) in import-hf-llama.ts. Weights come from `model.safetensors` or its shards
+ * (hf-safetensors.ts), F32, F16 or BF16; the tokenizer from `tokenizer.json` (GPT-2 also from
+ * `vocab.json` + `merges.txt`) with the BOS/EOS rule transformers loads (hf-tokenizer-config.ts);
+ * the chat template from `tokenizer_config.json`. For GPT-2, Conv1D
+ * weights are [in, out] there as here, so tensors are taken as they are (names with or without the
+ * `transformer.` prefix). Anything this engine cannot reproduce exactly (another architecture,
+ * another activation, an untied GPT-2 head, pickled weights) is refused, naming the file and the field.
  */
-import { lstat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { UserError } from '../../../shared/errors'
+import { join } from 'node:path'
 import { readHfChatTemplate } from '../chat/model-template'
 import type { ChatTemplateSource } from '../chat/template'
-import { ContainedRoot, readOpenedFile } from '../containment'
 import { modelShapeProblem } from '../model/memory-plan'
 import type { ModelConfig, NamedTensor } from '../model/trainer'
 import { BpeTokenizer, END_OF_TEXT } from '../tokenizer'
-import { fromHalf } from './gguf'
 import { gpt2ParamLayout } from './gpt2-layout'
 import { LAYER_NORM_EPSILON } from './export-hf'
+import { ModelFolder, refuse } from './hf-folder'
+import { withLoadedPostProcessor } from './hf-tokenizer-config'
+import { finiteFloat32, readHfWeights, SHARD_INDEX, SINGLE_FILE, toFloat32, type RawTensor } from './hf-safetensors'
+import { isLlamaModelType, llamaParams, llamaShapeFromConfig, type LlamaModelType } from './import-hf-llama'
 
 /** A model to initialise a run from: its shape, tokenizer and parameters (no optimizer state). */
 export interface InitialModel {
@@ -30,6 +33,8 @@ export interface InitialModel {
   params: NamedTensor[]
   /** The chat template it comes with (a Hugging Face folder's tokenizer_config.json, or a chat run's checkpoint). */
   chat?: ChatTemplateSource
+  /** A Hugging Face folder's config.json `model_type` (gpt2, llama, qwen2, mistral), for what is shown. */
+  family?: string
 }
 
 const ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh'])
@@ -37,62 +42,23 @@ const ACTIVATIONS = new Set(['gelu_new', 'gelu_pytorch_tanh'])
 const MASK_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/
 const LM_HEAD = 'lm_head.weight'
 
-function refuse(message: string): UserError {
-  return new UserError('invalid-input', message)
-}
-
-/**
- * The model folder under the containment rule: a name counts when something is there (a link
- * included, so it is refused when read rather than passed over), and every file is read through
- * `ContainedRoot.openFile`, which refuses links, FIFOs and devices before reading.
- */
-class ModelFolder {
-  constructor(readonly root: ContainedRoot) {}
-
-  async has(name: string): Promise<boolean> {
-    return lstat(join(this.root.path, name)).then(
-      (s) => !s.isDirectory(),
-      () => false,
-    )
-  }
-
-  async read(name: string): Promise<Buffer> {
-    return readOpenedFile(this.root.openFile(name), { what: 'The file' })
-  }
-
-  async readText(name: string): Promise<string> {
-    return (await this.read(name)).toString('utf8')
-  }
-
-  path(name: string): string {
-    return join(this.root.path, name)
-  }
-}
-
-async function readJson(folder: ModelFolder, name: string): Promise<Record<string, unknown>> {
-  const path = folder.path(name)
-  const text = await folder.readText(name)
-  try {
-    const value = JSON.parse(text) as unknown
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>
-  } catch {
-    // refused below
-  }
-  throw refuse(`${path} is not a JSON object.`)
+/** A config.json this engine has no family for, named as its `architectures` or `model_type` say. */
+function unknownFamily(config: Record<string, unknown>, file: string): Error {
+  const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : []
+  const type = typeof config.model_type === 'string' && config.model_type !== '' ? config.model_type : undefined
+  const name = architectures[0] ?? type
+  const what =
+    name === undefined
+      ? 'does not say which model it describes (no "model_type")'
+      : `describes ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} model${type === undefined ? ' (no "model_type")' : ` (model_type "${type}")`}`
+  return refuse(
+    `${file} ${what}; only GPT-2 (model_type "gpt2") and Llama-family models (model_type "llama", "qwen2", "mistral") can be fine-tuned here.`,
+  )
 }
 
 /** The GPT-2 shape from config.json; refuses what our kernels would compute differently. */
 export function gpt2ShapeFromConfig(config: Record<string, unknown>, file: string): ModelConfig {
-  const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : []
-  if (config.model_type !== 'gpt2') {
-    const type = typeof config.model_type === 'string' && config.model_type !== '' ? config.model_type : undefined
-    const name = architectures[0] ?? type
-    const what =
-      name === undefined
-        ? 'does not say which model it describes (no "model_type")'
-        : `describes ${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name} model${type === undefined ? ' (no "model_type")' : ` (model_type "${type}")`}`
-    throw refuse(`${file} ${what}; only GPT-2 models (model_type "gpt2") can be fine-tuned here.`)
-  }
+  if (config.model_type !== 'gpt2') throw unknownFamily(config, file)
   const int = (key: string): number => {
     const value = config[key]
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
@@ -124,79 +90,11 @@ export function gpt2ShapeFromConfig(config: Record<string, unknown>, file: strin
   return model
 }
 
-interface RawTensor {
-  name: string
-  dtype: string
-  shape: number[]
-  bytes: Uint8Array
-}
-
-/** The tensors of a safetensors file, any dtype we can widen to F32; bounds checked against the file. */
-function parseSafetensors(bytes: Buffer, file: string): RawTensor[] {
-  const damaged = (why: string): UserError => refuse(`${file} is not a readable safetensors file: ${why}.`)
-  if (bytes.length < 8) throw damaged('it is shorter than its 8-byte header length')
-  const headerLength = Number(bytes.readBigUInt64LE(0))
-  if (headerLength < 2 || 8 + headerLength > bytes.length) throw damaged('its header length is beyond the file')
-  let header: Record<string, unknown>
-  try {
-    header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>
-  } catch {
-    throw damaged('its header is not JSON')
-  }
-  const dataStart = 8 + headerLength
-  const tensors: RawTensor[] = []
-  const places: Array<{ name: string; begin: number; end: number }> = []
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue
-    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>
-    if (
-      typeof dtype !== 'string' ||
-      !Array.isArray(shape) ||
-      !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0) ||
-      !Array.isArray(offsets) ||
-      offsets.length !== 2
-    )
-      throw damaged(`the entry of tensor "${name}" is malformed`)
-    const [begin, end] = offsets as number[]
-    if (!(Number.isSafeInteger(begin) && Number.isSafeInteger(end) && begin >= 0 && end >= begin && dataStart + end <= bytes.length))
-      throw damaged(`tensor "${name}" lies outside the file`)
-    tensors.push({ name, dtype, shape: shape as number[], bytes: bytes.subarray(dataStart + begin, dataStart + end) })
-    places.push({ name, begin, end })
-  }
-  // Two tensors sharing bytes would load as each other's weights: refused, as safetensors does.
-  places.sort((a, b) => a.begin - b.begin || a.end - b.end)
-  for (let i = 1; i < places.length; i++) {
-    if (places[i].begin < places[i - 1].end)
-      throw damaged(`tensors "${places[i - 1].name}" and "${places[i].name}" overlap (data_offsets)`)
-  }
-  return tensors
-}
-
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 }
-
-function toFloat32(tensor: RawTensor, file: string): Float32Array {
-  const width = DTYPE_BYTES[tensor.dtype]
-  if (width === undefined)
-    throw refuse(`${file}: tensor "${tensor.name}" has dtype ${tensor.dtype}; only F32, F16 and BF16 weights can be read.`)
-  const count = tensor.shape.reduce((a, b) => a * b, 1)
-  if (tensor.bytes.length !== count * width)
-    throw refuse(`${file} is not a readable safetensors file: tensor "${tensor.name}" has ${tensor.bytes.length} bytes for ${count} ${tensor.dtype} values.`)
-  const out = new Float32Array(count)
-  const view = new DataView(tensor.bytes.buffer, tensor.bytes.byteOffset, tensor.bytes.byteLength)
-  if (tensor.dtype === 'F32') for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true)
-  else if (tensor.dtype === 'F16') for (let i = 0; i < count; i++) out[i] = fromHalf(view.getUint16(2 * i, true))
-  else {
-    const bits = new Uint32Array(out.buffer)
-    for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16
-  }
-  return out
-}
-
-/** GPT-2's parameters from a safetensors file, checked name by name and shape by shape. */
-export function gpt2Params(bytes: Buffer, file: string, model: ModelConfig): NamedTensor[] {
+/** GPT-2's parameters from a folder's tensors, checked name by name and shape by shape. */
+export function gpt2Params(tensors: Map<string, RawTensor>, where: string, model: ModelConfig): NamedTensor[] {
   const byName = new Map<string, RawTensor>()
   let lmHead: RawTensor | undefined
-  for (const tensor of parseSafetensors(bytes, file)) {
+  for (const tensor of tensors.values()) {
     const name = tensor.name.startsWith('transformer.') ? tensor.name.slice('transformer.'.length) : tensor.name
     if (name === LM_HEAD) lmHead = tensor
     else if (!MASK_BUFFER.test(name)) byName.set(name, tensor)
@@ -205,24 +103,20 @@ export function gpt2Params(bytes: Buffer, file: string, model: ModelConfig): Nam
   const expected = new Set(layout.map((t) => t.name))
   const unknown = [...byName.keys()].filter((name) => !expected.has(name))
   if (unknown.length > 0)
-    throw refuse(`${file} holds tensors a GPT-2 model does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`)
+    throw refuse(`${where} holds tensors a GPT-2 model does not have: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`)
   const params = layout.map(({ name, shape }) => {
     const tensor = byName.get(name)
-    if (!tensor) throw refuse(`${file} has no tensor ${name} (nor transformer.${name}).`)
+    if (!tensor) throw refuse(`${where} has no tensor ${name} (nor transformer.${name}).`)
     if (tensor.shape.join(',') !== shape.join(','))
-      throw refuse(`${file}: tensor ${tensor.name} is [${tensor.shape.join(', ')}], but config.json's shape needs [${shape.join(', ')}].`)
-    const data = toFloat32(tensor, file)
-    const bad = data.findIndex((value) => !Number.isFinite(value))
-    if (bad !== -1)
-      throw refuse(`${file}: tensor ${tensor.name} holds ${String(data[bad])} at index ${bad}; weights must be finite numbers.`)
-    return { name, shape, data }
+      throw refuse(`${tensor.file}: tensor ${tensor.name} is [${tensor.shape.join(', ')}], but config.json's shape needs [${shape.join(', ')}].`)
+    return { name, shape, data: finiteFloat32(tensor) }
   })
   if (lmHead) {
     // An LM head stored beside the embedding is fine only if it is the embedding (tied).
-    const head = toFloat32(lmHead, file)
+    const head = toFloat32(lmHead)
     const wte = params[0].data
     if (head.length !== wte.length || head.some((value, i) => value !== wte[i]))
-      throw refuse(`${file}: lm_head.weight differs from the token embedding; only models with a tied LM head can be fine-tuned here.`)
+      throw refuse(`${lmHead.file}: lm_head.weight differs from the token embedding; only models with a tied LM head can be fine-tuned here.`)
   }
   return params
 }
@@ -247,47 +141,63 @@ export function tokenizerJsonFromVocabAndMerges(vocab: Record<string, unknown>, 
   })
 }
 
-async function readTokenizer(folder: ModelFolder): Promise<{ text: string; file: string }> {
+async function readTokenizer(folder: ModelFolder, family: 'gpt2' | LlamaModelType): Promise<{ text: string; file: string }> {
   if (await folder.has('tokenizer.json')) return { text: await folder.readText('tokenizer.json'), file: folder.path('tokenizer.json') }
-  if ((await folder.has('vocab.json')) && (await folder.has('merges.txt'))) {
-    const vocab = await readJson(folder, 'vocab.json')
+  // vocab.json + merges.txt carry no pre-tokenizer: only GPT-2's is implied by them.
+  if (family === 'gpt2' && (await folder.has('vocab.json')) && (await folder.has('merges.txt'))) {
+    const vocab = await folder.readJson('vocab.json')
     return { text: tokenizerJsonFromVocabAndMerges(vocab, await folder.readText('merges.txt')), file: folder.path('vocab.json') }
   }
-  throw refuse(`${folder.root.path} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`)
+  if (family === 'gpt2') throw refuse(`${folder.root.path} has no tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`)
+  // Older Llama 2 folders carry only SentencePiece's own tokenizer.model; transformers converts it to tokenizer.json.
+  const sentencePiece = (await folder.has('tokenizer.model'))
+    ? ' (tokenizer.model, SentencePiece\'s own file, is not read: save the tokenizer with transformers to get tokenizer.json)'
+    : ''
+  throw refuse(`${folder.root.path} has no tokenizer.json, which a ${family} model's tokenizer is read from${sentencePiece}.`)
 }
 
-/** Reads a Hugging Face GPT-2 folder; refuses, naming the file, what it cannot use. */
+/** Where a folder's weights are, for messages about the whole set. */
+async function weightsName(folder: ModelFolder): Promise<string> {
+  return folder.path((await folder.has(SINGLE_FILE)) ? SINGLE_FILE : SHARD_INDEX)
+}
+
+/** Reads a Hugging Face GPT-2 or Llama-family folder; refuses, naming the file, what it cannot use. */
 export async function importHuggingFace(folder: string): Promise<InitialModel> {
-  const dir = resolve(folder)
-  let root: ContainedRoot
-  try {
-    root = ContainedRoot.open(dir, 'The model folder')
-  } catch (error) {
-    if (error instanceof UserError && error.code === 'forbidden') throw error
-    throw new UserError('not-found', `${dir} is not a folder holding a Hugging Face model.`)
-  }
-  const files = new ModelFolder(root)
+  const files = ModelFolder.open(folder)
+  const dir = files.root.path
   const configFile = join(dir, 'config.json')
   if (!(await files.has('config.json'))) throw refuse(`${dir} has no config.json, so it is not a Hugging Face model folder.`)
-  const model = gpt2ShapeFromConfig(await readJson(files, 'config.json'), configFile)
-  // Plan before building: a shape no memory holds is refused before a byte of weights is read.
-  const shapeProblem = modelShapeProblem(model)
-  if (shapeProblem) throw refuse(`${configFile}: ${shapeProblem}.`)
-
-  const weightsFile = join(dir, 'model.safetensors')
-  if (!(await files.has('model.safetensors'))) {
-    if (await files.has('model.safetensors.index.json'))
-      throw refuse(`${dir} holds sharded weights (model.safetensors.index.json); only a single model.safetensors can be read.`)
-    if (await files.has('pytorch_model.bin'))
-      throw refuse(`${dir} holds pytorch_model.bin (a Python pickle, which is never loaded here); save the model with safe_serialization=True to get model.safetensors.`)
-    throw refuse(`${dir} has no model.safetensors.`)
+  const config = await files.readJson('config.json')
+  const type = config.model_type
+  let family: 'gpt2' | LlamaModelType
+  let model: ModelConfig
+  if (type === 'gpt2') {
+    family = 'gpt2'
+    model = gpt2ShapeFromConfig(config, configFile)
+    // Plan before building: a shape no memory holds is refused before a byte of weights is read.
+    const shapeProblem = modelShapeProblem(model)
+    if (shapeProblem) throw refuse(`${configFile}: ${shapeProblem}.`)
+  } else if (isLlamaModelType(type)) {
+    family = type
+    model = llamaShapeFromConfig(config, type, configFile)
+  } else {
+    throw unknownFamily(config, configFile)
   }
-  const params = gpt2Params(await files.read('model.safetensors'), weightsFile, model)
 
-  const { text, file } = await readTokenizer(files)
-  const tokenizer = BpeTokenizer.parse(text, file)
-  if (tokenizer.vocabSize !== model.vocabSize)
-    throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match.`)
+  // The tokenizer before the weights: a refused tokenizer is said before a byte of weights is read.
+  const { text, file } = await readTokenizer(files, family)
+  // Read through the folder, so a link or FIFO there is refused as every other file is.
+  const tokenizerConfig = (await files.has('tokenizer_config.json')) ? await files.readJson('tokenizer_config.json') : undefined
+  const tokenizer = BpeTokenizer.parse(withLoadedPostProcessor(text, tokenizerConfig, files.path('tokenizer_config.json')), file)
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    const padded = tokenizer.vocabSize < model.vocabSize ? ' (an embedding padded past the tokenizer, as in Qwen2.5, is not supported)' : ''
+    throw refuse(`${file} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${model.vocabSize}; they must match${padded}.`)
+  }
+
+  const tensors = await readHfWeights(files)
+  const where = await weightsName(files)
+  const params = family === 'gpt2' ? gpt2Params(tensors, where, model) : llamaParams(tensors, model, where)
+
   const chat = await readHfChatTemplate(dir)
-  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params, ...(chat ? { chat } : {}) }
+  return { source: dir, model, tokenizerKind: 'bpe', tokenizer: tokenizer.serialize(), params, family, ...(chat ? { chat } : {}) }
 }

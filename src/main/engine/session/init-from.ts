@@ -7,27 +7,16 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UserError } from '../../../shared/errors'
-import { resolveRunConfig, type MachineInfo, type ResolvedRunConfig, type RunConfigInput } from '../../../shared/training'
+import type { MachineInfo, ResolvedRunConfig, RunConfigInput } from '../../../shared/training'
 import { recordedChatTemplate } from '../chat/model-template'
 import { loadCheckpoint } from '../checkpoints'
 import { importHuggingFace, type InitialModel } from '../checkpoints/import-hf'
 import type { ModelConfig, NamedTensor, TrainerState } from '../model/trainer'
 import { parseTokenizer } from '../tokenizer'
-import { fromModelConfig } from './config'
+import { resolveConfig } from './resolve-config'
 
 export type { InitialModel } from '../checkpoints/import-hf'
-
-/** Defaults for fine-tuning, applied only where the caller gave no value. */
-export const FINE_TUNE_DEFAULTS = { learningRate: 1e-4, warmup: 10 } as const
-
-/** The CLI's flag for each model field, for messages. */
-const MODEL_FLAGS = {
-  vocabSize: '--vocab-size',
-  embedDim: '--embed-dim',
-  numLayers: '--num-layers',
-  numHeads: '--num-heads',
-  seqLen: '--seq-len',
-} as const
+export { FINE_TUNE_DEFAULTS } from './resolve-config'
 
 /** A Hugging Face folder or a checkpoint file, by what is at `path`. */
 export async function loadInitialModel(path: string): Promise<InitialModel> {
@@ -55,67 +44,13 @@ export async function loadInitialModel(path: string): Promise<InitialModel> {
   }
 }
 
-/**
- * The run config of a fine-tuning run: the model's shape and tokenizer kind (a different value the
- * caller set is refused, naming the flag), the fine-tuning defaults, then the caller's settings.
- */
-export function fineTuneConfig(given: RunConfigInput | undefined, initial: InitialModel): RunConfigInput {
-  const shape = fromModelConfig(initial.model)
-  for (const [field, flag] of Object.entries(MODEL_FLAGS) as Array<[keyof typeof MODEL_FLAGS, string]>) {
-    const value = given?.model?.[field]
-    if (value !== undefined && value !== shape[field]) {
-      throw new UserError(
-        'invalid-config',
-        `${flag} ${value} differs from the model being fine-tuned (${shape[field]} in ${initial.source}); leave it out to keep the model's shape.`,
-      )
-    }
-  }
-  const tokenizer = given?.training?.tokenizer
-  if (tokenizer !== undefined && tokenizer !== initial.tokenizerKind) {
-    throw new UserError(
-      'invalid-config',
-      `--tokenizer ${tokenizer} differs from the tokenizer of the model being fine-tuned (${initial.tokenizerKind}); leave it out to keep its tokenizer.`,
-    )
-  }
-  // The short default warmup must still leave the run a step at its peak rate (a warmup as long
-  // as the run is refused).
-  const maxSteps = given?.training?.maxSteps
-  const warmup = maxSteps === undefined ? FINE_TUNE_DEFAULTS.warmup : Math.min(FINE_TUNE_DEFAULTS.warmup, Math.max(0, maxSteps - 1))
-  return {
-    ...given,
-    model: shape,
-    training: { ...FINE_TUNE_DEFAULTS, warmup, ...given?.training, tokenizer: initial.tokenizerKind },
-  }
-}
-
-/**
- * The resolved config of a fine-tuning run. A large model (GPT-2 124M at context 1024) does not fit
- * one WebAssembly memory with the default batch on every core; where the caller left the batch or
- * the threads unset, they become one window per sphere on as many spheres as fit.
- */
+/** The resolved config of a fine-tuning run (session/resolve-config.ts). */
 export function fineTuneRunConfig(
   given: RunConfigInput | undefined,
   initial: InitialModel,
   machine: MachineInfo,
 ): ResolvedRunConfig {
-  const input = fineTuneConfig(given, initial)
-  try {
-    return resolveRunConfig(input, machine)
-  } catch (error) {
-    const fixedBatch = given?.training?.batchSize
-    const fixedThreads = given?.training?.threads
-    if (!(error instanceof UserError) || error.code !== 'invalid-config') throw error
-    if (fixedBatch !== undefined && fixedThreads !== undefined) throw error
-    for (let threads = fixedThreads ?? Math.max(1, machine.cores); threads >= 1; threads--) {
-      const training = { ...input.training, threads, batchSize: fixedBatch ?? threads }
-      try {
-        return resolveRunConfig({ ...input, training }, machine)
-      } catch {
-        if (fixedThreads !== undefined) break
-      }
-    }
-    throw error
-  }
+  return resolveConfig(given, { from: 'model', initial }, machine)
 }
 
 /** The trainer's starting state: the model's weights, zero AdamW moments, step 0. */

@@ -17,7 +17,8 @@ afterAll(async () => {
   await ws?.cleanup()
 })
 
-const FLAGS = { vocabSize: 64, embedDim: 16, numLayers: 1, numHeads: 2, seqLen: 8, tokenizer: 'word' as const, threads: 1, maxSteps: 5 }
+// GPT-2 named: these settings describe the same small GPT-2 run whatever the default family.
+const FLAGS = { arch: 'gpt2' as const, vocabSize: 64, embedDim: 16, numLayers: 1, numHeads: 2, seqLen: 8, tokenizer: 'word' as const, threads: 1, maxSteps: 5 }
 
 describe('cllm train --job', () => {
   it('prepares the run in the checkpoint folder and writes the job instead of training', async () => {

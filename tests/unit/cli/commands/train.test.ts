@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { configFromFlags, register, train, withFlagNames } from '../../../../src/cli/commands/train'
 import { UserError } from '../../../../src/shared/errors'
-import { trainingEvents, type TrainingEventName } from '../../../../src/shared/training'
+import { DEFAULT_ARCHITECTURE, architectureField, trainingEvents, type TrainingEventName } from '../../../../src/shared/training'
 import { workspace, type Workspace } from '../../main/engine/session/fixtures'
 import { capture } from './cli-fixtures'
 
@@ -22,7 +22,9 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
+// The family these tests read (GPT-2's parameter count and wording), named rather than left to the default.
 const tiny = () => ({
+  arch: 'gpt2' as const,
   vocabSize: 64,
   embedDim: 32,
   numLayers: 1,
@@ -104,10 +106,14 @@ describe('cllm train', () => {
       expect(flags).toContain(flag)
     }
     expect(configFromFlags({ embedDim: 128, learningRate: 0.01 })).toEqual({
-      model: { embedDim: 128 },
+      model: { embedDim: 128, ...architectureField(DEFAULT_ARCHITECTURE) }, // a new run without --arch: the default
       training: { learningRate: 0.01 },
       paths: {},
     })
+    expect(configFromFlags({ arch: 'gpt2' }).model).toEqual({ architecture: 'gpt2' })
+    // A resumed or fine-tuned run keeps its model's family.
+    expect(configFromFlags({ resume: 'x.safetensors' }).model).toEqual({})
+    expect(configFromFlags({ initFrom: 'model' }).model).toEqual({})
     expect(withFlagNames('training.learningRate: must be a finite number')).toBe('--learning-rate: must be a finite number')
 
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)

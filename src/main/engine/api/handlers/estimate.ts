@@ -1,5 +1,6 @@
-import { resolveRunConfig } from '../../../../shared/training'
+import type { RunConfigInput } from '../../../../shared/training'
 import { thisMachine } from '../../session/config'
+import { resolveConfig } from '../../session/resolve-config'
 import { measureStepTime } from '../../session/step-timing'
 import type { Handlers } from '../dispatcher'
 import type { SphereSlot } from './training'
@@ -12,7 +13,7 @@ import type { SphereSlot } from './training'
 export function createEstimateHandlers(spheres: Pick<SphereSlot, 'holdSpheres'>): Pick<Handlers, 'training.estimate'> {
   return {
     'training.estimate': async ({ config }) => {
-      const resolved = resolveRunConfig(config ?? {}, thisMachine())
+      const resolved = resolveConfig(config as RunConfigInput | undefined, { from: 'scratch' }, thisMachine())
       return spheres.holdSpheres('measuring the time of a step', 'A run is training: the time can be measured once it ends.', () =>
         measureStepTime(resolved),
       )

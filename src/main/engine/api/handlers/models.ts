@@ -22,6 +22,7 @@ export function createModelHandlers(context: EngineContext): Pick<Handlers, 'mod
         path: initial.source,
         kind: isFolder ? ('huggingface' as const) : ('checkpoint' as const),
         model,
+        ...(initial.family ? { family: initial.family } : {}),
         tokenizer: initial.tokenizerKind,
         parameters: countParameters(model),
       }

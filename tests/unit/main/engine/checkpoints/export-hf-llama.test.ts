@@ -121,7 +121,8 @@ describe.each(VARIANTS)('Hugging Face export of a $name run', (variant) => {
   it.skipIf(python === null)('scores a text in PyTorch from the folder alone as cllm evaluate does with the checkpoint', async () => {
     const model = await openCheckpointModel(checkpoint)
     try {
-      const ids = model.tokenizer.encode(TEXT)
+      // Scored as evaluation encodes a text: a document, after its family's BOS where it has one.
+      const ids = model.tokenizer.encode(TEXT, 'document')
       expect(ids.length).toBeGreaterThan(2 * TRAINED_SEQ_LEN + 1)
       const ours = await evaluateTexts(model, [TEXT])
       const run = spawnSync(python!, [ORACLE, out], { input: JSON.stringify({ ids }), encoding: 'utf8', timeout: 120_000 })

@@ -2,7 +2,7 @@
  * A Hugging Face GPT-2 folder in and out: a model trained here is exported, checked with Hugging
  * Face's own tokenizer library and an independent safetensors reader, imported again (identical
  * tensors, identical greedy generation), and imported from the other layouts Hugging Face uses
- * (no `transformer.` prefix, vocab.json + merges.txt, a tied lm_head stored, F16 weights). What
+ * (no `transformer.` prefix, vocab.json + merges.txt, a tied lm_head stored, F16 weights, shards). What
  * cannot be reproduced is refused by name.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -175,8 +175,27 @@ describe('importHuggingFace', () => {
     for (let i = 0; i < 50; i++) expect(Math.abs(wte.data[i] - original.data[i])).toBeLessThanOrEqual(Math.abs(original.data[i]) * 2 ** -11 + 2 ** -24)
   })
 
+  it('reads sharded weights (model.safetensors.index.json), as transformers writes a large model', async () => {
+    const { header, data } = await readSafetensors(join(hfDir, 'model.safetensors'))
+    const dir = await variant('sharded', async (d) => {
+      const tensors = Object.entries(header).map(([name, e]) => ({ name, dtype: e.dtype, shape: e.shape, bytes: new Uint8Array(data.subarray(e.data_offsets[0], e.data_offsets[1])) }))
+      const half = Math.ceil(tensors.length / 2)
+      const shards = [tensors.slice(0, half), tensors.slice(half)]
+      const weightMap: Record<string, string> = {}
+      for (const [i, shard] of shards.entries()) {
+        const file = `model-0000${i + 1}-of-00002.safetensors`
+        await writeSafetensors(join(d, file), shard)
+        for (const t of shard) weightMap[t.name] = file
+      }
+      await writeFile(join(d, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }))
+      await rm(join(d, 'model.safetensors'))
+    })
+    const imported = await importHuggingFace(dir)
+    imported.params.forEach((t, i) => expect(t.data, t.name).toEqual(stored.state.params[i].data))
+  })
+
   it.each([
-    ['another architecture', async (d: string) => writeConfig(d, { model_type: 'llama', architectures: ['LlamaForCausalLM'] }), /describes a LlamaForCausalLM model \(model_type "llama"\); only GPT-2/],
+    ['another architecture', async (d: string) => writeConfig(d, { model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'] }), /describes a GPTNeoXForCausalLM model \(model_type "gpt_neox"\); only GPT-2 \(model_type "gpt2"\) and Llama-family models/],
     ['a config that names no model', async (d: string) => writeConfig(d, { model_type: undefined, architectures: undefined }), /config\.json does not say which model it describes \(no "model_type"\); only GPT-2/],
     ['an architecture without model_type', async (d: string) => writeConfig(d, { model_type: undefined, architectures: ['OPTForCausalLM'] }), /describes an OPTForCausalLM model \(no "model_type"\); only GPT-2/],
     ['another activation', async (d: string) => writeConfig(d, { activation_function: 'relu' }), /activation_function "relu" is not supported/],

@@ -51,7 +51,7 @@ describe('models.inspect', () => {
     const engine = api({ picker: false })
     const expected = { model, tokenizer: 'bpe', parameters: countParameters(model) }
     expect(await inspect(engine, final)).toEqual({ ok: true, value: { path: final, kind: 'checkpoint', ...expected } })
-    expect(await inspect(engine, exported)).toEqual({ ok: true, value: { path: exported, kind: 'huggingface', ...expected } })
+    expect(await inspect(engine, exported)).toEqual({ ok: true, value: { path: exported, kind: 'huggingface', family: 'gpt2', ...expected } })
   })
 
   it('refuses a folder that is no model, naming what is missing', async () => {
