@@ -55,6 +55,13 @@ export type DataKindChoice = z.infer<typeof DataKindChoice>
 export const LossOn = z.enum(['answers', 'all'])
 export type LossOn = z.infer<typeof LossOn>
 
+/**
+ * How conversations fill the windows: `packed` puts several in one window (attention and positions
+ * kept inside each conversation), `padded` one per window. Both are exact; packed is the default.
+ */
+export const ChatPacking = z.enum(['packed', 'padded'])
+export type ChatPacking = z.infer<typeof ChatPacking>
+
 /** The chat dataset's token counts, shown before training. */
 export const ChatTokenCounts = z.object({
   conversations: z.number().int().nonnegative(),
@@ -64,7 +71,7 @@ export const ChatTokenCounts = z.object({
   promptTokens: z.number().int().nonnegative(),
   /** Tokens of the assistants' answers (their end-of-turn marker included). */
   answerTokens: z.number().int().nonnegative(),
-  /** Padding that fills each conversation's window. */
+  /** Padding that fills the windows after their conversations. */
   padTokens: z.number().int().nonnegative(),
   /** Conversations longer than a window, cut at its end. */
   truncated: z.number().int().nonnegative(),
@@ -75,5 +82,9 @@ export const ChatTokenCounts = z.object({
   lossOn: LossOn,
   /** Tokens per window: seqLen + 1. */
   windowTokens: z.number().int().positive(),
+  /** Windows the conversations fill (absent in datasets from before packing: one per conversation). */
+  windows: z.number().int().nonnegative().optional(),
+  /** Absent in datasets from before packing: padded. */
+  packing: ChatPacking.optional(),
 })
 export type ChatTokenCounts = z.infer<typeof ChatTokenCounts>

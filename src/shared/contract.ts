@@ -5,7 +5,7 @@
  * host's MessagePort) carries exactly this contract through one dispatcher.
  */
 import { z } from 'zod'
-import { ChatMessage } from './chat'
+import { ChatMessage, DataKindChoice, LossOn } from './chat'
 import { ScanProgress, ScanSummary } from './corpus'
 import { RunListing } from './checkpoint'
 import type { ApiError, Result } from './errors'
@@ -57,6 +57,9 @@ export const PrepareRequest = z.object({
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
   valFraction: z.number().gt(0).max(0.5).default(0.1),
   split: SplitMethod.default('blocks'),
+  /** Which files train (the Data view's Train on), and for chat data which tokens carry the loss. */
+  data: DataKindChoice.default('auto'),
+  lossOn: LossOn.default('answers'),
   /** A corpus file (relative path, as listed by the scan) to show as coloured tokens. */
   previewPath: z.string().optional(),
 })

@@ -318,7 +318,7 @@ export function estimateMemory(model: ModelSection, batchSize: number, threads: 
   const estimate = (recompute: boolean): MemoryEstimate => {
     const recomputable = NH * T * T + (llama ? llama.I : 4 * C) * T
     const layer = llama ? T * (5 * C + llama.QKV + 3 * llama.I + 2) : 17 * T * C + 4 * T
-    const rest = llama ? T * (6 * C + 3 * llama.I + llama.QKV + 4) : 15 * T * C + 5 * T
+    const rest = llama ? T * (6 * C + 3 * llama.I + llama.QKV + 5) : 15 * T * C + 6 * T
     const perLayer = layer + NH * T * T - (recompute ? recomputable : 0)
     const perRow = L * perLayer + rest + T * V + NH * T * T + (recompute ? recomputable : 0)
     const activationBytes = perRow * rowsPerSphere * 4 * threads

@@ -44,6 +44,11 @@ test('chat data: counts and bad lines in Data, a run with sample answers, and th
   await expect(page.getByTestId('chat-issue')).toHaveText(['colours.jsonl:6: "messages" must be a non-empty array'])
   await expect(page.getByTestId('chat-mixed')).toContainText('1 plain-text files')
   await page.getByTestId('chat-data-kind').selectOption('chat')
+  // Tokenize prepares the chat dataset and shows what will carry the loss, before any training.
+  await page.getByTestId('tokenize-button').click()
+  const tokenized = page.getByTestId('tokenize-chat')
+  await expect(tokenized).toContainText('36 conversations', { timeout: 60_000 })
+  await expect(tokenized).toContainText(/[\d,]+ prompt and [\d,]+ answer tokens · [\d,]+ padding\s+in [\d,]+ packed windows\s+·\s+\d+\.\d%\s+of the tokens carry the loss \(answers only\)/)
 
   await page.getByTestId('nav-train').click()
   await page.getByTestId('preset-tiny').click()

@@ -2,15 +2,21 @@
  * `cllm prepare <folder>`: load the corpus, build the vocabulary, encode the dataset and save both
  * in a run folder under the checkpoint directory (tokenizer.json or vocab.txt, tokens.bin,
  * dataset.json). Prints the original CLLM's "Vocabulary built" and "Dataset created" lines. Run it
- * again on an unchanged corpus with the same settings and the saved dataset is reused.
+ * again on an unchanged corpus with the same settings and the saved dataset is reused. A folder of
+ * chat data (`.jsonl`, or `--data chat`) is prepared as `cllm train` prepares it: conversations in the
+ * default chat template, packed into windows, the loss on the answers (`--loss-on`), and the
+ * conversations, prompt and answer tokens and the share carrying the loss printed.
  */
 import { availableParallelism } from 'node:os'
 import { basename, join, relative, resolve } from 'node:path'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { assertNoLinksBelow } from '../../main/engine/containment'
+import { describeIssue, readChatData, selectData } from '../../main/engine/chat/data'
+import { DEFAULT_TEMPLATE_SOURCE, describeChatCounts } from '../../main/engine/chat/model-template'
 import { loadCorpus } from '../../main/engine/corpus'
 import { checkFraction, prepareDataset, type PreparedDataset } from '../../main/engine/dataset'
 import { checkVocabSize } from '../../main/engine/tokenizer'
+import { DataKindChoice, LossOn } from '../../shared/chat'
 import { UserError } from '../../shared/errors'
 import {
   describeSplit,
@@ -44,6 +50,10 @@ export interface PrepareCommandOptions {
   split?: string
   json?: boolean
   followLinks?: boolean
+  /** auto, chat or text, as `cllm train --data`. */
+  data?: string
+  /** Chat data: answers or all, as `cllm train --loss-on`. */
+  lossOn?: string
 }
 
 export interface PrepareCommandResult {
@@ -52,6 +62,8 @@ export interface PrepareCommandResult {
   summary: DatasetSummary
   files: PreparedDataset['files']
   corpus: { files: number; bytes: number; skipped: number }
+  /** Chat data: the lines that were left out, with file, line and reason. */
+  chatIssues?: Array<{ file: string; line: number; reason: string }>
 }
 
 export function register(program: Command): void {
@@ -86,6 +98,8 @@ export function register(program: Command): void {
       'validation cut out as blocks of ~4 KiB at line boundaries from every file, or as whole files (blocks or files)',
       TRAINING_DEFAULTS.split,
     )
+    .addOption(new Option('--data <kind>', 'auto, chat (only the .jsonl chat data) or text (only the other files), as cllm train --data (default auto)').choices(['auto', 'chat', 'text']))
+    .addOption(new Option('--loss-on <tokens>', 'chat data: loss on the answers only, or on all tokens, as cllm train --loss-on (default answers)').choices(['answers', 'all']))
     .option('--json', 'print the result as JSON')
     .option(
       '--follow-links',
@@ -139,6 +153,10 @@ export async function prepareCommand(
   if (!splitMethod.success) {
     throw new UserError('invalid-config', `--split ${options.split} is not one of: blocks, files.`)
   }
+  const dataChoice = DataKindChoice.safeParse(options.data ?? TRAINING_DEFAULTS.data)
+  if (!dataChoice.success) throw new UserError('invalid-config', `--data ${options.data} is not one of: auto, chat, text.`)
+  const lossOn = LossOn.safeParse(options.lossOn ?? TRAINING_DEFAULTS.lossOn)
+  if (!lossOn.success) throw new UserError('invalid-config', `--loss-on ${options.lossOn} is not one of: answers, all.`)
   const checkpointDir = resolve(options.checkpointDir ?? './checkpoints')
   const runName = options.runName ?? runNameFor(folder)
   if (!/^[\w.-]+$/.test(runName) || runName === '.' || runName === '..') {
@@ -150,13 +168,21 @@ export async function prepareCommand(
   const runDir = join(checkpointDir, runName)
   assertNoLinksBelow(checkpointDir, runDir) // the dataset is written there: never through a link
 
-  const { summary: scan, documents } = await loadCorpus({
+  const { summary: scan, documents: all } = await loadCorpus({
     folder,
     excludeDir: checkpointDir,
     followLinks: options.followLinks === true,
   })
+  // As `cllm train` chooses (the same documents, template and loss setting), so that it reuses this dataset.
+  const selection = selectData(all.filter((document) => document.text.length > 0), dataChoice.data)
+  const documents = selection.documents
+  const chatIssues = selection.kind === 'chat' ? readChatData(documents).summary.issues : undefined
+  if (selection.kind === 'chat' && kind.data !== 'bpe') {
+    throw new UserError('invalid-config', 'Chat data needs the bpe tokenizer (--tokenizer bpe): the word tokenizer cannot write a chat template.')
+  }
   const prepared = await prepareDataset({
     documents,
+    ...(selection.kind === 'chat' ? { chat: { template: DEFAULT_TEMPLATE_SOURCE, lossOn: lossOn.data } } : {}),
     tokenizer: { kind: kind.data, vocabSize },
     runDir,
     seqLen,
@@ -172,6 +198,7 @@ export async function prepareCommand(
     summary: prepared.summary,
     files: prepared.files,
     corpus: { files: scan.totals.files, bytes: scan.totals.bytes, skipped: scan.skipped.length },
+    ...(chatIssues ? { chatIssues } : {}),
   }
   if (options.json) {
     print(JSON.stringify(result, null, 2))
@@ -186,6 +213,13 @@ export async function prepareCommand(
   print(
     `Dataset created: ${summary.totalTokens} tokens (train ${summary.trainTokens}, validation ${summary.valTokens})`,
   )
+  if (summary.chat) {
+    print(describeChatCounts(summary.chat))
+    if (chatIssues && chatIssues.length > 0) {
+      print(`Left out: ${countOf(chatIssues.length, 'line')} of the chat data`)
+      for (const issue of chatIssues) print(`  ${describeIssue(issue)}`)
+    }
+  }
   print(describeSplit(summary.split, formatBytes))
   print(`Compression: ${summary.bytesPerToken.toFixed(2)} bytes per token`)
   if (prepared.split.overlapping) {

@@ -508,7 +508,7 @@ export class TrainingSession {
 
     const evaluate = async (): Promise<number> => {
       const evalStart = performance.now()
-      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts, dataset.mask) : NaN
+      const value = p.valStarts.length > 0 ? await trainer.evaluate(tokens, p.valStarts, dataset.mask, dataset.positions) : NaN
       this.timing.evalMs += performance.now() - evalStart
       losses.val = Number.isFinite(value) ? value : null
       losses.valStep = step
@@ -660,7 +660,7 @@ export class TrainingSession {
         const starts = sampler.nextStarts()
         const lr = learningRate(p.schedule, step)
         const stepStart = performance.now()
-        const result = await trainer.step(tokens, starts, lr, dataset.mask)
+        const result = await trainer.step(tokens, starts, lr, dataset.mask, dataset.positions)
         const stepMs = performance.now() - stepStart
         this.timing.trainMs += stepMs
         periodTrainMs += stepMs

@@ -77,5 +77,6 @@ export function describeChatCounts(counts: ChatTokenCounts): string {
   const truncated =
     (counts.truncated > 0 ? `, ${n(counts.truncated)} cut at the window's end` : '') +
     (counts.withoutAnswer ? `, ${n(counts.withoutAnswer)} left out (no answer within the window: raise --seq-len)` : '')
-  return `Chat: ${n(counts.conversations)} conversations (${n(counts.trainConversations)} training, ${n(counts.validationConversations)} validation)${truncated}; ${n(counts.promptTokens)} prompt and ${n(counts.answerTokens)} answer tokens, ${n(counts.padTokens)} padding; ${share}% of the tokens carry the loss (${counts.lossOn === 'all' ? 'all tokens' : 'answers only'})`
+  const windows = counts.windows === undefined ? '' : ` in ${n(counts.windows)} ${counts.packing ?? 'padded'} windows`
+  return `Chat: ${n(counts.conversations)} conversations (${n(counts.trainConversations)} training, ${n(counts.validationConversations)} validation)${truncated}; ${n(counts.promptTokens)} prompt and ${n(counts.answerTokens)} answer tokens, ${n(counts.padTokens)} padding${windows}; ${share}% of the tokens carry the loss (${counts.lossOn === 'all' ? 'all tokens' : 'answers only'})`
 }

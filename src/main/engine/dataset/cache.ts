@@ -68,19 +68,24 @@ export const DatasetManifest = z.object({
       split: z.enum(['train', 'validation']),
     }),
   ),
-  /** Chat data: one conversation per window of `windowTokens`, training windows first. */
+  /** Chat data: conversations in windows of `windowTokens` (packed or padded), training windows first. */
   chat: z
     .object({
       template: z.string(),
       bosToken: z.string(),
       eosToken: z.string(),
       counts: ChatTokenCounts,
-      /** Per window, in stream order: its source line, real length and the spans of targets with loss. */
+      /**
+       * Per conversation, training ones first: its source line, its first token's offset in the stream
+       * (absent in datasets from before packing, which had one conversation per window in this order),
+       * its length there and the spans of targets with loss (relative to its first token).
+       */
       windows: z.array(
         z.object({
           file: z.string(),
           line: z.number().int().positive(),
           split: z.enum(['train', 'validation']),
+          start: z.number().int().nonnegative().optional(),
           length: z.number().int().nonnegative(),
           spans: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
         }),

@@ -1,24 +1,33 @@
 /**
  * The chat side of dataset preparation: conversations from the `.jsonl` documents, rendered with
  * the model's template, encoded with their answers marked, split into training and validation
- * conversations (whole conversations, seeded, as documents are for text), and laid out one per
- * window with the loss mask.
+ * conversations (whole conversations, seeded, as documents are for text), and laid out in windows
+ * (packed by default; see chat/windows.ts) with the loss mask and, packed, each token's position in
+ * its conversation.
  */
-import type { LossOn } from '../../../shared/chat'
+import type { ChatPacking, LossOn } from '../../../shared/chat'
 import { UserError } from '../../../shared/errors'
 import { readChatData, requireConversations, type ChatData } from '../chat/data'
 import { encodeConversation, specialTokensOf, withoutSpecials, type EncodedConversation } from '../chat/encode'
 import { ChatTemplate, type ChatTemplateSource } from '../chat/template'
-import { layOutWindows, lossMask } from '../chat/windows'
+import { chatPositions, layOutWindows, lossMask } from '../chat/windows'
 import type { Tokenizer } from '../tokenizer'
 import { BPE_SPECIAL_TOKENS } from '../tokenizer'
 import type { DatasetManifest } from './cache'
 import type { TokenArray } from './encode'
 import { chooseValidation, type SplitRanges } from './split'
 
+/**
+ * How new chat datasets are laid out. Packed: measured faster per answer token than padded on the
+ * chat bench (bench/chat.ts; figures in docs/architecture.md), and exact.
+ */
+export const DEFAULT_CHAT_PACKING: ChatPacking = 'packed'
+
 export interface ChatPrepareOptions {
   template: ChatTemplateSource
   lossOn: LossOn
+  /** Default DEFAULT_CHAT_PACKING. */
+  packing?: ChatPacking
 }
 
 export interface ChatSource {
@@ -63,37 +72,44 @@ export function buildChatStream(
   const isValidation = chooseValidation(encoded.map((c) => c.ids.length), options.fraction, options.seed)
   // A held-out conversation even when the fraction is smaller than one: the last one, if two or more.
   if (!isValidation.includes(true) && conversations.length > 1) isValidation[conversations.length - 1] = true
-  const order = [...conversations.keys()].sort((a, b) => Number(isValidation[a]) - Number(isValidation[b]))
-  const laid = layOutWindows(order.map((i) => encoded[i]), {
+  const train = [...conversations.keys()].filter((i) => !isValidation[i])
+  const held = [...conversations.keys()].filter((i) => isValidation[i])
+  const packing = options.packing ?? DEFAULT_CHAT_PACKING
+  const laid = layOutWindows([train.map((i) => encoded[i]), held.map((i) => encoded[i])], {
     seqLen: options.seqLen,
     vocabSize: tokenizer.vocabSize,
     padId: tokenizer.endOfText,
     lossOn: options.lossOn,
+    packing,
   })
-  const validationConversations = order.filter((i) => isValidation[i]).length
-  const trainConversations = order.length - validationConversations
+  const entry = (i: number, placed: (typeof laid.placed)[number][number], split: 'train' | 'validation') => ({
+    file: conversations[i].file,
+    line: conversations[i].line,
+    split,
+    start: placed.start,
+    length: placed.length,
+    spans: placed.spans,
+  })
   return {
     tokens: laid.tokens,
-    validationStart: trainConversations * width,
-    validationDocuments: validationConversations,
+    validationStart: laid.groupStarts[1],
+    validationDocuments: held.length,
     chat: {
       template: source.template.source.template,
       bosToken: source.template.source.bosToken,
       eosToken: source.template.source.eosToken,
       counts: {
         ...laid.counts,
-        conversations: order.length,
-        trainConversations,
-        validationConversations,
+        conversations: conversations.length,
+        trainConversations: train.length,
+        validationConversations: held.length,
         withoutAnswer: all.length - kept.length,
       },
-      windows: order.map((i, w) => ({
-        file: conversations[i].file,
-        line: conversations[i].line,
-        split: isValidation[i] ? ('validation' as const) : ('train' as const),
-        length: laid.windows[w].length,
-        spans: laid.windows[w].spans,
-      })),
+      // Per conversation (the name is from when each had a window of its own): training ones first.
+      windows: [
+        ...train.map((i, c) => entry(i, laid.placed[0][c], 'train')),
+        ...held.map((i, c) => entry(i, laid.placed[1][c], 'validation')),
+      ],
     },
   }
 }
@@ -102,8 +118,8 @@ export function buildChatStream(
 export function chatSplit(manifest: DatasetManifest): SplitRanges {
   const chat = manifest.chat!
   const width = chat.counts.windowTokens
-  const total = chat.windows.length * width
-  const trainEnd = chat.counts.trainConversations * width
+  const total = manifest.tokens.count
+  const trainEnd = manifest.split.validationStart
   if (chat.counts.validationConversations === 0) {
     return { train: { start: 0, end: total }, validation: { start: total - width, end: total }, overlapping: true }
   }
@@ -111,5 +127,12 @@ export function chatSplit(manifest: DatasetManifest): SplitRanges {
 }
 
 export function chatMask(manifest: DatasetManifest): Uint8Array {
-  return lossMask(manifest.chat!.windows, manifest.chat!.counts.windowTokens)
+  return lossMask(manifest.chat!.windows, manifest.chat!.counts.windowTokens, manifest.tokens.count)
+}
+
+/** Packed chat datasets: each token's position inside its conversation; undefined for padded ones. */
+export function chatPositionsOf(manifest: DatasetManifest): Uint16Array | undefined {
+  const chat = manifest.chat!
+  if (chat.counts.packing !== 'packed') return undefined
+  return chatPositions(chat.windows, chat.counts.windowTokens, manifest.tokens.count)
 }

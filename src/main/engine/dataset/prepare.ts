@@ -39,6 +39,7 @@ import { BLOCK_CHARS, checkFraction, splitRanges, splitSegments, type SplitRange
 import {
   buildChatStream,
   chatMask,
+  chatPositionsOf,
   chatSplit,
   chatTrainingTexts,
   readChatSource,
@@ -68,8 +69,8 @@ export interface PrepareOptions {
    */
   reuseFrom?: readonly string[]
   /**
-   * The documents are chat data (`.jsonl`): conversations rendered with this template, one per
-   * window, the loss on the answers (or on all tokens).
+   * The documents are chat data (`.jsonl`): conversations rendered with this template, packed into
+   * windows (or padded, one per window), the loss on the answers (or on all tokens).
    */
   chat?: ChatPrepareOptions
 }
@@ -81,7 +82,9 @@ export interface PreparedDataset {
   split: SplitRanges
   /** Chat data: per stream position, 1 where the token is a target with loss (see chat/windows.ts). */
   mask?: Uint8Array
-  /** Chat data: windows start at multiples of this (seqLen + 1), one conversation each. */
+  /** Packed chat data: per stream position, that token's position inside its conversation. */
+  positions?: Uint16Array
+  /** Chat data: windows start at multiples of this (seqLen + 1). */
   windowStride?: number
   manifest: DatasetManifest
   summary: DatasetSummary
@@ -177,7 +180,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       manifest.corpus.hash === corpusHash &&
       manifest.split.seed === seed &&
       manifest.split.fraction === fraction &&
-      (manifest.split.method ?? 'files') === method &&
+      // A chat split is by whole conversations whatever the method (older chat datasets recorded none).
+      (chatKey !== undefined ? manifest.chat !== undefined : (manifest.split.method ?? 'files') === method) &&
       (given && !chatKey && beginOfText === null
         ? manifest.tokenizer.hash === tokenizerHash(given)
         : manifest.key === key),
@@ -301,8 +305,13 @@ async function writeChatDataset(
       count: built.tokens.length,
       sha256: tokensHash(built.tokens),
     },
-    split: { seed: at.seed, fraction: at.fraction, validationStart: built.validationStart, validationDocuments: built.validationDocuments },
-    // The files; the conversations (one per window) are listed under chat.windows.
+    // The method asked for is recorded so that a run asking the same finds this dataset to reuse
+    // (a chat split is by whole conversations whatever the method).
+    split: {
+      seed: at.seed, fraction: at.fraction, method: options.splitMethod ?? DEFAULT_SPLIT_METHOD,
+      validationStart: built.validationStart, validationDocuments: built.validationDocuments,
+    },
+    // The files; the conversations (where each lies in the stream) are listed under chat.windows.
     documents: at.documents.map((document, i) => ({
       path: document.path,
       bytes: bytes[i],
@@ -327,12 +336,14 @@ function finish(
   if (manifest.chat) {
     const counts = manifest.chat.counts
     const split = chatSplit(manifest)
+    const positions = chatPositionsOf(manifest)
     const real = counts.promptTokens + counts.answerTokens
     return {
       tokenizer,
       tokens,
       split,
       mask: chatMask(manifest),
+      ...(positions ? { positions } : {}),
       windowStride: counts.windowTokens,
       manifest,
       reused,

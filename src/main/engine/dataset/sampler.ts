@@ -15,8 +15,8 @@ export interface SamplerConfig {
   batchSize: number
   seed: number
   /**
-   * Chat data: windows start only at multiples of this from the range's start (one conversation
-   * each, seqLen + 1 apart), with no random offset. Absent: every seqLen tokens from an offset.
+   * Chat data: windows start only at multiples of this from the range's start (seqLen + 1 apart, so
+   * no window cuts a conversation), with no random offset. Absent: every seqLen tokens from an offset.
    */
   stride?: number
 }

@@ -38,6 +38,16 @@ export interface Kernels {
   encoderForward(out: number, tokens: number, wte: number, wpe: number, B: number, T: number, C: number): void
   /** dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]. */
   encoderBackward(dwte: number, dwpe: number, dout: number, tokens: number, B: number, T: number, C: number): void
+  /**
+   * encoderForward/Backward with row b·T + t at position positions[b·T + t] (i32[B*T]) instead of t:
+   * packed windows, where positions restart at each segment. positions = 0: the plain kernels exactly.
+   */
+  encoderForwardAt(
+    out: number, tokens: number, positions: number, wte: number, wpe: number, B: number, T: number, C: number,
+  ): void
+  encoderBackwardAt(
+    dwte: number, dwpe: number, dout: number, tokens: number, positions: number, B: number, T: number, C: number,
+  ): void
 
   /** out[n,:] = wte[tokens[n],:] (Llama: no learned positions). tokens: i32[N]. */
   embeddingForward(out: number, tokens: number, wte: number, N: number, C: number): void
@@ -65,6 +75,11 @@ export interface Kernels {
    * reads table row t (hs floats: hs/2 cosines, then hs/2 sines). inverse ≠ 0 rotates back (backward).
    */
   rope(x: number, table: number, B: number, T: number, ld: number, heads: number, hs: number, inverse: number): void
+  /** rope with row b·T + t at position positions[b·T + t] (i32[B*T]); positions = 0: rope exactly. */
+  ropeAt(
+    x: number, table: number, positions: number, B: number, T: number, ld: number, heads: number, hs: number,
+    inverse: number,
+  ): void
 
   /** SwiGLU: out[N,I] = silu(gu[:, 0..I)) · gu[:, I..2I) (gate | up in one row of 2I). */
   swigluForward(out: number, gu: number, N: number, I: number): void
@@ -109,6 +124,21 @@ export interface Kernels {
   groupedAttentionBackward(
     dqkv: number, datt: number, dout: number, qkv: number, att: number, B: number, T: number, NH: number, NKV: number,
     hs: number, scratch: number,
+  ): void
+  /**
+   * Grouped attention over packed windows: positions[b·T + t] (i32[B*T]) is row t's position inside its
+   * segment (segments are runs of consecutive rows; positions restart at 0 at each one), and row t
+   * attends to keys t − positions[b·T + t] … t only: a block-diagonal causal mask, so nothing crosses
+   * segments. att and datt are zero outside each row's segment. positions = 0: groupedAttentionForward
+   * and groupedAttentionBackward exactly.
+   */
+  segmentedAttentionForward(
+    out: number, att: number, qkv: number, positions: number, B: number, T: number, NH: number, NKV: number, hs: number,
+    scratch: number,
+  ): void
+  segmentedAttentionBackward(
+    dqkv: number, datt: number, dout: number, qkv: number, att: number, positions: number, B: number, T: number,
+    NH: number, NKV: number, hs: number, scratch: number,
   ): void
 
   /**

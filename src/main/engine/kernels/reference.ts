@@ -105,19 +105,25 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     encoderForward(out, tokens, wte, wpe, B, T, C) {
+      this.encoderForwardAt(out, tokens, 0, wte, wpe, B, T, C)
+    },
+    encoderBackward(dwte, dwpe, dout, tokens, B, T, C) {
+      this.encoderBackwardAt(dwte, dwpe, dout, tokens, 0, B, T, C)
+    },
+    encoderForwardAt(out, tokens, positions, wte, wpe, B, T, C) {
       views()
       for (let bt = 0; bt < B * T; bt++) {
         const token = i32[at(tokens) + bt],
-          t = bt % T
+          t = positions ? i32[at(positions) + bt] : bt % T
         for (let c = 0; c < C; c++)
           f32[at(out) + bt * C + c] = f32[at(wte) + token * C + c] + f32[at(wpe) + t * C + c]
       }
     },
-    encoderBackward(dwte, dwpe, dout, tokens, B, T, C) {
+    encoderBackwardAt(dwte, dwpe, dout, tokens, positions, B, T, C) {
       views()
       for (let bt = 0; bt < B * T; bt++) {
         const token = i32[at(tokens) + bt],
-          t = bt % T
+          t = positions ? i32[at(positions) + bt] : bt % T
         for (let c = 0; c < C; c++) {
           const g = f32[at(dout) + bt * C + c]
           f32[at(dwte) + token * C + c] += g
@@ -216,7 +222,12 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     groupedAttentionForward(out, att, qkv, B, T, NH, NKV, hs) {
+      this.segmentedAttentionForward(out, att, qkv, 0, B, T, NH, NKV, hs, 0)
+    },
+    segmentedAttentionForward(out, att, qkv, positions, B, T, NH, NKV, hs) {
       views()
+      // Row t attends to keys first(b, t) … t: its own segment.
+      const first = (b: number, t: number): number => (positions ? t - i32[at(positions) + b * T + t] : 0)
       const C = NH * hs,
         ld = C + 2 * NKV * hs,
         group = NH / NKV,
@@ -227,9 +238,10 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       for (let b = 0; b < B; b++) {
         for (let h = 0; h < NH; h++) {
           for (let t = 0; t < T; t++) {
-            const q = at(qkv) + (b * T + t) * ld + h * hs
+            const q = at(qkv) + (b * T + t) * ld + h * hs,
+              s0 = first(b, t)
             let mx = -Infinity
-            for (let t2 = 0; t2 <= t; t2++) {
+            for (let t2 = s0; t2 <= t; t2++) {
               const k = at(qkv) + (b * T + t2) * ld + kAt(h)
               let s = 0
               for (let i = 0; i < hs; i++) s += f32[q + i] * f32[k + i]
@@ -237,12 +249,12 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
               mx = Math.max(mx, row[t2])
             }
             let sum = 0
-            for (let t2 = 0; t2 <= t; t2++) sum += row[t2] = Math.exp(row[t2] - mx)
+            for (let t2 = s0; t2 <= t; t2++) sum += row[t2] = Math.exp(row[t2] - mx)
             const a = at(att) + ((b * NH + h) * T + t) * T
-            for (let t2 = 0; t2 < T; t2++) f32[a + t2] = t2 <= t ? row[t2] / sum : 0
+            for (let t2 = 0; t2 < T; t2++) f32[a + t2] = t2 >= s0 && t2 <= t ? row[t2] / sum : 0
             for (let i = 0; i < hs; i++) {
               let s = 0
-              for (let t2 = 0; t2 <= t; t2++) s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * ld + vAt(h) + i]
+              for (let t2 = s0; t2 <= t; t2++) s += f32[a + t2] * f32[at(qkv) + (b * T + t2) * ld + vAt(h) + i]
               f32[at(out) + (b * T + t) * C + h * hs + i] = s
             }
           }
@@ -281,7 +293,11 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
     groupedAttentionBackward(dqkv, datt, dout, qkv, att, B, T, NH, NKV, hs) {
+      this.segmentedAttentionBackward(dqkv, datt, dout, qkv, att, 0, B, T, NH, NKV, hs, 0)
+    },
+    segmentedAttentionBackward(dqkv, datt, dout, qkv, att, positions, B, T, NH, NKV, hs) {
       views()
+      const first = (b: number, t: number): number => (positions ? t - i32[at(positions) + b * T + t] : 0)
       const C = NH * hs,
         ld = C + 2 * NKV * hs,
         group = NH / NKV,
@@ -294,8 +310,9 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
           for (let t = 0; t < T; t++) {
             const p = at(att) + ((b * NH + h) * T + t) * T,
               dp = at(datt) + ((b * NH + h) * T + t) * T
-            const g = at(dout) + (b * T + t) * C + h * hs
-            for (let t2 = 0; t2 <= t; t2++) {
+            const g = at(dout) + (b * T + t) * C + h * hs,
+              s0 = first(b, t)
+            for (let t2 = s0; t2 <= t; t2++) {
               let s = 0
               for (let i = 0; i < hs; i++) {
                 s += f32[at(qkv) + pos(b, t2, 2, h) + i] * f32[g + i]
@@ -304,16 +321,16 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
               f32[dp + t2] = s
             }
             let pdp = 0
-            for (let t2 = 0; t2 <= t; t2++) pdp += f32[p + t2] * f32[dp + t2]
+            for (let t2 = s0; t2 <= t; t2++) pdp += f32[p + t2] * f32[dp + t2]
             for (let t2 = 0; t2 < T; t2++)
-              f32[dp + t2] = t2 <= t ? f32[p + t2] * (f32[dp + t2] - pdp) * scale : 0
+              f32[dp + t2] = t2 >= s0 && t2 <= t ? f32[p + t2] * (f32[dp + t2] - pdp) * scale : 0
             for (let i = 0; i < hs; i++) {
               let s = 0
-              for (let t2 = 0; t2 <= t; t2++)
+              for (let t2 = s0; t2 <= t; t2++)
                 s += f32[dp + t2] * f32[at(qkv) + pos(b, t2, 1, h) + i]
               f32[at(dqkv) + pos(b, t, 0, h) + i] += s
             }
-            for (let t2 = 0; t2 <= t; t2++) {
+            for (let t2 = s0; t2 <= t; t2++) {
               for (let i = 0; i < hs; i++)
                 f32[at(dqkv) + pos(b, t2, 1, h) + i] +=
                   f32[dp + t2] * f32[at(qkv) + pos(b, t, 0, h) + i]
@@ -352,13 +369,16 @@ export function createReferenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     rope(x, table, B, T, ld, heads, hs, inverse) {
+      this.ropeAt(x, table, 0, B, T, ld, heads, hs, inverse)
+    },
+    ropeAt(x, table, positions, B, T, ld, heads, hs, inverse) {
       views()
       const half = hs / 2,
         sign = inverse ? -1 : 1
       for (let b = 0; b < B; b++) {
         for (let t = 0; t < T; t++) {
           const row = at(x) + (b * T + t) * ld,
-            cos = at(table) + t * hs
+            cos = at(table) + (positions ? i32[at(positions) + b * T + t] : t) * hs
           for (let h = 0; h < heads; h++) {
             for (let i = 0; i < half; i++) {
               const p1 = row + h * hs + i,

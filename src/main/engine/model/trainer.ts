@@ -110,12 +110,16 @@ export interface Trainer {
    * One optimizer step on `starts.length` windows of seqLen + 1 tokens taken from `tokens` at the
    * given offsets (inputs = window[0..T), targets = window[1..T]). `lr` is the scheduled rate.
    */
-  step(tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>, lr: number, mask?: Uint8Array): Promise<StepResult>
+  step(
+    tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>, lr: number, mask?: Uint8Array, positions?: Uint16Array,
+  ): Promise<StepResult>
   /**
    * Mean loss over the windows, no gradient. With `mask` (chat data: 1 where the token at that
    * position of `tokens` is a target with loss), step and evaluate average over those targets only.
+   * With `positions` (packed chat windows: each token's position inside its conversation, restarting
+   * at 0 at each), attention stays inside each conversation and positions restart with it.
    */
-  evaluate(tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>, mask?: Uint8Array): Promise<number>
+  evaluate(tokens: Uint16Array | Uint32Array, starts: ArrayLike<number>, mask?: Uint8Array, positions?: Uint16Array): Promise<number>
   /** Next-token logits [vocab] after the context (the last seqLen tokens are used). */
   logits(context: ArrayLike<number>): Promise<Float32Array>
   getState(): TrainerState

@@ -99,6 +99,8 @@ interface Registered {
   view: Uint16Array | Uint32Array
   /** The mask it was registered with (the caller's array), if any. */
   mask?: Uint8Array
+  /** The positions it was registered with (the caller's array), if any. */
+  positions?: Uint16Array
 }
 
 type TokenArray = Uint16Array | Uint32Array
@@ -236,7 +238,9 @@ class SpherePool implements Trainer, SpherePoolExtras {
     this.holdProcess(false)
   }
 
-  async step(tokens: TokenArray, starts: ArrayLike<number>, lr: number, mask?: Uint8Array): Promise<StepResult> {
+  async step(
+    tokens: TokenArray, starts: ArrayLike<number>, lr: number, mask?: Uint8Array, positions?: Uint16Array,
+  ): Promise<StepResult> {
     this.enter()
     try {
       const T = this.config.seqLen
@@ -249,7 +253,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       }
       const { floats, ints } = this.control
       this.cachedWindow = null
-      this.loadStarts(tokens, starts, 0, rows, mask)
+      this.loadStarts(tokens, starts, 0, rows, mask, positions)
       floats[F.lr] = lr
       floats[F.adamT] = this.stepCount + 1
       ints[I.cmdStep] = this.stepCount + 1
@@ -276,7 +280,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
     }
   }
 
-  async evaluate(tokens: TokenArray, starts: ArrayLike<number>, mask?: Uint8Array): Promise<number> {
+  async evaluate(tokens: TokenArray, starts: ArrayLike<number>, mask?: Uint8Array, positions?: Uint16Array): Promise<number> {
     this.enter()
     try {
       if (starts.length < 1) throw new UserError('invalid-input', 'There are no windows to evaluate.')
@@ -287,7 +291,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       let lossTokens = 0
       for (let from = 0; from < starts.length; from += capacity) {
         const rows = Math.min(capacity, starts.length - from)
-        this.loadStarts(tokens, starts, from, rows, mask)
+        this.loadStarts(tokens, starts, from, rows, mask, positions)
         await this.run(Command.evaluate, rows, T)
         for (let s = 0; s < this.threads; s++) {
           lossSum += this.control.floats[statsIndex(this.control, s) + S.lossSum]
@@ -509,12 +513,17 @@ class SpherePool implements Trainer, SpherePoolExtras {
    * Registers `tokens` (and its loss mask) with the spheres if new, checks the windows and writes
    * their starts; with a mask, also the batch's count of targets that carry loss.
    */
-  private loadStarts(tokens: TokenArray, starts: ArrayLike<number>, from: number, rows: number, mask?: Uint8Array): void {
+  private loadStarts(
+    tokens: TokenArray, starts: ArrayLike<number>, from: number, rows: number, mask?: Uint8Array, positions?: Uint16Array,
+  ): void {
     const T = this.config.seqLen
     if (mask && mask.length !== tokens.length) {
       throw new UserError('invalid-input', `The loss mask holds ${mask.length} positions for ${tokens.length} tokens.`)
     }
-    const { id, offset } = this.register(tokens, mask)
+    if (positions && positions.length !== tokens.length) {
+      throw new UserError('invalid-input', `The positions hold ${positions.length} entries for ${tokens.length} tokens.`)
+    }
+    const { id, offset } = this.register(tokens, mask, positions)
     const { floats, ints } = this.control
     const last = tokens.length - (T + 1)
     for (let r = 0; r < rows; r++) {
@@ -544,11 +553,11 @@ class SpherePool implements Trainer, SpherePoolExtras {
    * A shared token array is posted to the spheres once (a handle, not a copy); a non-shared one is
    * copied once into a SharedArrayBuffer. The spheres read their windows from it directly.
    */
-  private register(tokens: TokenArray, mask?: Uint8Array): { id: number; offset: number } {
+  private register(tokens: TokenArray, mask?: Uint8Array, positions?: Uint16Array): { id: number; offset: number } {
     const shared = tokens.buffer instanceof SharedArrayBuffer
     const key: object = shared ? tokens.buffer : tokens
     let entry = this.registry.get(key)
-    if (entry && (entry.view.constructor !== tokens.constructor || entry.mask !== mask)) {
+    if (entry && (entry.view.constructor !== tokens.constructor || entry.mask !== mask || entry.positions !== positions)) {
       this.registry.delete(key)
       for (const port of this.ports) port.postMessage({ id: entry.id, forget: [entry.id] } satisfies DatasetMessage)
       entry = undefined
@@ -560,7 +569,7 @@ class SpherePool implements Trainer, SpherePoolExtras {
       const view: TokenArray = wide ? new Uint32Array(buffer, 0, length) : new Uint16Array(buffer, 0, length)
       if (!shared) view.set(tokens)
       checkTokenIds(view, this.config.vocabSize)
-      entry = { id: this.nextDatasetId++, view, ...(mask ? { mask } : {}) }
+      entry = { id: this.nextDatasetId++, view, ...(mask ? { mask } : {}), ...(positions ? { positions } : {}) }
       const forget: number[] = []
       while (this.registry.size >= MAX_DATASETS) {
         const [oldKey, old] = this.registry.entries().next().value as [object, Registered]
@@ -568,7 +577,12 @@ class SpherePool implements Trainer, SpherePoolExtras {
         forget.push(old.id)
       }
       const sharedMask = mask && !(mask.buffer instanceof SharedArrayBuffer) ? copyToShared(mask) : mask
-      const message: DatasetMessage = { id: entry.id, tokens: view, forget, ...(sharedMask ? { mask: sharedMask } : {}) }
+      const sharedPositions = positions && !(positions.buffer instanceof SharedArrayBuffer) ? copyToShared(positions) : positions
+      const message: DatasetMessage = {
+        id: entry.id, tokens: view, forget,
+        ...(sharedMask ? { mask: sharedMask } : {}),
+        ...(sharedPositions ? { positions: sharedPositions } : {}),
+      }
       for (const port of this.ports) port.postMessage(message)
       this.registry.set(key, entry)
     } else {
@@ -698,9 +712,10 @@ async function bundleWorkerSource(): Promise<URL> {
   return pathToFileURL(path)
 }
 
-/** A mask that is not in shared memory, copied into it once so the spheres read it without a copy each. */
-function copyToShared(mask: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(new SharedArrayBuffer(Math.max(1, mask.length)), 0, mask.length)
+/** A mask (or positions) not in shared memory, copied into it once so the spheres read it without a copy each. */
+function copyToShared<A extends Uint8Array | Uint16Array>(mask: A): A {
+  const Kind = mask.constructor as new (buffer: SharedArrayBuffer, offset: number, length: number) => A
+  const copy = new Kind(new SharedArrayBuffer(Math.max(2, mask.byteLength)), 0, mask.length)
   copy.set(mask)
   return copy
 }

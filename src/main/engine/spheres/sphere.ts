@@ -20,6 +20,13 @@ export interface SphereInit {
   spins: number
 }
 
+/** A registered dataset as a sphere keeps it. */
+interface SphereDataset {
+  tokens: Uint16Array | Uint32Array
+  mask?: Uint8Array
+  positions?: Uint16Array
+}
+
 /** A dataset registration posted on the sphere's port before the command that first uses it. */
 export interface DatasetMessage {
   id: number
@@ -27,6 +34,8 @@ export interface DatasetMessage {
   tokens?: Uint16Array | Uint32Array
   /** Chat data: per position of the token view (not the buffer), 1 where that token is a target with loss. */
   mask?: Uint8Array
+  /** Packed chat data: per position of the token view, that token's position inside its conversation. */
+  positions?: Uint16Array
   /** Ids the coordinator no longer uses. */
   forget?: number[]
 }
@@ -49,7 +58,8 @@ export class Sphere {
   private readonly shard: ModelShard
   private readonly tokensI32: Int32Array
   private readonly targetsI32: Int32Array
-  private readonly datasets = new Map<number, { tokens: Uint16Array | Uint32Array; mask?: Uint8Array }>()
+  private readonly positionsI32: Int32Array
+  private readonly datasets = new Map<number, SphereDataset>()
   private readonly slice: { start: number; end: number }
   private readonly segments: Segment[]
   private readonly stats: number
@@ -68,6 +78,7 @@ export class Sphere {
     const capacity = area.rows * plan.layout.config.seqLen
     this.tokensI32 = new Int32Array(memory.buffer, area.tokens, capacity)
     this.targetsI32 = new Int32Array(memory.buffer, area.targets, capacity)
+    this.positionsI32 = new Int32Array(memory.buffer, area.positions, capacity)
     this.slice = sliceOf(plan.layout.totalFloats, threads, id)
     this.segments = segmentsOf(plan, this.slice)
     this.stats = statsIndex(this.control, id)
@@ -105,11 +116,12 @@ export class Sphere {
     let lossSum = 0
     let lossTokens = 0
     if (count > 0) {
-      lossTokens = this.loadWindows(first, count, T)
-      lossSum = this.shard.forward(count, T, true)
+      const { carrying, segmented } = this.loadWindows(first, count, T)
+      lossTokens = carrying
+      lossSum = this.shard.forward(count, T, true, segmented)
       // The objective is the mean over the batch's targets that carry loss (all of them without a mask).
       const lossCount = floats[F.masked] === 1 ? floats[F.lossCount] : rows * T
-      this.shard.backward(count, T, lossCount > 0 ? 1 / lossCount : 0)
+      this.shard.backward(count, T, lossCount > 0 ? 1 / lossCount : 0, segmented)
     }
     floats[this.stats + S.lossSum] = lossSum
     floats[this.stats + S.stepLossTokens] = lossTokens
@@ -164,8 +176,9 @@ export class Sphere {
     let lossSum = 0
     let lossTokens = 0
     if (count > 0) {
-      lossTokens = this.loadWindows(first, count, T)
-      lossSum = this.shard.forward(count, T, true)
+      const { carrying, segmented } = this.loadWindows(first, count, T)
+      lossTokens = carrying
+      lossSum = this.shard.forward(count, T, true, segmented)
     }
     floats[this.stats + S.lossSum] = lossSum
     floats[this.stats + S.stepLossTokens] = lossTokens
@@ -195,11 +208,13 @@ export class Sphere {
   /**
    * Copies this shard's windows from the shared token dataset: inputs window[0..T), targets
    * window[1..T]. With a loss mask, a target without loss becomes −1, which the cross-entropy
-   * kernels skip (no loss, zero gradient). Returns the targets that carry loss.
+   * kernels skip (no loss, zero gradient). Packed chat windows bring their positions too (each token's
+   * position in its conversation), for the segmented forward and backward. Returns the targets that
+   * carry loss, and whether the windows are packed.
    */
-  private loadWindows(first: number, count: number, T: number): number {
+  private loadWindows(first: number, count: number, T: number): { carrying: number; segmented: boolean } {
     const { ints, floats } = this.control
-    const { tokens: data, mask } = this.dataset(Atomics.load(ints, I.cmdDataset))
+    const { tokens: data, mask, positions } = this.dataset(Atomics.load(ints, I.cmdDataset))
     const offset = floats[F.dataOffset]
     const tokens = this.tokensI32
     const targets = this.targetsI32
@@ -208,6 +223,7 @@ export class Sphere {
       const start = floats[F.starts + first + r]
       const from = offset + start
       const to = r * T
+      if (positions) for (let j = 0; j < T; j++) this.positionsI32[to + j] = positions[start + j]
       for (let j = 0; j < T; j++) {
         tokens[to + j] = data[from + j]
         if (mask && mask[start + j + 1] !== 1) {
@@ -218,15 +234,21 @@ export class Sphere {
         }
       }
     }
-    return carrying
+    return { carrying, segmented: positions !== undefined }
   }
 
-  private dataset(id: number): { tokens: Uint16Array | Uint32Array; mask?: Uint8Array } {
+  private dataset(id: number): SphereDataset {
     let data = this.datasets.get(id)
     if (data) return data
     for (let m = receiveMessageOnPort(this.init.datasets); m; m = receiveMessageOnPort(this.init.datasets)) {
       const message = m.message as DatasetMessage
-      if (message.tokens) this.datasets.set(message.id, { tokens: message.tokens, ...(message.mask ? { mask: message.mask } : {}) })
+      if (message.tokens) {
+        this.datasets.set(message.id, {
+          tokens: message.tokens,
+          ...(message.mask ? { mask: message.mask } : {}),
+          ...(message.positions ? { positions: message.positions } : {}),
+        })
+      }
       for (const old of message.forget ?? []) this.datasets.delete(old)
     }
     data = this.datasets.get(id)

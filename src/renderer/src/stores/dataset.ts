@@ -61,7 +61,8 @@ export const useDatasetStore = defineStore('dataset', () => {
       result.value !== null &&
       result.value.tokenizer === runConfig.form.tokenizer &&
       result.value.vocabSize === Number(runConfig.form.vocabSize) &&
-      result.value.split.method === runConfig.form.split,
+      // A chat dataset splits by whole conversations whatever the method; its loss setting counts instead.
+      (result.value.chat ? result.value.chat.lossOn === runConfig.form.lossOn : result.value.split.method === runConfig.form.split),
   )
 
   async function tokenize(): Promise<void> {
@@ -102,6 +103,8 @@ export const useDatasetStore = defineStore('dataset', () => {
       // The split the run will train on: the same seed as the Train form's.
       ...(Number.isSafeInteger(Number(runConfig.form.seed)) && Number(runConfig.form.seed) >= 0 ? { seed: Number(runConfig.form.seed) } : {}),
       split: runConfig.form.split,
+      data: runConfig.form.data,
+      lossOn: runConfig.form.lossOn,
       ...(validFraction(Number(runConfig.form.valFraction)) ? { valFraction: Number(runConfig.form.valFraction) } : {}),
       ...(previewPath.value ? { previewPath: previewPath.value } : {}),
     })

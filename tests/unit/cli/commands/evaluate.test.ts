@@ -45,9 +45,11 @@ describe('cllm evaluate', () => {
     expect(result.tokens).toBeGreaterThan(1000)
   })
 
-  it('needs exactly one of --text-file and --folder', async () => {
-    const neither = await evaluate({ checkpoint }, capture()).catch((e: Error) => e)
-    expect(neither).toBeInstanceOf(UserError)
+  it('takes one of --text-file and --folder, or neither for the run\'s validation split', async () => {
+    const io = capture()
+    const neither = await evaluate({ checkpoint, threads: 1 }, io)
+    expect(io.stdout()).toMatch(/over [\d,]+ tokens of the run's validation split\n$/)
+    expect(neither.tokens).toBeGreaterThan(0)
     const both = await evaluate({ checkpoint, folder: ws.corpus, textFile: 'x' }, capture()).catch((e: Error) => e)
     expect(both).toBeInstanceOf(UserError)
     const missing = await evaluate({ checkpoint, textFile: join(ws.root, 'nope.txt') }, capture()).catch((e: Error) => e)

@@ -30,7 +30,7 @@ describe('cllm train on chat data', () => {
     expect(finished).toMatchObject({ state: 'done', reason: 'completed', step: 20 })
     const out = io.stdout()
     const chatLine = out.split('\n').find((line) => line.startsWith('Chat data   ')) ?? ''
-    expect(chatLine).toMatch(/^Chat data {3}105 conversations \(\d+ training, \d+ validation\); [\d,]+ prompt and [\d,]+ answer tokens, [\d,]+ padding; \d+\.\d% of the tokens carry the loss \(answers only\)$/)
+    expect(chatLine).toMatch(/^Chat data {3}105 conversations \(\d+ training, \d+ validation\); [\d,]+ prompt and [\d,]+ answer tokens, [\d,]+ padding in [\d,]+ packed windows; \d+\.\d% of the tokens carry the loss \(answers only\)$/)
     // At each evaluation the model answers held-out prompts, shown beside the expected answers.
     for (const step of [10, 20]) expect(out).toContain(`Sample answers at step ${step}:`)
     expect(out).toMatch(/^ {2}.+ → .* \(expected: .+\)$/m)

@@ -1,4 +1,6 @@
 import { UserError } from '../../../../shared/errors'
+import { selectData } from '../../chat/data'
+import { DEFAULT_TEMPLATE_SOURCE } from '../../chat/model-template'
 import { prepareDataset } from '../../dataset'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
@@ -12,7 +14,8 @@ const PREVIEW_CHARS = 3000
  * already in memory, not read again), so the user sees vocabulary, token counts and compression
  * before training. The result is cached, so repeating it with the same settings is instant, and a
  * run started with the same settings reuses it (the session looks for it here) instead of encoding
- * again.
+ * again. Chat data (`.jsonl`; Train on) is prepared as a run from scratch prepares it: the default
+ * template, packed windows, the chosen Loss on, with its prompt, answer and loss-bearing tokens.
  */
 export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'dataset.prepare'> {
   // Beside the runs, hidden: the scan never reads the checkpoint folder, the listing skips it.
@@ -26,8 +29,11 @@ export function createDatasetHandlers(context: EngineContext): Pick<Handlers, 'd
       if (busy) throw new UserError('busy', 'The corpus is already being tokenized.')
       busy = true
       try {
+        // The files a run would train on, as the session selects them (a mix is refused with the reason).
+        const selection = selectData(corpus.documents.filter((d) => d.text.length > 0), input.data)
         const prepared = await prepareDataset({
-          documents: corpus.documents,
+          documents: selection.documents,
+          ...(selection.kind === 'chat' ? { chat: { template: DEFAULT_TEMPLATE_SOURCE, lossOn: input.lossOn } } : {}),
           tokenizer: { kind: input.tokenizer, vocabSize: input.vocabSize },
           runDir: preparedFolder(),
           seqLen: input.seqLen,

@@ -6,7 +6,12 @@ import { basename, dirname, resolve } from 'node:path'
 import { UserError } from '../../../../shared/errors'
 import { loadCorpus } from '../../corpus'
 import { deleteRun, folderTrash, listRunSummaries, runHistory, writeNotes } from '../../runs'
-import { cachedValidationTokens } from '../../dataset/validation'
+import { cachedChatValidation, cachedValidationTokens } from '../../dataset/validation'
+import { conversationWindows, scoreChatWindows } from '../../chat/evaluate'
+import { readChatData } from '../../chat/data'
+import { DEFAULT_TEMPLATE_SOURCE } from '../../chat/model-template'
+import { isChatFile } from '../../chat/records'
+import { ChatTemplate } from '../../chat/template'
 import { evaluateTexts, evaluateTokenStreams, openCheckpointModel } from '../../session/from-checkpoint'
 import type { Handlers } from '../dispatcher'
 import type { EngineContext } from '../engine-api'
@@ -84,9 +89,12 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
       )
       try {
         progress(true, 'reading', 0, 0)
-        const texts = folder
-          ? (await loadCorpus({ folder: checkReadable(context, folder) }, { signal: controller.signal })).documents.map((d) => d.text)
+        const documents = folder
+          ? (await loadCorpus({ folder: checkReadable(context, folder) }, { signal: controller.signal })).documents
           : null
+        // A folder of chat data only (.jsonl) is scored as conversations, answers only; otherwise as text.
+        const chatOnly = documents !== null && documents.length > 0 && documents.every((d) => isChatFile(d.path))
+        const texts = documents && !chatOnly ? documents.map((d) => d.text) : null
         if (controller.signal.aborted) throw new UserError('cancelled', 'Evaluation cancelled.')
         const threads = Math.max(1, Math.min(4, availableParallelism()))
         const model = await openCheckpointModel(file, { threads, batchSize: threads * 4 })
@@ -96,7 +104,16 @@ export function createRunHandlers(context: EngineContext): RunHandlers {
             onProgress: ({ done, total }: { done: number; total: number }) => progress(done === total, 'scoring', done, total),
           }
           if (texts) return await evaluateTexts(model, texts, threads * 4, options)
-          // No folder: the run's own validation split, as its dataset cut it.
+          if (documents) {
+            const { conversations } = readChatData(documents)
+            if (conversations.length === 0) throw new UserError('no-usable-text', 'The chat data holds no usable conversation.')
+            const template = new ChatTemplate(model.chat ?? DEFAULT_TEMPLATE_SOURCE)
+            return await scoreChatWindows(model.trainer, conversationWindows(conversations, model.tokenizer, template, model.trainer.config.seqLen))
+          }
+          // No folder: the run's own validation split, as its dataset cut it (a chat run's held-out
+          // conversations, answers only, as its validation loss).
+          const chat = await cachedChatValidation(dirname(file))
+          if (chat) return await scoreChatWindows(model.trainer, chat)
           const validation = await cachedValidationTokens(dirname(file), model.trainer.config.seqLen)
           if (!validation) {
             throw new UserError('not-found', `The run of ${basename(file)} has no dataset in its folder to take its validation split from: choose a folder of text instead.`)

@@ -7,12 +7,31 @@
 // overwritten (zeros) by the softmax; zeros in att and datt above the diagonal keep the later products
 // exact. attentionStep (generation, one position) runs the same GEMMs on one row, and the packed GEMM
 // sums each element in the same order whatever the block, so it gives exactly attentionForward's row.
+//
+// Segments (packed windows): with positions ≠ 0, positions[b·T + t] is row t's position inside its
+// segment, whose rows are consecutive, so row t attends to keys t − positions[t] … t only (a
+// block-diagonal causal mask). A block of rows starts its GEMMs at its first row's segment start, and
+// backward's key blocks stop at the end of the last segment that sees them; probabilities and their
+// gradients outside a row's segment are zeros, which keeps the products exact.
 import { vexp, expf } from './math'
 import { dot } from './simd'
 import { gemmPacked } from './matmul-packed'
 
 /** Query rows per block: the GEMMs compute T²/2 + T·ROWS/2 scores per head instead of T². */
 const ROWS: i32 = 64
+
+/** Row t's segment start: t − positions[t] (0 without positions). `at` points at the window's positions. */
+// @ts-ignore: decorator
+@inline function segmentStart(at: usize, t: i32): i32 {
+  return at ? t - load<i32>(at + (<usize>t << 2)) : 0
+}
+
+/** In place: row[0..s) ← 0; row[s..n) ← softmax(scale · row[s..n)); row[n..T) ← 0. */
+// @ts-ignore: decorator
+@inline function softmaxSegmentRow(row: usize, s: i32, n: i32, T: i32, scale: f32): void {
+  if (s > 0) memory.fill(row, 0, <usize>s << 2)
+  softmaxCausalRow(row + (<usize>s << 2), n - s, T - s, scale)
+}
 
 /** In place: row[0..n) ← softmax(scale · row[0..n)); row[n..T) ← 0. */
 // @ts-ignore: decorator
@@ -64,21 +83,24 @@ const ROWS: i32 = 64
 }
 
 /**
- * Query rows r0…r1 of one head: scores[t, 0..r1) = q[t]·k[0..r1) into att (row r0's, rows ldAtt bytes
- * apart), softmax per row, then out[t] = Σ p[t, t2]·v[t2] into out (row r0's, rows ldOut apart).
- * q, k, v: the head's position 0 in qkv, ld bytes between positions.
+ * Query rows r0…r1 of one head: scores[t, k0..r1) = q[t]·k[k0..r1) into att (row r0's, rows ldAtt bytes
+ * apart), softmax per row over its segment, then out[t] = Σ p[t, t2]·v[t2] into out (row r0's, rows
+ * ldOut apart). q, k, v: the head's position 0 in qkv, ld bytes between positions; at: the window's
+ * positions (0: one segment); k0: row r0's segment start, the first key any of the rows sees.
  */
 // @ts-ignore: decorator
 @inline function attendRows(
   out: usize, ldOut: usize, att: usize, ldAtt: usize, q: usize, k: usize, v: usize, ld: usize,
-  r0: i32, r1: i32, rowLength: i32, hs: i32, scale: f32, scratch: usize,
+  r0: i32, r1: i32, rowLength: i32, hs: i32, scale: f32, scratch: usize, at: usize,
 ): void {
   const rows = r1 - r0
-  // scores = q[r0..r1) · k[0..r1)ᵀ: a is q (rows ld apart, contiguous along the head), b(d, t2) = k[t2, d].
-  gemmPacked(att, ldAtt, q + <usize>r0 * ld, ld, 4, k, 4, ld, 0, rows, hs, r1, false, scratch)
-  for (let t = r0; t < r1; t++) softmaxCausalRow(att + <usize>(t - r0) * ldAtt, t + 1, rowLength, scale)
-  // out[r0..r1) = p · v[0..r1): p's entries past each row's position are 0.
-  gemmPacked(out, ldOut, att, ldAtt, 4, v, ld, 4, 0, rows, r1, hs, false, scratch)
+  const k0 = segmentStart(at, r0)
+  const keys = <usize>k0 << 2
+  // scores = q[r0..r1) · k[k0..r1)ᵀ: a is q (rows ld apart, contiguous along the head), b(d, t2) = k[t2, d].
+  gemmPacked(att + keys, ldAtt, q + <usize>r0 * ld, ld, 4, k + <usize>k0 * ld, 4, ld, 0, rows, hs, r1 - k0, false, scratch)
+  for (let t = r0; t < r1; t++) softmaxSegmentRow(att + <usize>(t - r0) * ldAtt, segmentStart(at, t), t + 1, rowLength, scale)
+  // out[r0..r1) = p · v[k0..r1): p's entries outside each row's segment are 0.
+  gemmPacked(out, ldOut, att + keys, ldAtt, 4, v + <usize>k0 * ld, ld, 4, 0, rows, r1 - k0, hs, false, scratch)
 }
 
 export function attentionForward(
@@ -95,6 +117,17 @@ export function attentionForward(
 export function groupedAttentionForward(
   out: usize, att: usize, qkv: usize, B: i32, T: i32, NH: i32, NKV: i32, hs: i32, scratch: usize,
 ): void {
+  segmentedAttentionForward(out, att, qkv, 0, B, T, NH, NKV, hs, scratch)
+}
+
+/**
+ * groupedAttentionForward over windows that pack several segments: positions[B·T] (i32) is each row's
+ * position inside its segment, and a row attends to its own segment only. positions = 0: one segment
+ * per window, groupedAttentionForward exactly.
+ */
+export function segmentedAttentionForward(
+  out: usize, att: usize, qkv: usize, positions: usize, B: i32, T: i32, NH: i32, NKV: i32, hs: i32, scratch: usize,
+): void {
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
   const C = NH * hs, group = NH / NKV
   const ld = <usize>(C + 2 * NKV * hs) << 2 // bytes between consecutive positions in qkv
@@ -102,6 +135,7 @@ export function groupedAttentionForward(
   const ldOut = <usize>C << 2, ldAtt = <usize>T << 2
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
+    const at = positions ? positions + (<usize>(b * T) << 2) : 0
     for (let h = 0; h < NH; h++) {
       const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
       const q = base + hOff, k = base + kOff + kvOff, v = base + vOff + kvOff
@@ -109,7 +143,7 @@ export function groupedAttentionForward(
       const headOut = out + (<usize>(b * T) * <usize>C << 2) + hOff
       for (let r0 = 0; r0 < T; r0 += ROWS) {
         const r1 = min(T, r0 + ROWS)
-        attendRows(headOut + <usize>r0 * ldOut, ldOut, headAtt + <usize>r0 * ldAtt, ldAtt, q, k, v, ld, r0, r1, T, hs, scale, scratch)
+        attendRows(headOut + <usize>r0 * ldOut, ldOut, headAtt + <usize>r0 * ldAtt, ldAtt, q, k, v, ld, r0, r1, T, hs, scale, scratch, at)
       }
     }
   }
@@ -136,7 +170,7 @@ export function groupedAttentionStep(
   for (let h = 0; h < NH; h++) {
     const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
     const q = qkv + hOff, k = qkv + kOff + kvOff, v = qkv + vOff + kvOff
-    attendRows(out + hOff, <usize>C << 2, att + (<usize>(h * n) << 2), <usize>n << 2, q, k, v, ld, t, n, n, hs, scale, scratch)
+    attendRows(out + hOff, <usize>C << 2, att + (<usize>(h * n) << 2), <usize>n << 2, q, k, v, ld, t, n, n, hs, scale, scratch, 0)
   }
 }
 
@@ -161,6 +195,14 @@ export function groupedAttentionBackward(
   dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, NH: i32, NKV: i32, hs: i32,
   scratch: usize,
 ): void {
+  segmentedAttentionBackward(dqkv, datt, dout, qkv, att, 0, B, T, NH, NKV, hs, scratch)
+}
+
+/** groupedAttentionBackward after segmentedAttentionForward with the same positions. */
+export function segmentedAttentionBackward(
+  dqkv: usize, datt: usize, dout: usize, qkv: usize, att: usize, positions: usize, B: i32, T: i32, NH: i32,
+  NKV: i32, hs: i32, scratch: usize,
+): void {
   const scale: f32 = 1 / Mathf.sqrt(<f32>hs)
   const C = NH * hs, group = NH / NKV
   const ld = <usize>(C + 2 * NKV * hs) << 2
@@ -169,6 +211,7 @@ export function groupedAttentionBackward(
   for (let b = 0; b < B; b++) {
     const base = qkv + <usize>(b * T) * ld
     const dbase = dqkv + <usize>(b * T) * ld
+    const at = positions ? positions + (<usize>(b * T) << 2) : 0
     for (let h = 0; h < NH; h++) {
       const hOff = <usize>(h * hs) << 2, kvOff = <usize>((h / group) * hs) << 2
       const q = base + hOff, k = base + kOff + kvOff, v = base + vOff + kvOff
@@ -179,21 +222,39 @@ export function groupedAttentionBackward(
       for (let r0 = 0; r0 < T; r0 += ROWS) {
         const r1 = min(T, r0 + ROWS), rows = r1 - r0
         const dSr = dS + <usize>r0 * ldAtt
-        // dP[r0..r1, 0..r1) = dO · Vᵀ, then the softmax backward in place, row by row.
-        gemmPacked(dSr, ldAtt, dO + <usize>r0 * ldOut, ldOut, 4, v, 4, ld, 0, rows, hs, r1, false, scratch)
-        for (let t = r0; t < r1; t++) softmaxBackwardRow(dS + <usize>t * ldAtt, P + <usize>t * ldAtt, t + 1, T, scale)
-        // dQ[r0..r1) += dS · K[0..r1).
-        gemmPacked(dq + <usize>r0 * ld, ld, dSr, ldAtt, 4, k, ld, 4, 0, rows, r1, hs, true, scratch)
+        const k0 = segmentStart(at, r0), keys = <usize>k0 << 2
+        // dP[r0..r1, k0..r1) = dO · Vᵀ, then the softmax backward in place, row by row.
+        gemmPacked(dSr + keys, ldAtt, dO + <usize>r0 * ldOut, ldOut, 4, v + <usize>k0 * ld, 4, ld, 0, rows, hs, r1 - k0, false, scratch)
+        for (let t = r0; t < r1; t++) {
+          softmaxBackwardSegmentRow(dS + <usize>t * ldAtt, P + <usize>t * ldAtt, segmentStart(at, t), t + 1, T, scale)
+        }
+        // dQ[r0..r1) += dS · K[k0..r1).
+        gemmPacked(dq + <usize>r0 * ld, ld, dSr + keys, ldAtt, 4, k + <usize>k0 * ld, ld, 4, 0, rows, r1 - k0, hs, true, scratch)
       }
       for (let c0 = 0; c0 < T; c0 += ROWS) {
-        const c1 = min(T, c0 + ROWS), span = T - c0
-        // dK[c0..c1) += dS[c0..T, c0..c1)ᵀ · Q[c0..T);  dV[c0..c1) += P[c0..T, c0..c1)ᵀ · dO[c0..T).
+        const c1 = min(T, c0 + ROWS)
+        // Queries c0…end see keys c0…c1: end is where the segment holding key c1 − 1 ends.
+        let end = T
+        if (at) {
+          end = c1
+          while (end < T && segmentStart(at, end) < c1) end++
+        }
+        const span = end - c0
+        // dK[c0..c1) += dS[c0..end, c0..c1)ᵀ · Q[c0..end);  dV[c0..c1) += P[c0..end, c0..c1)ᵀ · dO[c0..end).
         const corner = <usize>c0 * ldAtt + (<usize>c0 << 2)
         gemmPacked(dk + <usize>c0 * ld, ld, dS + corner, 4, ldAtt, q + <usize>c0 * ld, ld, 4, 0, c1 - c0, span, hs, true, scratch)
         gemmPacked(dv + <usize>c0 * ld, ld, P + corner, 4, ldAtt, dO + <usize>c0 * ldOut, ldOut, 4, 0, c1 - c0, span, hs, true, scratch)
       }
     }
   }
+}
+
+/** dp[0..s) ← 0, then softmaxBackwardRow over the row's segment s…n. */
+// @ts-ignore: decorator
+@inline function softmaxBackwardSegmentRow(dp: usize, p: usize, s: i32, n: i32, T: i32, scale: f32): void {
+  if (s > 0) memory.fill(dp, 0, <usize>s << 2)
+  const o = <usize>s << 2
+  softmaxBackwardRow(dp + o, p + o, n - s, T - s, scale)
 }
 
 /** dp[0..n) ← p · (dp − Σ p·dp) · scale over the row's n positions; dp[n..T) ← 0. */

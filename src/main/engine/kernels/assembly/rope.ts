@@ -9,6 +9,16 @@
  * inverse ≠ 0 turns the other way (sin → −sin): the transpose, which is the backward of the rotation.
  */
 export function rope(x: usize, table: usize, B: i32, T: i32, ld: i32, heads: i32, hs: i32, inverse: i32): void {
+  ropeAt(x, table, 0, B, T, ld, heads, hs, inverse)
+}
+
+/**
+ * rope with each row's position read from positions[B·T] (i32: packed windows, where positions restart
+ * at each segment); positions = 0: row b·T + t is at position t, rope exactly.
+ */
+export function ropeAt(
+  x: usize, table: usize, positions: usize, B: i32, T: i32, ld: i32, heads: i32, hs: i32, inverse: i32,
+): void {
   const half = hs >> 1
   const halfBytes = <usize>half << 2
   const sign = f32x4.splat(inverse ? -1 : 1)
@@ -16,7 +26,8 @@ export function rope(x: usize, table: usize, B: i32, T: i32, ld: i32, heads: i32
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const row = x + (<usize>(b * T + t) * <usize>ld << 2)
-      const cos = table + (<usize>(t * hs) << 2), sin = cos + halfBytes
+      const position = positions ? load<i32>(positions + (<usize>(b * T + t) << 2)) : t
+      const cos = table + (<usize>(position * hs) << 2), sin = cos + halfBytes
       for (let h = 0; h < heads; h++) {
         const p1 = row + (<usize>(h * hs) << 2), p2 = p1 + halfBytes
         let i = 0

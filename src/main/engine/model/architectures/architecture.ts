@@ -23,6 +23,11 @@ export interface ShardArea {
   recompute: boolean
   tokens: number
   targets: number
+  /**
+   * Positions [rows·T] (i32) of a packed command: each row's position inside its segment (conversation),
+   * restarting at 0 at each one. Read only by a forward/backward told `segmented`.
+   */
+  positions: number
   /** Logits [rows·T, V]; cross-entropy turns them into probabilities and backward into their gradient, in place. */
   logits: number
   losses: number
@@ -37,9 +42,11 @@ export interface ModelShard {
   /**
    * With targets, returns Σ cross-entropy over the B·T positions and leaves probabilities in
    * area.logits; without, returns 0 and leaves only each window's last position's logits there (row
-   * b·T + T − 1): generation needs no others.
+   * b·T + T − 1): generation needs no others. `segmented`: the windows pack several segments
+   * (area.positions holds each row's position in its own); attention stays inside each segment and
+   * positions restart, so a packed segment computes what it would alone in its own window.
    */
-  forward(B: number, T: number, withTargets: boolean): number
+  forward(B: number, T: number, withTargets: boolean, segmented?: boolean): number
   /**
    * Position t of one window (B = 1) whose positions 0…t−1 a previous forward(1, ≥ t, false) or
    * forwardStep left in the area (the key/value cache): computes row t only and leaves its logits at row
@@ -50,7 +57,7 @@ export interface ModelShard {
    * Backward after forward(B, T, true), adding into the gradient block (zeroed by the caller).
    * `lossScale` is d(objective)/d(loss of one position): 1 / (all positions of the whole batch).
    */
-  backward(B: number, T: number, lossScale: number): void
+  backward(B: number, T: number, lossScale: number, segmented?: boolean): void
 }
 
 export interface Architecture {

@@ -126,6 +126,7 @@ function planGpt2Shard(layout: ParamLayout, rows: number, start: number, recompu
   const bump = new Bump(start)
   const tokens = bump.take(N)
   const targets = bump.take(N)
+  const positions = bump.take(N)
   const encoded = bump.take(N * C)
   const sharedAtt = recompute ? bump.take(rows * NH * T * T) : 0
   const sharedFchGelu = recompute ? bump.take(N * 4 * C) : 0
@@ -161,7 +162,7 @@ function planGpt2Shard(layout: ParamLayout, rows: number, start: number, recompu
   const datt = bump.take(rows * NH * T * T)
   const matmulScratch = bump.take(MATMUL_SCRATCH_BYTES / 4)
   return {
-    rows, recompute, tokens, targets, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
+    rows, recompute, tokens, targets, positions, encoded, layers, lnf, lnfMean, lnfRstd, logits, losses,
     dresidual, dln, dfch, dfchGelu, dqkv, datty, datt, matmulScratch, start, bytes: bump.cursor - start,
   }
 }
@@ -209,18 +210,19 @@ export class GptShard implements ModelShard {
    * B·T positions and leaves probabilities in area.logits; without, returns 0 and leaves only each
    * window's last position's logits there (row b·T + T − 1): generation needs no others.
    */
-  forward(B: number, T: number, withTargets: boolean): number {
+  forward(B: number, T: number, withTargets: boolean, segmented = false): number {
     const { k, p, area: a } = this
     const { vocabSize: V, dModel: C, nHeads: NH } = this.layout.config
     const N = B * T
-    k.encoderForward(a.encoded, a.tokens, p.wte, p.wpe, B, T, C)
+    const positions = segmented ? a.positions : 0
+    k.encoderForwardAt(a.encoded, a.tokens, positions, p.wte, p.wpe, B, T, C)
     let residual = a.encoded
     for (let l = 0; l < p.layers.length; l++) {
       const w = p.layers[l]
       const s = a.layers[l]
       k.layernormForward(s.ln1, s.ln1Mean, s.ln1Rstd, residual, w.ln1w, w.ln1b, N, C)
       k.matmulNN(s.qkv, s.ln1, w.qkvw, w.qkvb, N, C, 3 * C, 0, a.matmulScratch)
-      k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH, a.matmulScratch)
+      k.segmentedAttentionForward(s.atty, s.att, s.qkv, positions, B, T, NH, NH, C / NH, a.matmulScratch)
       // residual2 = attention projection + residual, summed in place (no buffer for the projection).
       k.matmulNN(s.residual2, s.atty, w.attprojw, w.attprojb, N, C, C, 0, a.matmulScratch)
       k.accumulate(s.residual2, residual, N * C)
@@ -284,10 +286,11 @@ export class GptShard implements ModelShard {
    * Backward after forward(B, T, true). `lossScale` is d(objective)/d(loss of one position): 1 / (all
    * positions of the whole batch), so every sphere's gradient is its exact share of the mean's.
    */
-  backward(B: number, T: number, lossScale: number): void {
+  backward(B: number, T: number, lossScale: number, segmented = false): void {
     const { k, p, g, area: a } = this
     const { vocabSize: V, dModel: C, nHeads: NH } = this.layout.config
     const N = B * T
+    const positions = segmented ? a.positions : 0
     const L = p.layers.length
     const dres = a.dresidual
     // LM head: probs → dlogits in place, then into wte's gradient and the final LayerNorm.
@@ -306,7 +309,7 @@ export class GptShard implements ModelShard {
       // layer's from its stored inputs (same kernels, same values) before backward reads them.
       if (a.recompute) {
         k.geluForward(s.fchGelu, s.fch, N * 4 * C)
-        k.attentionForward(s.atty, s.att, s.qkv, B, T, C, NH, a.matmulScratch)
+        k.segmentedAttentionForward(s.atty, s.att, s.qkv, positions, B, T, NH, NH, C / NH, a.matmulScratch)
       }
       // dres holds d(residual3): through the MLP's output projection…
       k.biasBackward(dw.fcprojb, dres, N, C)
@@ -323,13 +326,13 @@ export class GptShard implements ModelShard {
       k.matmulTN(dw.attprojw, s.atty, dres, C, N, C, 1, a.matmulScratch)
       k.matmulNT(a.datty, dres, w.attprojw, N, C, C, 0, a.matmulScratch)
       k.zero(a.dqkv, N * 3 * C)
-      k.attentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, B, T, C, NH, a.matmulScratch)
+      k.segmentedAttentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, positions, B, T, NH, NH, C / NH, a.matmulScratch)
       k.biasBackward(dw.qkvb, a.dqkv, N, 3 * C)
       k.matmulTN(dw.qkvw, s.ln1, a.dqkv, C, N, 3 * C, 1, a.matmulScratch)
       k.matmulNT(a.dln, a.dqkv, w.qkvw, N, 3 * C, C, 0, a.matmulScratch)
       // ln_1 reads the layer's input: dres becomes d(input of layer l).
       k.layernormBackward(dres, dw.ln1w, dw.ln1b, a.dln, residual, w.ln1w, s.ln1Mean, s.ln1Rstd, N, C)
     }
-    k.encoderBackward(g.wte, g.wpe, dres, a.tokens, B, T, C)
+    k.encoderBackwardAt(g.wte, g.wpe, dres, a.tokens, positions, B, T, C)
   }
 }

@@ -154,6 +154,7 @@ function planLlamaShard(layout: ParamLayout, rows: number, start: number, recomp
   const bump = new Bump(start)
   const tokens = bump.take(N)
   const targets = bump.take(N)
+  const positions = bump.take(N)
   const encoded = bump.take(N * C)
   const sharedAtt = recompute ? bump.take(rows * NH * T * T) : 0
   const sharedAct = recompute ? bump.take(N * I) : 0
@@ -187,7 +188,7 @@ function planLlamaShard(layout: ParamLayout, rows: number, start: number, recomp
   const rope = bump.take(T * hs)
   const matmulScratch = bump.take(MATMUL_SCRATCH_BYTES / 4)
   return {
-    rows, recompute, tokens, targets, encoded, layers, lnf, lnfRstd, logits, losses, dresidual, dln, dgu, dact,
+    rows, recompute, tokens, targets, positions, encoded, layers, lnf, lnfRstd, logits, losses, dresidual, dln, dgu, dact,
     dqkv, datty, datt, rope, matmulScratch, start, bytes: bump.cursor - start,
   }
 }
@@ -273,10 +274,11 @@ export class LlamaShard implements ModelShard {
     new Float32Array(memory, area.rope, T * hs).set(ropeTable(T, hs, theta))
   }
 
-  forward(B: number, T: number, withTargets: boolean): number {
+  forward(B: number, T: number, withTargets: boolean, segmented = false): number {
     const { k, p, area: a } = this
     const { V, C, NH, KV, hs, QKV, I, eps } = this.s
     const N = B * T
+    const positions = segmented ? a.positions : 0
     k.embeddingForward(a.encoded, a.tokens, p.embed, N, C)
     let residual = a.encoded
     for (let l = 0; l < p.layers.length; l++) {
@@ -285,8 +287,8 @@ export class LlamaShard implements ModelShard {
       k.rmsnormForward(s.ln1, s.ln1Rstd, residual, w.ln1, N, C, eps)
       k.matmulNT(s.qkv, s.ln1, w.qkv, N, C, QKV, 0, a.matmulScratch)
       if (w.qkvb) k.biasForward(s.qkv, w.qkvb, N, QKV)
-      k.rope(s.qkv, a.rope, B, T, QKV, NH + KV, hs, 0)
-      k.groupedAttentionForward(s.atty, s.att, s.qkv, B, T, NH, KV, hs, a.matmulScratch)
+      k.ropeAt(s.qkv, a.rope, positions, B, T, QKV, NH + KV, hs, 0)
+      k.segmentedAttentionForward(s.atty, s.att, s.qkv, positions, B, T, NH, KV, hs, a.matmulScratch)
       k.matmulNT(s.residual2, s.atty, w.o, N, C, C, 0, a.matmulScratch)
       k.accumulate(s.residual2, residual, N * C)
       k.rmsnormForward(s.ln2, s.ln2Rstd, s.residual2, w.ln2, N, C, eps)
@@ -341,10 +343,11 @@ export class LlamaShard implements ModelShard {
     k.matmulNT(a.logits + n * V * 4, a.lnf + n * C * 4, p.head, 1, C, V, 0, a.matmulScratch)
   }
 
-  backward(B: number, T: number, lossScale: number): void {
+  backward(B: number, T: number, lossScale: number, segmented = false): void {
     const { k, p, g, area: a } = this
     const { V, C, NH, KV, hs, QKV, I } = this.s
     const N = B * T
+    const positions = segmented ? a.positions : 0
     const L = p.layers.length
     const dres = a.dresidual
     // LM head (nn.Linear [V, C]): dhead += dlogitsᵀ · lnf, dlnf = dlogits · head.
@@ -361,7 +364,7 @@ export class LlamaShard implements ModelShard {
       const residual = l === 0 ? a.encoded : a.layers[l - 1].residual3
       if (a.recompute) {
         k.swigluForward(s.act, s.gu, N, I)
-        k.groupedAttentionForward(s.atty, s.att, s.qkv, B, T, NH, KV, hs, a.matmulScratch)
+        k.segmentedAttentionForward(s.atty, s.att, s.qkv, positions, B, T, NH, KV, hs, a.matmulScratch)
       }
       // dres holds d(residual3). Down projection [C, I]: ddown += dresᵀ · act, dact = dres · down.
       k.matmulTN(dw.down, dres, s.act, C, N, I, 1, a.matmulScratch)
@@ -375,9 +378,9 @@ export class LlamaShard implements ModelShard {
       k.matmulTN(dw.o, dres, s.atty, C, N, C, 1, a.matmulScratch)
       k.matmulNN(a.datty, dres, w.o, 0, N, C, C, 0, a.matmulScratch)
       k.zero(a.dqkv, N * QKV)
-      k.groupedAttentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, B, T, NH, KV, hs, a.matmulScratch)
+      k.segmentedAttentionBackward(a.dqkv, a.datt, a.datty, s.qkv, s.att, positions, B, T, NH, KV, hs, a.matmulScratch)
       // Gradients of the rotated q and k → of the projections' outputs: the inverse rotation.
-      k.rope(a.dqkv, a.rope, B, T, QKV, NH + KV, hs, 1)
+      k.ropeAt(a.dqkv, a.rope, positions, B, T, QKV, NH + KV, hs, 1)
       if (dw.qkvb) k.biasBackward(dw.qkvb, a.dqkv, N, QKV)
       k.matmulTN(dw.qkv, a.dqkv, s.ln1, QKV, N, C, 1, a.matmulScratch)
       k.matmulNN(a.dln, a.dqkv, w.qkv, 0, N, QKV, C, 0, a.matmulScratch)
