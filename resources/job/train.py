@@ -972,8 +972,12 @@ def main(argv=None):
                 stop["requested"] = stop["after"] = True
         save(step, "stop" if outcome == "stopped" else "final")
         end(outcome, step)
+        if distributed:  # rank 0 writes the last checkpoint alone: the others wait, and all leave together
+            torch.distributed.barrier()
     except Exception as error:  # the run's end is recorded; the message is one line
         end("failed", step, str(error))
+        if rank != 0:  # an error of this rank alone: said here, since fail() speaks for rank 0 only
+            print(f"Error: rank {rank}: {error}", file=sys.stderr, flush=True)
         fail(str(error), code=1)
     finally:
         if distributed:

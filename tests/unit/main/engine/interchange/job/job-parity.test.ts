@@ -17,6 +17,7 @@ import { createSession } from '../../../../../../src/main/engine/session'
 import type { MetricsRecord } from '../../../../../../src/shared/checkpoint'
 import type { RunConfigInput, RunFinished } from '../../../../../../src/shared/training'
 import { pythonWithTorch } from '../../../../support/python-torch'
+import { torchrun } from './torchrun'
 import { workspace, type Workspace } from '../../session/fixtures'
 
 const python = pythonWithTorch()
@@ -160,14 +161,8 @@ describe.skipIf(python === null)('a job run by train.py (PyTorch) against the st
   })
 
   it('two ranks under torchrun (gloo), each accumulating its share in micro-batches, follow one process (losses within 1e-5)', () => {
-    const run = spawnSync(
-      python!,
-      ['-m', 'torch.distributed.run', '--redirects', '2', '--tee', '1', '--monitor_interval', '0.2',
-        '--rdzv_backend', 'c10d', '--rdzv_endpoint', 'localhost:0', '--nnodes', '1', '--nproc_per_node', '2',
-        join(job, 'train.py'), '--device', 'cpu', '--threads', '1', '--out', jobRuns, '--run-name', 'ddp', '--stop-after', '10', '--micro-batch', '1'],
-      { cwd: elsewhere, encoding: 'utf8', timeout: 180_000 },
-    )
-    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0)
+    const run = torchrun(python!, 2, join(job, 'train.py'), ['--device', 'cpu', '--threads', '1', '--out', jobRuns, '--run-name', 'ddp', '--stop-after', '10', '--micro-batch', '1'], elsewhere)
+    expect(run.status, run.output).toBe(0)
     expect(run.stdout).toContain('2 process(es) on cpu')
     const gap = lossGap(join(jobRuns, 'one'), join(jobRuns, 'ddp'), steps(1, 10))
     console.log(`torchrun 2 ranks × 2 micro-batches of 1 window vs 1 process over 10 steps: max |Δloss| ${gap.toExponential(2)}`)
@@ -175,7 +170,7 @@ describe.skipIf(python === null)('a job run by train.py (PyTorch) against the st
     const ended = JSON.parse(readFileSync(join(jobRuns, 'ddp', 'run.json'), 'utf8')).ended
     expect(ended).toMatchObject({ reason: 'stopped', step: 10 })
     expect(readdirSync(join(jobRuns, 'ddp'))).toContain('checkpoint_step_10.safetensors')
-  }, 200_000)
+  }, 660_000) // torchrun's own limit (torchrun.ts) and then some
 
   it("the studio resumes a job's checkpoint, and train.py resumes the studio's, each as the uninterrupted run", async () => {
     const back = await studioResume(join(jobRuns, 'one', 'checkpoint_step_20.safetensors'), 'back-here')
