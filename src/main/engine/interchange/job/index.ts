@@ -19,6 +19,7 @@ import { checkJobOutDir } from './out-dir'
 import { findJobTemplates } from './templates'
 import {
   assertJobArchitecture,
+  chatRunRefusal,
   writeJobFromCheckpoint,
   type JobExportProgress,
   type JobExportResult,
@@ -80,6 +81,7 @@ export async function exportJobFromConfig(
   checkJobOutDir(options.outDir)
   findJobTemplates(options.templateDir) // a broken installation is refused before the corpus is read
   assertJobArchitecture(options.config.model?.architecture, 'The run these settings describe')
+  if (options.config.training?.data === 'chat') throw chatRunRefusal('The run these settings describe')
   const config: RunConfigInput = {
     ...options.config,
     paths: { ...options.config.paths, checkpointDir: options.checkpointDir },

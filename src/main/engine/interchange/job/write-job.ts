@@ -97,6 +97,17 @@ export function assertJobArchitecture(architecture: string | undefined, what: st
   }
 }
 
+/**
+ * A run on chat data trains with a loss mask (answers only) on conversations packed so that none
+ * attends to another; train.py has neither, so a job would train another model than the studio's.
+ */
+export function chatRunRefusal(what: string): UserError {
+  return new UserError(
+    'invalid-config',
+    `${what} is trained on chat data (loss on the answers, one conversation never attending to another); training elsewhere (train.py) takes plain-text runs only, so train it here.`,
+  )
+}
+
 export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<JobExportResult> {
   const outDir = checkJobOutDir(options.outDir)
   const templates = findJobTemplates(options.templateDir)
@@ -142,6 +153,7 @@ export async function writeJobFromCheckpoint(options: WriteJobOptions): Promise<
     )
   }
   const { manifest, tokens } = cached
+  if (manifest.chat) throw chatRunRefusal(path)
   const split = splitRanges(layoutOf(manifest), seqLen)
   const drawn = (metadata.sampler as { drawn?: unknown } | null)?.drawn
   if (typeof drawn !== 'number' || !Number.isSafeInteger(drawn) || drawn < 0) {

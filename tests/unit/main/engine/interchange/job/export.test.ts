@@ -16,6 +16,7 @@ import { assertJobArchitecture } from '../../../../../../src/main/engine/interch
 import { createSession } from '../../../../../../src/main/engine/session'
 import { UserError } from '../../../../../../src/shared/errors'
 import type { RunConfigInput } from '../../../../../../src/shared/training'
+import { chatWorkspace, tinyChatCheckpoint } from '../../chat/chat-fixtures'
 import { workspace, type Workspace } from '../../session/fixtures'
 
 let ws: Workspace
@@ -137,6 +138,22 @@ describe('exportJobFromCheckpoint', () => {
       /^The run is a mamba model; training elsewhere \(train\.py\) takes gpt2 and llama runs only\.$/,
     )
   })
+
+  it('refuses a run on chat data (train.py has no answer mask nor conversation packing), writing nothing', async () => {
+    const chat = await chatWorkspace(24)
+    try {
+      const checkpoint = await tinyChatCheckpoint(chat, 4)
+      const out = join(chat.root, 'job')
+      await expect(exportJobFromCheckpoint({ checkpoint, outDir: out })).rejects.toThrow(/is trained on chat data .* plain-text runs only/)
+      expect(existsSync(out)).toBe(false)
+      await expect(
+        exportJobFromConfig({ folder: chat.data, config: { ...config(), training: { ...config().training, data: 'chat' } }, outDir: out, checkpointDir: chat.checkpoints }),
+      ).rejects.toThrow(/is trained on chat data/)
+      expect(existsSync(out)).toBe(false)
+    } finally {
+      await chat.cleanup()
+    }
+  }, 120_000)
 
   it('refuses a checkpoint outside its run folder (the dataset is not there)', async () => {
     const loose = join(ws.root, 'loose.safetensors')
