@@ -8,6 +8,7 @@
 import type { ChatMessage } from '../../../shared/chat'
 import { UserError } from '../../../shared/errors'
 import { BpeTokenizer, type Tokenizer } from '../tokenizer'
+import type { TextPart } from '../tokenizer/types'
 import type { ChatTemplate } from './template'
 
 export interface EncodedConversation {
@@ -29,9 +30,24 @@ export function specialTokensOf(tokenizer: Tokenizer): readonly SpecialToken[] {
   return tokenizer.specialTokens
 }
 
-/** Ids of `text`, special tokens recognised wherever they appear. */
-export function encodeWithSpecials(tokenizer: Tokenizer, text: string, specials: readonly SpecialToken[]): number[] {
-  const ids: number[] = []
+/**
+ * Where the next piece of text stands in the rendered conversation: at its start, right after a
+ * special token, or in the middle of text (a prompt run ending where an answer run begins).
+ * SentencePiece files encode each differently: a Prepend normalizer puts ▁ before the start and
+ * after every special token (as Hugging Face normalizes each piece between added tokens), Metaspace
+ * `first` only at the start, and mid-text nothing; byte-level families encode all three alike.
+ */
+type Place = 'start' | 'after-special' | 'mid-text'
+const TEXT_PART: Record<Place, TextPart> = { start: 'text', 'after-special': 'after-special', 'mid-text': 'continuation' }
+
+/** Appends the ids of `text` to `ids`, special tokens recognised wherever they appear; returns where it ends. */
+function encodeSpecialsInto(
+  tokenizer: Tokenizer,
+  text: string,
+  specials: readonly SpecialToken[],
+  ids: number[],
+  place: Place,
+): Place {
   let at = 0
   while (at < text.length) {
     let next = -1
@@ -45,11 +61,22 @@ export function encodeWithSpecials(tokenizer: Tokenizer, text: string, specials:
       }
     }
     const end = found ? next : text.length
-    if (end > at) ids.push(...tokenizer.encode(text.slice(at, end)))
+    if (end > at) {
+      ids.push(...tokenizer.encode(text.slice(at, end), TEXT_PART[place]))
+      place = 'mid-text'
+    }
     if (!found) break
     ids.push(found.id)
+    place = 'after-special'
     at = next + found.content.length
   }
+  return place
+}
+
+/** Ids of `text` (a whole rendered text), special tokens recognised wherever they appear. */
+export function encodeWithSpecials(tokenizer: Tokenizer, text: string, specials: readonly SpecialToken[]): number[] {
+  const ids: number[] = []
+  encodeSpecialsInto(tokenizer, text, specials, ids, 'start')
   return ids
 }
 
@@ -68,12 +95,11 @@ export function encodeConversation(
 ): EncodedConversation {
   const ids: number[] = []
   const flags: number[] = []
+  let place: Place = 'start'
   for (const segment of template.segments(messages)) {
-    const part = encodeWithSpecials(tokenizer, segment.text, specials)
-    for (const id of part) {
-      ids.push(id)
-      flags.push(segment.answer ? 1 : 0)
-    }
+    const from = ids.length
+    place = encodeSpecialsInto(tokenizer, segment.text, specials, ids, place)
+    for (let i = from; i < ids.length; i++) flags.push(segment.answer ? 1 : 0)
   }
   return { ids, answer: Uint8Array.from(flags) }
 }
