@@ -27,7 +27,7 @@ const tiny = (runName: string): TrainFlags => ({
 })
 
 describe.each([
-  ['gpt2', {}],
+  ['gpt2', { arch: 'gpt2' }],
   ['llama', { arch: 'llama', numKvHeads: 1 }],
 ] as Array<[string, Partial<TrainFlags>]>)('a %s chat run', (arch, extra) => {
   it('trains on the built-in template; evaluate scores its held-out conversations, answers only, as its validation loss', async () => {
