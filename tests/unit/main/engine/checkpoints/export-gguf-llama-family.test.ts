@@ -9,14 +9,14 @@
  */
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp'
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportGguf } from '../../../../../src/main/engine/checkpoints/export-gguf'
 import { openCheckpointModel, type OpenModel } from '../../../../../src/main/engine/session/from-checkpoint'
-import { generateText } from '../../../../../src/main/engine/session/generate'
 import type { Workspace } from '../session/fixtures'
 import { withFamilyTokenizer, type Family } from './family-tokenizer'
 import { TRAINED_SEQ_LEN, trainedLlama } from './trained-model'
+import { llamaCppGreedy, ourGreedy, worstDifference } from './llama-cpp-oracle'
 
 /**
  * How far llama.cpp's next-token distribution may be from ours, at every position of a text and over
@@ -67,15 +67,6 @@ afterAll(async () => {
   await llama?.dispose()
 })
 
-function logSoftmax(logits: ArrayLike<number>): Float64Array {
-  let max = -Infinity
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i])
-  let sum = 0
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max)
-  const out = new Float64Array(logits.length)
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - max - Math.log(sum)
-  return out
-}
 
 describe.each(VARIANTS)('GGUF export of $name, checked by llama.cpp', (variant) => {
   let ws: Workspace
@@ -129,21 +120,8 @@ describe.each(VARIANTS)('GGUF export of $name, checked by llama.cpp', (variant) 
 
   it(`continues a prompt greedily for ${CONTINUATION_TOKENS} tokens exactly as cllm generate --temperature 0`, async () => {
     const prompt = 'The old lighthouse keeper'
-    const expected = await generateText(ours.trainer, ours.tokenizer, {
-      prompt,
-      maxTokens: CONTINUATION_TOKENS,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    })
-    const sequence = context.getSequence()
-    const got: Token[] = []
-    for await (const token of sequence.evaluate(model.tokenize(prompt, false), { temperature: 0 })) {
-      got.push(token)
-      if (got.length === CONTINUATION_TOKENS) break
-    }
-    sequence.dispose()
+    const expected = await ourGreedy(ours, prompt, CONTINUATION_TOKENS)
+    const got = await llamaCppGreedy(context, model.tokenize(prompt, false), CONTINUATION_TOKENS)
     expect(expected.tokens.length).toBe(CONTINUATION_TOKENS)
     expect(got).toEqual(expected.tokens)
     expect(model.detokenize(got)).toBe(expected.text)
@@ -191,28 +169,6 @@ describe.each(VARIANTS)('GGUF export of $name, checked by llama.cpp', (variant) 
   })
 })
 
-/** Largest |Δ log p| and |Δ p| between us and llama.cpp over every position of a text and the whole vocabulary. */
-async function worstDifference(ours: OpenModel, on: LlamaContext): Promise<{ logProb: number; prob: number }> {
-  const ids = ours.tokenizer.encode('At the top he wound the clock, trimmed the wick, and wrote')
-  const sequence = on.getSequence()
-  const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 }
-  const results = await sequence.controlledEvaluate(
-    ids.map((id) => [id as Token, { generateNext: { probabilities: true, options: sampling } }]),
-  )
-  sequence.dispose()
-  const worst = { logProb: 0, prob: 0 }
-  for (let position = 0; position < ids.length; position++) {
-    const probabilities = results[position]?.next.probabilities
-    expect(probabilities?.size).toBe(ours.tokenizer.vocabSize)
-    const expected = logSoftmax(await ours.trainer.logits(ids.slice(0, position + 1)))
-    for (let id = 0; id < expected.length; id++) {
-      const theirs = probabilities!.get(id as Token)!
-      worst.logProb = Math.max(worst.logProb, Math.abs(Math.log(theirs) - expected[id]))
-      worst.prob = Math.max(worst.prob, Math.abs(theirs - Math.exp(expected[id])))
-    }
-  }
-  return worst
-}
 
 /**
  * The other byte-level families a run can keep from the model it started from: llama.cpp must find

@@ -6,13 +6,13 @@
  */
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp'
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportGguf } from '../../../../../src/main/engine/checkpoints/export-gguf'
 import { openCheckpointModel, type OpenModel } from '../../../../../src/main/engine/session/from-checkpoint'
-import { generateText } from '../../../../../src/main/engine/session/generate'
 import type { Workspace } from '../session/fixtures'
 import { TRAINED_SEQ_LEN, trainedModel } from './trained-model'
+import { llamaCppGreedy, ourGreedy, worstDifference } from './llama-cpp-oracle'
 
 /**
  * How far llama.cpp's next-token distribution may be from ours, at every position of a text and over
@@ -63,15 +63,6 @@ afterAll(async () => {
   await ws?.cleanup()
 })
 
-function logSoftmax(logits: ArrayLike<number>): Float64Array {
-  let max = -Infinity
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i])
-  let sum = 0
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max)
-  const out = new Float64Array(logits.length)
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - max - Math.log(sum)
-  return out
-}
 
 describe('GGUF export, checked by llama.cpp', () => {
   it('llama.cpp reads the file as GPT-2 with our vocabulary and special token', () => {
@@ -91,21 +82,8 @@ describe('GGUF export, checked by llama.cpp', () => {
 
   it(`continues a prompt greedily for ${CONTINUATION_TOKENS} tokens exactly as cllm generate --temperature 0`, async () => {
     const prompt = 'The old lighthouse keeper'
-    const expected = await generateText(ours.trainer, ours.tokenizer, {
-      prompt,
-      maxTokens: CONTINUATION_TOKENS,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    })
-    const sequence = context.getSequence()
-    const got: Token[] = []
-    for await (const token of sequence.evaluate(model.tokenize(prompt, false), { temperature: 0 })) {
-      got.push(token)
-      if (got.length === CONTINUATION_TOKENS) break
-    }
-    sequence.dispose()
+    const expected = await ourGreedy(ours, prompt, CONTINUATION_TOKENS)
+    const got = await llamaCppGreedy(context, model.tokenize(prompt, false), CONTINUATION_TOKENS)
     expect(expected.tokens.length).toBe(CONTINUATION_TOKENS)
     expect(got).toEqual(expected.tokens)
     expect(model.detokenize(got)).toBe(expected.text)
@@ -114,7 +92,7 @@ describe('GGUF export, checked by llama.cpp', () => {
   })
 
   it(`gives the same next-token distribution within ${TOLERANCE.f32.logProb} nats at every position (F32)`, async () => {
-    const worst = await worstDifference(context)
+    const worst = await worstDifference(ours, context)
     expect(worst.logProb).toBeLessThan(TOLERANCE.f32.logProb)
     expect(worst.prob).toBeLessThan(TOLERANCE.f32.prob)
   })
@@ -126,7 +104,7 @@ describe('GGUF export, checked by llama.cpp', () => {
     const smaller = await llama.loadModel({ modelPath: path })
     const smallerContext = await smaller.createContext({ contextSize: TRAINED_SEQ_LEN, threads: 1 })
     try {
-      const worst = await worstDifference(smallerContext)
+      const worst = await worstDifference(ours, smallerContext)
       expect(worst.logProb).toBeLessThan(TOLERANCE[precision].logProb)
       expect(worst.prob).toBeLessThan(TOLERANCE[precision].prob)
     } finally {
@@ -136,25 +114,3 @@ describe('GGUF export, checked by llama.cpp', () => {
   })
 })
 
-/** Largest |Δ log p| and |Δ p| between us and llama.cpp over every position of a text and the whole vocabulary. */
-async function worstDifference(on: LlamaContext): Promise<{ logProb: number; prob: number }> {
-  const ids = ours.tokenizer.encode('At the top he wound the clock, trimmed the wick, and wrote')
-  const sequence = on.getSequence()
-  const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 }
-  const results = await sequence.controlledEvaluate(
-    ids.map((id) => [id as Token, { generateNext: { probabilities: true, options: sampling } }]),
-  )
-  sequence.dispose()
-  const worst = { logProb: 0, prob: 0 }
-  for (let position = 0; position < ids.length; position++) {
-    const probabilities = results[position]?.next.probabilities
-    expect(probabilities?.size).toBe(ours.tokenizer.vocabSize)
-    const expected = logSoftmax(await ours.trainer.logits(ids.slice(0, position + 1)))
-    for (let id = 0; id < expected.length; id++) {
-      const theirs = probabilities!.get(id as Token)!
-      worst.logProb = Math.max(worst.logProb, Math.abs(Math.log(theirs) - expected[id]))
-      worst.prob = Math.max(worst.prob, Math.abs(theirs - Math.exp(expected[id])))
-    }
-  }
-  return worst
-}

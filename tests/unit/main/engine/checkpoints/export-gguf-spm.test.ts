@@ -15,11 +15,11 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportGguf } from '../../../../../src/main/engine/checkpoints/export-gguf'
 import { openCheckpointModel, type OpenModel } from '../../../../../src/main/engine/session/from-checkpoint'
-import { generateText } from '../../../../../src/main/engine/session/generate'
 import { parseTokenizer } from '../../../../../src/main/engine/tokenizer'
 import type { Workspace } from '../session/fixtures'
 import { SPM_VOCAB_SIZE, spmTokenizerText, trainedSpmLlama, withTokenizer } from './spm-run'
 import { TRAINED_SEQ_LEN } from './trained-model'
+import { llamaCppGreedy, ourGreedy, worstDifference } from './llama-cpp-oracle'
 
 /**
  * export-gguf-llama-family.test.ts's bounds (see there for what each is), the same in log-prob.
@@ -62,38 +62,7 @@ function theirDocument(model: LlamaModel, text: string): Token[] {
   return [...(model.tokens.shouldPrependBosToken ? [model.tokens.bos!] : []), ...model.tokenize(text, false)]
 }
 
-function logSoftmax(logits: ArrayLike<number>): Float64Array {
-  let max = -Infinity
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i])
-  let sum = 0
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max)
-  const out = new Float64Array(logits.length)
-  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - max - Math.log(sum)
-  return out
-}
 
-/** Largest |Δ log p| and |Δ p| over every position of a document (after `<s>`) and the whole vocabulary. */
-async function worstDifference(ours: OpenModel, on: LlamaContext): Promise<{ logProb: number; prob: number }> {
-  const ids = ours.tokenizer.encode('At the top he wound the clock, trimmed the wick, and wrote', 'document')
-  const sequence = on.getSequence()
-  const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 }
-  const results = await sequence.controlledEvaluate(
-    ids.map((id) => [id as Token, { generateNext: { probabilities: true, options: sampling } }]),
-  )
-  sequence.dispose()
-  const worst = { logProb: 0, prob: 0 }
-  for (let position = 0; position < ids.length; position++) {
-    const probabilities = results[position]?.next.probabilities
-    expect(probabilities?.size).toBe(ours.tokenizer.vocabSize)
-    const expected = logSoftmax(await ours.trainer.logits(ids.slice(0, position + 1)))
-    for (let id = 0; id < expected.length; id++) {
-      const theirs = probabilities!.get(id as Token)!
-      worst.logProb = Math.max(worst.logProb, Math.abs(Math.log(theirs) - expected[id]))
-      worst.prob = Math.max(worst.prob, Math.abs(theirs - Math.exp(expected[id])))
-    }
-  }
-  return worst
-}
 
 describe('GGUF export of a Llama run with a SentencePiece tokenizer, checked by llama.cpp', () => {
   let ours: OpenModel
@@ -147,22 +116,9 @@ describe('GGUF export of a Llama run with a SentencePiece tokenizer, checked by 
 
   it(`continues a prompt greedily for ${CONTINUATION_TOKENS} tokens exactly as cllm generate --temperature 0`, async () => {
     const prompt = 'The old lighthouse keeper'
-    const expected = await generateText(ours.trainer, ours.tokenizer, {
-      prompt,
-      maxTokens: CONTINUATION_TOKENS,
-      temperature: 0,
-      topK: 0,
-      topP: 1,
-      seed: 1,
-    })
-    const sequence = context.getSequence()
-    const got: Token[] = []
+    const expected = await ourGreedy(ours, prompt, CONTINUATION_TOKENS)
     const start = theirDocument(model, prompt)
-    for await (const token of sequence.evaluate(start, { temperature: 0 })) {
-      got.push(token)
-      if (got.length === CONTINUATION_TOKENS) break
-    }
-    sequence.dispose()
+    const got = await llamaCppGreedy(context, start, CONTINUATION_TOKENS)
     expect(expected.tokens.length).toBe(CONTINUATION_TOKENS)
     expect(got).toEqual(expected.tokens)
     expect(model.detokenize(got, false, start)).toBe(expected.text)
@@ -179,7 +135,7 @@ describe('GGUF export of a Llama run with a SentencePiece tokenizer, checked by 
       experimentalKvCacheValueType: 'F32',
     })
     try {
-      const worst = await worstDifference(ours, exact)
+      const worst = await worstDifference(ours, exact, 'document')
       expect(worst.logProb).toBeLessThan(TOLERANCE.exact.logProb)
       expect(worst.prob).toBeLessThan(TOLERANCE.exact.prob)
     } finally {
@@ -188,7 +144,7 @@ describe('GGUF export of a Llama run with a SentencePiece tokenizer, checked by 
   })
 
   it(`gives the same next-token distribution within ${TOLERANCE.f32.logProb} nats in llama.cpp's default context (F32 weights)`, async () => {
-    const worst = await worstDifference(ours, context)
+    const worst = await worstDifference(ours, context, 'document')
     expect(worst.logProb).toBeLessThan(TOLERANCE.f32.logProb)
     expect(worst.prob).toBeLessThan(TOLERANCE.f32.prob)
   })
@@ -201,7 +157,7 @@ describe('GGUF export of a Llama run with a SentencePiece tokenizer, checked by 
     const smallerContext = await smaller.createContext({ contextSize: TRAINED_SEQ_LEN, threads: 1 })
     try {
       expect(theirDocument(smaller, TEXTS[0])).toEqual(ours.tokenizer.encode(TEXTS[0], 'document'))
-      const worst = await worstDifference(ours, smallerContext)
+      const worst = await worstDifference(ours, smallerContext, 'document')
       expect(worst.logProb).toBeLessThan(TOLERANCE[precision].logProb)
       expect(worst.prob).toBeLessThan(TOLERANCE[precision].prob)
     } finally {
