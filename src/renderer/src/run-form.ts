@@ -266,15 +266,13 @@ export type RunForm = Record<FieldKey, FieldValue> & {
   architecture: ArchitectureName
 }
 
-/** The architectures as the form offers them. */
-export const ARCHITECTURE_CHOICES: readonly { id: ArchitectureName; label: string }[] =
-  ARCHITECTURES.map((id) => ({
-    id,
-    label:
-      id === 'llama'
-        ? 'Llama (rotary, RMSNorm, SwiGLU)'
-        : 'GPT-2 (learned positions, LayerNorm, GELU)',
-  }))
+/** The architectures as the form offers them: a short name, and what it is under the field. */
+export const ARCHITECTURE_CHOICES: readonly { id: ArchitectureName; label: string; detail: string }[] =
+  ARCHITECTURES.map((id) =>
+    id === 'llama'
+      ? { id, label: 'Llama', detail: 'Rotary positions, RMSNorm, SwiGLU, as SmolLM2' }
+      : { id, label: 'GPT-2', detail: 'Learned positions, LayerNorm, GELU' },
+  )
 
 /** Whether a field applies to the form's architecture. */
 export function fieldApplies(field: FieldSpec, form: Pick<RunForm, 'architecture'>): boolean {
