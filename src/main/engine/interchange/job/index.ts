@@ -14,6 +14,7 @@
 import { UserError } from '../../../../shared/errors'
 import type { RunConfigInput } from '../../../../shared/training'
 import type { LoadedCorpus } from '../../corpus'
+import { deleteRun, folderTrash } from '../../runs'
 import { createSession } from '../../session'
 import { checkJobOutDir } from './out-dir'
 import { findJobTemplates } from './templates'
@@ -110,11 +111,18 @@ export async function exportJobFromConfig(
       message,
     )
   }
-  const result = await writeJobFromCheckpoint({
-    checkpoint,
-    outDir: options.outDir,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.templateDir !== undefined ? { templateDir: options.templateDir } : {}),
-  })
-  return { ...result, runDir, checkpoint }
+  try {
+    const result = await writeJobFromCheckpoint({
+      checkpoint,
+      outDir: options.outDir,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.templateDir !== undefined ? { templateDir: options.templateDir } : {}),
+    })
+    return { ...result, runDir, checkpoint }
+  } catch (error) {
+    // The run was prepared only to be this job's parent: a job that cannot be written (a chat corpus
+    // found under `auto`, say) leaves none behind in Runs; it goes to the trash as a deleted run does.
+    await deleteRun(runDir, folderTrash(options.checkpointDir)).catch(() => undefined)
+    throw error
+  }
 }

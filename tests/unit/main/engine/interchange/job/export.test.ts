@@ -150,6 +150,20 @@ describe('exportJobFromCheckpoint', () => {
         exportJobFromConfig({ folder: chat.data, config: { ...config(), training: { ...config().training, data: 'chat' } }, outDir: out, checkpointDir: chat.checkpoints }),
       ).rejects.toThrow(/is trained on chat data/)
       expect(existsSync(out)).toBe(false)
+      // Under `auto` the corpus shows itself as chat only once the run is prepared: that run, made
+      // only to be the job's parent, goes to the trash, and Runs holds what it held before.
+      const runsBefore = readdirSync(chat.checkpoints).filter((name) => !name.startsWith('.')).sort()
+      await expect(
+        exportJobFromConfig({
+          folder: chat.data,
+          config: { model: { ...config().model, vocabSize: 300, seqLen: 64 }, training: { ...config().training, tokenizer: 'bpe' } },
+          outDir: out,
+          checkpointDir: chat.checkpoints,
+        }),
+      ).rejects.toThrow(/is trained on chat data/)
+      expect(existsSync(out)).toBe(false)
+      expect(readdirSync(chat.checkpoints).filter((name) => !name.startsWith('.')).sort()).toEqual(runsBefore)
+      expect(readdirSync(join(chat.checkpoints, '.trash'))).toHaveLength(1)
     } finally {
       await chat.cleanup()
     }
