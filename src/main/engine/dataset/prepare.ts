@@ -333,45 +333,27 @@ function finish(
   manifest: DatasetManifest,
   reused: boolean,
 ): PreparedDataset {
-  if (manifest.chat) {
-    const counts = manifest.chat.counts
-    const split = chatSplit(manifest)
-    const positions = chatPositionsOf(manifest)
-    const real = counts.promptTokens + counts.answerTokens
-    return {
-      tokenizer,
-      tokens,
-      split,
-      mask: chatMask(manifest),
-      ...(positions ? { positions } : {}),
-      windowStride: counts.windowTokens,
-      manifest,
-      reused,
-      summary: {
-        tokenizer: tokenizer.kind,
-        vocabSize: tokenizer.vocabSize,
-        totalTokens: tokens.length,
-        trainTokens: split.train.end - split.train.start,
-        valTokens: split.validation.end - split.validation.start,
-        bytesPerToken: real > 0 ? manifest.corpus.bytes / real : 0,
-        documents: manifest.corpus.documents,
-        chat: counts,
-        // Whole conversations go to one side or the other, as whole files do with `files`.
-        split: { method: 'files', train: chatSide(manifest, 'train'), validation: chatSide(manifest, 'validation') },
-      },
-      files: {
-        tokenizer: join(options.runDir, manifest.tokenizer.file),
-        tokens: join(options.runDir, manifest.tokens.file),
-        manifest: join(options.runDir, 'dataset.json'),
-      },
-    }
-  }
-  const split = splitRanges(layoutOf(manifest), options.seqLen)
-  const textTokens = manifest.documents.reduce((sum, document) => sum + document.tokens, 0)
+  // What differs by kind: how the stream splits, the tokens that are text (not padding), the sides.
+  const chat = manifest.chat
+  const split = chat ? chatSplit(manifest) : splitRanges(layoutOf(manifest), options.seqLen)
+  const textTokens = chat
+    ? chat.counts.promptTokens + chat.counts.answerTokens
+    : manifest.documents.reduce((sum, document) => sum + document.tokens, 0)
+  const sides = chat
+    ? // Whole conversations go to one side or the other, as whole files do with `files`.
+      { method: 'files' as const, train: chatSide(manifest, 'train'), validation: chatSide(manifest, 'validation') }
+    : {
+        method: manifest.split.method ?? 'files',
+        train: sideSummary(manifest, split.train),
+        validation: sideSummary(manifest, split.validation),
+      }
+  const positions = chat ? chatPositionsOf(manifest) : undefined
   return {
     tokenizer,
     tokens,
     split,
+    ...(chat ? { mask: chatMask(manifest), windowStride: chat.counts.windowTokens } : {}),
+    ...(positions ? { positions } : {}),
     manifest,
     reused,
     summary: {
@@ -382,11 +364,8 @@ function finish(
       valTokens: split.validation.end - split.validation.start,
       bytesPerToken: textTokens > 0 ? manifest.corpus.bytes / textTokens : 0,
       documents: manifest.corpus.documents,
-      split: {
-        method: manifest.split.method ?? 'files',
-        train: sideSummary(manifest, split.train),
-        validation: sideSummary(manifest, split.validation),
-      },
+      ...(chat ? { chat: chat.counts } : {}),
+      split: sides,
     },
     files: {
       tokenizer: join(options.runDir, manifest.tokenizer.file),
