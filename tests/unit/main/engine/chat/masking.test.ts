@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Rng } from '../../../../../src/main/engine/rng'
-import { createHarness, ensureKernelsBuilt, randomTokens } from '../model/harness'
+import { createHarness, directionalChecks, directionalFailures, ensureKernelsBuilt, randomTokens } from '../model/harness'
 
 const tiny = { vocabSize: 13, seqLen: 8, dModel: 8, nLayers: 2, nHeads: 2 }
 const T = tiny.seqLen
@@ -39,28 +39,8 @@ describe('loss on answers only', () => {
     const h = await harness()
     h.setWindows(windows(1), carries)
     h.lossAndGrad()
-    const grads = Float64Array.from(h.grads)
-    const rng = Rng.seeded(9)
-    const failures: string[] = []
-    for (const t of h.layout.tensors) {
-      const base = Float32Array.from(h.params.subarray(t.offset, t.offset + t.size))
-      const dir = Array.from({ length: t.size }, () => rng.nextNormal())
-      const norm = Math.hypot(...dir)
-      const set = (sign: number): Float32Array => {
-        for (let i = 0; i < t.size; i++) h.params[t.offset + i] = base[i] + (sign * 1e-2 * dir[i]) / norm
-        return Float32Array.from(h.params.subarray(t.offset, t.offset + t.size))
-      }
-      const plus = set(1)
-      const lossPlus = h.loss()
-      const minus = set(-1)
-      const lossMinus = h.loss()
-      h.params.set(base, t.offset)
-      let analytic = 0
-      for (let i = 0; i < t.size; i++) analytic += grads[t.offset + i] * (plus[i] - minus[i])
-      const numeric = lossPlus - lossMinus
-      if (Math.abs(numeric - analytic) > 2e-6 + 1e-2 * Math.abs(analytic)) failures.push(`${t.name}: numeric ${numeric}, analytic ${analytic}`)
-    }
-    expect(failures).toEqual([])
+    const checks = directionalChecks(h, Float64Array.from(h.grads), Rng.seeded(9))
+    expect(directionalFailures(checks)).toEqual([])
   })
 
   it('gives prompt tokens no gradient: changing their targets changes nothing', async () => {

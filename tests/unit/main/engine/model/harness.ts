@@ -13,6 +13,7 @@ import { architectureOf, createParamLayout, type ModelShard } from '../../../../
 import type { ParamLayout } from '../../../../../src/main/engine/model/layout'
 import { planMemory, type ActivationMode, type MemoryPlan } from '../../../../../src/main/engine/model/memory-plan'
 import type { ModelConfig } from '../../../../../src/main/engine/model/trainer'
+import type { Rng } from '../../../../../src/main/engine/rng'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..')
 
@@ -99,4 +100,46 @@ export function randomTokens(count: number, vocab: number, seed: number): number
     out.push(Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * vocab))
   }
   return out
+}
+
+/** A tensor's directional derivative of the loss, from the gradient and from central differences. */
+export interface DirectionalCheck {
+  name: string
+  analytic: number
+  numeric: number
+}
+
+/**
+ * For each tensor, a random direction (drawn from `rng`, unit length, step 1e-2): the loss at
+ * ± the step by central differences, against the gradient (left by the last lossAndGrad) dotted
+ * with the perturbation actually stored (float32-rounded). Leaves the parameters as they were.
+ */
+export function directionalChecks(h: Pick<Harness, 'layout' | 'params' | 'loss'>, grads: Float64Array, rng: Rng): DirectionalCheck[] {
+  const checks: DirectionalCheck[] = []
+  for (const t of h.layout.tensors) {
+    const base = Float32Array.from(h.params.subarray(t.offset, t.offset + t.size))
+    const dir = Array.from({ length: t.size }, () => rng.nextNormal())
+    const norm = Math.hypot(...dir)
+    const eps = 1e-2
+    const set = (sign: number): Float32Array => {
+      for (let i = 0; i < t.size; i++) h.params[t.offset + i] = base[i] + (sign * eps * dir[i]) / norm
+      return Float32Array.from(h.params.subarray(t.offset, t.offset + t.size))
+    }
+    const plus = set(1)
+    const lossPlus = h.loss()
+    const minus = set(-1)
+    const lossMinus = h.loss()
+    h.params.set(base, t.offset)
+    let analytic = 0
+    for (let i = 0; i < t.size; i++) analytic += grads[t.offset + i] * (plus[i] - minus[i])
+    checks.push({ name: t.name, analytic, numeric: lossPlus - lossMinus })
+  }
+  return checks
+}
+
+/** The checks whose two derivatives differ by more than 2e-6 + 1% of the gradient's, described. */
+export function directionalFailures(checks: readonly DirectionalCheck[]): string[] {
+  return checks
+    .filter((c) => Math.abs(c.numeric - c.analytic) > 2e-6 + 1e-2 * Math.abs(c.analytic))
+    .map((c) => `${c.name}: numeric ${c.numeric}, analytic ${c.analytic}`)
 }
