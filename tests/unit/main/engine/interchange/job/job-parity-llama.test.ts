@@ -13,13 +13,12 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadCheckpoint, verifyCheckpoint } from '../../../../../../src/main/engine/checkpoints'
+import { verifyCheckpoint } from '../../../../../../src/main/engine/checkpoints'
 import { exportJobFromConfig, type JobFromConfigResult } from '../../../../../../src/main/engine/interchange/job'
 import { importRun, listRunSummaries } from '../../../../../../src/main/engine/runs'
-import { createSession } from '../../../../../../src/main/engine/session'
-import type { MetricsRecord } from '../../../../../../src/shared/checkpoint'
 import type { RunConfigInput, RunFinished } from '../../../../../../src/shared/training'
 import { pythonWithTorch } from '../../../../support/python-torch'
+import { lossGap, metricsByStep, steps, studioResume, weightGap } from './parity'
 import { torchrun } from './torchrun'
 import { workspace, type Workspace } from '../../session/fixtures'
 
@@ -53,53 +52,6 @@ function trainPy(job: string, args: string[]): SpawnSyncReturns<string> {
   })
 }
 
-function metrics(runDir: string): Map<number, MetricsRecord> {
-  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')
-  return new Map(lines.map((line) => JSON.parse(line) as MetricsRecord).map((r) => [r.step, r]))
-}
-
-/** The largest |a − b| of the loss (and validation loss) over the given steps, each recorded by both runs. */
-function lossGap(a: string, b: string, steps: number[]): number {
-  const [x, y] = [metrics(a), metrics(b)]
-  let worst = 0
-  for (const step of steps) {
-    const [r, s] = [x.get(step), y.get(step)]
-    expect(r?.loss, `step ${step} in ${a}`).toBeTypeOf('number')
-    expect(s?.loss, `step ${step} in ${b}`).toBeTypeOf('number')
-    worst = Math.max(worst, Math.abs(r!.loss! - s!.loss!))
-    if (r!.val_loss != null || s!.val_loss != null) worst = Math.max(worst, Math.abs(r!.val_loss! - s!.val_loss!))
-  }
-  return worst
-}
-
-/** Largest |Δ| over every weight (and, separately, AdamW moment) of two checkpoints, tensor by tensor in layout order. */
-async function weightGap(a: string, b: string): Promise<{ params: number; moments: number }> {
-  const [x, y] = [(await loadCheckpoint(a)).state, (await loadCheckpoint(b)).state]
-  const gap = (p: typeof x.params, q: typeof x.params): number => {
-    expect(q.map((t) => t.name)).toEqual(p.map((t) => t.name))
-    let worst = 0
-    p.forEach((tensor, i) => {
-      for (let k = 0; k < tensor.data.length; k++) worst = Math.max(worst, Math.abs(tensor.data[k] - q[i].data[k]))
-    })
-    return worst
-  }
-  return { params: gap(x.params, y.params), moments: Math.max(gap(x.adamM, y.adamM), gap(x.adamV, y.adamV)) }
-}
-
-const steps = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
-
-async function studioResume(checkpoint: string, runName: string): Promise<RunFinished> {
-  const session = await createSession({
-    folder: ws.corpus,
-    resume: checkpoint,
-    sample: false,
-    config: { training: { maxSteps: STEPS, threads: 2 }, paths: { checkpointDir: ws.checkpoints, runName } },
-  })
-  const finished = await session.run()
-  expect(finished.state, finished.message).toBe('done')
-  return finished
-}
-
 describe.skipIf(python === null)('a Llama job run by train.py (PyTorch) against the studio', () => {
   beforeAll(async () => {
     ws = await workspace(4, 250)
@@ -114,7 +66,7 @@ describe.skipIf(python === null)('a Llama job run by train.py (PyTorch) against 
         checkpointDir: ws.checkpoints,
       })
       // The studio's own run from the same step-0 checkpoint, uninterrupted.
-      jobs[variant] = { exported, studio: await studioResume(exported.checkpoint, `studio-${variant}`) }
+      jobs[variant] = { exported, studio: await studioResume(ws, STEPS, exported.checkpoint, `studio-${variant}`) }
       const run = trainPy(exported.outDir, ['--run-name', `one-${variant}`])
       expect(run.status, `${run.stdout}${run.stderr}`).toBe(0)
     }
@@ -137,7 +89,7 @@ describe.skipIf(python === null)('a Llama job run by train.py (PyTorch) against 
       expect(weights.params).toBeLessThan(1e-4)
       expect(await verifyCheckpoint(join(one, 'final_model.safetensors'))).toMatchObject({ status: 'ok' })
       // Not a loss that stands still: both trained.
-      const losses = metrics(one)
+      const losses = metricsByStep(one)
       expect(losses.get(STEPS)!.loss!).toBeLessThan(losses.get(1)!.loss! - 0.5)
 
       // train.py resumes the studio's own step-20 checkpoint as its uninterrupted run.
@@ -173,7 +125,7 @@ describe.skipIf(python === null)('a Llama job run by train.py (PyTorch) against 
     const listed = (await listRunSummaries(ws.checkpoints)).runs.find((r) => r.path === imported.runDir)!
     expect(listed.parent).toMatchObject({ runName: `laptop-${variant}`, step: 0 })
 
-    const back = await studioResume(join(imported.runDir, 'checkpoint_step_10.safetensors'), 'back-here')
+    const back = await studioResume(ws, STEPS, join(imported.runDir, 'checkpoint_step_10.safetensors'), 'back-here')
     const resumedGap = lossGap(studio.runDir!, back.runDir!, steps(11, STEPS))
     const weights = await weightGap(join(studio.runDir!, 'final_model.safetensors'), join(back.runDir!, 'final_model.safetensors'))
     console.log(`llama ${variant}: the studio resuming the imported torchrun run at step 10 vs uninterrupted: max |Δloss| ${resumedGap.toExponential(2)}; max |Δweight| ${weights.params.toExponential(2)}`)

@@ -11,12 +11,11 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadCheckpoint, readCheckpointInfo, verifyCheckpoint } from '../../../../../../src/main/engine/checkpoints'
+import { readCheckpointInfo, verifyCheckpoint } from '../../../../../../src/main/engine/checkpoints'
 import { exportJobFromConfig, type JobFromConfigResult } from '../../../../../../src/main/engine/interchange/job'
-import { createSession } from '../../../../../../src/main/engine/session'
-import type { MetricsRecord } from '../../../../../../src/shared/checkpoint'
 import type { RunConfigInput, RunFinished } from '../../../../../../src/shared/training'
 import { pythonWithTorch } from '../../../../support/python-torch'
+import { lossGap, metricsRecords, steps, studioResume, weightGap } from './parity'
 import { torchrun } from './torchrun'
 import { workspace, type Workspace } from '../../session/fixtures'
 
@@ -49,60 +48,6 @@ function mustRun(args: string[], env: NodeJS.ProcessEnv = {}): string {
   return run.stdout
 }
 
-function metrics(runDir: string): MetricsRecord[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MetricsRecord)
-}
-
-function lossesByStep(runDir: string): Map<number, MetricsRecord> {
-  return new Map(metrics(runDir).map((r) => [r.step, r]))
-}
-
-/** The largest |a − b| over the steps both runs recorded with a loss (and validation loss). */
-function lossGap(a: string, b: string, steps: number[]): number {
-  const x = lossesByStep(a)
-  const y = lossesByStep(b)
-  let worst = 0
-  for (const step of steps) {
-    const r = x.get(step)
-    const s = y.get(step)
-    expect(r, `step ${step} in ${a}`).toBeDefined()
-    expect(s, `step ${step} in ${b}`).toBeDefined()
-    worst = Math.max(worst, Math.abs(r!.loss! - s!.loss!))
-    if (r!.val_loss != null || s!.val_loss != null) worst = Math.max(worst, Math.abs(r!.val_loss! - s!.val_loss!))
-  }
-  return worst
-}
-
-/** Largest |Δ| over every weight and AdamW moment, and the largest |weight|. */
-async function weightGap(a: string, b: string): Promise<{ params: number; moments: number; scale: number }> {
-  const [x, y] = [(await loadCheckpoint(a)).state, (await loadCheckpoint(b)).state]
-  const gap = (p: typeof x.params, q: typeof x.params): number => {
-    let worst = 0
-    p.forEach((tensor, i) => {
-      expect(q[i].name).toBe(tensor.name)
-      for (let k = 0; k < tensor.data.length; k++) worst = Math.max(worst, Math.abs(tensor.data[k] - q[i].data[k]))
-    })
-    return worst
-  }
-  let scale = 0
-  for (const t of x.params) for (const v of t.data) scale = Math.max(scale, Math.abs(v))
-  return { params: gap(x.params, y.params), moments: Math.max(gap(x.adamM, y.adamM), gap(x.adamV, y.adamV)), scale }
-}
-
-const steps = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
-
-async function studioResume(checkpoint: string, runName: string): Promise<RunFinished> {
-  const session = await createSession({
-    folder: ws.corpus,
-    resume: checkpoint,
-    sample: false,
-    config: { training: { maxSteps: STEPS, threads: 2 }, paths: { checkpointDir: ws.checkpoints, runName } },
-  })
-  const finished = await session.run()
-  expect(finished.state, finished.message).toBe('done')
-  return finished
-}
-
 describe.skipIf(python === null)('a job run by train.py (PyTorch) against the studio', () => {
   beforeAll(async () => {
     ws = await workspace(4, 250)
@@ -120,7 +65,7 @@ describe.skipIf(python === null)('a job run by train.py (PyTorch) against the st
     elsewhere = join(ws.root, 'cwd')
     await mkdir(elsewhere)
     // The studio's own run from the same step-0 checkpoint, uninterrupted.
-    studio = await studioResume(exported.checkpoint, 'studio')
+    studio = await studioResume(ws, STEPS, exported.checkpoint, 'studio')
     mustRun(['--run-name', 'one'])
   }, 240_000)
 
@@ -157,7 +102,7 @@ describe.skipIf(python === null)('a job run by train.py (PyTorch) against the st
     expect(readdirSync(one).filter((f) => f.endsWith('.safetensors')).sort()).toEqual([
       'checkpoint_step_20.safetensors', 'checkpoint_step_40.safetensors', 'final_model.safetensors',
     ])
-    expect(Object.keys(metrics(one)[1])).toEqual(Object.keys(metrics(studio.runDir!)[1]))
+    expect(Object.keys(metricsRecords(one)[1])).toEqual(Object.keys(metricsRecords(studio.runDir!)[1]))
   })
 
   it('two ranks under torchrun (gloo), each accumulating its share in micro-batches, follow one process (losses within 1e-5)', () => {
@@ -173,7 +118,7 @@ describe.skipIf(python === null)('a job run by train.py (PyTorch) against the st
   }, 660_000) // torchrun's own limit (torchrun.ts) and then some
 
   it("the studio resumes a job's checkpoint, and train.py resumes the studio's, each as the uninterrupted run", async () => {
-    const back = await studioResume(join(jobRuns, 'one', 'checkpoint_step_20.safetensors'), 'back-here')
+    const back = await studioResume(ws, STEPS, join(jobRuns, 'one', 'checkpoint_step_20.safetensors'), 'back-here')
     const there = mustRun(['--resume', join(studio.runDir!, 'checkpoint_step_20.safetensors'), '--run-name', 'from-studio'])
     expect(there).toContain('steps 20 → 50')
     const fromStudio = join(jobRuns, 'from-studio')
