@@ -252,12 +252,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PreparedD
       bytes: documents.reduce((sum, document) => sum + Buffer.byteLength(document.text, 'utf8'), 0),
     },
     tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
-    tokens: {
-      file: 'tokens.bin',
-      dtype: stream.tokens instanceof Uint16Array ? 'uint16' : 'uint32',
-      count: stream.tokens.length,
-      sha256: tokensHash(stream.tokens),
-    },
+    tokens: tokensRecord(stream.tokens),
     split: {
       seed,
       fraction,
@@ -299,12 +294,7 @@ async function writeChatDataset(
     fingerprint: datasetFingerprint(at.corpusHash, identity),
     corpus: { hash: at.corpusHash, documents: at.documents.length, bytes: bytes.reduce((sum, n) => sum + n, 0) },
     tokenizer: { ...identity, endOfText: tokenizer.endOfText, file: tokenizer.fileName },
-    tokens: {
-      file: 'tokens.bin',
-      dtype: built.tokens instanceof Uint16Array ? 'uint16' : 'uint32',
-      count: built.tokens.length,
-      sha256: tokensHash(built.tokens),
-    },
+    tokens: tokensRecord(built.tokens),
     // The method asked for is recorded so that a run asking the same finds this dataset to reuse
     // (a chat split is by whole conversations whatever the method).
     split: {
@@ -324,6 +314,16 @@ async function writeChatDataset(
   }
   await writeDataset(options.runDir, manifest, built.tokens)
   return { manifest, tokens: built.tokens }
+}
+
+/** The manifest's record of the token stream written beside it as tokens.bin. */
+function tokensRecord(tokens: TokenArray): DatasetManifest['tokens'] {
+  return {
+    file: 'tokens.bin',
+    dtype: tokens instanceof Uint16Array ? 'uint16' : 'uint32',
+    count: tokens.length,
+    sha256: tokensHash(tokens),
+  }
 }
 
 function finish(
